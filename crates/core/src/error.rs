@@ -1,0 +1,290 @@
+//! Typed errors shared by every backend.
+//!
+//! Every error says whether a retry may help ([`Error::is_retryable`]); adapters map that onto the
+//! provider's failure signal (an `/error` call on Lambda, a non-2xx status on Google Cloud and
+//! Azure, a dead letter locally).
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::app::AppError;
+
+/// A boxed error from a binding or a handler.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The kind of a declared resource, used in error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    /// A publish/subscribe topic.
+    Topic,
+    /// A point-to-point queue.
+    Queue,
+    /// An object storage bucket.
+    Bucket,
+    /// Another function of the app.
+    Function,
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ResourceKind::Topic => "topic",
+            ResourceKind::Queue => "queue",
+            ResourceKind::Bucket => "bucket",
+            ResourceKind::Function => "function",
+        })
+    }
+}
+
+/// The error a handler returned, kept as plain data so it can cross process and wire boundaries.
+///
+/// Any `std::error::Error` returned by a handler becomes one of these; if the error is (or wraps)
+/// a faasport [`Error`], its retry hint is kept, otherwise the failure counts as retryable, as it
+/// does on every cloud.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct HandlerError {
+    /// A short type name for the error (the `errorType` on Lambda).
+    pub error_type: String,
+    /// The error's message, including its sources, joined with `: `.
+    pub message: String,
+    /// Whether a retry may help.
+    pub retryable: bool,
+}
+
+impl HandlerError {
+    /// Captures an arbitrary handler error.
+    pub fn from_error<E>(error: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let boxed: BoxError = Box::new(error);
+        match boxed.downcast::<Error>() {
+            Ok(own) => Self::from_faasport(*own),
+            Err(other) => Self {
+                error_type: short_type_name::<E>().to_owned(),
+                message: chain_message(other.as_ref()),
+                retryable: true,
+            },
+        }
+    }
+
+    fn from_faasport(error: Error) -> Self {
+        match error {
+            Error::Handler(inner) => inner,
+            other => Self {
+                error_type: other.error_type().to_owned(),
+                message: chain_message(&other),
+                retryable: other.is_retryable(),
+            },
+        }
+    }
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error_type, self.message)
+    }
+}
+
+/// Joins an error and its sources into one line.
+pub fn chain_message(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
+}
+
+/// The error type of faasport.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The app declaration is invalid.
+    #[error(transparent)]
+    App(#[from] AppError),
+    /// A handler received an event of a kind it does not accept.
+    #[error("the handler expects {expected} events but received a {actual} event")]
+    EventMismatch {
+        /// The kind of event the handler takes.
+        expected: &'static str,
+        /// The kind of event that arrived.
+        actual: &'static str,
+    },
+    /// A function used a resource the app did not declare.
+    #[error("{kind} `{name}` is not declared by the app")]
+    Undeclared {
+        /// What kind of resource.
+        kind: ResourceKind,
+        /// The name that was used.
+        name: String,
+    },
+    /// A function name that the app does not have.
+    #[error("no function named `{name}` (available: {available})")]
+    UnknownFunction {
+        /// The requested name.
+        name: String,
+        /// The names the app has, comma separated.
+        available: String,
+    },
+    /// An incoming payload could not be understood.
+    #[error("invalid payload: {reason}")]
+    InvalidPayload {
+        /// What was wrong, for the caller.
+        reason: String,
+    },
+    /// JSON could not be read or written.
+    #[error("invalid JSON")]
+    Json(#[from] serde_json::Error),
+    /// The handler returned an error.
+    #[error("{0}")]
+    Handler(HandlerError),
+    /// The handler panicked; the panic was contained to this invocation.
+    #[error("the handler panicked: {0}")]
+    Panic(String),
+    /// The invocation ran past the function's timeout and was cancelled.
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    /// The invocation was refused because a concurrency or rate limit was reached.
+    #[error("throttled: {reason}")]
+    Throttled {
+        /// Which limit was hit.
+        reason: String,
+        /// When a retry may succeed, if known.
+        retry_after: Option<Duration>,
+    },
+    /// The per-instance initialiser failed.
+    #[error("initialisation of function `{function}` failed: {message}")]
+    Init {
+        /// The function whose initialiser failed.
+        function: String,
+        /// The initialiser's error message.
+        message: String,
+    },
+    /// A call to a resource binding (topic, queue, bucket, invoke) failed.
+    #[error("{kind} `{name}` binding failed")]
+    Binding {
+        /// The kind of resource.
+        kind: ResourceKind,
+        /// The resource's name.
+        name: String,
+        /// Whether a retry may help.
+        retryable: bool,
+        /// The underlying failure.
+        #[source]
+        source: BoxError,
+    },
+    /// The backend does not support this operation.
+    #[error("not supported by this backend: {0}")]
+    Unsupported(String),
+    /// The runtime is shutting down and takes no new work.
+    #[error("the runtime is shutting down")]
+    ShuttingDown,
+    /// An error raised by application code with an explicit retry hint.
+    #[error("{message}")]
+    Custom {
+        /// The message.
+        message: String,
+        /// Whether a retry may help.
+        retryable: bool,
+    },
+}
+
+impl Error {
+    /// An application error that a retry may fix (a dependency was down, say).
+    pub fn transient(message: impl Into<String>) -> Self {
+        Error::Custom {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+
+    /// An application error that no retry will fix (the input is wrong, say).
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Error::Custom {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+
+    /// A payload the adapter or handler could not understand.
+    pub fn invalid_payload(reason: impl Into<String>) -> Self {
+        Error::InvalidPayload {
+            reason: reason.into(),
+        }
+    }
+
+    /// Whether a retry of the same event may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Handler(e) => e.retryable,
+            Error::Panic(_) | Error::Timeout(_) | Error::Throttled { .. } => true,
+            Error::Init { .. } | Error::ShuttingDown => true,
+            Error::Binding { retryable, .. } | Error::Custom { retryable, .. } => *retryable,
+            Error::App(_)
+            | Error::EventMismatch { .. }
+            | Error::Undeclared { .. }
+            | Error::UnknownFunction { .. }
+            | Error::InvalidPayload { .. }
+            | Error::Json(_)
+            | Error::Unsupported(_) => false,
+        }
+    }
+
+    /// A stable, short name for the error's kind (Lambda's `errorType`, a log field).
+    pub fn error_type(&self) -> &str {
+        match self {
+            Error::App(_) => "InvalidApp",
+            Error::EventMismatch { .. } => "EventMismatch",
+            Error::Undeclared { .. } => "UndeclaredResource",
+            Error::UnknownFunction { .. } => "UnknownFunction",
+            Error::InvalidPayload { .. } => "InvalidPayload",
+            Error::Json(_) => "InvalidJson",
+            Error::Handler(e) => &e.error_type,
+            Error::Panic(_) => "Panic",
+            Error::Timeout(_) => "Timeout",
+            Error::Throttled { .. } => "Throttled",
+            Error::Init { .. } => "InitError",
+            Error::Binding { .. } => "BindingError",
+            Error::Unsupported(_) => "Unsupported",
+            Error::ShuttingDown => "ShuttingDown",
+            Error::Custom { retryable: true, .. } => "TransientError",
+            Error::Custom { .. } => "PermanentError",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("database unavailable")]
+    struct DbDown;
+
+    #[test]
+    fn foreign_errors_become_retryable_handler_errors_named_after_their_type() {
+        let e = HandlerError::from_error(DbDown);
+        assert_eq!(e.error_type, "DbDown");
+        assert_eq!(e.message, "database unavailable");
+        assert!(e.retryable);
+    }
+
+    #[test]
+    fn faasport_errors_keep_their_retry_hint() {
+        let e = HandlerError::from_error(Error::permanent("bad order"));
+        assert_eq!(e.error_type, "PermanentError");
+        assert!(!e.retryable);
+        assert!(Error::transient("x").is_retryable());
+    }
+}

@@ -1,0 +1,208 @@
+//! Events: one typed struct per trigger kind, and [`Event`], the enum of them all.
+//!
+//! A handler names the event type it takes; [`FromEvent`] turns the neutral [`Event`] an adapter
+//! produced into that type, or fails with [`Error::EventMismatch`]. A handler that takes
+//! [`Event`] itself accepts everything.
+
+mod change;
+mod cloud;
+mod http;
+mod queue;
+mod schedule;
+mod storage;
+mod topic;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+pub use self::change::{ChangeBatch, ChangeOperation, ChangeRecord};
+pub use self::cloud::CloudEvent;
+pub use self::http::{percent_decode, HttpRequest, HttpResponse, PathParams};
+pub use self::queue::{QueueBatch, QueueMessage};
+pub use self::schedule::ScheduleTick;
+pub use self::storage::{StorageEvent, StorageEventKind};
+pub use self::topic::TopicMessage;
+use crate::Error;
+
+/// Any event a function can receive.
+///
+/// In JSON it is `{"kind": "...", "event": {...}}` with kinds `http`, `queue`, `topic`,
+/// `schedule`, `storage`, `change` and `cloud_event`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// An HTTP request.
+    Http(HttpRequest),
+    /// A batch of queue messages.
+    Queue(QueueBatch),
+    /// A topic message.
+    Topic(TopicMessage),
+    /// A schedule tick.
+    Schedule(ScheduleTick),
+    /// An object storage event.
+    Storage(StorageEvent),
+    /// A batch of database changes.
+    Change(ChangeBatch),
+    /// Any other event, as a CloudEvent.
+    CloudEvent(CloudEvent),
+}
+
+impl Event {
+    /// The event's kind, as used in JSON and in error messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Http(_) => "http",
+            Event::Queue(_) => "queue",
+            Event::Topic(_) => "topic",
+            Event::Schedule(_) => "schedule",
+            Event::Storage(_) => "storage",
+            Event::Change(_) => "change",
+            Event::CloudEvent(_) => "cloud_event",
+        }
+    }
+
+    /// Reads an event given as JSON: either the tagged form of [`Event`], or any other JSON
+    /// value, which becomes a CloudEvent of type `faasport.invoke` carrying it as data (this is
+    /// what a direct invocation with a custom payload looks like on every backend).
+    pub fn from_json(value: serde_json::Value) -> Self {
+        if value.get("kind").is_some() && value.get("event").is_some() {
+            if let Ok(event) = serde_json::from_value::<Event>(value.clone()) {
+                return event;
+            }
+        }
+        Event::CloudEvent(CloudEvent::new(next_invoke_id(), "faasport", INVOKE_EVENT_TYPE).with_data(value))
+    }
+}
+
+/// The CloudEvent type given to direct invocations with a custom JSON payload.
+pub const INVOKE_EVENT_TYPE: &str = "faasport.invoke";
+
+fn next_invoke_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("invoke-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Converts the neutral [`Event`] into the type a handler takes.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an event type a faasport handler can take",
+    label = "not an event type",
+    note = "a handler's first argument must be one of: HttpRequest, QueueBatch, TopicMessage, ScheduleTick, StorageEvent, ChangeBatch, CloudEvent, Event, or Json<T>"
+)]
+pub trait FromEvent: Sized + Send + 'static {
+    /// The kind name used in mismatch errors.
+    const KIND: &'static str;
+
+    /// Extracts `Self` from the event.
+    ///
+    /// # Errors
+    /// [`Error::EventMismatch`] if the event is of another kind, or a payload error.
+    fn from_event(event: Event) -> Result<Self, Error>;
+}
+
+impl FromEvent for Event {
+    const KIND: &'static str = "any";
+    fn from_event(event: Event) -> Result<Self, Error> {
+        Ok(event)
+    }
+}
+
+macro_rules! from_event_variant {
+    ($ty:ty, $variant:ident, $kind:literal) => {
+        impl FromEvent for $ty {
+            const KIND: &'static str = $kind;
+            fn from_event(event: Event) -> Result<Self, Error> {
+                match event {
+                    Event::$variant(inner) => Ok(inner),
+                    other => Err(Error::EventMismatch {
+                        expected: $kind,
+                        actual: other.kind(),
+                    }),
+                }
+            }
+        }
+
+        impl From<$ty> for Event {
+            fn from(inner: $ty) -> Self {
+                Event::$variant(inner)
+            }
+        }
+    };
+}
+
+from_event_variant!(HttpRequest, Http, "http");
+from_event_variant!(QueueBatch, Queue, "queue");
+from_event_variant!(TopicMessage, Topic, "topic");
+from_event_variant!(ScheduleTick, Schedule, "schedule");
+from_event_variant!(StorageEvent, Storage, "storage");
+from_event_variant!(ChangeBatch, Change, "change");
+from_event_variant!(CloudEvent, CloudEvent, "cloud_event");
+
+/// A JSON payload of type `T`, read from whatever carried it: a CloudEvent's data, an HTTP
+/// request's body, or a topic message's body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + Send + 'static> FromEvent for Json<T> {
+    const KIND: &'static str = "json";
+    fn from_event(event: Event) -> Result<Self, Error> {
+        let value = match event {
+            Event::CloudEvent(ce) => match (ce.data, ce.data_base64) {
+                (Some(data), _) => serde_json::from_value(data)?,
+                (None, Some(bytes)) => bytes.to_json()?,
+                (None, None) => serde_json::from_value(serde_json::Value::Null)?,
+            },
+            Event::Http(req) => req.body().to_json()?,
+            Event::Topic(msg) => msg.body.to_json()?,
+            other => {
+                return Err(Error::EventMismatch {
+                    expected: "json",
+                    actual: other.kind(),
+                })
+            }
+        };
+        Ok(Json(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn events_round_trip_through_their_tagged_json_form() {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 1, 31, 2, 0, 0).single().expect("time");
+        let events = vec![
+            Event::Queue(QueueBatch::new("q", vec![QueueMessage::new("m1", "hi").with_attribute("a", "b")])),
+            Event::Topic(TopicMessage::new("orders", "1", vec![1u8, 2, 255])),
+            Event::Schedule(ScheduleTick::new("rate(5 minutes)", at)),
+            Event::Storage(StorageEvent::new("b", "a b+c", StorageEventKind::Created).with_size(3)),
+            Event::Change(ChangeBatch::new(
+                "t",
+                vec![ChangeRecord::new("r1", ChangeOperation::Modify, serde_json::json!({"id": 1}))],
+            )),
+            Event::CloudEvent(CloudEvent::new("1", "/s", "t").with_data(serde_json::json!({"x": 1}))),
+        ];
+        for event in events {
+            let json = serde_json::to_value(&event).expect("serialise");
+            assert_eq!(json["kind"], event.kind());
+            assert_eq!(Event::from_json(json), event);
+        }
+    }
+
+    #[test]
+    fn untagged_json_becomes_an_invoke_cloudevent_readable_as_json() {
+        let event = Event::from_json(serde_json::json!({"order": 7}));
+        assert_eq!(event.kind(), "cloud_event");
+        let Json(v): Json<serde_json::Value> = Json::from_event(event).expect("json");
+        assert_eq!(v["order"], 7);
+    }
+
+    #[test]
+    fn a_mismatched_event_names_both_kinds() {
+        let err = QueueBatch::from_event(Event::Topic(TopicMessage::new("t", "1", "x"))).expect_err("mismatch");
+        assert_eq!(err.to_string(), "the handler expects queue events but received a topic event");
+    }
+}

@@ -1,0 +1,434 @@
+//! [`Function`]: a handler with its triggers, limits, retry policy and dead-letter target.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::FutureExt as _;
+use http::Method;
+
+use crate::handler::{panic_message, BoxHandler};
+use crate::{Context, Error, Event, Handler, InstanceState, Output, StorageEventKind};
+
+/// The memory a function gets unless it says otherwise (MB), Lambda's default.
+pub const DEFAULT_MEMORY_MB: u32 = 128;
+/// The timeout a function gets unless it says otherwise. Lambda defaults to 3 s, Cloud Run to
+/// 300 s and Azure Consumption to 5 min; 30 s suits most HTTP and queue work and fits them all.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Messages per batch for queue triggers unless set (SQS's default).
+pub const DEFAULT_BATCH_SIZE: u32 = 10;
+
+/// What makes a function run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trigger {
+    /// An HTTP route; `method: None` matches every method. Paths may hold `{param}` segments and
+    /// a final `{*rest}`.
+    Http {
+        /// The method, or any.
+        method: Option<Method>,
+        /// The path pattern, starting with `/`.
+        path: String,
+    },
+    /// Messages published to a declared topic.
+    Topic {
+        /// The topic.
+        topic: String,
+    },
+    /// Messages sent to a declared queue, in batches.
+    Queue {
+        /// The queue.
+        queue: String,
+        /// Most messages per batch.
+        batch_size: u32,
+        /// How long to wait to fill a batch.
+        batch_window: Duration,
+    },
+    /// A cron or rate schedule (see [`Schedule`](crate::Schedule)).
+    Schedule {
+        /// The expression.
+        expression: String,
+    },
+    /// Object events in a declared bucket.
+    Storage {
+        /// The bucket.
+        bucket: String,
+        /// Which events; empty means all.
+        kinds: Vec<StorageEventKind>,
+        /// Only keys with this prefix, if set.
+        prefix: Option<String>,
+    },
+    /// Changes in a database table.
+    Change {
+        /// The table.
+        table: String,
+        /// Most records per batch.
+        batch_size: u32,
+    },
+    /// CloudEvents of one type (from an event router such as Eventarc or EventBridge).
+    CloudEvent {
+        /// The CloudEvent `type`.
+        event_type: String,
+    },
+}
+
+impl Trigger {
+    /// The event kind this trigger delivers.
+    pub fn event_kind(&self) -> &'static str {
+        match self {
+            Trigger::Http { .. } => "http",
+            Trigger::Topic { .. } => "topic",
+            Trigger::Queue { .. } => "queue",
+            Trigger::Schedule { .. } => "schedule",
+            Trigger::Storage { .. } => "storage",
+            Trigger::Change { .. } => "change",
+            Trigger::CloudEvent { .. } => "cloud_event",
+        }
+    }
+}
+
+/// How failed asynchronous deliveries are retried. `None` fields take the runtime profile's
+/// default (Lambda: 2 retries, 6 h maximum event age).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: Option<u32>,
+    /// Events older than this are not retried but dead-lettered.
+    pub max_event_age: Option<Duration>,
+}
+
+impl RetryPolicy {
+    /// The profile's defaults.
+    pub fn profile_default() -> Self {
+        Self::default()
+    }
+
+    /// Sets the number of retries.
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = Some(retries);
+        self
+    }
+
+    /// Sets the maximum event age.
+    pub fn with_max_event_age(mut self, age: Duration) -> Self {
+        self.max_event_age = Some(age);
+        self
+    }
+}
+
+/// Where events go when every retry failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeadLetter {
+    /// A declared queue.
+    Queue(String),
+    /// A declared topic.
+    Topic(String),
+}
+
+type BoxInit = Arc<dyn Fn() -> BoxFuture<'static, Result<Arc<dyn Any + Send + Sync>, Error>> + Send + Sync>;
+
+/// A function: a handler plus everything a platform needs to run it.
+///
+/// # Examples
+/// ```
+/// use faasport_core::{Context, Error, Function, QueueBatch, BatchOutcome};
+/// use std::time::Duration;
+///
+/// async fn bill(batch: QueueBatch, _cx: Context) -> Result<BatchOutcome, Error> {
+///     Ok(BatchOutcome::success())
+/// }
+///
+/// let f = Function::new("bill", bill)
+///     .queue("invoices")
+///     .memory_mb(256)
+///     .timeout(Duration::from_secs(10))
+///     .max_instances(50);
+/// assert_eq!(f.name(), "bill");
+/// ```
+#[derive(Clone)]
+pub struct Function {
+    name: String,
+    handler: BoxHandler,
+    init: Option<BoxInit>,
+    triggers: Vec<Trigger>,
+    memory_mb: u32,
+    timeout: Duration,
+    max_instances: Option<u32>,
+    min_instances: u32,
+    concurrency_per_instance: Option<u32>,
+    retry: RetryPolicy,
+    dead_letter: Option<DeadLetter>,
+}
+
+impl Function {
+    /// A function named `name` running `handler`, with default limits and no triggers (it can
+    /// still be invoked directly).
+    pub fn new<H: Handler<M>, M>(name: impl Into<String>, handler: H) -> Self {
+        Self {
+            name: name.into(),
+            handler: BoxHandler::new(handler),
+            init: None,
+            triggers: Vec::new(),
+            memory_mb: DEFAULT_MEMORY_MB,
+            timeout: DEFAULT_TIMEOUT,
+            max_instances: None,
+            min_instances: 0,
+            concurrency_per_instance: None,
+            retry: RetryPolicy::default(),
+            dead_letter: None,
+        }
+    }
+
+    /// Declares an initialiser, run once per new instance (the cold start); its value is the
+    /// instance's state, read with [`Context::state`].
+    pub fn init<F, Fut, S, E>(mut self, init: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<S, E>> + Send + 'static,
+        S: Any + Send + Sync,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let name = self.name.clone();
+        self.init = Some(Arc::new(move || {
+            let fut = init();
+            let name = name.clone();
+            Box::pin(async move {
+                fut.await
+                    .map(|state| Arc::new(state) as Arc<dyn Any + Send + Sync>)
+                    .map_err(|e| Error::Init {
+                        function: name,
+                        message: crate::error::chain_message(&e),
+                    })
+            })
+        }));
+        self
+    }
+
+    /// Adds an HTTP route for one method.
+    pub fn http(self, method: Method, path: impl Into<String>) -> Self {
+        self.trigger(Trigger::Http {
+            method: Some(method),
+            path: path.into(),
+        })
+    }
+
+    /// Adds an HTTP route for every method.
+    pub fn http_any(self, path: impl Into<String>) -> Self {
+        self.trigger(Trigger::Http {
+            method: None,
+            path: path.into(),
+        })
+    }
+
+    /// Subscribes to a declared topic.
+    pub fn subscribe(self, topic: impl Into<String>) -> Self {
+        self.trigger(Trigger::Topic { topic: topic.into() })
+    }
+
+    /// Consumes a declared queue in batches of up to [`DEFAULT_BATCH_SIZE`].
+    pub fn queue(self, queue: impl Into<String>) -> Self {
+        self.queue_batched(queue, DEFAULT_BATCH_SIZE, Duration::ZERO)
+    }
+
+    /// Consumes a declared queue in batches of up to `batch_size`, waiting up to `batch_window`
+    /// to fill one.
+    pub fn queue_batched(self, queue: impl Into<String>, batch_size: u32, batch_window: Duration) -> Self {
+        self.trigger(Trigger::Queue {
+            queue: queue.into(),
+            batch_size,
+            batch_window,
+        })
+    }
+
+    /// Runs on a cron or rate schedule.
+    pub fn schedule(self, expression: impl Into<String>) -> Self {
+        self.trigger(Trigger::Schedule {
+            expression: expression.into(),
+        })
+    }
+
+    /// Runs on object events in a declared bucket (`kinds` empty: all events).
+    pub fn storage(self, bucket: impl Into<String>, kinds: &[StorageEventKind]) -> Self {
+        self.trigger(Trigger::Storage {
+            bucket: bucket.into(),
+            kinds: kinds.to_vec(),
+            prefix: None,
+        })
+    }
+
+    /// Runs on changes to a table.
+    pub fn change_stream(self, table: impl Into<String>) -> Self {
+        self.trigger(Trigger::Change {
+            table: table.into(),
+            batch_size: 100,
+        })
+    }
+
+    /// Runs on CloudEvents of one type.
+    pub fn cloud_event(self, event_type: impl Into<String>) -> Self {
+        self.trigger(Trigger::CloudEvent {
+            event_type: event_type.into(),
+        })
+    }
+
+    /// Adds any trigger.
+    pub fn trigger(mut self, trigger: Trigger) -> Self {
+        self.triggers.push(trigger);
+        self
+    }
+
+    /// Sets the memory in MB (billing and the manifests use it).
+    pub fn memory_mb(mut self, memory_mb: u32) -> Self {
+        self.memory_mb = memory_mb;
+        self
+    }
+
+    /// Sets the timeout after which an invocation is cancelled.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Caps the instances (Lambda reserved concurrency, Cloud Run max instances).
+    pub fn max_instances(mut self, max: u32) -> Self {
+        self.max_instances = Some(max);
+        self
+    }
+
+    /// Keeps instances started ahead and never reaped (provisioned concurrency, min instances).
+    pub fn min_instances(mut self, min: u32) -> Self {
+        self.min_instances = min;
+        self
+    }
+
+    /// Sets how many invocations one instance runs at once (the profile decides otherwise).
+    pub fn concurrency_per_instance(mut self, concurrency: u32) -> Self {
+        self.concurrency_per_instance = Some(concurrency);
+        self
+    }
+
+    /// Sets the retry policy for asynchronous deliveries.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sends events that exhausted their retries to a declared queue or topic.
+    pub fn dead_letter(mut self, target: DeadLetter) -> Self {
+        self.dead_letter = Some(target);
+        self
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The triggers.
+    pub fn triggers(&self) -> &[Trigger] {
+        &self.triggers
+    }
+
+    /// The memory in MB.
+    pub fn memory(&self) -> u32 {
+        self.memory_mb
+    }
+
+    /// The timeout.
+    pub fn timeout_duration(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The instance cap, if any.
+    pub fn instance_limit(&self) -> Option<u32> {
+        self.max_instances
+    }
+
+    /// The instances kept warm.
+    pub fn min_instance_count(&self) -> u32 {
+        self.min_instances
+    }
+
+    /// The per-instance concurrency, if set.
+    pub fn instance_concurrency(&self) -> Option<u32> {
+        self.concurrency_per_instance
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    /// The dead-letter target.
+    pub fn dead_letter_target(&self) -> Option<&DeadLetter> {
+        self.dead_letter.as_ref()
+    }
+
+    /// The kind of event the handler takes (`http`, ..., `any`, `json`).
+    pub fn accepts(&self) -> &'static str {
+        self.handler.accepts()
+    }
+
+    /// Whether the function declares an initialiser.
+    pub fn has_init(&self) -> bool {
+        self.init.is_some()
+    }
+
+    /// Runs the initialiser for a new instance (nothing if there is none). A panic becomes
+    /// [`Error::Init`].
+    ///
+    /// # Errors
+    /// [`Error::Init`] if the initialiser fails or panics.
+    pub async fn initialise(&self) -> Result<InstanceState, Error> {
+        let Some(init) = &self.init else {
+            return Ok(None);
+        };
+        let fut = match std::panic::catch_unwind(AssertUnwindSafe(|| init())) {
+            Ok(fut) => fut,
+            Err(payload) => return Err(self.init_panic(payload.as_ref())),
+        };
+        match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(result) => result.map(Some),
+            Err(payload) => Err(self.init_panic(payload.as_ref())),
+        }
+    }
+
+    fn init_panic(&self, payload: &(dyn Any + Send)) -> Error {
+        Error::Init {
+            function: self.name.clone(),
+            message: format!("the initialiser panicked: {}", panic_message(payload)),
+        }
+    }
+
+    /// Runs the handler on one event. Panics are contained ([`Error::Panic`]); the timeout is
+    /// the caller's to enforce (each platform does it its own way).
+    ///
+    /// # Errors
+    /// Whatever the handler returned, or [`Error::EventMismatch`] / [`Error::Panic`].
+    pub async fn call(&self, event: Event, cx: Context) -> Result<Output, Error> {
+        self.handler.call(event, cx).await
+    }
+}
+
+impl fmt::Debug for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Function")
+            .field("name", &self.name)
+            .field("accepts", &self.handler.accepts())
+            .field("triggers", &self.triggers)
+            .field("memory_mb", &self.memory_mb)
+            .field("timeout", &self.timeout)
+            .field("max_instances", &self.max_instances)
+            .field("min_instances", &self.min_instances)
+            .field("concurrency_per_instance", &self.concurrency_per_instance)
+            .field("retry", &self.retry)
+            .field("dead_letter", &self.dead_letter)
+            .finish_non_exhaustive()
+    }
+}
