@@ -17,5 +17,7 @@ use faasport_core::{App, Error};
 /// Always [`Error::Unsupported`] until the adapter lands; an invalid app is reported first.
 pub async fn run(app: App) -> Result<(), Error> {
     app.validate()?;
-    Err(Error::Unsupported("the Google Cloud adapter is not implemented yet".into()))
+    Err(Error::Unsupported(
+        "the Google Cloud adapter is not implemented yet".into(),
+    ))
 }

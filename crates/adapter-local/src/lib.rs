@@ -1,1 +1,32 @@
-//! placeholder
+//! The local runtime of faasport.
+//!
+//! It runs an [`App`](faasport_core::App) in-process on tokio, the way a cloud would: each
+//! function has a pool of instances; a new instance runs the function's initialiser (the cold
+//! start); the timeout is enforced by cancelling the invocation; a panic fails that invocation
+//! only. Every invocation leaves an [`InvocationRecord`].
+//!
+//! ```
+//! use faasport_adapter_local::LocalRuntime;
+//! use faasport_core::{App, Context, Error, Event, Function, Json};
+//!
+//! async fn double(Json(n): Json<i64>, _cx: Context) -> Result<Json<i64>, Error> {
+//!     Ok(Json(n * 2))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Error> {
+//! let runtime = LocalRuntime::new(App::new("demo").function(Function::new("double", double)))?;
+//! let first = runtime.invoke("double", Event::from_json(21.into())).await?;
+//! assert_eq!(first.result?.to_json(), serde_json::json!(42));
+//! assert!(first.record.cold);
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+pub mod pool;
+mod record;
+mod runtime;
+
+pub use crate::record::{Invocation, InvocationRecord, Outcome};
+pub use crate::runtime::{InvokeOptions, LocalRuntime, RuntimeBuilder};

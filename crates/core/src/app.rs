@@ -134,7 +134,9 @@ pub enum AppError {
         second: String,
     },
     /// A trigger delivers events the handler does not take.
-    #[error("function `{function}` has a {trigger} trigger but its handler takes {accepts} events")]
+    #[error(
+        "function `{function}` has a {trigger} trigger but its handler takes {accepts} events"
+    )]
     TriggerMismatch {
         /// The function.
         function: String,
@@ -229,7 +231,11 @@ impl App {
 
     /// The function names, comma separated (for error messages).
     pub fn function_names(&self) -> String {
-        self.functions.iter().map(Function::name).collect::<Vec<_>>().join(", ")
+        self.functions
+            .iter()
+            .map(Function::name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The declared topics.
@@ -293,7 +299,10 @@ impl App {
     fn check_resources(&self) -> Result<(), AppError> {
         let names = [
             (ResourceKind::Topic, self.topics.iter().collect::<Vec<_>>()),
-            (ResourceKind::Queue, self.queues.iter().map(|q| &q.name).collect()),
+            (
+                ResourceKind::Queue,
+                self.queues.iter().map(|q| &q.name).collect(),
+            ),
             (ResourceKind::Bucket, self.buckets.iter().collect()),
         ];
         for (kind, list) in names {
@@ -335,7 +344,9 @@ fn kind_label(kind: ResourceKind) -> &'static str {
 
 fn check_name(what: &'static str, name: &str) -> Result<(), AppError> {
     let ok = (1..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if ok {
         Ok(())
     } else {
@@ -377,7 +388,12 @@ fn check_limits(f: &Function) -> Result<(), AppError> {
     Ok(())
 }
 
-fn require(declared: &Declared, function: &str, kind: ResourceKind, name: &str) -> Result<(), AppError> {
+fn require(
+    declared: &Declared,
+    function: &str,
+    kind: ResourceKind,
+    name: &str,
+) -> Result<(), AppError> {
     if declared.contains(kind, name) {
         Ok(())
     } else {
@@ -421,7 +437,9 @@ fn check_trigger(
             }
         }
         Trigger::Topic { topic } => require(declared, f.name(), ResourceKind::Topic, topic)?,
-        Trigger::Queue { queue, batch_size, .. } => {
+        Trigger::Queue {
+            queue, batch_size, ..
+        } => {
             require(declared, f.name(), ResourceKind::Queue, queue)?;
             if *batch_size == 0 {
                 return Err(AppError::ZeroLimit {
@@ -430,7 +448,9 @@ fn check_trigger(
                 });
             }
         }
-        Trigger::Storage { bucket, .. } => require(declared, f.name(), ResourceKind::Bucket, bucket)?,
+        Trigger::Storage { bucket, .. } => {
+            require(declared, f.name(), ResourceKind::Bucket, bucket)?
+        }
         Trigger::Schedule { expression } => {
             Schedule::parse(expression).map_err(|source| AppError::InvalidSchedule {
                 function: f.name().to_owned(),

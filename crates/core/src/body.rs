@@ -151,7 +151,9 @@ impl<'de> Deserialize<'de> for Body {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         match BodyRepr::deserialize(deserializer)? {
             BodyRepr::Text(text) => Ok(Self::from(text)),
-            BodyRepr::Binary { base64 } => Self::from_base64(&base64).map_err(serde::de::Error::custom),
+            BodyRepr::Binary { base64 } => {
+                Self::from_base64(&base64).map_err(serde::de::Error::custom)
+            }
         }
     }
 }
@@ -167,6 +169,11 @@ mod tests {
             let back: Body = serde_json::from_str(&json).expect("deserialise");
             assert_eq!(back, body);
         }
-        assert_eq!(serde_json::to_string(&Body::from(vec![0xff])).ok().as_deref(), Some(r#"{"base64":"/w=="}"#));
+        assert_eq!(
+            serde_json::to_string(&Body::from(vec![0xff]))
+                .ok()
+                .as_deref(),
+            Some(r#"{"base64":"/w=="}"#)
+        );
     }
 }

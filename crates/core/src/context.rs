@@ -10,7 +10,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::resource::{FunctionInvoker, InvokeMode, Message, Object, ObjectInfo, ObjectStore, QueueSender, TopicPublisher};
+use crate::resource::{
+    FunctionInvoker, InvokeMode, Message, Object, ObjectInfo, ObjectStore, QueueSender,
+    TopicPublisher,
+};
 use crate::{Body, Error, ResourceKind};
 
 /// The platform an invocation runs on.
@@ -349,8 +352,9 @@ impl Context {
         pick: impl FnOnce(&Bindings) -> Option<&Arc<T>>,
     ) -> Result<&Arc<T>, Error> {
         self.resources.declared.check(kind, name)?;
-        pick(&self.resources.bindings)
-            .ok_or_else(|| Error::Unsupported(format!("{kind} bindings on provider {}", self.provider)))
+        pick(&self.resources.bindings).ok_or_else(|| {
+            Error::Unsupported(format!("{kind} bindings on provider {}", self.provider))
+        })
     }
 }
 
@@ -380,7 +384,9 @@ impl TopicHandle<'_> {
     /// # Errors
     /// [`Error::Undeclared`] for an undeclared topic; [`Error::Binding`] if the backend fails.
     pub async fn publish(&self, message: Message) -> Result<String, Error> {
-        let topics = self.cx.binding(ResourceKind::Topic, self.name, |b| b.topics.as_ref())?;
+        let topics = self
+            .cx
+            .binding(ResourceKind::Topic, self.name, |b| b.topics.as_ref())?;
         topics.publish(self.name, message).await
     }
 }
@@ -398,7 +404,9 @@ impl QueueHandle<'_> {
     /// # Errors
     /// [`Error::Undeclared`] for an undeclared queue; [`Error::Binding`] if the backend fails.
     pub async fn send(&self, message: Message) -> Result<String, Error> {
-        let queues = self.cx.binding(ResourceKind::Queue, self.name, |b| b.queues.as_ref())?;
+        let queues = self
+            .cx
+            .binding(ResourceKind::Queue, self.name, |b| b.queues.as_ref())?;
         queues.send(self.name, message).await
     }
 }
@@ -412,7 +420,8 @@ pub struct BucketHandle<'a> {
 
 impl BucketHandle<'_> {
     fn store(&self) -> Result<&Arc<dyn ObjectStore>, Error> {
-        self.cx.binding(ResourceKind::Bucket, self.name, |b| b.objects.as_ref())
+        self.cx
+            .binding(ResourceKind::Bucket, self.name, |b| b.objects.as_ref())
     }
 
     /// Reads an object; `None` if the key does not exist.
@@ -469,7 +478,9 @@ impl FunctionHandle<'_> {
     /// # Errors
     /// [`Error::Undeclared`] for an unknown function; the callee's error otherwise.
     pub async fn invoke(&self, payload: serde_json::Value) -> Result<serde_json::Value, Error> {
-        let invoker = self.cx.binding(ResourceKind::Function, self.name, |b| b.invoker.as_ref())?;
+        let invoker = self
+            .cx
+            .binding(ResourceKind::Function, self.name, |b| b.invoker.as_ref())?;
         let result = invoker.invoke(self.name, payload, InvokeMode::Sync).await?;
         Ok(result.unwrap_or(serde_json::Value::Null))
     }
@@ -479,7 +490,12 @@ impl FunctionHandle<'_> {
     /// # Errors
     /// [`Error::Undeclared`] for an unknown function; [`Error::Binding`] if it was not accepted.
     pub async fn invoke_async(&self, payload: serde_json::Value) -> Result<(), Error> {
-        let invoker = self.cx.binding(ResourceKind::Function, self.name, |b| b.invoker.as_ref())?;
-        invoker.invoke(self.name, payload, InvokeMode::Async).await.map(drop)
+        let invoker = self
+            .cx
+            .binding(ResourceKind::Function, self.name, |b| b.invoker.as_ref())?;
+        invoker
+            .invoke(self.name, payload, InvokeMode::Async)
+            .await
+            .map(drop)
     }
 }

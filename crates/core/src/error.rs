@@ -258,7 +258,9 @@ impl Error {
             Error::Binding { .. } => "BindingError",
             Error::Unsupported(_) => "Unsupported",
             Error::ShuttingDown => "ShuttingDown",
-            Error::Custom { retryable: true, .. } => "TransientError",
+            Error::Custom {
+                retryable: true, ..
+            } => "TransientError",
             Error::Custom { .. } => "PermanentError",
         }
     }

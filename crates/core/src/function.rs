@@ -131,7 +131,8 @@ pub enum DeadLetter {
     Topic(String),
 }
 
-type BoxInit = Arc<dyn Fn() -> BoxFuture<'static, Result<Arc<dyn Any + Send + Sync>, Error>> + Send + Sync>;
+type BoxInit =
+    Arc<dyn Fn() -> BoxFuture<'static, Result<Arc<dyn Any + Send + Sync>, Error>> + Send + Sync>;
 
 /// A function: a handler plus everything a platform needs to run it.
 ///
@@ -228,7 +229,9 @@ impl Function {
 
     /// Subscribes to a declared topic.
     pub fn subscribe(self, topic: impl Into<String>) -> Self {
-        self.trigger(Trigger::Topic { topic: topic.into() })
+        self.trigger(Trigger::Topic {
+            topic: topic.into(),
+        })
     }
 
     /// Consumes a declared queue in batches of up to [`DEFAULT_BATCH_SIZE`].
@@ -238,7 +241,12 @@ impl Function {
 
     /// Consumes a declared queue in batches of up to `batch_size`, waiting up to `batch_window`
     /// to fill one.
-    pub fn queue_batched(self, queue: impl Into<String>, batch_size: u32, batch_window: Duration) -> Self {
+    pub fn queue_batched(
+        self,
+        queue: impl Into<String>,
+        batch_size: u32,
+        batch_window: Duration,
+    ) -> Self {
         self.trigger(Trigger::Queue {
             queue: queue.into(),
             batch_size,

@@ -108,7 +108,9 @@ impl BoxHandler {
 
 impl std::fmt::Debug for BoxHandler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BoxHandler").field("accepts", &self.accepts).finish()
+        f.debug_struct("BoxHandler")
+            .field("accepts", &self.accepts)
+            .finish()
     }
 }
 
@@ -133,11 +135,20 @@ mod tests {
     struct Boom;
 
     async fn http_ok(req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
-        HttpResponse::json(http::StatusCode::OK, &serde_json::json!({"path": req.path()}))
+        HttpResponse::json(
+            http::StatusCode::OK,
+            &serde_json::json!({"path": req.path()}),
+        )
     }
 
     async fn batch_fails_odd(batch: QueueBatch, _cx: Context) -> Result<BatchOutcome, Boom> {
-        Ok(BatchOutcome::failed(batch.messages.iter().filter(|m| m.body.as_str() == Some("odd")).map(|m| m.id.clone())))
+        Ok(BatchOutcome::failed(
+            batch
+                .messages
+                .iter()
+                .filter(|m| m.body.as_str() == Some("odd"))
+                .map(|m| m.id.clone()),
+        ))
     }
 
     async fn always_fails(_: Event, _cx: Context) -> Result<(), Boom> {
@@ -148,7 +159,10 @@ mod tests {
         panic!("handler bug")
     }
 
-    async fn echo_json(Json(v): Json<serde_json::Value>, _cx: Context) -> Result<Json<serde_json::Value>, Error> {
+    async fn echo_json(
+        Json(v): Json<serde_json::Value>,
+        _cx: Context,
+    ) -> Result<Json<serde_json::Value>, Error> {
         Ok(Json(v))
     }
 
@@ -161,38 +175,78 @@ mod tests {
         let h = BoxHandler::new(http_ok);
         assert_eq!(h.accepts(), "http");
         let req = HttpRequest::new(http::Method::GET, "/x").expect("req");
-        let Ok(Output::Http(resp)) = h.call(Event::Http(req), cx()).await else { panic!("expected http output") };
+        let Ok(Output::Http(resp)) = h.call(Event::Http(req), cx()).await else {
+            panic!("expected http output")
+        };
         assert_eq!(resp.body().as_str(), Some(r#"{"path":"/x"}"#));
 
         let h = BoxHandler::new(batch_fails_odd);
-        let batch = QueueBatch::new("q", vec![QueueMessage::new("1", "odd"), QueueMessage::new("2", "even")]);
-        assert_eq!(h.call(batch.into(), cx()).await.ok(), Some(Output::Batch(BatchOutcome::failed(["1"]))));
+        let batch = QueueBatch::new(
+            "q",
+            vec![
+                QueueMessage::new("1", "odd"),
+                QueueMessage::new("2", "even"),
+            ],
+        );
+        assert_eq!(
+            h.call(batch.into(), cx()).await.ok(),
+            Some(Output::Batch(BatchOutcome::failed(["1"])))
+        );
 
         let h = BoxHandler::new(echo_json);
         assert_eq!(h.accepts(), "json");
-        let out = h.call(Event::from_json(serde_json::json!([1, 2])), cx()).await.expect("ok");
+        let out = h
+            .call(Event::from_json(serde_json::json!([1, 2])), cx())
+            .await
+            .expect("ok");
         assert_eq!(out, Output::Json(serde_json::json!([1, 2])));
     }
 
     #[tokio::test]
     async fn handler_errors_keep_their_type_name_and_are_retryable() {
-        let err = BoxHandler::new(always_fails).call(Event::from_json(serde_json::json!(1)), cx()).await.expect_err("fails");
-        let Error::Handler(e) = err else { panic!("expected a handler error") };
-        assert_eq!((e.error_type.as_str(), e.message.as_str(), e.retryable), ("Boom", "boom", true));
+        let err = BoxHandler::new(always_fails)
+            .call(Event::from_json(serde_json::json!(1)), cx())
+            .await
+            .expect_err("fails");
+        let Error::Handler(e) = err else {
+            panic!("expected a handler error")
+        };
+        assert_eq!(
+            (e.error_type.as_str(), e.message.as_str(), e.retryable),
+            ("Boom", "boom", true)
+        );
     }
 
     #[tokio::test]
     async fn a_panicking_handler_fails_only_its_invocation() {
         let h = BoxHandler::new(panics);
-        let err = h.call(Event::from_json(serde_json::json!(1)), cx()).await.expect_err("panics");
-        assert!(matches!(&err, Error::Panic(m) if m == "handler bug"), "{err:?}");
-        let again = h.call(Event::from_json(serde_json::json!(1)), cx()).await.expect_err("panics again");
+        let err = h
+            .call(Event::from_json(serde_json::json!(1)), cx())
+            .await
+            .expect_err("panics");
+        assert!(
+            matches!(&err, Error::Panic(m) if m == "handler bug"),
+            "{err:?}"
+        );
+        let again = h
+            .call(Event::from_json(serde_json::json!(1)), cx())
+            .await
+            .expect_err("panics again");
         assert!(matches!(again, Error::Panic(_)));
     }
 
     #[tokio::test]
     async fn a_wrong_event_kind_is_a_mismatch_not_a_panic() {
-        let err = BoxHandler::new(http_ok).call(Event::from_json(serde_json::json!(1)), cx()).await.expect_err("mismatch");
-        assert!(matches!(err, Error::EventMismatch { expected: "http", actual: "cloud_event" }));
+        let err = BoxHandler::new(http_ok)
+            .call(Event::from_json(serde_json::json!(1)), cx())
+            .await
+            .expect_err("mismatch");
+        assert!(matches!(
+            err,
+            Error::EventMismatch {
+                expected: "http",
+                actual: "cloud_event"
+            }
+        ));
     }
 }

@@ -31,15 +31,19 @@ mod schedule;
 pub use crate::app::{App, AppError, QueueSpec};
 pub use crate::body::Body;
 pub use crate::context::{
-    Bindings, BucketHandle, Context, Declared, FunctionHandle, InstanceState, Provider, QueueHandle, Resources,
-    TopicHandle, UnknownProvider,
+    Bindings, BucketHandle, Context, Declared, FunctionHandle, InstanceState, Provider,
+    QueueHandle, Resources, TopicHandle, UnknownProvider,
 };
 pub use crate::error::{chain_message, BoxError, Error, HandlerError, ResourceKind};
 pub use crate::event::{
-    ChangeBatch, ChangeOperation, ChangeRecord, CloudEvent, Event, FromEvent, HttpRequest, HttpResponse, Json,
-    QueueBatch, QueueMessage, ScheduleTick, StorageEvent, StorageEventKind, TopicMessage,
+    ChangeBatch, ChangeOperation, ChangeRecord, CloudEvent, Event, FromEvent, HttpRequest,
+    HttpResponse, Json, QueueBatch, QueueMessage, ScheduleTick, StorageEvent, StorageEventKind,
+    TopicMessage,
 };
-pub use crate::function::{DeadLetter, Function, RetryPolicy, Trigger, DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT};
+pub use crate::function::{
+    DeadLetter, Function, RetryPolicy, Trigger, DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+};
 pub use crate::handler::{panic_message, AsyncFnMarker, BoxHandler, Handler};
 pub use crate::output::{BatchOutcome, IntoOutput, Output};
 pub use crate::resource::{InvokeMode, Message, Object, ObjectInfo};

@@ -125,25 +125,43 @@ pub enum InvokeMode {
 /// Publishes messages to topics.
 pub trait TopicPublisher: Send + Sync + 'static {
     /// Publishes `message` to `topic`, returning the message id.
-    fn publish<'a>(&'a self, topic: &'a str, message: Message) -> BoxFuture<'a, Result<String, Error>>;
+    fn publish<'a>(
+        &'a self,
+        topic: &'a str,
+        message: Message,
+    ) -> BoxFuture<'a, Result<String, Error>>;
 }
 
 /// Sends messages to queues.
 pub trait QueueSender: Send + Sync + 'static {
     /// Sends `message` to `queue`, returning the message id.
-    fn send<'a>(&'a self, queue: &'a str, message: Message) -> BoxFuture<'a, Result<String, Error>>;
+    fn send<'a>(&'a self, queue: &'a str, message: Message)
+        -> BoxFuture<'a, Result<String, Error>>;
 }
 
 /// Reads and writes objects in buckets.
 pub trait ObjectStore: Send + Sync + 'static {
     /// Reads an object; `None` if there is no such key.
-    fn get<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, Result<Option<Object>, Error>>;
+    fn get<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Object>, Error>>;
     /// Writes (creates or replaces) an object.
-    fn put<'a>(&'a self, bucket: &'a str, key: &'a str, object: Object) -> BoxFuture<'a, Result<ObjectInfo, Error>>;
+    fn put<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        object: Object,
+    ) -> BoxFuture<'a, Result<ObjectInfo, Error>>;
     /// Deletes an object; deleting a missing key succeeds.
     fn delete<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, Result<(), Error>>;
     /// Lists the objects whose keys start with `prefix`, in key order.
-    fn list<'a>(&'a self, bucket: &'a str, prefix: &'a str) -> BoxFuture<'a, Result<Vec<ObjectInfo>, Error>>;
+    fn list<'a>(
+        &'a self,
+        bucket: &'a str,
+        prefix: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<ObjectInfo>, Error>>;
 }
 
 /// Invokes other functions.

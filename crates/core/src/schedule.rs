@@ -54,7 +54,10 @@ impl Schedule {
         } else if let Some(inner) = strip_call(text, "cron") {
             let fields: Vec<&str> = inner.split_whitespace().collect();
             let [minutes, hours, dom, month, dow, year] = fields[..] else {
-                return Err(fail("cron(...) takes 6 fields: minutes hours day-of-month month day-of-week year".into()));
+                return Err(fail(
+                    "cron(...) takes 6 fields: minutes hours day-of-month month day-of-week year"
+                        .into(),
+                ));
             };
             if year != "*" {
                 return Err(fail("only `*` is supported in the year field".into()));
@@ -65,17 +68,23 @@ impl Schedule {
                 .alternative_weekdays(true)
                 .build();
             let pattern = format!("{minutes} {hours} {dom} {month} {dow}");
-            Kind::Cron(Box::new(parser.parse(&pattern).map_err(|e| fail(e.to_string()))?))
+            Kind::Cron(Box::new(
+                parser.parse(&pattern).map_err(|e| fail(e.to_string()))?,
+            ))
         } else {
             let fields = text.split_whitespace().count();
             if !(5..=6).contains(&fields) {
-                return Err(fail(format!("cron takes 5 fields (or 6 with seconds first), found {fields}")));
+                return Err(fail(format!(
+                    "cron takes 5 fields (or 6 with seconds first), found {fields}"
+                )));
             }
             let parser = CronParser::builder()
                 .seconds(Seconds::Optional)
                 .year(Year::Disallowed)
                 .build();
-            Kind::Cron(Box::new(parser.parse(text).map_err(|e| fail(e.to_string()))?))
+            Kind::Cron(Box::new(
+                parser.parse(text).map_err(|e| fail(e.to_string()))?,
+            ))
         };
         Ok(Self {
             expression: expression.to_owned(),
@@ -101,7 +110,9 @@ impl Schedule {
     /// `None` if a cron expression never fires again.
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match &self.kind {
-            Kind::Rate(period) => chrono::Duration::from_std(*period).ok().and_then(|p| after.checked_add_signed(p)),
+            Kind::Rate(period) => chrono::Duration::from_std(*period)
+                .ok()
+                .and_then(|p| after.checked_add_signed(p)),
             Kind::Cron(cron) => cron.find_next_occurrence(&after, false).ok(),
         }
     }
@@ -142,7 +153,11 @@ fn parse_rate(inner: &str) -> Result<Duration, String> {
         "minute" | "minutes" => 60,
         "hour" | "hours" => 3600,
         "day" | "days" => 86_400,
-        other => return Err(format!("unknown unit `{other}` (minute(s), hour(s) or day(s))")),
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` (minute(s), hour(s) or day(s))"
+            ))
+        }
     };
     if unit.ends_with('s') != (value != 1) {
         return Err(format!("use the singular unit for 1 and the plural otherwise, e.g. rate(1 {}) or rate({value} {unit})", unit.trim_end_matches('s')));
@@ -159,15 +174,35 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single().expect("valid time")
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .single()
+            .expect("valid time")
     }
 
     #[test]
     fn rates_parse_with_singular_and_plural_units() {
-        assert_eq!(Schedule::parse("rate(5 minutes)").ok().and_then(|s| s.rate()), Some(Duration::from_secs(300)));
-        assert_eq!(Schedule::parse("rate(1 hour)").ok().and_then(|s| s.rate()), Some(Duration::from_secs(3600)));
-        assert_eq!(Schedule::parse("rate(2 days)").ok().and_then(|s| s.rate()), Some(Duration::from_secs(172_800)));
-        for bad in ["rate(0 minutes)", "rate(5 fortnights)", "rate(five minutes)", "rate(1 minutes)", "rate(5 minute)", "rate()"] {
+        assert_eq!(
+            Schedule::parse("rate(5 minutes)")
+                .ok()
+                .and_then(|s| s.rate()),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            Schedule::parse("rate(1 hour)").ok().and_then(|s| s.rate()),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(
+            Schedule::parse("rate(2 days)").ok().and_then(|s| s.rate()),
+            Some(Duration::from_secs(172_800))
+        );
+        for bad in [
+            "rate(0 minutes)",
+            "rate(5 fortnights)",
+            "rate(five minutes)",
+            "rate(1 minutes)",
+            "rate(5 minute)",
+            "rate()",
+        ] {
             assert!(Schedule::parse(bad).is_err(), "{bad} should be rejected");
         }
     }
@@ -175,21 +210,36 @@ mod tests {
     #[test]
     fn standard_cron_finds_the_next_firing() {
         let s = Schedule::parse("0 2 * * *").expect("parse");
-        assert_eq!(s.next_after(at(2026, 1, 31, 2, 0)), Some(at(2026, 2, 1, 2, 0)));
+        assert_eq!(
+            s.next_after(at(2026, 1, 31, 2, 0)),
+            Some(at(2026, 2, 1, 2, 0))
+        );
         let s = Schedule::parse("0 0 L * *").expect("last day of month");
-        assert_eq!(s.next_after(at(2026, 2, 1, 0, 0)), Some(at(2026, 2, 28, 0, 0)));
+        assert_eq!(
+            s.next_after(at(2026, 2, 1, 0, 0)),
+            Some(at(2026, 2, 28, 0, 0))
+        );
     }
 
     #[test]
     fn eventbridge_cron_counts_weekdays_from_sunday_as_one() {
         let s = Schedule::parse("cron(0 9 ? * 2 *)").expect("mondays");
         // 2026-11-28 is a Saturday; the next Monday is the 30th.
-        assert_eq!(s.next_after(at(2026, 11, 28, 0, 0)), Some(at(2026, 11, 30, 9, 0)));
+        assert_eq!(
+            s.next_after(at(2026, 11, 28, 0, 0)),
+            Some(at(2026, 11, 30, 9, 0))
+        );
     }
 
     #[test]
     fn malformed_cron_is_a_typed_error_naming_the_expression() {
-        for bad in ["61 * * * *", "* * *", "cron(0 9 * *)", "every day", "0 25 * * *"] {
+        for bad in [
+            "61 * * * *",
+            "* * *",
+            "cron(0 9 * *)",
+            "every day",
+            "0 25 * * *",
+        ] {
             let err = Schedule::parse(bad).expect_err(bad);
             assert_eq!(err.expression, bad);
         }

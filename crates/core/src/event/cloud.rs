@@ -78,7 +78,11 @@ impl CloudEvent {
     }
 
     /// Sets binary data.
-    pub fn with_binary_data(mut self, data: impl Into<Body>, content_type: impl Into<String>) -> Self {
+    pub fn with_binary_data(
+        mut self,
+        data: impl Into<Body>,
+        content_type: impl Into<String>,
+    ) -> Self {
         self.data_base64 = Some(data.into());
         self.datacontenttype = Some(content_type.into());
         self
@@ -133,8 +137,14 @@ mod tests {
             "data_base64": "AAE=", "traceparent": "00-abc"
         });
         let event: CloudEvent = serde_json::from_value(json.clone()).expect("parse");
-        assert_eq!(event.data_base64.as_ref().map(Body::as_bytes), Some(&[0u8, 1][..]));
-        assert_eq!(event.extensions.get("traceparent"), Some(&Value::from("00-abc")));
+        assert_eq!(
+            event.data_base64.as_ref().map(Body::as_bytes),
+            Some(&[0u8, 1][..])
+        );
+        assert_eq!(
+            event.extensions.get("traceparent"),
+            Some(&Value::from("00-abc"))
+        );
         assert_eq!(serde_json::to_value(&event).expect("write"), json);
     }
 }

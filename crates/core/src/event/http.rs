@@ -30,9 +30,9 @@ impl HttpRequest {
     /// # Errors
     /// Fails if `uri` is not a valid URI.
     pub fn new(method: Method, uri: &str) -> Result<Self, Error> {
-        let uri: http::Uri = uri
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| Error::invalid_payload(format!("bad URI `{uri}`: {e}")))?;
+        let uri: http::Uri = uri.parse().map_err(|e: http::uri::InvalidUri| {
+            Error::invalid_payload(format!("bad URI `{uri}`: {e}"))
+        })?;
         let mut inner = http::Request::new(Body::empty());
         *inner.method_mut() = method;
         *inner.uri_mut() = uri;
@@ -296,15 +296,13 @@ pub fn percent_decode(text: &str, plus_is_space: bool) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' if plus_is_space => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -385,7 +383,9 @@ impl<'de> Deserialize<'de> for HttpResponse {
         let status = StatusCode::from_u16(record.status).map_err(D::Error::custom)?;
         let mut response = HttpResponse::new(status).with_body(record.body);
         for (name, value) in &record.headers {
-            response = response.with_header(name, value).map_err(D::Error::custom)?;
+            response = response
+                .with_header(name, value)
+                .map_err(D::Error::custom)?;
         }
         Ok(response)
     }
@@ -394,7 +394,12 @@ impl<'de> Deserialize<'de> for HttpResponse {
 fn header_list(headers: &http::HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect()
 }
 

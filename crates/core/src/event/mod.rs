@@ -71,7 +71,9 @@ impl Event {
                 return event;
             }
         }
-        Event::CloudEvent(CloudEvent::new(next_invoke_id(), "faasport", INVOKE_EVENT_TYPE).with_data(value))
+        Event::CloudEvent(
+            CloudEvent::new(next_invoke_id(), "faasport", INVOKE_EVENT_TYPE).with_data(value),
+        )
     }
 }
 
@@ -173,17 +175,29 @@ mod tests {
 
     #[test]
     fn events_round_trip_through_their_tagged_json_form() {
-        let at = chrono::Utc.with_ymd_and_hms(2026, 1, 31, 2, 0, 0).single().expect("time");
+        let at = chrono::Utc
+            .with_ymd_and_hms(2026, 1, 31, 2, 0, 0)
+            .single()
+            .expect("time");
         let events = vec![
-            Event::Queue(QueueBatch::new("q", vec![QueueMessage::new("m1", "hi").with_attribute("a", "b")])),
+            Event::Queue(QueueBatch::new(
+                "q",
+                vec![QueueMessage::new("m1", "hi").with_attribute("a", "b")],
+            )),
             Event::Topic(TopicMessage::new("orders", "1", vec![1u8, 2, 255])),
             Event::Schedule(ScheduleTick::new("rate(5 minutes)", at)),
             Event::Storage(StorageEvent::new("b", "a b+c", StorageEventKind::Created).with_size(3)),
             Event::Change(ChangeBatch::new(
                 "t",
-                vec![ChangeRecord::new("r1", ChangeOperation::Modify, serde_json::json!({"id": 1}))],
+                vec![ChangeRecord::new(
+                    "r1",
+                    ChangeOperation::Modify,
+                    serde_json::json!({"id": 1}),
+                )],
             )),
-            Event::CloudEvent(CloudEvent::new("1", "/s", "t").with_data(serde_json::json!({"x": 1}))),
+            Event::CloudEvent(
+                CloudEvent::new("1", "/s", "t").with_data(serde_json::json!({"x": 1})),
+            ),
         ];
         for event in events {
             let json = serde_json::to_value(&event).expect("serialise");
@@ -202,7 +216,11 @@ mod tests {
 
     #[test]
     fn a_mismatched_event_names_both_kinds() {
-        let err = QueueBatch::from_event(Event::Topic(TopicMessage::new("t", "1", "x"))).expect_err("mismatch");
-        assert_eq!(err.to_string(), "the handler expects queue events but received a topic event");
+        let err = QueueBatch::from_event(Event::Topic(TopicMessage::new("t", "1", "x")))
+            .expect_err("mismatch");
+        assert_eq!(
+            err.to_string(),
+            "the handler expects queue events but received a topic event"
+        );
     }
 }

@@ -1,0 +1,77 @@
+//! What the runtime remembers about each invocation.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use faasport_core::{Error, Output};
+
+/// How an invocation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The handler returned successfully.
+    Ok,
+    /// The handler returned an error (or the event did not fit it).
+    Error,
+    /// The handler ran past its timeout and was cancelled.
+    Timeout,
+    /// The handler panicked.
+    Panic,
+    /// No instance was available within the limits; the handler did not run.
+    Throttled,
+    /// The instance's initialiser failed; the handler did not run.
+    InitError,
+}
+
+impl Outcome {
+    /// The outcome matching a result.
+    pub fn of(result: &Result<Output, Error>) -> Self {
+        match result {
+            Ok(_) => Outcome::Ok,
+            Err(Error::Timeout(_)) => Outcome::Timeout,
+            Err(Error::Panic(_)) => Outcome::Panic,
+            Err(Error::Throttled { .. }) => Outcome::Throttled,
+            Err(Error::Init { .. }) => Outcome::InitError,
+            Err(_) => Outcome::Error,
+        }
+    }
+}
+
+/// One invocation, as the meter sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct InvocationRecord {
+    /// The function.
+    pub function: String,
+    /// The request id given to the handler.
+    pub request_id: String,
+    /// When the invocation arrived, since the runtime started.
+    pub arrived_at: Duration,
+    /// Time spent waiting for an instance.
+    pub queued: Duration,
+    /// Time the initialiser took, on a cold start (zero when warm).
+    pub init: Duration,
+    /// Time the handler ran.
+    pub duration: Duration,
+    /// The memory configured for the function (MB).
+    pub memory_mb: u32,
+    /// Whether this invocation started a new instance.
+    pub cold: bool,
+    /// The instance that ran it (none when throttled).
+    pub instance: Option<u64>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The delivery attempt, 1 on the first.
+    pub attempt: u32,
+}
+
+/// The result of one invocation through the local runtime: the handler's result and the record.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Invocation {
+    /// What the handler returned, or why it did not.
+    pub result: Result<Output, Error>,
+    /// What the meter recorded.
+    pub record: InvocationRecord,
+}
