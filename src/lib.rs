@@ -1,1 +1,63 @@
-//! placeholder
+//! # faasport
+//!
+//! Write serverless functions once; run them unchanged on AWS Lambda, Google Cloud, Azure
+//! Functions, or the bundled local runtime, which performs the scaling, metering and execution
+//! itself and tells you what the workload would cost on each cloud.
+//!
+//! ```no_run
+//! use faasport::prelude::*;
+//!
+//! async fn hello(req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
+//!     Ok(HttpResponse::text(StatusCode::OK, format!("hello from {}", req.path())))
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Error> {
+//!     faasport::run(App::new("hello").function(Function::new("hello", hello).http(Method::GET, "/hello"))).await
+//! }
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | backend | what [`run`] does |
+//! |---|---|---|
+//! | `local` (default) | the local runtime | the binary becomes its own CLI: `serve`, `invoke`, `report`, `manifest` |
+//! | `aws` | AWS Lambda | serves one function under the Lambda Runtime API |
+//! | `gcp` | Cloud Run functions / Knative | not implemented yet: fails with [`Error::Unsupported`] |
+//! | `azure` | Azure Functions custom handler | not implemented yet: fails with [`Error::Unsupported`] |
+//!
+//! Features are additive. With several enabled, [`run`] picks the platform from the environment
+//! (`AWS_LAMBDA_RUNTIME_API`, `FUNCTIONS_CUSTOMHANDLER_PORT`, `K_SERVICE` / `FUNCTION_TARGET`,
+//! else local); `FAASPORT_PROVIDER` (`local`, `aws`, `gcp`, `azure`) overrides the detection and
+//! `FAASPORT_FUNCTION` names the function to serve where the platform does not.
+#![warn(missing_docs)]
+
+#[cfg(feature = "local")]
+pub mod cli;
+mod platform;
+
+pub use faasport_core as core;
+pub use faasport_core::{
+    http, App, BatchOutcome, Body, ChangeBatch, CloudEvent, Context, DeadLetter, Error, Event,
+    Function, HttpRequest, HttpResponse, Json, Message, Output, Provider, QueueBatch, QueueMessage,
+    QueueSpec, RetryPolicy, ScheduleTick, StorageEvent, StorageEventKind, TopicMessage,
+};
+
+#[cfg(feature = "local")]
+pub use faasport_adapter_local as local;
+
+#[cfg(feature = "aws")]
+pub use faasport_adapter_aws as aws;
+
+pub use crate::platform::{detect_provider, run, FUNCTION_ENV, PROVIDER_ENV};
+
+/// Everything a function author needs in scope.
+pub mod prelude {
+    pub use faasport_core::http::{Method, StatusCode};
+    pub use faasport_core::{
+        App, BatchOutcome, Body, ChangeBatch, ChangeOperation, ChangeRecord, CloudEvent, Context,
+        DeadLetter, Error, Event, Function, HttpRequest, HttpResponse, Json, Message, Output,
+        Provider, QueueBatch, QueueMessage, QueueSpec, RetryPolicy, ScheduleTick, StorageEvent,
+        StorageEventKind, TopicMessage,
+    };
+}

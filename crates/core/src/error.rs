@@ -187,6 +187,9 @@ pub enum Error {
     /// The backend does not support this operation.
     #[error("not supported by this backend: {0}")]
     Unsupported(String),
+    /// A file or socket operation failed.
+    #[error("I/O failed")]
+    Io(#[from] std::io::Error),
     /// The runtime is shutting down and takes no new work.
     #[error("the runtime is shutting down")]
     ShuttingDown,
@@ -229,7 +232,7 @@ impl Error {
         match self {
             Error::Handler(e) => e.retryable,
             Error::Panic(_) | Error::Timeout(_) | Error::Throttled { .. } => true,
-            Error::Init { .. } | Error::ShuttingDown => true,
+            Error::Init { .. } | Error::ShuttingDown | Error::Io(_) => true,
             Error::Binding { retryable, .. } | Error::Custom { retryable, .. } => *retryable,
             Error::App(_)
             | Error::EventMismatch { .. }
@@ -258,6 +261,7 @@ impl Error {
             Error::Binding { .. } => "BindingError",
             Error::Unsupported(_) => "Unsupported",
             Error::ShuttingDown => "ShuttingDown",
+            Error::Io(_) => "IoError",
             Error::Custom {
                 retryable: true, ..
             } => "TransientError",

@@ -49,4 +49,5 @@ pub use crate::output::{BatchOutcome, IntoOutput, Output};
 pub use crate::resource::{InvokeMode, Message, Object, ObjectInfo};
 pub use crate::schedule::{Schedule, ScheduleError};
 
+pub use chrono;
 pub use http;
