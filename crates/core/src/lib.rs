@@ -27,6 +27,7 @@ mod handler;
 mod output;
 pub mod resource;
 mod schedule;
+pub mod service;
 
 pub use crate::app::{App, AppError, QueueSpec};
 pub use crate::body::Body;
@@ -48,6 +49,7 @@ pub use crate::handler::{panic_message, AsyncFnMarker, BoxHandler, Handler};
 pub use crate::output::{BatchOutcome, IntoOutput, Output};
 pub use crate::resource::{InvokeMode, Message, Object, ObjectInfo};
 pub use crate::schedule::{Schedule, ScheduleError};
+pub use crate::service::ServiceHandler;
 
 pub use chrono;
 pub use http;
