@@ -97,7 +97,7 @@ fn a_trigger_whose_events_the_handler_cannot_take_is_refused() {
 fn names_no_platform_accepts_are_refused() {
     let err = validate(App::new("a").function(Function::new("has space", on_tick)));
     assert!(matches!(err, AppError::InvalidName { what: "function", .. }), "{err}");
-    let err = validate(App::new("a").function(Function::new(&"x".repeat(65), on_tick)));
+    let err = validate(App::new("a").function(Function::new("x".repeat(65), on_tick)));
     assert!(matches!(err, AppError::InvalidName { .. }), "{err}");
     assert_eq!(validate(App::new("empty")), AppError::NoFunctions("empty".into()));
 }

@@ -255,12 +255,12 @@ impl App {
 
     /// The declared names, for [`Context`](crate::Context) checks.
     pub fn declared(&self) -> Declared {
-        let mut declared = Declared::default();
-        declared.topics = self.topics.iter().cloned().collect();
-        declared.queues = self.queues.iter().map(|q| q.name.clone()).collect();
-        declared.buckets = self.buckets.iter().cloned().collect();
-        declared.functions = self.functions.iter().map(|f| f.name().to_owned()).collect();
-        declared
+        Declared {
+            topics: self.topics.iter().cloned().collect(),
+            queues: self.queues.iter().map(|q| q.name.clone()).collect(),
+            buckets: self.buckets.iter().cloned().collect(),
+            functions: self.functions.iter().map(|f| f.name().to_owned()).collect(),
+        }
     }
 
     /// Checks the whole declaration; every backend calls this before serving.

@@ -71,10 +71,12 @@ where
     }
 }
 
+type ErasedFn = dyn Fn(Event, Context) -> BoxFuture<'static, Result<Output, Error>> + Send + Sync;
+
 /// A type-erased handler, as stored in a [`Function`](crate::Function).
 #[derive(Clone)]
 pub struct BoxHandler {
-    inner: Arc<dyn Fn(Event, Context) -> BoxFuture<'static, Result<Output, Error>> + Send + Sync>,
+    inner: Arc<ErasedFn>,
     accepts: &'static str,
 }
 
