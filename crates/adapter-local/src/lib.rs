@@ -24,9 +24,21 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod meter;
 pub mod pool;
+mod profile;
 mod record;
+mod report;
 mod runtime;
+pub mod trace;
 
+pub use crate::meter::{
+    BillingProvider, BillingRule, FunctionStats, LambdaArch, Meter, PriceError, PriceTable,
+    PricingOptions, ProviderCost,
+};
+pub use crate::pool::{Backpressure, InstancePool, KeepAlive, KeepAlivePolicy, ScaleOutRate};
+pub use crate::profile::{InvocationSource, Profile, ProfileKind, RetryDefaults};
 pub use crate::record::{Invocation, InvocationRecord, Outcome};
+pub use crate::report::Report;
+pub use crate::trace::{ScalingEvent, ScalingEventKind, ScalingTrace};
 pub use crate::runtime::{InvokeOptions, LocalRuntime, RuntimeBuilder};

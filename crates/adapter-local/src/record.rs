@@ -54,6 +54,10 @@ pub struct InvocationRecord {
     pub init: Duration,
     /// Time the handler ran.
     pub duration: Duration,
+    /// The billed time under the runtime profile's billing rule (Lambda: init on a cold start
+    /// plus duration, to 1 ms; Azure: at least 100 ms; Cloud Run: init plus duration to 100 ms,
+    /// before sharing with concurrent requests); zero when throttled.
+    pub billed: Duration,
     /// The memory configured for the function (MB).
     pub memory_mb: u32,
     /// Whether this invocation started a new instance.
@@ -64,6 +68,27 @@ pub struct InvocationRecord {
     pub outcome: Outcome,
     /// The delivery attempt, 1 on the first.
     pub attempt: u32,
+}
+
+impl InvocationRecord {
+    /// A record of a successful, warm, first-attempt invocation that took no time; set the
+    /// public fields to describe another one (replays and tests build records this way).
+    pub fn new(function: impl Into<String>, request_id: impl Into<String>) -> Self {
+        Self {
+            function: function.into(),
+            request_id: request_id.into(),
+            arrived_at: Duration::ZERO,
+            queued: Duration::ZERO,
+            init: Duration::ZERO,
+            duration: Duration::ZERO,
+            billed: Duration::ZERO,
+            memory_mb: faasport_core::DEFAULT_MEMORY_MB,
+            cold: false,
+            instance: None,
+            outcome: Outcome::Ok,
+            attempt: 1,
+        }
+    }
 }
 
 /// The result of one invocation through the local runtime: the handler's result and the record.

@@ -2,14 +2,18 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
 use faasport_core::{App, Bindings, Context, Error, Event, Provider, Resources};
 
-use crate::pool::InstancePool;
+use crate::meter::{aggregate, compare_costs, Meter, PriceTable, PricingOptions};
+use crate::pool::{InstancePool, KeepAlive, PoolShared};
+use crate::profile::{InvocationSource, Profile};
+use crate::report::Report;
+use crate::trace::{ScalingEvent, ScalingSummary, ScalingTrace};
 use crate::record::{Invocation, InvocationRecord, Outcome};
 
 /// Per-invocation options.
@@ -18,11 +22,17 @@ use crate::record::{Invocation, InvocationRecord, Outcome};
 pub struct InvokeOptions {
     /// The delivery attempt, 1 on the first.
     pub attempt: u32,
+    /// The class of trigger behind the invocation (scale-out limits and backpressure depend on
+    /// it); direct calls by default.
+    pub source: InvocationSource,
 }
 
 impl Default for InvokeOptions {
     fn default() -> Self {
-        Self { attempt: 1 }
+        Self {
+            attempt: 1,
+            source: InvocationSource::Direct,
+        }
     }
 }
 
@@ -32,6 +42,12 @@ impl InvokeOptions {
         self.attempt = attempt;
         self
     }
+
+    /// Sets the class of trigger behind the invocation.
+    pub fn source(mut self, source: InvocationSource) -> Self {
+        self.source = source;
+        self
+    }
 }
 
 /// Builds a [`LocalRuntime`].
@@ -39,9 +55,67 @@ impl InvokeOptions {
 pub struct RuntimeBuilder {
     app: App,
     bindings: Bindings,
+    scaling: ScalingSettings,
+}
+
+/// The scaling, keep-alive, clock and pricing settings of a runtime.
+#[derive(Debug, Clone)]
+struct ScalingSettings {
+    profile: Profile,
+    keep_alive: KeepAlive,
+    prices: Option<PriceTable>,
+    pricing: PricingOptions,
+    virtual_clock: bool,
+}
+
+impl Default for ScalingSettings {
+    fn default() -> Self {
+        Self {
+            profile: Profile::aws(),
+            keep_alive: KeepAlive::ProfileDefault,
+            prices: None,
+            pricing: PricingOptions::default(),
+            virtual_clock: false,
+        }
+    }
 }
 
 impl RuntimeBuilder {
+    /// Scales and bills like this provider (the `aws` profile by default).
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.scaling.profile = profile;
+        self
+    }
+
+    /// Reaps and pre-warms idle instances with this policy (the profile's fixed window by
+    /// default).
+    pub fn keep_alive(mut self, policy: KeepAlive) -> Self {
+        self.scaling.keep_alive = policy;
+        self
+    }
+
+    /// Prices runs with this table instead of the bundled one (see
+    /// [`PriceTable::from_file`]).
+    pub fn prices(mut self, table: PriceTable) -> Self {
+        self.scaling.prices = Some(table);
+        self
+    }
+
+    /// Sets the pricing options (Lambda architecture, free tiers, Cloud Run vCPUs).
+    pub fn pricing(mut self, options: PricingOptions) -> Self {
+        self.scaling.pricing = options;
+        self
+    }
+
+    /// Runs on the virtual clock: tokio's time is paused when the runtime is built and advances
+    /// only when every task waits, so keep-alive windows, rates and deadlines pass instantly and
+    /// deterministically. Needs a current-thread tokio runtime; tests can use
+    /// `#[tokio::test(start_paused = true)]` instead.
+    pub fn virtual_clock(mut self) -> Self {
+        self.scaling.virtual_clock = true;
+        self
+    }
+
     /// Serves the context's resource handles with these bindings (the local sources by default).
     pub fn bindings(mut self, bindings: Bindings) -> Self {
         self.bindings = bindings;
@@ -54,27 +128,50 @@ impl RuntimeBuilder {
     /// [`Error::App`] if the app is invalid.
     pub fn build(self) -> Result<LocalRuntime, Error> {
         self.app.validate()?;
-        let ids = Arc::new(AtomicU64::new(1));
-        let pools = self
+        if self.scaling.virtual_clock {
+            pause_clock()?;
+        }
+        let prices = match self.scaling.prices {
+            Some(table) => table,
+            None => PriceTable::bundled().map_err(|e| Error::Unsupported(e.to_string()))?,
+        };
+        let shared = PoolShared {
+            ids: Arc::new(AtomicU64::new(1)),
+            trace: Arc::new(ScalingTrace::new()),
+            origin: Instant::now(),
+        };
+        let pools: HashMap<String, Arc<InstancePool>> = self
             .app
             .functions()
             .iter()
             .map(|f| {
-                (
-                    f.name().to_owned(),
-                    Arc::new(InstancePool::new(f.clone(), ids.clone())),
-                )
+                let pool = InstancePool::new(
+                    f.clone(),
+                    &self.scaling.profile,
+                    &self.scaling.keep_alive,
+                    shared.clone(),
+                );
+                pool.start_min_instances();
+                (f.name().to_owned(), pool)
             })
             .collect();
+        let billing = crate::meter::billing_rules(&prices, &self.scaling.pricing)
+            .into_iter()
+            .find(|rule| Some(rule.provider()) == self.scaling.profile.billing);
         let resources = Resources::new(self.app.declared(), self.bindings);
         Ok(LocalRuntime {
             inner: Arc::new(Inner {
                 app: self.app,
                 pools,
                 resources,
-                started: Instant::now(),
+                started: shared.origin,
                 requests: AtomicU64::new(1),
-                records: Mutex::new(Vec::new()),
+                meter: Meter::new(),
+                trace: shared.trace,
+                profile: self.scaling.profile,
+                prices,
+                pricing: self.scaling.pricing,
+                billing,
             }),
         })
     }
@@ -87,7 +184,12 @@ struct Inner {
     resources: Resources,
     started: Instant,
     requests: AtomicU64,
-    records: Mutex<Vec<InvocationRecord>>,
+    meter: Meter,
+    trace: Arc<ScalingTrace>,
+    profile: Profile,
+    prices: PriceTable,
+    pricing: PricingOptions,
+    billing: Option<Box<dyn crate::meter::BillingRule>>,
 }
 
 /// The local runtime: executes an app's functions on tokio, one pool of instances per function.
@@ -104,6 +206,7 @@ impl LocalRuntime {
         RuntimeBuilder {
             app,
             bindings: Bindings::none(),
+            scaling: ScalingSettings::default(),
         }
     }
 
@@ -155,6 +258,7 @@ impl LocalRuntime {
             queued: std::time::Duration::ZERO,
             init: std::time::Duration::ZERO,
             duration: std::time::Duration::ZERO,
+            billed: std::time::Duration::ZERO,
             memory_mb: f.memory(),
             cold: false,
             instance: None,
@@ -162,24 +266,26 @@ impl LocalRuntime {
             attempt: options.attempt,
         };
         let result = async {
-            let lease = match pool.acquire().await {
+            let mut lease = match pool.acquire(options.source).await {
                 Ok(lease) => lease,
-                Err((error, init)) => {
-                    record.cold = true;
-                    record.init = init;
-                    return Err(error);
+                Err(refused) => {
+                    record.cold = refused.cold;
+                    record.init = refused.init;
+                    record.queued = refused.queued;
+                    return Err(refused.error);
                 }
             };
-            record.cold = lease.cold;
-            record.init = lease.init;
-            record.instance = Some(lease.instance.id());
+            record.cold = lease.cold();
+            record.init = lease.init();
+            record.queued = lease.queued();
+            record.instance = Some(lease.instance().id());
             let cx = Context::new(request_id.clone(), f.name())
                 .with_timeout(f.timeout_duration())
                 .with_attempt(options.attempt)
                 .with_memory_mb(f.memory())
                 .with_provider(Provider::Local)
                 .with_trace_id(format!("local-{request_id}"))
-                .with_state(lease.instance.state().clone())
+                .with_state(lease.instance().state().clone())
                 .with_resources(self.inner.resources.clone());
             let started = Instant::now();
             let result = match tokio::time::timeout(f.timeout_duration(), f.call(event, cx)).await {
@@ -187,21 +293,84 @@ impl LocalRuntime {
                 Err(_) => Err(Error::Timeout(f.timeout_duration())),
             };
             record.duration = started.elapsed();
-            let healthy = !matches!(result, Err(Error::Timeout(_)));
-            pool.release(lease.instance, healthy);
+            if matches!(result, Err(Error::Timeout(_))) {
+                lease.recycle();
+            }
+            drop(lease);
             result
         }
         .instrument(span)
         .await;
         record.outcome = Outcome::of(&result);
+        record.billed = match &self.inner.billing {
+            Some(rule) => rule.billed_duration(&record),
+            None if record.outcome == Outcome::Throttled => std::time::Duration::ZERO,
+            None => record.init + record.duration,
+        };
         tracing::debug!(function = %record.function, request_id = %record.request_id, outcome = ?record.outcome, cold = record.cold, "invocation finished");
-        self.lock_records().push(record.clone());
+        self.inner.meter.record(record.clone());
         Ok(Invocation { result, record })
     }
 
     /// Every invocation recorded so far, in completion order.
     pub fn records(&self) -> Vec<InvocationRecord> {
-        self.lock_records().clone()
+        self.inner.meter.records()
+    }
+
+    /// The meter holding the records.
+    pub fn meter(&self) -> &Meter {
+        &self.inner.meter
+    }
+
+    /// The profile the runtime scales and bills by.
+    pub fn profile(&self) -> &Profile {
+        &self.inner.profile
+    }
+
+    /// The pool of `function`, to inspect its instances.
+    ///
+    /// # Errors
+    /// [`Error::UnknownFunction`] if there is no such function.
+    pub fn instance_pool(&self, function: &str) -> Result<&Arc<InstancePool>, Error> {
+        self.pool(function)
+    }
+
+    /// Every scaling event so far: instance starts, reuses, reaps, queueing and throttles.
+    pub fn scaling_trace(&self) -> Vec<ScalingEvent> {
+        self.inner.trace.events()
+    }
+
+    /// Waits until every min instance (and pending pre-warm) has finished starting.
+    pub async fn ready(&self) {
+        for pool in self.inner.pools.values() {
+            pool.start_min_instances();
+            pool.ready().await;
+        }
+    }
+
+    /// What was measured so far, and what it would cost on each provider.
+    pub fn report(&self) -> Report {
+        let trace = self.inner.trace.events();
+        let (functions, costs) = self.inner.meter.with_records(|records| {
+            (
+                aggregate(records),
+                compare_costs(records, &self.inner.prices, &self.inner.pricing),
+            )
+        });
+        let mut names: Vec<&str> = self.inner.pools.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        Report {
+            app: self.inner.app.name().to_owned(),
+            profile: self.inner.profile.kind,
+            price_version: self.inner.prices.version.clone(),
+            functions,
+            scaling: names
+                .iter()
+                .map(|name| ScalingSummary::of(name, &trace))
+                .collect(),
+            costs,
+            trace,
+        }
     }
 
     fn pool(&self, function: &str) -> Result<&Arc<InstancePool>, Error> {
@@ -213,11 +382,18 @@ impl LocalRuntime {
                 available: self.inner.app.function_names(),
             })
     }
+}
 
-    fn lock_records(&self) -> std::sync::MutexGuard<'_, Vec<InvocationRecord>> {
-        self.inner
-            .records
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Pauses tokio's clock for [`RuntimeBuilder::virtual_clock`].
+fn pause_clock() -> Result<(), Error> {
+    let handle = tokio::runtime::Handle::try_current()
+        .map_err(|_| Error::Unsupported("the virtual clock needs a tokio runtime".to_owned()))?;
+    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread {
+        return Err(Error::Unsupported(
+            "the virtual clock needs a current-thread tokio runtime".to_owned(),
+        ));
     }
+    // Pausing twice panics in tokio; an already paused clock is what we want.
+    let _ = std::panic::catch_unwind(tokio::time::pause);
+    Ok(())
 }

@@ -1,0 +1,120 @@
+//! Google Cloud Run billing, request-based (the default), metered per instance.
+//!
+//! An instance is billed while it handles at least one request, including its start-up: each
+//! invocation occupies its instance from the moment it got it (the start of the initialiser on a
+//! cold start) to the end of its handler; overlapping invocations on one instance merge into one
+//! busy interval, and each busy interval is rounded up to 100 ms. Concurrent requests therefore
+//! share the bill. Cost = Σ busy_s × (vCPU × vCPU-s rate + GiB × GiB-s rate) + requests × the
+//! per-request price. Memory is the function's (MB read as MiB); vCPU is an option (default 1).
+//!
+//! Not metered locally: idle min instances and pre-warmed instances that served nothing (Google
+//! bills idle min instances at a lower rate), and shutdown time.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::{is_billed, round_up_ms, BilledQuantities, BillingProvider, BillingRule, Charges};
+use crate::meter::prices::CloudRunPrices;
+use crate::record::InvocationRecord;
+
+/// Cloud Run's billing rule (request-based).
+#[derive(Debug, Clone)]
+pub struct CloudRunRule {
+    prices: CloudRunPrices,
+    vcpu: f64,
+}
+
+impl CloudRunRule {
+    /// The rule with these prices and vCPUs per instance (`None`: the table's default).
+    pub fn new(prices: CloudRunPrices, vcpu: Option<f64>) -> Self {
+        let vcpu = vcpu
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .unwrap_or(prices.default_vcpu);
+        Self { prices, vcpu }
+    }
+
+    /// Busy intervals per instance: (start, end, memory MB), merged where they overlap.
+    fn busy_intervals(records: &[&InvocationRecord]) -> Vec<(Duration, Duration, u32)> {
+        let mut by_instance: BTreeMap<u64, Vec<(Duration, Duration, u32)>> = BTreeMap::new();
+        for r in records.iter().filter(|r| is_billed(r)) {
+            let Some(instance) = r.instance else { continue };
+            let start = r.arrived_at + r.queued;
+            let end = start + r.init + r.duration;
+            by_instance
+                .entry(instance)
+                .or_default()
+                .push((start, end, r.memory_mb));
+        }
+        let mut merged = Vec::new();
+        for (_, mut spans) in by_instance {
+            spans.sort();
+            let mut current: Option<(Duration, Duration, u32)> = None;
+            for (start, end, mem) in spans {
+                current = match current {
+                    Some((s, e, m)) if start <= e => Some((s, e.max(end), m.max(mem))),
+                    Some(done) => {
+                        merged.push(done);
+                        Some((start, end, mem))
+                    }
+                    None => Some((start, end, mem)),
+                };
+            }
+            merged.extend(current);
+        }
+        merged
+    }
+}
+
+impl BillingRule for CloudRunRule {
+    fn provider(&self) -> BillingProvider {
+        BillingProvider::CloudRun
+    }
+
+    fn label(&self) -> String {
+        format!("Google Cloud Run ({} vCPU, request-based)", self.vcpu)
+    }
+
+    fn billed_duration(&self, record: &InvocationRecord) -> Duration {
+        if !is_billed(record) {
+            return Duration::ZERO;
+        }
+        let ms = round_up_ms(record.init + record.duration, self.prices.billing_granularity_ms);
+        Duration::from_millis(ms)
+    }
+
+    fn quantities(&self, records: &[&InvocationRecord]) -> BilledQuantities {
+        let mut q = BilledQuantities {
+            requests: records.iter().filter(|r| is_billed(r)).count() as u64,
+            ..BilledQuantities::default()
+        };
+        for (start, end, mem) in Self::busy_intervals(records) {
+            let ms = round_up_ms(end - start, self.prices.billing_granularity_ms);
+            let seconds = ms as f64 / 1000.0;
+            q.billed_ms += ms;
+            q.vcpu_seconds += seconds * self.vcpu;
+            q.gb_seconds += seconds * f64::from(mem) / 1024.0;
+        }
+        q
+    }
+
+    fn charges(&self, q: &BilledQuantities) -> Charges {
+        let rates = &self.prices.request_based;
+        Charges {
+            compute: q.vcpu_seconds * rates.per_vcpu_second + q.gb_seconds * rates.per_gib_second,
+            requests: q.requests as f64 * rates.per_million_requests / 1e6,
+        }
+    }
+
+    fn free_tier(&self) -> Option<BilledQuantities> {
+        self.prices
+            .request_based
+            .free_tier
+            .as_ref()
+            .map(|f| BilledQuantities {
+                requests: f.requests,
+                gb_seconds: f.gib_seconds as f64,
+                vcpu_seconds: f.vcpu_seconds as f64,
+                billed_ms: 0,
+            })
+    }
+}

@@ -1,0 +1,189 @@
+//! Billing rules: what each provider would charge for the invocations of one run.
+//!
+//! A [`BillingRule`] turns records into [`BilledQuantities`] (requests, billed time, GB-s,
+//! vCPU-s) following the provider's published metering, then prices them from the
+//! [`PriceTable`](super::PriceTable). Rounding is exact integer arithmetic on milliseconds;
+//! prices are applied in `f64`.
+//!
+//! Invocations that were throttled are not billed anywhere; every other outcome (errors,
+//! timeouts, panics, failed initialisers) is.
+
+mod azure;
+mod cloud_run;
+mod lambda;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::{InvocationRecord, Outcome};
+
+pub use azure::AzureConsumptionRule;
+pub use cloud_run::CloudRunRule;
+pub use lambda::LambdaRule;
+
+/// A provider's billing model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingProvider {
+    /// AWS Lambda on-demand: per request and per GB-s at 1 ms, INIT billed.
+    AwsLambda,
+    /// Google Cloud Run request-based billing, metered per instance busy time.
+    CloudRun,
+    /// Azure Functions Consumption plan: per execution, 100 ms and 128 MB minimum.
+    AzureConsumption,
+}
+
+/// The Lambda architecture to price.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LambdaArch {
+    /// x86_64.
+    #[default]
+    X86_64,
+    /// arm64 (Graviton).
+    Arm64,
+}
+
+/// Options for pricing a run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PricingOptions {
+    /// The Lambda architecture.
+    pub lambda_arch: LambdaArch,
+    /// Deduct each provider's monthly free tier from the run's totals (off by default).
+    pub free_tier: bool,
+    /// vCPUs per Cloud Run instance (`None`: the table's default, 1).
+    pub cloud_run_vcpu: Option<f64>,
+}
+
+impl Default for PricingOptions {
+    fn default() -> Self {
+        Self {
+            lambda_arch: LambdaArch::X86_64,
+            free_tier: false,
+            cloud_run_vcpu: None,
+        }
+    }
+}
+
+impl PricingOptions {
+    /// Sets the Lambda architecture.
+    pub fn lambda_arch(mut self, arch: LambdaArch) -> Self {
+        self.lambda_arch = arch;
+        self
+    }
+
+    /// Applies (or not) the monthly free tiers.
+    pub fn free_tier(mut self, apply: bool) -> Self {
+        self.free_tier = apply;
+        self
+    }
+
+    /// Sets the vCPUs of a Cloud Run instance.
+    pub fn cloud_run_vcpu(mut self, vcpu: f64) -> Self {
+        self.cloud_run_vcpu = Some(vcpu);
+        self
+    }
+}
+
+/// What a provider meters, before prices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BilledQuantities {
+    /// Billed requests (executions).
+    pub requests: u64,
+    /// Billed time in milliseconds (per invocation on Lambda and Azure, per instance busy
+    /// interval on Cloud Run), after rounding and minimums.
+    pub billed_ms: u64,
+    /// Memory-time: GB-s on Lambda and Azure (GB = 1,024 MB), GiB-s on Cloud Run.
+    pub gb_seconds: f64,
+    /// vCPU-seconds (Cloud Run only).
+    pub vcpu_seconds: f64,
+}
+
+impl BilledQuantities {
+    /// Adds another set of quantities.
+    pub fn add(&mut self, other: &BilledQuantities) {
+        self.requests += other.requests;
+        self.billed_ms += other.billed_ms;
+        self.gb_seconds += other.gb_seconds;
+        self.vcpu_seconds += other.vcpu_seconds;
+    }
+
+    /// What is left after deducting a free allowance.
+    pub fn minus(&self, free: &BilledQuantities) -> BilledQuantities {
+        BilledQuantities {
+            requests: self.requests.saturating_sub(free.requests),
+            billed_ms: self.billed_ms,
+            gb_seconds: (self.gb_seconds - free.gb_seconds).max(0.0),
+            vcpu_seconds: (self.vcpu_seconds - free.vcpu_seconds).max(0.0),
+        }
+    }
+}
+
+/// The price of some quantities, in the table's currency.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Charges {
+    /// Compute: GB-s (and vCPU-s) charges.
+    pub compute: f64,
+    /// Per-request charges.
+    pub requests: f64,
+}
+
+impl Charges {
+    /// Compute plus requests.
+    pub fn total(&self) -> f64 {
+        self.compute + self.requests
+    }
+}
+
+/// One provider's billing: metering and prices.
+pub trait BillingRule: Send + Sync + std::fmt::Debug {
+    /// Which provider.
+    fn provider(&self) -> BillingProvider;
+
+    /// A name for people, such as `AWS Lambda (x86_64)`.
+    fn label(&self) -> String;
+
+    /// The billed time of one invocation as this provider would meter it alone (Cloud Run
+    /// shares instance time between requests; see [`BillingRule::quantities`]).
+    fn billed_duration(&self, record: &InvocationRecord) -> Duration;
+
+    /// What the provider meters for the invocations of one function.
+    fn quantities(&self, records: &[&InvocationRecord]) -> BilledQuantities;
+
+    /// The price of some quantities.
+    fn charges(&self, quantities: &BilledQuantities) -> Charges;
+
+    /// The monthly free allowance, if the table has one.
+    fn free_tier(&self) -> Option<BilledQuantities>;
+}
+
+/// Whether the provider bills an invocation with this outcome.
+pub fn is_billed(record: &InvocationRecord) -> bool {
+    record.outcome != Outcome::Throttled
+}
+
+/// `d` in whole milliseconds, rounded up to a multiple of `step` (at least 1 ms).
+pub fn round_up_ms(d: Duration, step: u64) -> u64 {
+    let step = u128::from(step.max(1));
+    let nanos = d.as_nanos();
+    let ms = nanos.div_ceil(1_000_000);
+    u64::try_from(ms.div_ceil(step) * step).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_goes_up_to_the_next_step() {
+        assert_eq!(round_up_ms(Duration::from_micros(50_001), 1), 51);
+        assert_eq!(round_up_ms(Duration::from_millis(50), 100), 100);
+        assert_eq!(round_up_ms(Duration::from_millis(100), 100), 100);
+        assert_eq!(round_up_ms(Duration::from_millis(101), 100), 200);
+        assert_eq!(round_up_ms(Duration::ZERO, 100), 0);
+    }
+}

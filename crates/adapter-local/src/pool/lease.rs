@@ -1,0 +1,87 @@
+//! What a pool hands out: an [`Instance`] lent to one invocation, or the reason it could not.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use faasport_core::{Error, InstanceState};
+
+use super::InstancePool;
+
+/// One instance (execution environment) of a function.
+#[derive(Debug)]
+pub struct Instance {
+    pub(crate) id: u64,
+    pub(crate) state: InstanceState,
+}
+
+impl Instance {
+    /// The instance id, unique within the runtime.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The state its initialiser produced.
+    pub fn state(&self) -> &InstanceState {
+        &self.state
+    }
+}
+
+/// An instance lent to one invocation; dropping the lease gives the capacity back.
+#[derive(Debug)]
+pub struct Lease {
+    pub(crate) pool: Arc<InstancePool>,
+    pub(crate) instance: Arc<Instance>,
+    pub(crate) cold: bool,
+    pub(crate) init: Duration,
+    pub(crate) queued: Duration,
+    pub(crate) healthy: bool,
+}
+
+impl Lease {
+    /// The instance.
+    pub fn instance(&self) -> &Arc<Instance> {
+        &self.instance
+    }
+
+    /// Whether the instance was started for this invocation (a cold start).
+    pub fn cold(&self) -> bool {
+        self.cold
+    }
+
+    /// How long the initialiser took (zero when warm).
+    pub fn init(&self) -> Duration {
+        self.init
+    }
+
+    /// How long the invocation waited before its instance started or took it: backpressure
+    /// queueing, the scale-out rate, or another instance's start-up.
+    pub fn queued(&self) -> Duration {
+        self.queued
+    }
+
+    /// Discards the instance when the lease is dropped (after a timeout the platform recycles the
+    /// environment).
+    pub fn recycle(&mut self) {
+        self.healthy = false;
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.pool.release(self.instance.id, self.healthy);
+    }
+}
+
+/// Why a pool lent no instance, with what the meter needs to record.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Refused {
+    /// [`Error::Throttled`] or [`Error::Init`].
+    pub error: Error,
+    /// Whether an instance was started (and failed) for this invocation.
+    pub cold: bool,
+    /// How long the failed initialiser ran.
+    pub init: Duration,
+    /// How long the invocation waited before it was refused.
+    pub queued: Duration,
+}

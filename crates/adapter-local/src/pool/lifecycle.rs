@@ -1,0 +1,251 @@
+//! Instance lifecycles: starting (on demand, for min instances, as a pre-warm), waiting for a
+//! start, keep-alive reaping, and the timers behind them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use faasport_core::Error;
+
+use super::lease::Instance;
+use super::routing::{PoolState, Readiness};
+use super::InstancePool;
+use crate::trace::{ReapCause, ScalingEventKind, StartCause};
+
+/// Removes a starting slot if its start is abandoned (the invocation was cancelled).
+struct StartGuard<'a> {
+    pool: &'a InstancePool,
+    slot: u64,
+    armed: bool,
+}
+
+impl Drop for StartGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let mut st = self.pool.lock();
+            st.slots.retain(|s| s.id != self.slot);
+            self.pool.dispatch(&mut st, Instant::now());
+        }
+    }
+}
+
+impl InstancePool {
+    /// Runs the initialiser for a starting slot and publishes the outcome to joiners.
+    pub(crate) async fn start_instance(
+        &self,
+        slot: u64,
+        ready: watch::Sender<Readiness>,
+    ) -> Result<Arc<Instance>, Error> {
+        let mut guard = StartGuard {
+            pool: self,
+            slot,
+            armed: true,
+        };
+        let result = self.function.initialise().await;
+        guard.armed = false;
+        let now = Instant::now();
+        let mut st = self.lock();
+        let outcome = match result {
+            Ok(state) => {
+                let instance = Arc::new(Instance { id: slot, state });
+                if let Some(s) = st.slots.iter_mut().find(|s| s.id == slot) {
+                    s.instance = Some(instance.clone());
+                }
+                ready.send_replace(Readiness::Ready(instance.clone()));
+                Ok(instance)
+            }
+            Err(error) => {
+                st.slots.retain(|s| s.id != slot);
+                self.emit(
+                    now,
+                    Some(slot),
+                    ScalingEventKind::Reaped {
+                        cause: ReapCause::InitFailed,
+                    },
+                );
+                ready.send_replace(Readiness::Failed(error.to_string()));
+                self.dispatch(&mut st, now);
+                Err(error)
+            }
+        };
+        drop(st);
+        self.started.notify_waiters();
+        outcome
+    }
+
+    /// Waits for a starting instance another invocation (or a timer) is starting.
+    pub(crate) async fn await_ready(
+        &self,
+        _slot: u64,
+        mut ready: watch::Receiver<Readiness>,
+    ) -> Result<Arc<Instance>, Error> {
+        loop {
+            match &*ready.borrow_and_update() {
+                Readiness::Ready(instance) => return Ok(instance.clone()),
+                Readiness::Failed(message) => {
+                    return Err(Error::Init {
+                        function: self.name.to_string(),
+                        message: message.clone(),
+                    })
+                }
+                Readiness::Starting => {}
+            }
+            if ready.changed().await.is_err() {
+                return Err(Error::Init {
+                    function: self.name.to_string(),
+                    message: "the instance's start was abandoned".to_owned(),
+                });
+            }
+        }
+    }
+
+    /// Starts the min instances that are missing, in the background.
+    pub(crate) fn ensure_min_instances(&self, st: &mut PoolState, now: Instant) {
+        let pinned = st.slots.iter().filter(|s| s.pinned).count() as u32;
+        for _ in pinned..self.min {
+            if tokio::runtime::Handle::try_current().is_err() {
+                return;
+            }
+            let (slot, ready) = self.add_slot(st, 0, true, StartCause::MinInstances, now);
+            self.spawn_start(slot, ready, None);
+        }
+    }
+
+    /// Starts the min instances now if a tokio runtime is running (otherwise on first use).
+    pub fn start_min_instances(&self) {
+        let mut st = self.lock();
+        self.ensure_min_instances(&mut st, Instant::now());
+    }
+
+    /// Waits until no instance is starting (min instances and pre-warms are ready).
+    pub async fn ready(&self) {
+        loop {
+            let notified = self.started.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.lock().slots.iter().all(|s| s.instance.is_some()) {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Starts an instance with no invocation attached; pre-warms are kept for `keep_alive`.
+    fn spawn_start(&self, slot: u64, ready: watch::Sender<Readiness>, keep_alive: Option<Duration>) {
+        let Some(pool) = self.me.upgrade() else {
+            return;
+        };
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        handle.spawn(async move {
+            if pool.start_instance(slot, ready).await.is_err() {
+                return;
+            }
+            let now = Instant::now();
+            let mut st = pool.lock();
+            pool.dispatch(&mut st, now);
+            if let (Some(window), Some(s)) = (
+                keep_alive,
+                st.slots.iter_mut().find(|s| s.id == slot && s.in_flight == 0),
+            ) {
+                s.epoch += 1;
+                s.idle_since = now;
+                let epoch = s.epoch;
+                pool.schedule_reap(slot, epoch, now + window);
+            }
+        });
+    }
+
+    /// An instance finished its last invocation: ask the keep-alive policy what to do.
+    pub(crate) fn on_idle(&self, st: &mut PoolState, id: u64, now: Instant) {
+        let Some(slot) = st.slots.iter_mut().find(|s| s.id == id) else {
+            return;
+        };
+        if slot.in_flight > 0 {
+            return;
+        }
+        slot.idle_since = now;
+        if slot.pinned {
+            return;
+        }
+        slot.epoch += 1;
+        let epoch = slot.epoch;
+        let windows = st.policy.on_idle(self.since_origin(now));
+        if windows.prewarm.is_zero() {
+            self.schedule_reap(id, epoch, now + windows.keep_alive);
+            return;
+        }
+        st.slots.retain(|s| s.id != id);
+        self.emit(
+            now,
+            Some(id),
+            ScalingEventKind::Reaped {
+                cause: ReapCause::Unloaded,
+            },
+        );
+        self.schedule_prewarm(now + windows.prewarm, windows.keep_alive, st.arrivals);
+    }
+
+    fn schedule_reap(&self, id: u64, epoch: u64, at: Instant) {
+        self.after(at, move |pool, st, now| {
+            let idle = st
+                .slots
+                .iter()
+                .any(|s| s.id == id && s.epoch == epoch && s.in_flight == 0 && !s.pinned);
+            if idle {
+                st.slots.retain(|s| s.id != id);
+                pool.emit(
+                    now,
+                    Some(id),
+                    ScalingEventKind::Reaped {
+                        cause: ReapCause::KeepAlive,
+                    },
+                );
+            }
+        });
+    }
+
+    /// Loads a fresh instance at `at`, unless a call arrived meanwhile or one is already live.
+    fn schedule_prewarm(&self, at: Instant, keep_alive: Duration, arrivals: u64) {
+        self.after(at, move |pool, st, now| {
+            if st.arrivals != arrivals || !st.slots.is_empty() {
+                return;
+            }
+            let (slot, ready) = pool.add_slot(st, 0, false, StartCause::Prewarm, now);
+            pool.spawn_start(slot, ready, Some(keep_alive));
+        });
+    }
+
+    /// Retries waiting invocations when the scale-out rate allows a new instance.
+    pub(crate) fn schedule_wake(&self, st: &mut PoolState, at: Instant) {
+        if st.wake_at.is_some_and(|w| w <= at) {
+            return;
+        }
+        st.wake_at = Some(at);
+        self.after(at, |pool, st, now| {
+            st.wake_at = None;
+            pool.dispatch(st, now);
+        });
+    }
+
+    /// Runs `action` on the pool's state at `at`, on tokio's clock; nothing if the pool is gone.
+    fn after<F>(&self, at: Instant, action: F)
+    where
+        F: FnOnce(&InstancePool, &mut PoolState, Instant) + Send + 'static,
+    {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let pool = self.me.clone();
+        handle.spawn(async move {
+            tokio::time::sleep_until(at).await;
+            if let Some(pool) = pool.upgrade() {
+                let mut st = pool.lock();
+                action(&pool, &mut st, Instant::now());
+            }
+        });
+    }
+}

@@ -1,0 +1,350 @@
+//! The instance pool of one function: scale from zero, warm reuse, concurrency per instance,
+//! max and min instances, backpressure, scale-out rate limits, keep-alive reaping and pre-warming.
+//!
+//! * [`InstancePool`] routes each invocation (see [`Profile`](crate::Profile) for the sizing
+//!   rule) and lends it an [`Instance`] through a [`Lease`];
+//! * [`Backpressure`] says what happens at the limit, [`ScaleOutRate`] how fast instances may be
+//!   added;
+//! * [`KeepAlivePolicy`] decides when idle instances are reaped or pre-warmed.
+//!
+//! All timing uses tokio's clock, so under paused time (the virtual clock) every decision is
+//! deterministic.
+
+mod backpressure;
+mod keep_alive;
+mod lease;
+mod lifecycle;
+mod routing;
+mod scale_out;
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Duration;
+
+use tokio::sync::{oneshot, Notify};
+use tokio::time::Instant;
+
+use faasport_core::{Error, Function};
+
+pub use backpressure::Backpressure;
+pub use keep_alive::{
+    FixedKeepAlive, HybridConfig, HybridFallback, HybridHistogramPolicy, KeepAlive,
+    KeepAlivePolicy, KeepAliveWindows, PolicyFactory,
+};
+pub use lease::{Instance, Lease, Refused};
+pub use scale_out::{ScaleOutRate, TokenBucket};
+
+use crate::profile::{InvocationSource, Profile};
+use crate::trace::{ScalingEvent, ScalingEventKind, ScalingTrace};
+use routing::{Assignment, PoolState, Refusal, Waiter};
+
+/// What every pool of a runtime shares: instance ids, the trace, the time origin.
+#[derive(Debug, Clone)]
+pub struct PoolShared {
+    /// The source of instance ids.
+    pub ids: Arc<AtomicU64>,
+    /// Where scaling events go.
+    pub trace: Arc<ScalingTrace>,
+    /// The instant timestamps are measured from.
+    pub origin: Instant,
+}
+
+/// The instances of one function.
+#[derive(Debug)]
+pub struct InstancePool {
+    function: Function,
+    name: Arc<str>,
+    profile: Profile,
+    concurrency: u32,
+    max: u32,
+    min: u32,
+    target_utilisation: f64,
+    state: Mutex<PoolState>,
+    ids: Arc<AtomicU64>,
+    trace: Arc<ScalingTrace>,
+    origin: Instant,
+    started: Notify,
+    me: Weak<InstancePool>,
+}
+
+impl InstancePool {
+    /// A pool for `function` behaving as `profile` says, with a fresh `keep_alive` policy.
+    ///
+    /// The function's own limits (max and min instances, concurrency per instance) win over the
+    /// profile's defaults.
+    pub fn new(
+        function: Function,
+        profile: &Profile,
+        keep_alive: &KeepAlive,
+        shared: PoolShared,
+    ) -> Arc<Self> {
+        let now = Instant::now();
+        let concurrency = function
+            .instance_concurrency()
+            .unwrap_or(profile.concurrency_per_instance)
+            .max(1);
+        let max = function
+            .instance_limit()
+            .or(profile.max_instances)
+            .unwrap_or(u32::MAX);
+        let min = function.min_instance_count().min(max);
+        let state = PoolState {
+            slots: Vec::new(),
+            waiters: Default::default(),
+            sync_bucket: profile.sync_scale_out.map(|r| TokenBucket::new(r, now)),
+            event_bucket: profile.event_scale_out.map(|r| TokenBucket::new(r, now)),
+            policy: keep_alive.build(profile.keep_alive),
+            arrivals: 0,
+            next_waiter: 0,
+            wake_at: None,
+        };
+        Arc::new_cyclic(|me| Self {
+            name: Arc::from(function.name()),
+            function,
+            profile: profile.clone(),
+            concurrency,
+            max,
+            min,
+            target_utilisation: profile.target_utilisation.clamp(0.01, 1.0),
+            state: Mutex::new(state),
+            ids: shared.ids,
+            trace: shared.trace,
+            origin: shared.origin,
+            started: Notify::new(),
+            me: me.clone(),
+        })
+    }
+
+    /// The function.
+    pub fn function(&self) -> &Function {
+        &self.function
+    }
+
+    /// Invocations one instance runs at once.
+    pub fn concurrency(&self) -> u32 {
+        self.concurrency
+    }
+
+    /// The instance cap.
+    pub fn max_instances(&self) -> u32 {
+        self.max
+    }
+
+    /// Instances alive or starting.
+    pub fn live_count(&self) -> usize {
+        self.lock().slots.len()
+    }
+
+    /// Instances ready and running nothing.
+    pub fn idle_count(&self) -> usize {
+        self.lock()
+            .slots
+            .iter()
+            .filter(|s| s.instance.is_some() && s.in_flight == 0)
+            .count()
+    }
+
+    /// Invocations waiting for capacity.
+    pub fn waiting_count(&self) -> usize {
+        self.lock().waiters.len()
+    }
+
+    /// Lends an instance to one invocation from `source`: a warm one, one still starting, or a
+    /// new one (a cold start); at the limit, applies the profile's [`Backpressure`].
+    ///
+    /// # Errors
+    /// [`Refused`] holding [`Error::Throttled`] when no capacity was found in time, or
+    /// [`Error::Init`] when the instance's initialiser failed.
+    pub async fn acquire(self: &Arc<Self>, source: InvocationSource) -> Result<Lease, Refused> {
+        let arrived = Instant::now();
+        let first = {
+            let mut st = self.lock();
+            st.arrivals += 1;
+            let at = self.since_origin(arrived);
+            st.policy.on_arrival(at);
+            self.ensure_min_instances(&mut st, arrived);
+            if st.waiters.is_empty() {
+                self.assign(&mut st, source, arrived)
+            } else {
+                Err(Refusal::Full)
+            }
+        };
+        let assignment = match first {
+            Ok(assignment) => assignment,
+            Err(refusal) => self.wait(source, refusal, arrived).await?,
+        };
+        self.take(assignment, arrived).await
+    }
+
+    /// Waits for capacity as the backpressure mode allows.
+    async fn wait(
+        &self,
+        source: InvocationSource,
+        refusal: Refusal,
+        arrived: Instant,
+    ) -> Result<Assignment, Refused> {
+        let limit = self.profile.backpressure_for(source).wait_limit();
+        if limit == Some(Duration::ZERO) {
+            return Err(self.throttle(refusal, arrived, None));
+        }
+        let (tx, mut rx) = oneshot::channel();
+        let id = {
+            let mut st = self.lock();
+            let id = st.next_waiter;
+            st.next_waiter += 1;
+            st.waiters.push_back(Waiter { id, source, tx });
+            if let Refusal::RateLimited(at) = refusal {
+                self.schedule_wake(&mut st, at);
+            }
+            id
+        };
+        self.emit(arrived, None, ScalingEventKind::Queued);
+        let received = match limit {
+            Some(deadline) => tokio::time::timeout(deadline, &mut rx).await.ok(),
+            None => Some((&mut rx).await),
+        };
+        if let Some(Ok(assignment)) = received {
+            return Ok(assignment);
+        }
+        let mut st = self.lock();
+        if let Some(pos) = st.waiters.iter().position(|w| w.id == id) {
+            st.waiters.remove(pos);
+            drop(st);
+            return Err(self.throttle(refusal, arrived, limit));
+        }
+        drop(st);
+        // Served at the very instant the deadline passed: take the instance.
+        rx.try_recv()
+            .map_err(|_| self.throttle(refusal, arrived, limit))
+    }
+
+    /// Turns an assignment into a lease, starting or waiting for the instance as needed.
+    async fn take(&self, assignment: Assignment, arrived: Instant) -> Result<Lease, Refused> {
+        let pool = self.me.upgrade().ok_or_else(|| Refused {
+            error: Error::ShuttingDown,
+            cold: false,
+            init: Duration::ZERO,
+            queued: Duration::ZERO,
+        })?;
+        let lease = |instance, cold, init, queued| Lease {
+            pool: pool.clone(),
+            instance,
+            cold,
+            init,
+            queued,
+            healthy: true,
+        };
+        match assignment {
+            Assignment::Warm { instance } => {
+                let now = Instant::now();
+                self.emit(now, Some(instance.id), ScalingEventKind::Reused);
+                Ok(lease(instance, false, Duration::ZERO, now - arrived))
+            }
+            Assignment::Join { slot, ready } => match self.await_ready(slot, ready).await {
+                Ok(instance) => {
+                    let now = Instant::now();
+                    self.emit(now, Some(instance.id), ScalingEventKind::Reused);
+                    Ok(lease(instance, false, Duration::ZERO, now - arrived))
+                }
+                Err(error) => Err(Refused {
+                    error,
+                    cold: false,
+                    init: Duration::ZERO,
+                    queued: arrived.elapsed(),
+                }),
+            },
+            Assignment::Start { slot, ready } => {
+                let queued = arrived.elapsed();
+                let started = Instant::now();
+                match self.start_instance(slot, ready).await {
+                    Ok(instance) => Ok(lease(instance, true, started.elapsed(), queued)),
+                    Err(error) => Err(Refused {
+                        error,
+                        cold: true,
+                        init: started.elapsed(),
+                        queued,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Gives back one unit of an instance's capacity; `healthy: false` recycles the instance.
+    pub(crate) fn release(&self, id: u64, healthy: bool) {
+        let now = Instant::now();
+        let mut st = self.lock();
+        let Some(slot) = st.slots.iter_mut().find(|s| s.id == id) else {
+            return;
+        };
+        slot.in_flight = slot.in_flight.saturating_sub(1);
+        if !healthy {
+            slot.retiring = true;
+        }
+        let (retiring, drained) = (slot.retiring, slot.in_flight == 0);
+        if retiring && drained {
+            st.slots.retain(|s| s.id != id);
+            self.emit(
+                now,
+                Some(id),
+                ScalingEventKind::Reaped {
+                    cause: crate::trace::ReapCause::Recycled,
+                },
+            );
+        }
+        self.dispatch(&mut st, now);
+        if !retiring && drained {
+            self.on_idle(&mut st, id, now);
+        }
+    }
+
+    fn throttle(&self, refusal: Refusal, arrived: Instant, waited: Option<Duration>) -> Refused {
+        let now = Instant::now();
+        self.emit(now, None, ScalingEventKind::Throttled);
+        let (reason, retry_after) = match (refusal, waited) {
+            (_, Some(deadline)) if deadline > Duration::ZERO => (
+                format!(
+                    "function `{}` found no capacity within the queue deadline of {deadline:?}",
+                    self.name
+                ),
+                None,
+            ),
+            (Refusal::RateLimited(at), _) => (
+                format!("function `{}` reached its scale-out rate limit", self.name),
+                Some(at.saturating_duration_since(now)),
+            ),
+            (Refusal::Full, _) => (
+                format!(
+                    "function `{}` is at its limit of {} instances × {} concurrent invocations",
+                    self.name, self.max, self.concurrency
+                ),
+                None,
+            ),
+        };
+        Refused {
+            error: Error::Throttled {
+                reason,
+                retry_after,
+            },
+            cold: false,
+            init: Duration::ZERO,
+            queued: now - arrived,
+        }
+    }
+
+    pub(crate) fn emit(&self, at: Instant, instance: Option<u64>, kind: ScalingEventKind) {
+        self.trace.push(ScalingEvent {
+            at: self.since_origin(at),
+            function: self.name.clone(),
+            instance,
+            kind,
+        });
+    }
+
+    pub(crate) fn since_origin(&self, at: Instant) -> Duration {
+        at.saturating_duration_since(self.origin)
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

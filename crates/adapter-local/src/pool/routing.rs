@@ -1,0 +1,210 @@
+//! The pool's state and the routing decision: start an instance, join one, or refuse.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tokio::sync::{oneshot, watch};
+use tokio::time::Instant;
+
+use super::keep_alive::KeepAlivePolicy;
+use super::lease::Instance;
+use super::scale_out::TokenBucket;
+use super::InstancePool;
+use crate::profile::InvocationSource;
+use crate::trace::{ScalingEventKind, StartCause};
+
+/// Where an instance is in its start-up, as seen by invocations waiting for it.
+#[derive(Debug, Clone)]
+pub(crate) enum Readiness {
+    Starting,
+    Ready(Arc<Instance>),
+    Failed(String),
+}
+
+/// One live (or starting) instance.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    pub(crate) id: u64,
+    pub(crate) instance: Option<Arc<Instance>>,
+    pub(crate) ready: watch::Receiver<Readiness>,
+    pub(crate) in_flight: u32,
+    /// A min instance: never reaped.
+    pub(crate) pinned: bool,
+    /// Bumped each time the instance becomes idle, so stale reap timers do nothing.
+    pub(crate) epoch: u64,
+    pub(crate) idle_since: Instant,
+    /// Recycled after a timeout: takes no new work, removed when drained.
+    pub(crate) retiring: bool,
+}
+
+/// An invocation waiting for capacity.
+#[derive(Debug)]
+pub(crate) struct Waiter {
+    pub(crate) id: u64,
+    pub(crate) source: InvocationSource,
+    pub(crate) tx: oneshot::Sender<Assignment>,
+}
+
+/// What the routing decided for one invocation.
+#[derive(Debug)]
+pub(crate) enum Assignment {
+    /// A ready instance with a free slot.
+    Warm { instance: Arc<Instance> },
+    /// An instance still starting; wait for it.
+    Join {
+        slot: u64,
+        ready: watch::Receiver<Readiness>,
+    },
+    /// A new instance, started by this invocation (a cold start).
+    Start {
+        slot: u64,
+        ready: watch::Sender<Readiness>,
+    },
+}
+
+/// Why no capacity was found.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Refusal {
+    /// Every instance is at its concurrency and the pool at its cap.
+    Full,
+    /// A new instance is needed but the scale-out rate allows one only at this instant.
+    RateLimited(Instant),
+}
+
+#[derive(Debug)]
+pub(crate) struct PoolState {
+    pub(crate) slots: Vec<Slot>,
+    pub(crate) waiters: VecDeque<Waiter>,
+    pub(crate) sync_bucket: Option<TokenBucket>,
+    pub(crate) event_bucket: Option<TokenBucket>,
+    pub(crate) policy: Box<dyn KeepAlivePolicy>,
+    pub(crate) arrivals: u64,
+    pub(crate) next_waiter: u64,
+    pub(crate) wake_at: Option<Instant>,
+}
+
+impl InstancePool {
+    /// Routes one invocation (already counted by the caller as arrived).
+    ///
+    /// The pool wants `min(max, ceil(in_flight / (target × concurrency)))` instances; when it has
+    /// fewer, this invocation starts one (if the scale-out rate allows), otherwise it goes to the
+    /// least-loaded instance below its concurrency, preferring ready ones.
+    pub(crate) fn assign(
+        &self,
+        st: &mut PoolState,
+        source: InvocationSource,
+        now: Instant,
+    ) -> Result<Assignment, Refusal> {
+        let live = st.slots.iter().filter(|s| !s.retiring).count() as u64;
+        let in_flight: u64 = st
+            .slots
+            .iter()
+            .filter(|s| !s.retiring)
+            .map(|s| u64::from(s.in_flight))
+            .sum::<u64>()
+            + 1;
+        let per_instance = (self.target_utilisation * f64::from(self.concurrency)).max(1.0);
+        let desired = ((in_flight as f64 / per_instance).ceil() as u64).min(u64::from(self.max));
+        let mut retry_at = None;
+        if live < desired {
+            let bucket = if source.is_sync() {
+                st.sync_bucket.as_mut()
+            } else {
+                st.event_bucket.as_mut()
+            };
+            match bucket.map_or(Ok(()), |b| b.take(now)) {
+                Ok(()) => {
+                    let (slot, ready) = self.add_slot(st, 1, false, StartCause::Demand, now);
+                    return Ok(Assignment::Start { slot, ready });
+                }
+                Err(at) => retry_at = Some(at),
+            }
+        }
+        let cc = self.concurrency;
+        let best = st
+            .slots
+            .iter_mut()
+            .filter(|s| !s.retiring && s.in_flight < cc)
+            .min_by_key(|s| {
+                (
+                    s.instance.is_none(),
+                    s.in_flight,
+                    std::cmp::Reverse(s.idle_since),
+                    s.id,
+                )
+            });
+        if let Some(slot) = best {
+            slot.in_flight += 1;
+            return Ok(match &slot.instance {
+                Some(instance) => Assignment::Warm {
+                    instance: instance.clone(),
+                },
+                None => Assignment::Join {
+                    slot: slot.id,
+                    ready: slot.ready.clone(),
+                },
+            });
+        }
+        Err(retry_at.map_or(Refusal::Full, Refusal::RateLimited))
+    }
+
+    /// Adds a starting instance and records its start in the trace.
+    pub(crate) fn add_slot(
+        &self,
+        st: &mut PoolState,
+        in_flight: u32,
+        pinned: bool,
+        cause: StartCause,
+        now: Instant,
+    ) -> (u64, watch::Sender<Readiness>) {
+        let id = self.ids.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = watch::channel(Readiness::Starting);
+        st.slots.push(Slot {
+            id,
+            instance: None,
+            ready: rx,
+            in_flight,
+            pinned,
+            epoch: 0,
+            idle_since: now,
+            retiring: false,
+        });
+        self.emit(now, Some(id), ScalingEventKind::Started { cause });
+        (id, tx)
+    }
+
+    /// Hands freed capacity to waiting invocations, first come first served.
+    pub(crate) fn dispatch(&self, st: &mut PoolState, now: Instant) {
+        while let Some(source) = st.waiters.front().map(|w| w.source) {
+            match self.assign(st, source, now) {
+                Ok(assignment) => {
+                    let Some(waiter) = st.waiters.pop_front() else {
+                        return;
+                    };
+                    if let Err(unused) = waiter.tx.send(assignment) {
+                        self.undo(st, unused);
+                    }
+                }
+                Err(Refusal::RateLimited(at)) => {
+                    self.schedule_wake(st, at);
+                    return;
+                }
+                Err(Refusal::Full) => return,
+            }
+        }
+    }
+
+    /// Gives back an assignment whose invocation went away.
+    fn undo(&self, st: &mut PoolState, assignment: Assignment) {
+        let id = match &assignment {
+            Assignment::Warm { instance } => instance.id,
+            Assignment::Join { slot, .. } | Assignment::Start { slot, .. } => *slot,
+        };
+        if let Assignment::Start { .. } = assignment {
+            st.slots.retain(|s| s.id != id);
+        } else if let Some(slot) = st.slots.iter_mut().find(|s| s.id == id) {
+            slot.in_flight = slot.in_flight.saturating_sub(1);
+        }
+    }
+}

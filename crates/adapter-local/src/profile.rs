@@ -1,0 +1,250 @@
+//! Profiles: the documented scaling behaviour of each provider, applied by the local runtime.
+//!
+//! | | `aws` (Lambda) | `gcp` (Cloud Run) | `azure` (Consumption) | `custom` |
+//! |---|---|---|---|---|
+//! | concurrency per instance | 1 | 80 | 100 (HTTP `maxConcurrentRequests`) | 80 |
+//! | default max instances | 1,000 (account concurrency) | 100 per revision | 200 | none |
+//! | instances sized for | full concurrency | 60% of concurrency | full concurrency | full concurrency |
+//! | scale-out rate | 1,000 new per 10 s | none beyond max instances | HTTP 1/s, other 1/30 s | none |
+//! | at the limit, sync | reject (429) | queue 60 s, then 429 | queue 230 s, then 429 | queue 60 s |
+//! | at the limit, events | block (source queue buffers) | block | block | block |
+//! | keep-alive (fixed) | 10 min | 15 min | 20 min | 15 min |
+//! | retries (async) | 2, max event age 6 h | off, 7 days when on | 4 (5 dequeues) | 2, 6 h |
+//!
+//! Sources (see `reference/pricing-and-scaling.md`): Lambda concurrency, burst of 1,000 new
+//! execution environments per 10 s per function and 429 on throttle: AWS Lambda developer guide,
+//! "Lambda scaling behavior" and "Understanding concurrency". Cloud Run 80 requests per instance,
+//! 100 max instances, queueing up to 60 s and the autoscaler's 60% utilisation target ("Cloud Run
+//! tries to keep concurrency at about 60% of the maximum, averaged over a 1-minute window"):
+//! cloud.google.com/run/docs/about-instance-autoscaling and about-concurrency. Azure Consumption
+//! 200 instances and one new instance per second for HTTP triggers, per 30 s otherwise: Azure
+//! Functions "Event-driven scaling". The 100 concurrent HTTP requests per instance is host.json's
+//! `maxConcurrentRequests` default; the 230 s queue deadline is the HTTP reply cap of Azure's load
+//! balancer. The keep-alive windows are not documented by the providers: 10 min (AWS) and 20 min
+//! (Azure) are the values measured by Shahrad et al. (ATC 2020); 15 min for Cloud Run is our
+//! choice.
+//!
+//! **Cloud Run's sizing rule.** On each arrival the pool wants
+//! `min(max_instances, ceil(in_flight / (target_utilisation × concurrency)))` instances and
+//! starts the difference; requests are routed to the least-loaded instance below its hard
+//! concurrency. With `gcp` (target 0.6, concurrency 80), 100 simultaneous requests start
+//! `ceil(100 / 48) = 3` instances; with `target_utilisation = 1.0` they would start 2.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::meter::BillingProvider;
+use crate::pool::{Backpressure, ScaleOutRate};
+
+/// Which provider a profile imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileKind {
+    /// AWS Lambda.
+    Aws,
+    /// Google Cloud Run (and Cloud Run functions).
+    Gcp,
+    /// Azure Functions, Consumption plan.
+    Azure,
+    /// Everything set by hand.
+    Custom,
+}
+
+/// The class of trigger behind an invocation: scale-out limits and backpressure differ by class.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvocationSource {
+    /// An HTTP request through the gateway.
+    Http,
+    /// An asynchronous event: a topic, queue, schedule or bucket delivery.
+    Event,
+    /// A direct, synchronous call (API, CLI, tests); classed with HTTP.
+    #[default]
+    Direct,
+}
+
+impl InvocationSource {
+    /// Whether a caller waits for the answer (HTTP and direct calls).
+    pub fn is_sync(self) -> bool {
+        !matches!(self, InvocationSource::Event)
+    }
+}
+
+/// Retry defaults for asynchronous deliveries, used where a function sets none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryDefaults {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// How long an event may keep being retried.
+    pub max_event_age: Duration,
+}
+
+/// The scaling behaviour of one provider. See the [module docs](self) for the values and sources.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Profile {
+    /// Which provider it imitates.
+    pub kind: ProfileKind,
+    /// Invocations one instance runs at once, unless the function sets it.
+    pub concurrency_per_instance: u32,
+    /// The instance cap unless the function sets one.
+    pub max_instances: Option<u32>,
+    /// The share of an instance's concurrency the scaler sizes for (Cloud Run: 0.6).
+    pub target_utilisation: f64,
+    /// Backpressure for HTTP and direct calls.
+    pub sync_backpressure: Backpressure,
+    /// Backpressure for asynchronous events.
+    pub event_backpressure: Backpressure,
+    /// Scale-out rate for HTTP and direct calls.
+    pub sync_scale_out: Option<ScaleOutRate>,
+    /// Scale-out rate for asynchronous events.
+    pub event_scale_out: Option<ScaleOutRate>,
+    /// The fixed keep-alive window.
+    pub keep_alive: Duration,
+    /// Retry defaults for asynchronous deliveries.
+    pub retry: RetryDefaults,
+    /// The billing rule used for each record's billed duration (`None`: the raw duration).
+    pub billing: Option<BillingProvider>,
+}
+
+impl Profile {
+    /// AWS Lambda.
+    pub fn aws() -> Self {
+        let burst = ScaleOutRate::new(1000, Duration::from_secs(10));
+        Self {
+            kind: ProfileKind::Aws,
+            concurrency_per_instance: 1,
+            max_instances: Some(1000),
+            target_utilisation: 1.0,
+            sync_backpressure: Backpressure::Reject,
+            event_backpressure: Backpressure::Block,
+            sync_scale_out: Some(burst),
+            event_scale_out: Some(burst),
+            keep_alive: Duration::from_secs(10 * 60),
+            retry: RetryDefaults {
+                max_retries: 2,
+                max_event_age: Duration::from_secs(6 * 3600),
+            },
+            billing: Some(BillingProvider::AwsLambda),
+        }
+    }
+
+    /// Google Cloud Run (request-based billing).
+    pub fn gcp() -> Self {
+        Self {
+            kind: ProfileKind::Gcp,
+            concurrency_per_instance: 80,
+            max_instances: Some(100),
+            target_utilisation: 0.6,
+            sync_backpressure: Backpressure::Queue {
+                deadline: Duration::from_secs(60),
+            },
+            event_backpressure: Backpressure::Block,
+            sync_scale_out: None,
+            event_scale_out: None,
+            keep_alive: Duration::from_secs(15 * 60),
+            retry: RetryDefaults {
+                max_retries: 0,
+                max_event_age: Duration::from_secs(7 * 24 * 3600),
+            },
+            billing: Some(BillingProvider::CloudRun),
+        }
+    }
+
+    /// Azure Functions, Consumption plan.
+    pub fn azure() -> Self {
+        Self {
+            kind: ProfileKind::Azure,
+            concurrency_per_instance: 100,
+            max_instances: Some(200),
+            target_utilisation: 1.0,
+            sync_backpressure: Backpressure::Queue {
+                deadline: Duration::from_secs(230),
+            },
+            event_backpressure: Backpressure::Block,
+            sync_scale_out: Some(ScaleOutRate::new(1, Duration::from_secs(1))),
+            event_scale_out: Some(ScaleOutRate::new(1, Duration::from_secs(30))),
+            keep_alive: Duration::from_secs(20 * 60),
+            retry: RetryDefaults {
+                max_retries: 4,
+                max_event_age: Duration::from_secs(7 * 24 * 3600),
+            },
+            billing: Some(BillingProvider::AzureConsumption),
+        }
+    }
+
+    /// A starting point for hand-set behaviour: Cloud Run's numbers without the 60% target,
+    /// no instance cap, Lambda's retries, no billing rule.
+    pub fn custom() -> Self {
+        Self {
+            kind: ProfileKind::Custom,
+            max_instances: None,
+            target_utilisation: 1.0,
+            retry: Profile::aws().retry,
+            billing: None,
+            ..Profile::gcp()
+        }
+    }
+
+    /// Sets the concurrency per instance.
+    pub fn concurrency_per_instance(mut self, concurrency: u32) -> Self {
+        self.concurrency_per_instance = concurrency;
+        self
+    }
+
+    /// Sets the default instance cap.
+    pub fn max_instances(mut self, max: Option<u32>) -> Self {
+        self.max_instances = max;
+        self
+    }
+
+    /// Sets the utilisation target the scaler sizes for (clamped to `0.01..=1.0`).
+    pub fn target_utilisation(mut self, target: f64) -> Self {
+        self.target_utilisation = if target.is_finite() {
+            target.clamp(0.01, 1.0)
+        } else {
+            1.0
+        };
+        self
+    }
+
+    /// Sets the backpressure for every trigger class.
+    pub fn backpressure(mut self, mode: Backpressure) -> Self {
+        self.sync_backpressure = mode;
+        self.event_backpressure = mode;
+        self
+    }
+
+    /// Sets the scale-out rate for every trigger class.
+    pub fn scale_out(mut self, rate: Option<ScaleOutRate>) -> Self {
+        self.sync_scale_out = rate;
+        self.event_scale_out = rate;
+        self
+    }
+
+    /// Sets the fixed keep-alive window.
+    pub fn keep_alive(mut self, window: Duration) -> Self {
+        self.keep_alive = window;
+        self
+    }
+
+    /// The backpressure for invocations from `source`.
+    pub fn backpressure_for(&self, source: InvocationSource) -> Backpressure {
+        if source.is_sync() {
+            self.sync_backpressure
+        } else {
+            self.event_backpressure
+        }
+    }
+
+    /// The scale-out rate for invocations from `source`.
+    pub fn scale_out_for(&self, source: InvocationSource) -> Option<ScaleOutRate> {
+        if source.is_sync() {
+            self.sync_scale_out
+        } else {
+            self.event_scale_out
+        }
+    }
+}
+

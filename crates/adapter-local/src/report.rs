@@ -1,0 +1,169 @@
+//! The report of a run: per-function aggregates, scaling, and cost on every provider, as a table
+//! for people and JSON for programs.
+//!
+//! # JSON schema
+//!
+//! `serde_json::to_value(&report)` gives an object with these keys (durations in milliseconds
+//! unless named otherwise, money in `currency`):
+//!
+//! * `app` (string), `profile` (`"aws" | "gcp" | "azure" | "custom"`), `price_version` (string);
+//! * `functions`: array of `{ function, invocations, errors, timeouts, throttles, cold_starts,
+//!   p50_ms, p95_ms, p99_ms, init_ms, queued_ms }`;
+//! * `scaling`: array of `{ function, cold_starts, min_instance_starts, prewarms, reuses, reaps,
+//!   queued, throttled }`;
+//! * `costs`: array, one per provider, of `{ provider: "aws_lambda" | "cloud_run" |
+//!   "azure_consumption", label, currency, price_version, functions: [{ function, quantities,
+//!   charges, total }], quantities, charges, free_tier_credit, total }` where `quantities` is
+//!   `{ requests, billed_ms, gb_seconds, vcpu_seconds }` (GiB-s on Cloud Run) and `charges` is
+//!   `{ compute, requests }`;
+//! * `trace`: array of `{ at: { secs, nanos }, function, instance, kind, cause? }` with `kind` one
+//!   of `started` (with `cause`: `demand | min_instances | prewarm`), `reused`, `reaped` (with
+//!   `cause`: `keep_alive | unloaded | recycled | init_failed`), `queued`, `throttled`.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::meter::{FunctionStats, ProviderCost};
+use crate::profile::ProfileKind;
+use crate::trace::{ScalingEvent, ScalingSummary};
+
+/// What a run measured and what it would cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Report {
+    /// The app's name.
+    pub app: String,
+    /// The profile the run used.
+    pub profile: ProfileKind,
+    /// The price table's version.
+    pub price_version: String,
+    /// Aggregates per function.
+    pub functions: Vec<FunctionStats>,
+    /// Scaling events per function.
+    pub scaling: Vec<ScalingSummary>,
+    /// The cost on each provider.
+    pub costs: Vec<ProviderCost>,
+    /// Every scaling event.
+    pub trace: Vec<ScalingEvent>,
+}
+
+impl Report {
+    /// The report as aligned text tables: invocations, scaling, cost by provider and the billed
+    /// quantities behind each figure.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "app `{}` under the {:?} profile", self.app, self.profile);
+        let mut rows = vec![row([
+            "function", "calls", "errors", "timeouts", "throttled", "cold", "p50 ms", "p95 ms",
+            "p99 ms",
+        ])];
+        for f in &self.functions {
+            rows.push(vec![
+                f.function.clone(),
+                f.invocations.to_string(),
+                f.errors.to_string(),
+                f.timeouts.to_string(),
+                f.throttles.to_string(),
+                f.cold_starts.to_string(),
+                format!("{:.1}", f.p50_ms),
+                format!("{:.1}", f.p95_ms),
+                format!("{:.1}", f.p99_ms),
+            ]);
+        }
+        push_table(&mut out, "Invocations", &rows);
+
+        let mut rows = vec![row([
+            "function", "cold starts", "min starts", "prewarms", "reuses", "reaps", "queued",
+            "throttled",
+        ])];
+        for s in &self.scaling {
+            rows.push(vec![
+                s.function.clone(),
+                s.cold_starts.to_string(),
+                s.min_instance_starts.to_string(),
+                s.prewarms.to_string(),
+                s.reuses.to_string(),
+                s.reaps.to_string(),
+                s.queued.to_string(),
+                s.throttled.to_string(),
+            ]);
+        }
+        push_table(&mut out, "Scaling", &rows);
+
+        let currency = self.costs.first().map_or("USD", |c| c.currency.as_str());
+        let mut header = vec!["function".to_owned()];
+        header.extend(self.costs.iter().map(|c| c.label.clone()));
+        let mut rows = vec![header];
+        for (i, f) in self.functions.iter().enumerate() {
+            let mut r = vec![f.function.clone()];
+            r.extend(self.costs.iter().map(|c| {
+                c.functions
+                    .get(i)
+                    .map_or_else(String::new, |fc| money(fc.total))
+            }));
+            rows.push(r);
+        }
+        let mut total = vec!["total".to_owned()];
+        total.extend(self.costs.iter().map(|c| money(c.total)));
+        rows.push(total);
+        let title = format!("Cost by provider ({currency}, prices {})", self.price_version);
+        push_table(&mut out, &title, &rows);
+
+        let mut rows = vec![row([
+            "provider", "requests", "billed ms", "GB-s", "vCPU-s", "compute", "requests $",
+            "free tier", "total",
+        ])];
+        for c in &self.costs {
+            let q = &c.quantities;
+            rows.push(vec![
+                c.label.clone(),
+                q.requests.to_string(),
+                q.billed_ms.to_string(),
+                format!("{:.3}", q.gb_seconds),
+                format!("{:.3}", q.vcpu_seconds),
+                money(c.charges.compute),
+                money(c.charges.requests),
+                money(-c.free_tier_credit),
+                money(c.total),
+            ]);
+        }
+        push_table(&mut out, "Billed quantities", &rows);
+        out
+    }
+}
+
+fn row<const N: usize>(cells: [&str; N]) -> Vec<String> {
+    cells.iter().map(|c| (*c).to_owned()).collect()
+}
+
+fn money(amount: f64) -> String {
+    format!("{amount:.6}")
+}
+
+/// Writes a titled table, first column left-aligned, the others right-aligned.
+fn push_table(out: &mut String, title: &str, rows: &[Vec<String>]) {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|cell| cell.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let _ = writeln!(out, "\n{title}");
+    for r in rows {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            let w = widths.get(c).copied().unwrap_or(0);
+            if c == 0 {
+                let _ = write!(line, "{cell:<w$}");
+            } else {
+                let _ = write!(line, "  {cell:>w$}");
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
