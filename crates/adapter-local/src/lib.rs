@@ -42,3 +42,16 @@ pub use crate::record::{Invocation, InvocationRecord, Outcome};
 pub use crate::report::Report;
 pub use crate::trace::{ScalingEvent, ScalingEventKind, ScalingTrace};
 pub use crate::runtime::{InvokeOptions, LocalRuntime, RuntimeBuilder};
+
+pub mod dead_letters;
+mod faults;
+pub mod gateway;
+pub mod serve;
+pub mod sources;
+
+pub use crate::dead_letters::{DeadLetter, DeadLetterSource, DeadLetters};
+pub use crate::faults::{event_key, Fault, FaultPlan, Faults};
+pub use crate::sources::{
+    BucketBackend, DeliveryCounts, DeliveryPolicy, QueueStats, ShutdownReport, Sources,
+    SourcesBuilder,
+};

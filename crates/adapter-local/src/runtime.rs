@@ -55,6 +55,7 @@ impl InvokeOptions {
 pub struct RuntimeBuilder {
     app: App,
     bindings: Bindings,
+    faults: Option<Arc<crate::faults::FaultPlan>>,
     scaling: ScalingSettings,
 }
 
@@ -122,6 +123,12 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Injects seeded faults into the handlers (see [`FaultPlan`](crate::FaultPlan)).
+    pub fn faults(mut self, plan: crate::faults::FaultPlan) -> Self {
+        self.faults = Some(Arc::new(plan));
+        self
+    }
+
     /// Validates the app and builds the runtime.
     ///
     /// # Errors
@@ -164,6 +171,7 @@ impl RuntimeBuilder {
                 app: self.app,
                 pools,
                 resources,
+                faults: self.faults,
                 started: shared.origin,
                 requests: AtomicU64::new(1),
                 meter: Meter::new(),
@@ -182,6 +190,7 @@ struct Inner {
     app: App,
     pools: HashMap<String, Arc<InstancePool>>,
     resources: Resources,
+    faults: Option<Arc<crate::faults::FaultPlan>>,
     started: Instant,
     requests: AtomicU64,
     meter: Meter,
@@ -206,6 +215,7 @@ impl LocalRuntime {
         RuntimeBuilder {
             app,
             bindings: Bindings::none(),
+            faults: None,
             scaling: ScalingSettings::default(),
         }
     }
@@ -288,7 +298,17 @@ impl LocalRuntime {
                 .with_state(lease.instance().state().clone())
                 .with_resources(self.inner.resources.clone());
             let started = Instant::now();
-            let result = match tokio::time::timeout(f.timeout_duration(), f.call(event, cx)).await {
+            let call = async {
+                match &self.inner.faults {
+                    Some(plan) => {
+                        let key = crate::faults::event_key(&event);
+                        plan.inject(f.name(), key, options.attempt, f.call(event, cx))
+                            .await
+                    }
+                    None => f.call(event, cx).await,
+                }
+            };
+            let result = match tokio::time::timeout(f.timeout_duration(), call).await {
                 Ok(result) => result,
                 Err(_) => Err(Error::Timeout(f.timeout_duration())),
             };

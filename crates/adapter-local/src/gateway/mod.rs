@@ -1,0 +1,264 @@
+//! The HTTP gateway: a real HTTP/1.1 server (axum on hyper) routing requests to the app's HTTP
+//! functions through the runtime's pools.
+//!
+//! It binds to `127.0.0.1` by default. Routing follows [`RouteTable`]; results become statuses as
+//! [`respond`] describes (429 with `Retry-After` when throttled, 504 on timeout, 500 without
+//! internals, 404, 405, 413 over the body limit, 400 for malformed requests and payloads). The
+//! reserved prefix [`ADMIN_PREFIX`] serves health and Prometheus metrics.
+//!
+//! # Examples
+//! ```no_run
+//! use faasport_adapter_local::gateway::{Gateway, GatewayConfig};
+//! use faasport_adapter_local::Sources;
+//! # async fn run(sources: Sources) -> Result<(), Box<dyn std::error::Error>> {
+//! let gateway = Gateway::bind(sources, GatewayConfig::default()).await?;
+//! println!("listening on http://{}", gateway.local_addr());
+//! gateway.serve(async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! # Ok(()) }
+//! ```
+
+mod admin;
+mod respond;
+mod routes;
+
+pub use self::admin::ADMIN_PREFIX;
+pub use self::routes::{RouteMatch, RouteTable};
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::extract::{Request, State};
+use axum::response::Response;
+use http::header::{ALLOW, CONTENT_LENGTH};
+use http::{HeaderValue, StatusCode};
+use http_body_util::{BodyExt as _, Limited};
+
+use faasport_core::{Body, Event, HttpRequest};
+
+use crate::Sources;
+
+/// The request body limit unless set: 6 MB, Lambda's synchronous payload limit.
+pub const DEFAULT_BODY_LIMIT: usize = 6 * 1024 * 1024;
+
+/// Gateway settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GatewayConfig {
+    /// Where to listen (`127.0.0.1:3000` by default; port 0 picks a free one).
+    pub addr: SocketAddr,
+    /// The largest request body accepted; larger ones get 413.
+    pub body_limit: usize,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+impl GatewayConfig {
+    /// Sets the address.
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Sets the body limit.
+    pub fn body_limit(mut self, limit: usize) -> Self {
+        self.body_limit = limit;
+        self
+    }
+}
+
+/// The gateway could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GatewayError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A function route uses the reserved prefix.
+    #[error("route `{route}` uses the reserved prefix {ADMIN_PREFIX}")]
+    ReservedRoute {
+        /// The route.
+        route: String,
+    },
+    /// The server failed while running.
+    #[error("the HTTP server failed")]
+    Serve(#[source] std::io::Error),
+}
+
+pub(crate) struct GatewayState {
+    pub(crate) sources: Sources,
+    routes: RouteTable,
+    body_limit: usize,
+    statuses: Mutex<BTreeMap<u16, u64>>,
+}
+
+impl GatewayState {
+    pub(crate) fn statuses(&self) -> BTreeMap<u16, u64> {
+        self.statuses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn count(&self, status: StatusCode) {
+        *self
+            .statuses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(status.as_u16())
+            .or_default() += 1;
+    }
+}
+
+/// A bound gateway, ready to serve.
+pub struct Gateway {
+    listener: tokio::net::TcpListener,
+    state: Arc<GatewayState>,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("addr", &self.listener.local_addr().ok())
+            .finish()
+    }
+}
+
+impl Gateway {
+    /// Binds the listener for `sources`' HTTP functions.
+    ///
+    /// # Errors
+    /// [`GatewayError::Bind`], or [`GatewayError::ReservedRoute`] if a route starts with
+    /// [`ADMIN_PREFIX`].
+    pub async fn bind(sources: Sources, config: GatewayConfig) -> Result<Self, GatewayError> {
+        let routes = RouteTable::from_app(sources.app());
+        let reserved = ADMIN_PREFIX.trim_end_matches('/');
+        if let Some(route) = routes.patterns().into_iter().find(|p| {
+            p.split_once(' ')
+                .is_some_and(|(_, path)| path.starts_with(reserved))
+        }) {
+            return Err(GatewayError::ReservedRoute { route });
+        }
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| GatewayError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let state = Arc::new(GatewayState {
+            sources,
+            routes,
+            body_limit: config.body_limit,
+            statuses: Mutex::new(BTreeMap::new()),
+        });
+        Ok(Self { listener, state })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting connections and waits for the
+    /// requests in flight.
+    ///
+    /// # Errors
+    /// [`GatewayError::Serve`] if the server fails.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), GatewayError> {
+        let app = axum::Router::new().fallback(handle).with_state(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(GatewayError::Serve)
+    }
+}
+
+async fn handle(State(state): State<Arc<GatewayState>>, request: Request) -> Response {
+    let response = route(&state, request).await;
+    state.count(response.status());
+    response
+}
+
+async fn route(state: &GatewayState, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    if let Some(response) = admin::handle(state, &path) {
+        return response;
+    }
+    let (function, params) = match state.routes.find(request.method(), &path) {
+        RouteMatch::Found { function, params } => (function, params),
+        RouteMatch::MethodNotAllowed(methods) => {
+            let mut response =
+                respond::error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None);
+            let allow: Vec<&str> = methods.iter().map(http::Method::as_str).collect();
+            if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+                response.headers_mut().insert(ALLOW, value);
+            }
+            return response;
+        }
+        RouteMatch::NotFound => {
+            let message = format!("no route for {} {path}", request.method());
+            return respond::error(StatusCode::NOT_FOUND, &message, None);
+        }
+    };
+    if state.sources.is_closing() {
+        return respond::error(StatusCode::SERVICE_UNAVAILABLE, "shutting down", None);
+    }
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > state.body_limit as u64) {
+        return too_large(state.body_limit);
+    }
+    let bytes = match Limited::new(body, state.body_limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(state.body_limit),
+        Err(_) => return respond::error(StatusCode::BAD_REQUEST, "malformed request body", None),
+    };
+    let request = HttpRequest::from_http(http::Request::from_parts(parts, Body::from(bytes)))
+        .with_path_params(params);
+    match state
+        .sources
+        .runtime()
+        .invoke(&function, Event::Http(request))
+        .await
+    {
+        Ok(invocation) => {
+            respond::respond(&function, &invocation.record.request_id, invocation.result)
+        }
+        Err(e) => {
+            tracing::error!(function, error = %e, "routed to a function the runtime does not have");
+            respond::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal server error",
+                None,
+            )
+        }
+    }
+}
+
+fn too_large(limit: usize) -> Response {
+    let message = format!("request body larger than {limit} bytes");
+    respond::error(StatusCode::PAYLOAD_TOO_LARGE, &message, None)
+}

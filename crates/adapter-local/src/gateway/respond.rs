@@ -1,0 +1,105 @@
+//! How invocation results become HTTP responses.
+//!
+//! | result | status |
+//! |---|---|
+//! | `Ok(Output::Http)` | the handler's response |
+//! | `Ok(Output::Json)` / `Ok(Output::Batch)` | 200 with the JSON |
+//! | `Ok(Output::Empty)` | 204 |
+//! | [`Error::Throttled`] | 429 with `Retry-After` (whole seconds, at least 1) |
+//! | [`Error::Timeout`] | 504 |
+//! | [`Error::InvalidPayload`], [`Error::Json`], [`Error::EventMismatch`], also when a handler returned them | 400 with the reason |
+//! | [`Error::ShuttingDown`] | 503 |
+//! | anything else (handler errors, panics, init failures) | 500, with the request id only |
+//!
+//! A 500 never carries the error's text: that stays in the log, under the request id the
+//! response gives, so internals do not leak to callers.
+
+use axum::body::Body as AxumBody;
+use axum::response::Response;
+use http::header::{CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderValue, StatusCode};
+
+use faasport_core::{Error, Output};
+
+/// Handler error types that mean the request was wrong (the handler's own parse failed).
+const CLIENT_ERRORS: [&str; 3] = ["InvalidJson", "InvalidPayload", "EventMismatch"];
+
+/// A JSON error response: `{"error": message, "request_id": ...}`.
+pub(crate) fn error(status: StatusCode, message: &str, request_id: Option<&str>) -> Response {
+    let body = serde_json::json!({ "error": message, "request_id": request_id });
+    let mut response = Response::new(AxumBody::from(body.to_string()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// The response for one invocation's result.
+pub(crate) fn respond(function: &str, request_id: &str, result: Result<Output, Error>) -> Response {
+    match result {
+        Ok(Output::Http(response)) => response.into_http().map(|b| AxumBody::from(b.into_bytes())),
+        Ok(Output::Empty) => {
+            let mut response = Response::new(AxumBody::empty());
+            *response.status_mut() = StatusCode::NO_CONTENT;
+            response
+        }
+        Ok(other) => {
+            let mut response = Response::new(AxumBody::from(other.to_json().to_string()));
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
+        Err(Error::Throttled { retry_after, .. }) => {
+            let seconds = retry_after.map_or(1, |d| d.as_secs_f64().ceil().max(1.0) as u64);
+            let mut response = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests",
+                Some(request_id),
+            );
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+            response
+        }
+        Err(Error::Timeout(_)) => error(
+            StatusCode::GATEWAY_TIMEOUT,
+            "the function timed out",
+            Some(request_id),
+        ),
+        Err(e @ (Error::InvalidPayload { .. } | Error::Json(_) | Error::EventMismatch { .. })) => {
+            error(
+                StatusCode::BAD_REQUEST,
+                &faasport_core::chain_message(&e),
+                Some(request_id),
+            )
+        }
+        Err(Error::Handler(h)) if CLIENT_ERRORS.contains(&h.error_type.as_str()) => {
+            error(StatusCode::BAD_REQUEST, &h.message, Some(request_id))
+        }
+        Err(Error::ShuttingDown) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting down",
+            Some(request_id),
+        ),
+        Err(e) => {
+            tracing::error!(function, request_id, error = %faasport_core::chain_message(&e), "function failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal server error",
+                Some(request_id),
+            )
+        }
+    }
+}
+
+/// A response with a fixed JSON body.
+pub(crate) fn status_json(status: StatusCode, json: &'static str) -> Response {
+    let mut response = Response::new(AxumBody::from(json));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}

@@ -1,0 +1,194 @@
+//! Serve mode: the gateway, queues and schedules of an app, until a shutdown signal.
+//!
+//! This is what the app binary's `serve [--port N]` runs with the local backend.
+//!
+//! # Examples
+//! ```no_run
+//! use faasport_adapter_local::serve::{serve_until_ctrl_c, ServeOptions};
+//! # async fn run(app: faasport_core::App) -> Result<(), Box<dyn std::error::Error>> {
+//! let report = serve_until_ctrl_c(app, ServeOptions::default().port(8080)).await?;
+//! println!("left undelivered: {}", report.shutdown.undelivered.len());
+//! # Ok(()) }
+//! ```
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use faasport_core::{App, Error};
+
+use crate::gateway::{Gateway, GatewayConfig, GatewayError, DEFAULT_BODY_LIMIT};
+use crate::sources::{BucketBackend, DeliveryPolicy, ShutdownReport, Sources};
+use crate::FaultPlan;
+
+/// How long in-flight work may run after a shutdown signal unless set.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+
+/// Serve-mode settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServeOptions {
+    /// Where the gateway listens (`127.0.0.1:3000` by default).
+    pub addr: SocketAddr,
+    /// The largest request body accepted (413 above it).
+    pub body_limit: usize,
+    /// How long in-flight work may finish after the signal.
+    pub grace: Duration,
+    /// Retry and queue behaviour.
+    pub policy: DeliveryPolicy,
+    /// Faults to inject, if any.
+    pub faults: Option<FaultPlan>,
+    /// Where bucket objects live.
+    pub buckets: BucketBackend,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            addr: GatewayConfig::default().addr,
+            body_limit: DEFAULT_BODY_LIMIT,
+            grace: DEFAULT_GRACE,
+            policy: DeliveryPolicy::default(),
+            faults: None,
+            buckets: BucketBackend::Memory,
+        }
+    }
+}
+
+impl ServeOptions {
+    /// Listens on `127.0.0.1:port`.
+    pub fn port(mut self, port: u16) -> Self {
+        self.addr = SocketAddr::from(([127, 0, 0, 1], port));
+        self
+    }
+
+    /// Sets the address.
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Sets the body limit.
+    pub fn body_limit(mut self, limit: usize) -> Self {
+        self.body_limit = limit;
+        self
+    }
+
+    /// Sets the grace period.
+    pub fn grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// Sets the delivery policy.
+    pub fn policy(mut self, policy: DeliveryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Injects faults.
+    pub fn faults(mut self, plan: FaultPlan) -> Self {
+        self.faults = Some(plan);
+        self
+    }
+
+    /// Keeps bucket objects in `dir`.
+    pub fn bucket_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.buckets = BucketBackend::Directory(dir.into());
+        self
+    }
+}
+
+/// What a serve run ended with.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServeReport {
+    /// The address the gateway listened on.
+    pub addr: SocketAddr,
+    /// What shutdown found.
+    pub shutdown: ShutdownReport,
+}
+
+/// Serve mode failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The app is invalid.
+    #[error(transparent)]
+    App(#[from] Error),
+    /// The gateway failed.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+}
+
+/// Serves `app` until `shutdown` completes; `on_ready` is told the bound address first.
+///
+/// # Errors
+/// [`ServeError::App`] for an invalid app, [`ServeError::Gateway`] if the port cannot be bound.
+pub async fn serve_with(
+    app: App,
+    options: ServeOptions,
+    on_ready: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<ServeReport, ServeError> {
+    let mut builder = Sources::builder(app)
+        .policy(options.policy)
+        .buckets(options.buckets);
+    if let Some(plan) = options.faults {
+        builder = builder.faults(plan);
+    }
+    let sources = builder.build()?;
+    let config = GatewayConfig::default()
+        .addr(options.addr)
+        .body_limit(options.body_limit);
+    let gateway = Gateway::bind(sources.clone(), config).await?;
+    let addr = gateway.local_addr();
+    sources.start();
+    tracing::info!(%addr, app = sources.app().name(), "serving");
+    on_ready(addr);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(gateway.serve(async move {
+        let _ = stop_rx.await;
+    }));
+    shutdown.await;
+    let _ = stop_tx.send(());
+    let report = sources.shutdown(options.grace).await;
+    match tokio::time::timeout(options.grace, server).await {
+        Ok(Ok(Err(e))) => return Err(e.into()),
+        Ok(_) => {}
+        Err(_) => tracing::warn!("HTTP connections still open after the grace period"),
+    }
+    Ok(ServeReport {
+        addr,
+        shutdown: report,
+    })
+}
+
+/// Serves `app` until `shutdown` completes.
+///
+/// # Errors
+/// As [`serve_with`].
+pub async fn serve(
+    app: App,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<ServeReport, ServeError> {
+    serve_with(app, options, |_| {}, shutdown).await
+}
+
+/// Serves `app` until Ctrl-C (SIGINT).
+///
+/// # Errors
+/// As [`serve_with`].
+pub async fn serve_until_ctrl_c(
+    app: App,
+    options: ServeOptions,
+) -> Result<ServeReport, ServeError> {
+    serve(app, options, async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C; stopping");
+        }
+    })
+    .await
+}

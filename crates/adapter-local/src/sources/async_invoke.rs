@@ -1,0 +1,145 @@
+//! Asynchronous invocation: the delivery path of topics, schedules, storage events and
+//! `invoke_async`, with retries, back-off, a maximum event age and dead letters.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use faasport_core::{Error, Event};
+
+use super::ledger::Ticket;
+use super::Hub;
+use crate::dead_letters::{DeadLetter, DeadLetterSource};
+use crate::faults::event_key;
+use crate::InvokeOptions;
+
+impl Hub {
+    /// Accepts an event for `function` and delivers it in the background (twice when the fault
+    /// plan duplicates it).
+    pub(crate) fn dispatch(self: &Arc<Self>, function: &str, event: Event, event_id: &str) {
+        let copies = match &self.faults {
+            Some(plan) if plan.duplicates(function, event_key(&event)) => 2,
+            _ => 1,
+        };
+        for copy in 0..copies {
+            let ticket = self.ledger.open(function, event_id, copy == 1);
+            let hub = self.clone();
+            let (function, event, event_id) =
+                (function.to_owned(), event.clone(), event_id.to_owned());
+            self.tracker.spawn(async move {
+                hub.deliver(&function, event, &event_id, ticket).await;
+            });
+        }
+    }
+
+    /// Queues an asynchronous invocation of `function`.
+    pub(crate) fn invoke_async(
+        self: &Arc<Self>,
+        function: &str,
+        event: Event,
+    ) -> Result<String, Error> {
+        self.accepting()?;
+        if self.runtime.app().get(function).is_none() {
+            return Err(Error::UnknownFunction {
+                name: function.to_owned(),
+                available: self.runtime.app().function_names(),
+            });
+        }
+        let id = self.next_id("invoke");
+        self.dispatch(function, event, &id);
+        Ok(id)
+    }
+
+    async fn deliver(
+        self: Arc<Self>,
+        function: &str,
+        event: Event,
+        event_id: &str,
+        ticket: Ticket,
+    ) {
+        let accepted = Instant::now();
+        let (max_retries, max_age, target) = match self.runtime.app().get(function) {
+            Some(f) => {
+                let retry = f.retry_policy();
+                (
+                    retry.max_retries.unwrap_or(self.policy.async_retries),
+                    retry.max_event_age.unwrap_or(self.policy.max_event_age),
+                    f.dead_letter_target().cloned(),
+                )
+            }
+            None => (0, Duration::ZERO, None),
+        };
+        let (mut attempt, mut throttles) = (0u32, 0u32);
+        loop {
+            attempt += 1;
+            self.ledger.attempt(&ticket, attempt);
+            let options = InvokeOptions::default().attempt(attempt);
+            let invoked = tokio::select! {
+                invoked = self.runtime.invoke_with(function, event.clone(), options) => invoked,
+                () = self.stopped.cancelled() => return,
+            };
+            let error = match invoked.map(|i| i.result) {
+                Ok(Ok(_)) => {
+                    self.ledger.processed(ticket);
+                    return;
+                }
+                Ok(Err(e)) | Err(e) => e,
+            };
+            let delay = match &error {
+                Error::Throttled { retry_after, .. } => {
+                    // A throttled event goes back on the internal queue; it uses no retry.
+                    attempt -= 1;
+                    throttles += 1;
+                    Some(retry_after.unwrap_or_else(|| self.policy.throttle_delay(throttles)))
+                }
+                e if e.is_retryable() && attempt <= max_retries => {
+                    Some(self.policy.retry_delay(attempt))
+                }
+                _ => None,
+            };
+            let reason = match delay {
+                Some(d) if accepted.elapsed() + d > max_age => {
+                    format!("maximum event age of {max_age:?} reached; last error: {error}")
+                }
+                Some(d) => {
+                    tokio::select! {
+                        () = tokio::time::sleep(d) => continue,
+                        () = self.stopped.cancelled() => return,
+                    }
+                }
+                None if error.is_retryable() => format!("{error} (after {attempt} attempts)"),
+                None => format!("{error} (not retryable)"),
+            };
+            let source = DeadLetterSource::Function(function.to_owned());
+            self.dead_letter(source, event_id, event, reason, attempt, target);
+            self.ledger.dead_lettered(ticket);
+            return;
+        }
+    }
+
+    /// Delivers a dead letter again and removes it from the store.
+    pub(crate) fn redrive(self: &Arc<Self>, id: &str) -> Result<DeadLetter, Error> {
+        self.accepting()?;
+        let entry = self
+            .dead_letters
+            .take(id)
+            .ok_or_else(|| Error::invalid_payload(format!("no dead letter `{id}`")))?;
+        match &entry.source {
+            DeadLetterSource::Function(function) => {
+                self.dispatch(function, entry.event.clone(), &entry.event_id);
+            }
+            DeadLetterSource::Queue(queue) => {
+                let (Some(q), Event::Queue(batch)) = (self.queues.get(queue), &entry.event) else {
+                    return Err(Error::invalid_payload(format!("queue `{queue}` is gone")));
+                };
+                for m in &batch.messages {
+                    let mut message = faasport_core::Message::new(m.body.clone());
+                    message.attributes = m.attributes.clone();
+                    q.send(m.id.clone(), message, self.now());
+                }
+            }
+        }
+        Ok(entry)
+    }
+}

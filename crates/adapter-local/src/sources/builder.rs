@@ -1,0 +1,154 @@
+//! [`SourcesBuilder`]: configures the sources and the runtime under them.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use faasport_core::{App, Error};
+
+use super::bindings::LocalBindings;
+use super::buckets::{BucketBackend, Buckets};
+use super::policy::DeliveryPolicy;
+use super::queues::LocalQueue;
+use super::{Hub, Sources};
+use crate::dead_letters::DeadLetters;
+use crate::faults::FaultPlan;
+use crate::{LocalRuntime, RuntimeBuilder};
+
+/// The largest topic or queue message accepted unless set: 256 KiB, the SNS and SQS limit.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+type Configure = Box<dyn FnOnce(RuntimeBuilder) -> RuntimeBuilder + Send>;
+
+/// Builds [`Sources`].
+pub struct SourcesBuilder {
+    app: App,
+    policy: DeliveryPolicy,
+    faults: Option<FaultPlan>,
+    backend: BucketBackend,
+    max_message_bytes: usize,
+    clock_start: Option<DateTime<Utc>>,
+    configure: Option<Configure>,
+}
+
+impl std::fmt::Debug for SourcesBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourcesBuilder")
+            .field("app", &self.app.name())
+            .field("policy", &self.policy)
+            .field("faults", &self.faults)
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SourcesBuilder {
+    pub(crate) fn new(app: App) -> Self {
+        Self {
+            app,
+            policy: DeliveryPolicy::default(),
+            faults: None,
+            backend: BucketBackend::Memory,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            clock_start: None,
+            configure: None,
+        }
+    }
+
+    /// Sets the delivery policy (retries, ages, queue defaults).
+    pub fn policy(mut self, policy: DeliveryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Injects seeded faults into handlers and deliveries.
+    pub fn faults(mut self, plan: FaultPlan) -> Self {
+        self.faults = Some(plan);
+        self
+    }
+
+    /// Sets where bucket objects live (in memory by default).
+    pub fn buckets(mut self, backend: BucketBackend) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    /// Sets the largest topic or queue message accepted.
+    pub fn max_message_bytes(mut self, limit: usize) -> Self {
+        self.max_message_bytes = limit;
+        self
+    }
+
+    /// Sets what the runtime's clock reads when the sources are built (schedules fire on it).
+    pub fn clock_start(mut self, at: DateTime<Utc>) -> Self {
+        self.clock_start = Some(at);
+        self
+    }
+
+    /// Adjusts the runtime (a profile, say) before it is built; the sources set its bindings.
+    pub fn runtime(
+        mut self,
+        configure: impl FnOnce(RuntimeBuilder) -> RuntimeBuilder + Send + 'static,
+    ) -> Self {
+        self.configure = Some(Box::new(configure));
+        self
+    }
+
+    /// Builds the runtime and its sources.
+    ///
+    /// # Errors
+    /// [`Error::App`] if the app is invalid (an unparsable schedule, say).
+    pub fn build(self) -> Result<Sources, Error> {
+        let bindings = LocalBindings::unconnected();
+        let mut builder = LocalRuntime::builder(self.app.clone());
+        if let Some(configure) = self.configure {
+            builder = configure(builder);
+        }
+        builder = builder.bindings(bindings.bindings());
+        if let Some(plan) = &self.faults {
+            builder = builder.faults(plan.clone());
+        }
+        let runtime = builder.build()?;
+        let queues = self
+            .app
+            .queues()
+            .iter()
+            .map(|spec| {
+                let visibility = spec
+                    .visibility_timeout
+                    .unwrap_or(self.policy.visibility_timeout);
+                let receives = spec
+                    .max_receive_count
+                    .unwrap_or(self.policy.max_receive_count);
+                (
+                    spec.name.clone(),
+                    Arc::new(LocalQueue::new(&spec.name, visibility, receives.max(1))),
+                )
+            })
+            .collect::<HashMap<_, _>>();
+        let hub = Arc::new(Hub {
+            runtime,
+            policy: self.policy,
+            faults: self.faults,
+            queues,
+            buckets: Buckets::new(self.backend),
+            max_message_bytes: self.max_message_bytes,
+            dead_letters: DeadLetters::new(),
+            ledger: Default::default(),
+            tracker: TaskTracker::new(),
+            closing: CancellationToken::new(),
+            stopped: CancellationToken::new(),
+            started: AtomicBool::new(false),
+            ids: AtomicU64::new(0),
+            clock_start: self.clock_start.unwrap_or_else(Utc::now),
+            instant_start: Instant::now(),
+        });
+        bindings.connect(&hub);
+        Ok(Sources { hub })
+    }
+}

@@ -1,0 +1,144 @@
+//! Queue consumers: one poller per queue trigger, running batches concurrently up to the
+//! function's instance cap (or the policy's queue concurrency), so consumers scale with the pool.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use faasport_core::{Error, Event, Output, QueueBatch, QueueMessage, Trigger};
+
+use super::queues::{Expired, LocalQueue};
+use super::Hub;
+use crate::dead_letters::DeadLetterSource;
+use crate::faults::event_key;
+use crate::InvokeOptions;
+
+/// Starts a poller for every queue trigger of the app.
+pub(crate) fn start_all(hub: &Arc<Hub>) {
+    for f in hub.runtime.app().functions() {
+        for trigger in f.triggers() {
+            let Trigger::Queue {
+                queue,
+                batch_size,
+                batch_window,
+            } = trigger
+            else {
+                continue;
+            };
+            let Some(q) = hub.queues.get(queue).cloned() else {
+                continue;
+            };
+            let limit = f
+                .instance_limit()
+                .unwrap_or(hub.policy.queue_concurrency)
+                .max(1);
+            let poller = Poller {
+                hub: hub.clone(),
+                function: f.name().to_owned(),
+                queue: q,
+                batch_size: usize::try_from(*batch_size).unwrap_or(usize::MAX),
+                batch_window: *batch_window,
+                slots: Arc::new(Semaphore::new(limit as usize)),
+            };
+            hub.tracker.spawn(poller.run());
+        }
+    }
+}
+
+struct Poller {
+    hub: Arc<Hub>,
+    function: String,
+    queue: Arc<LocalQueue>,
+    batch_size: usize,
+    batch_window: Duration,
+    slots: Arc<Semaphore>,
+}
+
+impl Poller {
+    async fn run(self) {
+        let hub = &self.hub;
+        loop {
+            let slot = tokio::select! {
+                slot = self.slots.clone().acquire_owned() => slot,
+                () = hub.closing.cancelled() => return,
+            };
+            let Ok(slot) = slot else { return };
+            let (messages, expired) = tokio::select! {
+                got = self.queue.receive(self.batch_size, self.batch_window) => got,
+                () = hub.closing.cancelled() => return,
+            };
+            for e in expired {
+                self.dead_letter(e);
+            }
+            if messages.is_empty() {
+                continue;
+            }
+            let (hub, function, queue) = (hub.clone(), self.function.clone(), self.queue.clone());
+            self.hub.tracker.spawn(async move {
+                run_batch(&hub, &function, &queue, messages).await;
+                drop(slot);
+            });
+        }
+    }
+
+    fn dead_letter(&self, expired: Expired) {
+        let attempts = expired.message.attempt;
+        let id = expired.message.id.clone();
+        let reason = format!(
+            "received {attempts} times without success (max receive count); last error: {}",
+            expired.last_error.as_deref().unwrap_or("none recorded")
+        );
+        let target = self
+            .hub
+            .runtime
+            .app()
+            .queues()
+            .iter()
+            .find(|q| q.name == self.queue.name())
+            .and_then(|q| q.dead_letter_queue.clone())
+            .map(faasport_core::DeadLetter::Queue);
+        let event = Event::Queue(QueueBatch::new(self.queue.name(), vec![expired.message]));
+        let source = DeadLetterSource::Queue(self.queue.name().to_owned());
+        self.hub
+            .dead_letter(source, &id, event, reason, attempts, target);
+    }
+}
+
+async fn run_batch(hub: &Hub, function: &str, queue: &LocalQueue, messages: Vec<QueueMessage>) {
+    let ids: Vec<String> = messages.iter().map(|m| m.id.clone()).collect();
+    let attempt = messages.iter().map(|m| m.attempt).max().unwrap_or(1);
+    let event = Event::Queue(QueueBatch::new(queue.name(), messages));
+    if let Some(plan) = &hub.faults {
+        if attempt == 1 && plan.duplicates(function, event_key(&event)) {
+            // At-least-once: the same messages are also handed to another receive.
+            queue.release(&ids);
+        }
+    }
+    let invoked = tokio::select! {
+        invoked = hub.runtime.invoke_with(function, event, InvokeOptions::default().attempt(attempt)) => invoked,
+        () = hub.stopped.cancelled() => return,
+    };
+    match invoked.map(|i| i.result) {
+        Ok(Ok(Output::Batch(outcome))) => {
+            let unknown = outcome.failed.iter().any(|id| !ids.contains(id));
+            if unknown {
+                // An id that is not in the batch makes the whole batch fail, as on Lambda.
+                queue.fail(&ids, "the batch outcome named a message not in the batch");
+                return;
+            }
+            let (failed, ok): (Vec<String>, Vec<String>) =
+                ids.into_iter().partition(|id| outcome.failed.contains(id));
+            queue.delete(&ok);
+            queue.fail(&failed, "reported failed in the batch outcome");
+        }
+        Ok(Ok(_)) => {
+            queue.delete(&ids);
+        }
+        Ok(Err(e)) | Err(e) => fail(queue, &ids, &e),
+    }
+}
+
+fn fail(queue: &LocalQueue, ids: &[String], error: &Error) {
+    queue.fail(ids, &error.to_string());
+}

@@ -1,0 +1,177 @@
+//! [`Hub`]: the state the sources share (runtime, queues, buckets, ledger, clocks, shutdown).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use faasport_core::{DeadLetter as Target, Error, Event, Message, ResourceKind};
+
+use super::buckets::Buckets;
+use super::ledger::DeliveryLedger;
+use super::policy::DeliveryPolicy;
+use super::queues::LocalQueue;
+use crate::dead_letters::{DeadLetterSource, DeadLetters};
+use crate::faults::FaultPlan;
+use crate::LocalRuntime;
+
+/// Shared state of one [`Sources`](super::Sources).
+#[derive(Debug)]
+pub(crate) struct Hub {
+    pub(super) runtime: LocalRuntime,
+    pub(super) policy: DeliveryPolicy,
+    pub(super) faults: Option<FaultPlan>,
+    pub(super) queues: HashMap<String, Arc<LocalQueue>>,
+    pub(super) buckets: Buckets,
+    pub(super) max_message_bytes: usize,
+    pub(super) dead_letters: DeadLetters,
+    pub(super) ledger: DeliveryLedger,
+    pub(super) tracker: TaskTracker,
+    /// Cancelled when shutdown begins: no new work is accepted or polled.
+    pub(super) closing: CancellationToken,
+    /// Cancelled when the grace period ends: in-flight work is abandoned.
+    pub(super) stopped: CancellationToken,
+    pub(super) started: AtomicBool,
+    pub(super) ids: AtomicU64,
+    pub(super) clock_start: DateTime<Utc>,
+    pub(super) instant_start: Instant,
+}
+
+impl Hub {
+    pub(crate) fn runtime(&self) -> &LocalRuntime {
+        &self.runtime
+    }
+
+    pub(crate) fn dead_letters(&self) -> &DeadLetters {
+        &self.dead_letters
+    }
+
+    pub(crate) fn ledger(&self) -> &DeliveryLedger {
+        &self.ledger
+    }
+
+    pub(crate) fn queue(&self, name: &str) -> Option<&Arc<LocalQueue>> {
+        self.queues.get(name)
+    }
+
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.is_cancelled()
+    }
+
+    /// The runtime's wall clock: the configured start plus the (possibly virtual) time elapsed.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.at(Instant::now())
+    }
+
+    pub(crate) fn at(&self, instant: Instant) -> DateTime<Utc> {
+        let elapsed = instant.saturating_duration_since(self.instant_start);
+        chrono::Duration::from_std(elapsed)
+            .ok()
+            .and_then(|d| self.clock_start.checked_add_signed(d))
+            .unwrap_or(self.clock_start)
+    }
+
+    /// The instant at which the runtime's clock reads `at` (now, if that is in the past).
+    pub(crate) fn instant_of(&self, at: DateTime<Utc>) -> Instant {
+        let offset = (at - self.clock_start).to_std().unwrap_or_default();
+        (self.instant_start + offset).max(Instant::now())
+    }
+
+    pub(crate) fn next_id(&self, prefix: &str) -> String {
+        format!("{prefix}-{}", self.ids.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    pub(crate) fn accepting(&self) -> Result<(), Error> {
+        if self.is_closing() {
+            Err(Error::ShuttingDown)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(crate) fn check_size(&self, what: &str, len: usize) -> Result<(), Error> {
+        if len > self.max_message_bytes {
+            return Err(Error::invalid_payload(format!(
+                "{what} of {len} bytes exceeds the limit of {} bytes",
+                self.max_message_bytes
+            )));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn undeclared(kind: ResourceKind, name: &str) -> Error {
+        Error::Undeclared {
+            kind,
+            name: name.to_owned(),
+        }
+    }
+
+    /// Stores a dead letter and forwards it to the declared target, if any.
+    pub(crate) fn dead_letter(
+        self: &Arc<Self>,
+        source: DeadLetterSource,
+        event_id: &str,
+        event: Event,
+        reason: String,
+        attempts: u32,
+        target: Option<Target>,
+    ) {
+        let forward = target.map(|t| (t, forward_message(&source, &event, &reason)));
+        self.dead_letters
+            .push(source, event_id, event, reason, attempts);
+        match forward {
+            Some((Target::Queue(queue), Ok(message))) => {
+                if let Some(q) = self.queues.get(&queue) {
+                    q.send(self.next_id("msg"), message, self.now());
+                }
+            }
+            Some((Target::Topic(topic), Ok(message))) => {
+                if let Err(e) = self.fan_out(&topic, message) {
+                    tracing::warn!(topic, error = %e, "could not forward a dead letter");
+                }
+            }
+            Some((_, Err(e))) => tracing::warn!(error = %e, "could not encode a dead letter"),
+            _ => {}
+        }
+    }
+
+    /// Whether nothing is pending: no async delivery open and no consumed queue holding messages.
+    pub(crate) fn is_settled(&self) -> bool {
+        self.ledger.counts().pending == 0
+            && self
+                .queues
+                .iter()
+                .filter(|(name, _)| self.has_consumer(name))
+                .all(|(_, q)| q.stats().is_empty())
+    }
+
+    pub(crate) fn has_consumer(&self, queue: &str) -> bool {
+        self.runtime().app().functions().iter().any(|f| {
+            f.triggers()
+                .iter()
+                .any(|t| matches!(t, faasport_core::Trigger::Queue { queue: q, .. } if q == queue))
+        })
+    }
+
+    pub(crate) fn start(self: &Arc<Self>) {
+        if self.started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        super::consumer::start_all(self);
+        super::schedules::start_all(self);
+    }
+}
+
+fn forward_message(
+    source: &DeadLetterSource,
+    event: &Event,
+    reason: &str,
+) -> Result<Message, Error> {
+    Ok(Message::json(event)?
+        .with_attribute("faasport-dead-letter-source", source.to_string())
+        .with_attribute("faasport-dead-letter-reason", reason))
+}

@@ -1,0 +1,205 @@
+//! The local event sources: topics, queues, schedules and buckets around one [`LocalRuntime`],
+//! with the delivery guarantees of the chosen provider and a dead-letter store.
+//!
+//! | source | delivery | on failure |
+//! |---|---|---|
+//! | topic publish | one asynchronous invocation per subscriber | retried per [`DeliveryPolicy`] (Lambda: 2 retries, 6 h max age), then dead-lettered |
+//! | queue send | at least once, in batches (size and window), with a visibility timeout | failed messages (all, or those a [`BatchOutcome`](faasport_core::BatchOutcome) names) reappear after the visibility timeout; past the max receive count they are dead-lettered |
+//! | schedule | one asynchronous invocation per tick, on the runtime's clock | as a topic |
+//! | bucket put/delete | one asynchronous invocation per matching storage trigger | as a topic |
+//! | `invoke_async` | one asynchronous invocation | as a topic |
+//!
+//! Asynchronous deliveries are at least once: a duplicate delivery is possible (as on Lambda and
+//! Pub/Sub), and fault injection can force one, so handlers should be idempotent. Errors that say
+//! a retry cannot help ([`Error::is_retryable`]) are dead-lettered at once; throttles do not use
+//! up retries but back off until the maximum event age.
+//!
+//! Nothing accepted is dropped silently: every delivery ends processed or in the
+//! [`DeadLetters`] store (and its declared dead-letter target), and
+//! [`Sources::shutdown`] reports and logs whatever was still pending.
+//!
+//! # Examples
+//! ```
+//! use faasport_adapter_local::Sources;
+//! use faasport_core::{App, Context, Error, Function, Message, TopicMessage};
+//!
+//! async fn audit(_m: TopicMessage, _cx: Context) -> Result<(), Error> { Ok(()) }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Error> {
+//! let app = App::new("shop").topic("orders").function(Function::new("audit", audit).subscribe("orders"));
+//! let sources = Sources::builder(app).build()?;
+//! sources.publish("orders", Message::new("{}")).await?;
+//! sources.settle().await;
+//! assert_eq!(sources.deliveries().processed, 1);
+//! # Ok(())
+//! # }
+//! ```
+
+mod async_invoke;
+mod bindings;
+mod buckets;
+mod builder;
+mod consumer;
+mod hub;
+mod ledger;
+mod policy;
+mod queues;
+mod schedules;
+mod shutdown;
+mod topics;
+
+pub use self::buckets::BucketBackend;
+pub use self::builder::SourcesBuilder;
+pub use self::ledger::{DeliveryCounts, PendingDelivery};
+pub use self::policy::DeliveryPolicy;
+pub use self::queues::QueueStats;
+pub use self::shutdown::{QueueLeftover, ShutdownReport};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use faasport_core::{App, Error, Event, Message, Object, ObjectInfo};
+
+use crate::dead_letters::{DeadLetter, DeadLetterSource, DeadLetters};
+use crate::LocalRuntime;
+
+pub(crate) use self::hub::Hub;
+
+/// The local runtime with its event sources. Cheap to clone; clones share everything.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    hub: Arc<Hub>,
+}
+
+impl Sources {
+    /// Starts building sources for `app`.
+    pub fn builder(app: App) -> SourcesBuilder {
+        SourcesBuilder::new(app)
+    }
+
+    /// The runtime that executes the functions.
+    pub fn runtime(&self) -> &LocalRuntime {
+        self.hub.runtime()
+    }
+
+    /// The app.
+    pub fn app(&self) -> &App {
+        self.hub.runtime().app()
+    }
+
+    /// Starts the queue consumers and the schedules (topics, buckets and invocations work
+    /// without it). Calling it again does nothing.
+    pub fn start(&self) {
+        self.hub.start();
+    }
+
+    /// Publishes to a declared topic; returns the message id.
+    ///
+    /// # Errors
+    /// [`Error::Undeclared`], [`Error::InvalidPayload`] for an oversize message,
+    /// [`Error::ShuttingDown`].
+    pub async fn publish(&self, topic: &str, message: Message) -> Result<String, Error> {
+        self.hub.publish(topic, message)
+    }
+
+    /// Sends to a declared queue; returns the message id.
+    ///
+    /// # Errors
+    /// As [`Sources::publish`].
+    pub async fn send(&self, queue: &str, message: Message) -> Result<String, Error> {
+        self.hub.send(queue, message)
+    }
+
+    /// Writes an object to a declared bucket and emits a storage event.
+    ///
+    /// # Errors
+    /// [`Error::Undeclared`], [`Error::Binding`] if a directory-backed bucket fails.
+    pub async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        object: Object,
+    ) -> Result<ObjectInfo, Error> {
+        self.hub.put_object(bucket, key, object).await
+    }
+
+    /// Reads an object from a declared bucket.
+    ///
+    /// # Errors
+    /// As [`Sources::put_object`].
+    pub async fn get_object(&self, bucket: &str, key: &str) -> Result<Option<Object>, Error> {
+        self.hub.get_object(bucket, key).await
+    }
+
+    /// Deletes an object and, if it existed, emits a storage event.
+    ///
+    /// # Errors
+    /// As [`Sources::put_object`].
+    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<(), Error> {
+        self.hub.delete_object(bucket, key).await
+    }
+
+    /// Queues an asynchronous invocation (retried and dead-lettered like a topic delivery).
+    ///
+    /// # Errors
+    /// [`Error::UnknownFunction`], [`Error::ShuttingDown`].
+    pub fn invoke_async(&self, function: &str, event: Event) -> Result<String, Error> {
+        self.hub.invoke_async(function, event)
+    }
+
+    /// The dead-letter store.
+    pub fn dead_letters(&self) -> &DeadLetters {
+        self.hub.dead_letters()
+    }
+
+    /// Delivers a dead letter again (to its function, or back onto its queue) and removes it
+    /// from the store.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPayload`] if there is no such entry; [`Error::ShuttingDown`].
+    pub fn redrive(&self, id: &str) -> Result<DeadLetter, Error> {
+        self.hub.redrive(id)
+    }
+
+    /// Redrives every dead letter (from `source` when given); returns how many.
+    ///
+    /// # Errors
+    /// As [`Sources::redrive`].
+    pub fn redrive_all(&self, source: Option<&DeadLetterSource>) -> Result<usize, Error> {
+        let entries = self.dead_letters().list(source);
+        for entry in &entries {
+            self.redrive(&entry.id)?;
+        }
+        Ok(entries.len())
+    }
+
+    /// Counts of asynchronous deliveries so far.
+    pub fn deliveries(&self) -> DeliveryCounts {
+        self.hub.ledger().counts()
+    }
+
+    /// The state of a declared queue.
+    pub fn queue_stats(&self, queue: &str) -> Option<QueueStats> {
+        self.hub.queue(queue).map(|q| q.stats())
+    }
+
+    /// Waits until no asynchronous delivery is pending and every consumed queue is empty.
+    /// Under a paused clock this also advances virtual time through retries and timeouts.
+    pub async fn settle(&self) {
+        while !self.hub.is_settled() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Stops accepting work, lets in-flight work finish within `grace`, then stops everything
+    /// and reports (and logs) what was left undelivered.
+    pub async fn shutdown(&self, grace: Duration) -> ShutdownReport {
+        shutdown::shutdown(&self.hub, grace).await
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_closing(&self) -> bool {
+        self.hub.is_closing()
+    }
+}

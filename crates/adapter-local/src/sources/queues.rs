@@ -1,0 +1,286 @@
+//! [`LocalQueue`]: one queue with at-least-once delivery, a visibility timeout and a receive
+//! count, like an SQS standard queue.
+//!
+//! A received message stays in the queue, invisible, until it is deleted (the handler
+//! succeeded) or its visibility timeout passes and it can be received again. Receiving a message
+//! that was already received `max_receive_count` times takes it out as expired instead, for the
+//! caller to dead-letter.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use faasport_core::{Message, QueueMessage};
+
+/// The state of one queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct QueueStats {
+    /// Messages accepted.
+    pub sent: u64,
+    /// Receives (deliveries to a consumer), redeliveries included.
+    pub received: u64,
+    /// Messages deleted after successful processing.
+    pub deleted: u64,
+    /// Messages taken out past the max receive count.
+    pub expired: u64,
+    /// Messages waiting to be received.
+    pub visible: u64,
+    /// Messages received and not yet deleted or visible again.
+    pub in_flight: u64,
+}
+
+impl QueueStats {
+    /// Whether the queue holds no message.
+    pub fn is_empty(&self) -> bool {
+        self.visible == 0 && self.in_flight == 0
+    }
+}
+
+/// A message taken out past its max receive count.
+#[derive(Debug, Clone)]
+pub(crate) struct Expired {
+    pub message: QueueMessage,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug)]
+struct Stored {
+    message: Message,
+    sent_at: DateTime<Utc>,
+    receives: u32,
+    /// Which `delayed` entry is current; older ones are stale.
+    seq: u64,
+    last_error: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    messages: HashMap<String, Stored>,
+    ready: VecDeque<String>,
+    delayed: BTreeMap<(Instant, u64), String>,
+    seq: u64,
+    stats: QueueStats,
+}
+
+/// One local queue.
+#[derive(Debug)]
+pub(crate) struct LocalQueue {
+    name: String,
+    visibility_timeout: Duration,
+    max_receive_count: u32,
+    state: Mutex<State>,
+    changed: Notify,
+}
+
+impl LocalQueue {
+    pub(crate) fn new(name: &str, visibility_timeout: Duration, max_receive_count: u32) -> Self {
+        Self {
+            name: name.to_owned(),
+            visibility_timeout,
+            max_receive_count,
+            state: Mutex::new(State::default()),
+            changed: Notify::new(),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn send(&self, id: String, message: Message, sent_at: DateTime<Utc>) {
+        self.send_with_receives(id, message, sent_at, 0);
+    }
+
+    /// Puts a message back with its receive count (a redrive resets it to zero).
+    pub(crate) fn send_with_receives(
+        &self,
+        id: String,
+        message: Message,
+        sent_at: DateTime<Utc>,
+        receives: u32,
+    ) {
+        let mut state = self.lock();
+        state.stats.sent += 1;
+        let stored = Stored {
+            message,
+            sent_at,
+            receives,
+            seq: 0,
+            last_error: None,
+        };
+        state.messages.insert(id.clone(), stored);
+        state.ready.push_back(id);
+        drop(state);
+        self.changed.notify_waiters();
+    }
+
+    /// Waits until a message is visible (or `window` more are, up to `max`), then receives up to
+    /// `max` of them. Returns the delivered messages and the expired ones.
+    pub(crate) async fn receive(
+        &self,
+        max: usize,
+        window: Duration,
+    ) -> (Vec<QueueMessage>, Vec<Expired>) {
+        self.wait_visible(1, None).await;
+        if !window.is_zero() {
+            self.wait_visible(max, Some(Instant::now() + window)).await;
+        }
+        self.take(max)
+    }
+
+    async fn wait_visible(&self, count: usize, until: Option<Instant>) {
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let next = {
+                let mut state = self.lock();
+                promote(&mut state, Instant::now());
+                if state.ready.len() >= count {
+                    return;
+                }
+                state.delayed.keys().next().map(|(at, _)| *at)
+            };
+            let wake = match (next, until) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            match wake {
+                Some(at) => {
+                    tokio::select! {
+                        () = &mut notified => {}
+                        () = tokio::time::sleep_until(at) => {}
+                    }
+                }
+                None => notified.await,
+            }
+            if until.is_some_and(|u| Instant::now() >= u) {
+                return;
+            }
+        }
+    }
+
+    fn take(&self, max: usize) -> (Vec<QueueMessage>, Vec<Expired>) {
+        let now = Instant::now();
+        let mut state = self.lock();
+        promote(&mut state, now);
+        let (mut delivered, mut expired) = (Vec::new(), Vec::new());
+        while delivered.len() < max {
+            let Some(id) = state.ready.pop_front() else {
+                break;
+            };
+            state.seq += 1;
+            let seq = state.seq;
+            let Some(stored) = state.messages.get_mut(&id) else {
+                continue;
+            };
+            if stored.receives >= self.max_receive_count {
+                let message = to_queue_message(&id, stored);
+                let last_error = stored.last_error.clone();
+                state.messages.remove(&id);
+                state.stats.expired += 1;
+                expired.push(Expired {
+                    message,
+                    last_error,
+                });
+                continue;
+            }
+            stored.receives += 1;
+            stored.seq = seq;
+            delivered.push(to_queue_message(&id, stored));
+            state.stats.received += 1;
+            state
+                .delayed
+                .insert((now + self.visibility_timeout, seq), id);
+        }
+        (delivered, expired)
+    }
+
+    /// Deletes processed messages; returns how many were still there.
+    pub(crate) fn delete(&self, ids: &[String]) -> usize {
+        let mut state = self.lock();
+        let removed = ids
+            .iter()
+            .filter(|id| state.messages.remove(id.as_str()).is_some())
+            .count();
+        state.stats.deleted += removed as u64;
+        removed
+    }
+
+    /// Notes why a delivery failed; the message reappears after its visibility timeout.
+    pub(crate) fn fail(&self, ids: &[String], error: &str) {
+        let mut state = self.lock();
+        for id in ids {
+            if let Some(stored) = state.messages.get_mut(id) {
+                stored.last_error = Some(error.to_owned());
+            }
+        }
+    }
+
+    /// Makes received messages visible again at once (a duplicate delivery).
+    pub(crate) fn release(&self, ids: &[String]) {
+        let mut state = self.lock();
+        for id in ids {
+            state.seq += 1;
+            let seq = state.seq;
+            if let Some(stored) = state.messages.get_mut(id) {
+                stored.seq = seq;
+                state.ready.push_back(id.clone());
+            }
+        }
+        drop(state);
+        self.changed.notify_waiters();
+    }
+
+    pub(crate) fn stats(&self) -> QueueStats {
+        let mut state = self.lock();
+        promote(&mut state, Instant::now());
+        let mut stats = state.stats;
+        let visible = state
+            .ready
+            .iter()
+            .filter(|id| state.messages.contains_key(id.as_str()))
+            .count();
+        stats.visible = visible as u64;
+        stats.in_flight = state.messages.len().saturating_sub(visible) as u64;
+        stats
+    }
+
+    /// The ids of the messages still in the queue.
+    pub(crate) fn message_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.lock().messages.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Moves messages whose visibility timeout has passed back to the ready list.
+fn promote(state: &mut State, now: Instant) {
+    while let Some(entry) = state.delayed.first_entry() {
+        if entry.key().0 > now {
+            break;
+        }
+        let ((_, seq), id) = entry.remove_entry();
+        if state.messages.get(&id).is_some_and(|m| m.seq == seq) {
+            state.ready.push_back(id);
+        }
+    }
+}
+
+fn to_queue_message(id: &str, stored: &Stored) -> QueueMessage {
+    let mut message = QueueMessage::new(id, stored.message.body.clone())
+        .with_attempt(stored.receives)
+        .with_sent_at(stored.sent_at);
+    message.attributes = stored.message.attributes.clone();
+    message
+}

@@ -1,0 +1,91 @@
+//! Graceful shutdown: stop accepting, let in-flight work finish within a grace period, then stop
+//! and report, with a log line for everything left undelivered.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::ledger::{DeliveryCounts, PendingDelivery};
+use super::Hub;
+
+/// Messages a queue still held at shutdown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct QueueLeftover {
+    /// The queue.
+    pub queue: String,
+    /// The ids of its messages, visible or in flight.
+    pub message_ids: Vec<String>,
+}
+
+/// What shutdown found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ShutdownReport {
+    /// Whether all in-flight work finished within the grace period.
+    pub drained: bool,
+    /// Asynchronous delivery counts at the end.
+    pub deliveries: DeliveryCounts,
+    /// Asynchronous deliveries that were still pending (waiting to retry, or running when the
+    /// grace period ended).
+    pub undelivered: Vec<PendingDelivery>,
+    /// Queues that still held messages.
+    pub queues: Vec<QueueLeftover>,
+    /// Entries in the dead-letter store.
+    pub dead_letters: usize,
+}
+
+impl ShutdownReport {
+    /// Whether nothing was left undelivered.
+    pub fn is_clean(&self) -> bool {
+        self.undelivered.is_empty() && self.queues.is_empty()
+    }
+}
+
+pub(super) async fn shutdown(hub: &Hub, grace: Duration) -> ShutdownReport {
+    tracing::info!(?grace, "shutting down: no new work accepted");
+    hub.closing.cancel();
+    hub.tracker.close();
+    let drained = tokio::time::timeout(grace, hub.tracker.wait())
+        .await
+        .is_ok();
+    if !drained {
+        tracing::warn!(?grace, "grace period over: stopping in-flight work");
+        hub.stopped.cancel();
+        hub.tracker.wait().await;
+    }
+    let undelivered = hub.ledger.pending();
+    for p in &undelivered {
+        tracing::warn!(function = %p.function, event_id = %p.event_id, attempt = p.attempt,
+            "undelivered at shutdown");
+    }
+    let mut queues: Vec<QueueLeftover> = hub
+        .queues
+        .values()
+        .map(|q| QueueLeftover {
+            queue: q.name().to_owned(),
+            message_ids: q.message_ids(),
+        })
+        .filter(|left| !left.message_ids.is_empty())
+        .collect();
+    queues.sort_by(|a, b| a.queue.cmp(&b.queue));
+    for left in &queues {
+        tracing::warn!(queue = %left.queue, messages = left.message_ids.len(),
+            ids = ?left.message_ids, "messages left in queue at shutdown");
+    }
+    let report = ShutdownReport {
+        drained,
+        deliveries: hub.ledger.counts(),
+        undelivered,
+        queues,
+        dead_letters: hub.dead_letters.len(),
+    };
+    tracing::info!(
+        drained,
+        undelivered = report.undelivered.len(),
+        queues_with_messages = report.queues.len(),
+        dead_letters = report.dead_letters,
+        "shutdown complete"
+    );
+    report
+}
