@@ -40,8 +40,8 @@ pub use crate::pool::{Backpressure, InstancePool, KeepAlive, KeepAlivePolicy, Sc
 pub use crate::profile::{InvocationSource, Profile, ProfileKind, RetryDefaults};
 pub use crate::record::{Invocation, InvocationRecord, Outcome};
 pub use crate::report::Report;
-pub use crate::trace::{ScalingEvent, ScalingEventKind, ScalingTrace};
 pub use crate::runtime::{InvokeOptions, LocalRuntime, RuntimeBuilder};
+pub use crate::trace::{ScalingEvent, ScalingEventKind, ScalingTrace};
 
 pub mod dead_letters;
 mod faults;

@@ -53,9 +53,20 @@ impl Report {
     /// quantities behind each figure.
     pub fn to_table(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "app `{}` under the {:?} profile", self.app, self.profile);
+        let _ = writeln!(
+            out,
+            "app `{}` under the {:?} profile",
+            self.app, self.profile
+        );
         let mut rows = vec![row([
-            "function", "calls", "errors", "timeouts", "throttled", "cold", "p50 ms", "p95 ms",
+            "function",
+            "calls",
+            "errors",
+            "timeouts",
+            "throttled",
+            "cold",
+            "p50 ms",
+            "p95 ms",
             "p99 ms",
         ])];
         for f in &self.functions {
@@ -74,7 +85,13 @@ impl Report {
         push_table(&mut out, "Invocations", &rows);
 
         let mut rows = vec![row([
-            "function", "cold starts", "min starts", "prewarms", "reuses", "reaps", "queued",
+            "function",
+            "cold starts",
+            "min starts",
+            "prewarms",
+            "reuses",
+            "reaps",
+            "queued",
             "throttled",
         ])];
         for s in &self.scaling {
@@ -107,12 +124,22 @@ impl Report {
         let mut total = vec!["total".to_owned()];
         total.extend(self.costs.iter().map(|c| money(c.total)));
         rows.push(total);
-        let title = format!("Cost by provider ({currency}, prices {})", self.price_version);
+        let title = format!(
+            "Cost by provider ({currency}, prices {})",
+            self.price_version
+        );
         push_table(&mut out, &title, &rows);
 
         let mut rows = vec![row([
-            "provider", "requests", "billed ms", "GB-s", "vCPU-s", "compute", "requests $",
-            "free tier", "total",
+            "provider",
+            "requests",
+            "billed ms",
+            "GB-s",
+            "vCPU-s",
+            "compute",
+            "requests $",
+            "free tier",
+            "total",
         ])];
         for c in &self.costs {
             let q = &c.quantities;

@@ -12,9 +12,9 @@ use faasport_core::{App, Bindings, Context, Error, Event, Provider, Resources};
 use crate::meter::{aggregate, compare_costs, Meter, PriceTable, PricingOptions};
 use crate::pool::{InstancePool, KeepAlive, PoolShared};
 use crate::profile::{InvocationSource, Profile};
+use crate::record::{Invocation, InvocationRecord, Outcome};
 use crate::report::Report;
 use crate::trace::{ScalingEvent, ScalingSummary, ScalingTrace};
-use crate::record::{Invocation, InvocationRecord, Outcome};
 
 /// Per-invocation options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

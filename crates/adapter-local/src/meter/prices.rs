@@ -218,16 +218,43 @@ impl PriceTable {
             });
         }
         let prices = [
-            ("aws_lambda.x86_64.per_gb_second", self.aws_lambda.x86_64.per_gb_second),
-            ("aws_lambda.x86_64.per_million_requests", self.aws_lambda.x86_64.per_million_requests),
-            ("aws_lambda.arm64.per_gb_second", self.aws_lambda.arm64.per_gb_second),
-            ("aws_lambda.arm64.per_million_requests", self.aws_lambda.arm64.per_million_requests),
-            ("cloud_run.request_based.per_vcpu_second", self.cloud_run.request_based.per_vcpu_second),
-            ("cloud_run.request_based.per_gib_second", self.cloud_run.request_based.per_gib_second),
-            ("cloud_run.request_based.per_million_requests", self.cloud_run.request_based.per_million_requests),
+            (
+                "aws_lambda.x86_64.per_gb_second",
+                self.aws_lambda.x86_64.per_gb_second,
+            ),
+            (
+                "aws_lambda.x86_64.per_million_requests",
+                self.aws_lambda.x86_64.per_million_requests,
+            ),
+            (
+                "aws_lambda.arm64.per_gb_second",
+                self.aws_lambda.arm64.per_gb_second,
+            ),
+            (
+                "aws_lambda.arm64.per_million_requests",
+                self.aws_lambda.arm64.per_million_requests,
+            ),
+            (
+                "cloud_run.request_based.per_vcpu_second",
+                self.cloud_run.request_based.per_vcpu_second,
+            ),
+            (
+                "cloud_run.request_based.per_gib_second",
+                self.cloud_run.request_based.per_gib_second,
+            ),
+            (
+                "cloud_run.request_based.per_million_requests",
+                self.cloud_run.request_based.per_million_requests,
+            ),
             ("cloud_run.default_vcpu", self.cloud_run.default_vcpu),
-            ("azure_consumption.per_gb_second", self.azure_consumption.per_gb_second),
-            ("azure_consumption.per_million_executions", self.azure_consumption.per_million_executions),
+            (
+                "azure_consumption.per_gb_second",
+                self.azure_consumption.per_gb_second,
+            ),
+            (
+                "azure_consumption.per_million_executions",
+                self.azure_consumption.per_million_executions,
+            ),
         ];
         for (field, value) in prices {
             if !value.is_finite() || value < 0.0 {
@@ -238,10 +265,22 @@ impl PriceTable {
             }
         }
         let granularities = [
-            ("aws_lambda.billing_granularity_ms", self.aws_lambda.billing_granularity_ms),
-            ("cloud_run.billing_granularity_ms", self.cloud_run.billing_granularity_ms),
-            ("azure_consumption.billing_granularity_ms", self.azure_consumption.billing_granularity_ms),
-            ("azure_consumption.memory_step_mb", u64::from(self.azure_consumption.memory_step_mb)),
+            (
+                "aws_lambda.billing_granularity_ms",
+                self.aws_lambda.billing_granularity_ms,
+            ),
+            (
+                "cloud_run.billing_granularity_ms",
+                self.cloud_run.billing_granularity_ms,
+            ),
+            (
+                "azure_consumption.billing_granularity_ms",
+                self.azure_consumption.billing_granularity_ms,
+            ),
+            (
+                "azure_consumption.memory_step_mb",
+                u64::from(self.azure_consumption.memory_step_mb),
+            ),
         ];
         for (field, value) in granularities {
             if value == 0 {

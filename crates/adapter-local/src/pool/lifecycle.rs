@@ -133,7 +133,12 @@ impl InstancePool {
     }
 
     /// Starts an instance with no invocation attached; pre-warms are kept for `keep_alive`.
-    fn spawn_start(&self, slot: u64, ready: watch::Sender<Readiness>, keep_alive: Option<Duration>) {
+    fn spawn_start(
+        &self,
+        slot: u64,
+        ready: watch::Sender<Readiness>,
+        keep_alive: Option<Duration>,
+    ) {
         let Some(pool) = self.me.upgrade() else {
             return;
         };
@@ -149,7 +154,9 @@ impl InstancePool {
             pool.dispatch(&mut st, now);
             if let (Some(window), Some(s)) = (
                 keep_alive,
-                st.slots.iter_mut().find(|s| s.id == slot && s.in_flight == 0),
+                st.slots
+                    .iter_mut()
+                    .find(|s| s.id == slot && s.in_flight == 0),
             ) {
                 s.epoch += 1;
                 s.idle_since = now;

@@ -45,7 +45,11 @@ impl TokenBucket {
         Self {
             capacity,
             tokens: capacity,
-            per_second: if per > 0.0 { capacity / per } else { f64::INFINITY },
+            per_second: if per > 0.0 {
+                capacity / per
+            } else {
+                f64::INFINITY
+            },
             last: now,
         }
     }

@@ -63,7 +63,8 @@ impl BillingRule for AzureConsumptionRule {
             let ms = self.billed_ms(r);
             q.requests += 1;
             q.billed_ms += ms;
-            q.gb_seconds += f64::from(self.billed_memory_mb(r.memory_mb)) / 1024.0 * ms as f64 / 1000.0;
+            q.gb_seconds +=
+                f64::from(self.billed_memory_mb(r.memory_mb)) / 1024.0 * ms as f64 / 1000.0;
         }
         q
     }

@@ -78,7 +78,10 @@ impl BillingRule for CloudRunRule {
         if !is_billed(record) {
             return Duration::ZERO;
         }
-        let ms = round_up_ms(record.init + record.duration, self.prices.billing_granularity_ms);
+        let ms = round_up_ms(
+            record.init + record.duration,
+            self.prices.billing_granularity_ms,
+        );
         Duration::from_millis(ms)
     }
 

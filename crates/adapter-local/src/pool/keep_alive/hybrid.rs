@@ -224,7 +224,10 @@ mod tests {
         }
         // Every idle time is in bin 29: pre-warm 29 min × 0.9, keep alive 30 min × 1.1.
         assert_eq!(p.windows().prewarm, Duration::from_secs(29 * 60 * 9 / 10));
-        assert_eq!(p.windows().keep_alive, Duration::from_secs(30 * 60 * 11 / 10));
+        assert_eq!(
+            p.windows().keep_alive,
+            Duration::from_secs(30 * 60 * 11 / 10)
+        );
     }
 
     #[test]
