@@ -35,8 +35,8 @@ pub struct ServeOptions {
     pub body_limit: usize,
     /// How long in-flight work may finish after the signal.
     pub grace: Duration,
-    /// Retry and queue behaviour.
-    pub policy: DeliveryPolicy,
+    /// Retry and queue behaviour (the runtime profile's when `None`).
+    pub policy: Option<DeliveryPolicy>,
     /// Faults to inject, if any.
     pub faults: Option<FaultPlan>,
     /// Where bucket objects live.
@@ -49,7 +49,7 @@ impl Default for ServeOptions {
             addr: GatewayConfig::default().addr,
             body_limit: DEFAULT_BODY_LIMIT,
             grace: DEFAULT_GRACE,
-            policy: DeliveryPolicy::default(),
+            policy: None,
             faults: None,
             buckets: BucketBackend::Memory,
         }
@@ -83,7 +83,7 @@ impl ServeOptions {
 
     /// Sets the delivery policy.
     pub fn policy(mut self, policy: DeliveryPolicy) -> Self {
-        self.policy = policy;
+        self.policy = Some(policy);
         self
     }
 
@@ -132,9 +132,10 @@ pub async fn serve_with(
     on_ready: impl FnOnce(SocketAddr),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<ServeReport, ServeError> {
-    let mut builder = Sources::builder(app)
-        .policy(options.policy)
-        .buckets(options.buckets);
+    let mut builder = Sources::builder(app).buckets(options.buckets);
+    if let Some(policy) = options.policy {
+        builder = builder.policy(policy);
+    }
     if let Some(plan) = options.faults {
         builder = builder.faults(plan);
     }

@@ -37,7 +37,7 @@ use http_body_util::{BodyExt as _, Limited};
 
 use faasport_core::{Body, Event, HttpRequest};
 
-use crate::Sources;
+use crate::{InvocationSource, InvokeOptions, Sources};
 
 /// The request body limit unless set: 6 MB, Lambda's synchronous payload limit.
 pub const DEFAULT_BODY_LIMIT: usize = 6 * 1024 * 1024;
@@ -241,7 +241,11 @@ async fn route(state: &GatewayState, request: Request) -> Response {
     match state
         .sources
         .runtime()
-        .invoke(&function, Event::Http(request))
+        .invoke_with(
+            &function,
+            Event::Http(request),
+            InvokeOptions::default().source(InvocationSource::Http),
+        )
         .await
     {
         Ok(invocation) => {

@@ -12,7 +12,7 @@ use super::ledger::Ticket;
 use super::Hub;
 use crate::dead_letters::{DeadLetter, DeadLetterSource};
 use crate::faults::event_key;
-use crate::InvokeOptions;
+use crate::{InvocationSource, InvokeOptions};
 
 impl Hub {
     /// Accepts an event for `function` and delivers it in the background (twice when the fault
@@ -74,7 +74,9 @@ impl Hub {
         loop {
             attempt += 1;
             self.ledger.attempt(&ticket, attempt);
-            let options = InvokeOptions::default().attempt(attempt);
+            let options = InvokeOptions::default()
+                .attempt(attempt)
+                .source(InvocationSource::Event);
             let invoked = tokio::select! {
                 invoked = self.runtime.invoke_with(function, event.clone(), options) => invoked,
                 () = self.stopped.cancelled() => return,

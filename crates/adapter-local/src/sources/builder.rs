@@ -28,7 +28,7 @@ type Configure = Box<dyn FnOnce(RuntimeBuilder) -> RuntimeBuilder + Send>;
 /// Builds [`Sources`].
 pub struct SourcesBuilder {
     app: App,
-    policy: DeliveryPolicy,
+    policy: Option<DeliveryPolicy>,
     faults: Option<FaultPlan>,
     backend: BucketBackend,
     max_message_bytes: usize,
@@ -51,7 +51,7 @@ impl SourcesBuilder {
     pub(crate) fn new(app: App) -> Self {
         Self {
             app,
-            policy: DeliveryPolicy::default(),
+            policy: None,
             faults: None,
             backend: BucketBackend::Memory,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
@@ -60,9 +60,10 @@ impl SourcesBuilder {
         }
     }
 
-    /// Sets the delivery policy (retries, ages, queue defaults).
+    /// Sets the delivery policy (retries, ages, queue defaults); by default it follows the
+    /// runtime's profile ([`DeliveryPolicy::from_profile`]).
     pub fn policy(mut self, policy: DeliveryPolicy) -> Self {
-        self.policy = policy;
+        self.policy = Some(policy);
         self
     }
 
@@ -114,17 +115,16 @@ impl SourcesBuilder {
             builder = builder.faults(plan.clone());
         }
         let runtime = builder.build()?;
+        let policy = self
+            .policy
+            .unwrap_or_else(|| DeliveryPolicy::from_profile(runtime.profile()));
         let queues = self
             .app
             .queues()
             .iter()
             .map(|spec| {
-                let visibility = spec
-                    .visibility_timeout
-                    .unwrap_or(self.policy.visibility_timeout);
-                let receives = spec
-                    .max_receive_count
-                    .unwrap_or(self.policy.max_receive_count);
+                let visibility = spec.visibility_timeout.unwrap_or(policy.visibility_timeout);
+                let receives = spec.max_receive_count.unwrap_or(policy.max_receive_count);
                 (
                     spec.name.clone(),
                     Arc::new(LocalQueue::new(&spec.name, visibility, receives.max(1))),
@@ -133,7 +133,7 @@ impl SourcesBuilder {
             .collect::<HashMap<_, _>>();
         let hub = Arc::new(Hub {
             runtime,
-            policy: self.policy,
+            policy,
             faults: self.faults,
             queues,
             buckets: Buckets::new(self.backend),

@@ -12,7 +12,7 @@ use super::queues::{Expired, LocalQueue};
 use super::Hub;
 use crate::dead_letters::DeadLetterSource;
 use crate::faults::event_key;
-use crate::InvokeOptions;
+use crate::{InvocationSource, InvokeOptions};
 
 /// Starts a poller for every queue trigger of the app.
 pub(crate) fn start_all(hub: &Arc<Hub>) {
@@ -116,7 +116,7 @@ async fn run_batch(hub: &Hub, function: &str, queue: &LocalQueue, messages: Vec<
         }
     }
     let invoked = tokio::select! {
-        invoked = hub.runtime.invoke_with(function, event, InvokeOptions::default().attempt(attempt)) => invoked,
+        invoked = hub.runtime.invoke_with(function, event, InvokeOptions::default().attempt(attempt).source(InvocationSource::Event)) => invoked,
         () = hub.stopped.cancelled() => return,
     };
     match invoked.map(|i| i.result) {

@@ -16,12 +16,18 @@
 //! the aws policy dead-letters after 5 receives like the other two. Set
 //! [`QueueSpec::max_receive_count`](faasport_core::QueueSpec) to choose otherwise.
 //!
+//! [`DeliveryPolicy::from_profile`] takes the retry count and event age from the runtime's
+//! [`Profile`] (what [`Sources`](crate::Sources) uses unless a policy is set), so the profile
+//! stays the one source of truth for them.
+//!
 //! A function's own [`RetryPolicy`](faasport_core::RetryPolicy) overrides the retry count and
 //! the event age; a queue's [`QueueSpec`](faasport_core::QueueSpec) overrides its settings.
 
 use std::time::Duration;
 
 use faasport_core::Provider;
+
+use crate::{Profile, ProfileKind};
 
 /// How events are retried and when they are given up, for one provider's behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +91,21 @@ impl DeliveryPolicy {
             Provider::Gcp => Self::gcp(),
             Provider::Azure => Self::azure(),
             Provider::Aws | Provider::Local => Self::aws(),
+        }
+    }
+
+    /// The policy matching a runtime profile: its provider's queue settings, with the retry
+    /// count and maximum event age from the profile's retry defaults.
+    pub fn from_profile(profile: &Profile) -> Self {
+        let base = match profile.kind {
+            ProfileKind::Gcp => Self::gcp(),
+            ProfileKind::Azure => Self::azure(),
+            ProfileKind::Aws | ProfileKind::Custom => Self::aws(),
+        };
+        Self {
+            async_retries: profile.retry.max_retries,
+            max_event_age: profile.retry.max_event_age,
+            ..base
         }
     }
 
