@@ -60,6 +60,12 @@ impl Meter {
         self.lock().clone()
     }
 
+    /// Takes every record out of the meter, leaving it empty (long runs can report and drain
+    /// periodically to bound memory).
+    pub fn take_records(&self) -> Vec<InvocationRecord> {
+        std::mem::take(&mut *self.lock())
+    }
+
     /// Runs `f` on the records without copying them.
     pub fn with_records<T>(&self, f: impl FnOnce(&[InvocationRecord]) -> T) -> T {
         f(&self.lock())

@@ -1,0 +1,71 @@
+//! The metering hot path: what recording one invocation costs, against a baseline in the same
+//! run. Run with `cargo bench -p faasport-adapter-local --bench metering`.
+//!
+//! * baseline: build the record an invocation needs (its two strings) and drop it;
+//! * record: build it and push it into the [`Meter`] (lock + push, vector pre-sized as a long
+//!   run's would be after warm-up);
+//! * record + bill: also compute the billed duration under the Lambda rule, as the runtime does;
+//! * steady state: as `record`, but the meter is drained every 10,000 records (the records are
+//!   dropped, as in the baseline), so the figure excludes first-touch page faults of an
+//!   ever-growing record vector.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use faasport_adapter_local::meter::LambdaRule;
+use faasport_adapter_local::{BillingRule, InvocationRecord, LambdaArch, Meter, PriceTable};
+
+const N: u64 = 2_000_000;
+
+fn make(i: u64) -> InvocationRecord {
+    let mut r = InvocationRecord::new("create-order", format!("req-{i:08}"));
+    r.duration = Duration::from_micros(50_000 + i % 1000);
+    r.cold = i % 100 == 0;
+    r.instance = Some(i % 10);
+    r
+}
+
+fn time(name: &str, mut f: impl FnMut(u64)) -> f64 {
+    for i in 0..N / 10 {
+        f(i);
+    }
+    let start = Instant::now();
+    for i in 0..N {
+        f(i);
+    }
+    let ns = start.elapsed().as_nanos() as f64 / N as f64;
+    println!("{name:<24} {ns:>8.1} ns/invocation");
+    ns
+}
+
+fn main() {
+    let rule = match PriceTable::bundled() {
+        Ok(t) => LambdaRule::new(t.aws_lambda, LambdaArch::X86_64),
+        Err(e) => {
+            eprintln!("bundled prices: {e}");
+            return;
+        }
+    };
+    let base = time("baseline (build record)", |i| drop(black_box(make(i))));
+    let meter = Meter::with_capacity((N + N / 10) as usize);
+    let rec = time("record", |i| meter.record(black_box(make(i))));
+    let meter = Meter::with_capacity((N + N / 10) as usize);
+    let billed = time("record + bill", |i| {
+        let mut r = make(i);
+        r.billed = rule.billed_duration(black_box(&r));
+        meter.record(r);
+    });
+    let meter = Meter::with_capacity(10_000);
+    let steady = time("record (steady state)", |i| {
+        meter.record(black_box(make(i)));
+        if i % 10_000 == 9_999 {
+            drop(meter.take_records());
+        }
+    });
+    println!("steady-state metering overhead over baseline: {:.1} ns", steady - base);
+    println!(
+        "metering overhead over baseline: record {:.1} ns, record + bill {:.1} ns",
+        rec - base,
+        billed - base
+    );
+}
