@@ -62,7 +62,10 @@ fn main() {
             drop(meter.take_records());
         }
     });
-    println!("steady-state metering overhead over baseline: {:.1} ns", steady - base);
+    println!(
+        "steady-state metering overhead over baseline: {:.1} ns",
+        steady - base
+    );
     println!(
         "metering overhead over baseline: record {:.1} ns, record + bill {:.1} ns",
         rec - base,

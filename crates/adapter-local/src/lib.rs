@@ -5,6 +5,15 @@
 //! start); the timeout is enforced by cancelling the invocation; a panic fails that invocation
 //! only. Every invocation leaves an [`InvocationRecord`].
 //!
+//! It also behaves like the cloud you choose: a [`Profile`] (`aws`, `gcp`, `azure`, `custom`)
+//! sets the concurrency per instance, instance limits, [`Backpressure`], scale-out rates and the
+//! keep-alive window ([`pool`] holds the scaler and the [`KeepAlivePolicy`] implementations,
+//! including the hybrid histogram policy). The [`meter`] prices every run under each provider's
+//! billing rules from a versioned price table, [`LocalRuntime::report`] returns the [`Report`]
+//! (a table for people, JSON for programs) and [`LocalRuntime::scaling_trace`] the
+//! [`ScalingEvent`]s. With tokio's paused time ([`RuntimeBuilder::virtual_clock`]) all of it is
+//! deterministic.
+//!
 //! ```
 //! use faasport_adapter_local::LocalRuntime;
 //! use faasport_core::{App, Context, Error, Event, Function, Json};
@@ -26,7 +35,7 @@
 
 pub mod meter;
 pub mod pool;
-mod profile;
+pub mod profile;
 mod record;
 mod report;
 mod runtime;

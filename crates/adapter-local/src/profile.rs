@@ -80,7 +80,8 @@ pub struct RetryDefaults {
     pub max_event_age: Duration,
 }
 
-/// The scaling behaviour of one provider. See the [module docs](self) for the values and sources.
+/// The scaling behaviour of one provider. See the [module docs](crate::profile) for the values
+/// and sources.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Profile {

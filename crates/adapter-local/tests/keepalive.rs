@@ -163,3 +163,30 @@ async fn a_pre_warm_is_cancelled_by_an_earlier_arrival() {
     // by the fourth; the one after the fourth happened (nothing arrived afterwards).
     assert_eq!(prewarms, 2);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_virtual_clock_option_lets_a_ten_minute_window_pass_instantly() {
+    let real = std::time::Instant::now();
+    let rt = LocalRuntime::builder(App::new("vc").function(Function::new("f", work)))
+        .profile(Profile::aws())
+        .virtual_clock()
+        .build()
+        .expect("current-thread runtime");
+    assert_eq!(
+        calls_at(&rt, &[Duration::ZERO, 11 * MIN]).await,
+        [true, true]
+    );
+    assert!(real.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_virtual_clock_option_refuses_a_multi_thread_runtime_with_a_typed_error() {
+    let err = LocalRuntime::builder(App::new("vc").function(Function::new("f", work)))
+        .virtual_clock()
+        .build()
+        .expect_err("needs current-thread");
+    assert_eq!(
+        err.to_string(),
+        "not supported by this backend: the virtual clock needs a current-thread tokio runtime"
+    );
+}

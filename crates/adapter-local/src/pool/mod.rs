@@ -1,7 +1,7 @@
 //! The instance pool of one function: scale from zero, warm reuse, concurrency per instance,
 //! max and min instances, backpressure, scale-out rate limits, keep-alive reaping and pre-warming.
 //!
-//! * [`InstancePool`] routes each invocation (see [`Profile`](crate::Profile) for the sizing
+//! * [`InstancePool`] routes each invocation (see [`crate::Profile`] for the sizing
 //!   rule) and lends it an [`Instance`] through a [`Lease`];
 //! * [`Backpressure`] says what happens at the limit, [`ScaleOutRate`] how fast instances may be
 //!   added;
