@@ -108,9 +108,17 @@ pub async fn execute(app: App, command: Command, out: &mut dyn Write) -> Result<
             writeln!(out, "{}", serde_json::to_string_pretty(&printed)?)?;
             invocation.result.map(drop)
         }
-        Command::Serve { port } => Err(Error::Unsupported(format!(
-            "serve on port {port}: the local gateway is not built yet"
-        ))),
+        Command::Serve { port } => {
+            use faasport_adapter_local::serve::{serve_until_ctrl_c, ServeError, ServeOptions};
+            let report = serve_until_ctrl_c(app, ServeOptions::default().port(port))
+                .await
+                .map_err(|e| match e {
+                    ServeError::App(e) => e,
+                    other => Error::permanent(faasport_core::chain_message(&other)),
+                })?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&report.shutdown)?)?;
+            Ok(())
+        }
         Command::Manifest { provider, out: dir } => write_manifest(&app, provider, &dir, out),
     }
 }

@@ -20,9 +20,9 @@ async fn order(req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
 }
 
 async fn echo_bytes(req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
-    Ok(HttpResponse::new(StatusCode::OK)
+    HttpResponse::new(StatusCode::OK)
         .with_body(req.body().clone())
-        .with_header("content-type", "application/octet-stream")?)
+        .with_header("content-type", "application/octet-stream")
 }
 
 #[derive(serde::Deserialize)]

@@ -5,6 +5,10 @@
 //!   shutdown (so a load balancer stops sending).
 //! - `GET /_faasport/metrics`: counters of HTTP responses by status, invocations by function and
 //!   outcome with their summed duration, asynchronous deliveries, dead letters and queue depths.
+//! - `GET /_faasport/dead-letters`: every dead letter as JSON; `GET /_faasport/dead-letters/{id}`
+//!   one of them; `POST /_faasport/dead-letters/{id}/redrive` delivers it again;
+//!   `DELETE /_faasport/dead-letters` purges them all. This is how the app binary and people
+//!   reach the dead letters of a running `serve`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -12,19 +16,57 @@ use std::fmt::Write as _;
 use axum::body::Body as AxumBody;
 use axum::response::Response;
 use http::header::CONTENT_TYPE;
-use http::{HeaderValue, StatusCode};
+use http::{HeaderValue, Method, StatusCode};
 
 use super::GatewayState;
 
 /// The reserved path prefix; no function route may start with it.
 pub const ADMIN_PREFIX: &str = "/_faasport/";
 
-pub(crate) fn handle(state: &GatewayState, path: &str) -> Option<Response> {
-    match path.strip_prefix(ADMIN_PREFIX)? {
-        "health" => Some(health(state)),
-        "metrics" => Some(metrics(state)),
-        _ => None,
+pub(crate) fn handle(state: &GatewayState, method: &Method, path: &str) -> Option<Response> {
+    let rest = path.strip_prefix(ADMIN_PREFIX)?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    Some(match (method, segments.as_slice()) {
+        (&Method::GET, ["health"]) => health(state),
+        (&Method::GET, ["metrics"]) => metrics(state),
+        (&Method::GET, ["dead-letters"]) => json(&state.sources.dead_letters().list(None)),
+        (&Method::DELETE, ["dead-letters"]) => {
+            json(&serde_json::json!({"purged": state.sources.dead_letters().purge(None)}))
+        }
+        (&Method::GET, ["dead-letters", id]) => match state.sources.dead_letters().get(id) {
+            Some(entry) => json(&entry),
+            None => not_found(id),
+        },
+        (&Method::POST, ["dead-letters", id, "redrive"]) => match state.sources.redrive(id) {
+            Ok(entry) => json(&entry),
+            Err(faasport_core::Error::ShuttingDown) => {
+                super::respond::error(StatusCode::SERVICE_UNAVAILABLE, "shutting down", None)
+            }
+            Err(_) => not_found(id),
+        },
+        _ => super::respond::error(StatusCode::NOT_FOUND, "no such admin endpoint", None),
+    })
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Response {
+    match serde_json::to_string(value) {
+        Ok(text) => {
+            let mut response = Response::new(AxumBody::from(text));
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
+        Err(_) => super::respond::error(StatusCode::INTERNAL_SERVER_ERROR, "cannot encode", None),
     }
+}
+
+fn not_found(id: &str) -> Response {
+    super::respond::error(
+        StatusCode::NOT_FOUND,
+        &format!("no dead letter `{id}`"),
+        None,
+    )
 }
 
 fn health(state: &GatewayState) -> Response {

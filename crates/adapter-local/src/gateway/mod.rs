@@ -1,10 +1,25 @@
 //! The HTTP gateway: a real HTTP/1.1 server (axum on hyper) routing requests to the app's HTTP
 //! functions through the runtime's pools.
 //!
-//! It binds to `127.0.0.1` by default. Routing follows [`RouteTable`]; results become statuses as
-//! [`respond`] describes (429 with `Retry-After` when throttled, 504 on timeout, 500 without
-//! internals, 404, 405, 413 over the body limit, 400 for malformed requests and payloads). The
-//! reserved prefix [`ADMIN_PREFIX`] serves health and Prometheus metrics.
+//! It binds to `127.0.0.1` by default. Routing follows [`RouteTable`] (404 for an unknown path,
+//! 405 with `Allow` for a known path under another method). The reserved prefix
+//! [`ADMIN_PREFIX`] serves health and Prometheus metrics. Results become statuses this way:
+//!
+//! | result | status |
+//! |---|---|
+//! | an HTTP response | the handler's response |
+//! | JSON or a batch outcome | 200 with the JSON |
+//! | `()` | 204 |
+//! | throttled | 429 with `Retry-After` (whole seconds, at least 1) |
+//! | timed out | 504 |
+//! | invalid payload or JSON, wrong event kind (also when a handler returned them) | 400 with the reason |
+//! | body over the limit | 413 |
+//! | unparsable HTTP | 400 (from hyper) |
+//! | shutting down | 503 |
+//! | anything else (handler errors, panics, init failures) | 500 with the request id only |
+//!
+//! A 500 never carries the error's text: that stays in the log under the request id the
+//! response gives, so internals do not leak to callers.
 //!
 //! # Examples
 //! ```no_run
@@ -200,7 +215,7 @@ async fn handle(State(state): State<Arc<GatewayState>>, request: Request) -> Res
 
 async fn route(state: &GatewayState, request: Request) -> Response {
     let path = request.uri().path().to_owned();
-    if let Some(response) = admin::handle(state, &path) {
+    if let Some(response) = admin::handle(state, request.method(), &path) {
         return response;
     }
     let (function, params) = match state.routes.find(request.method(), &path) {

@@ -1,0 +1,110 @@
+//! Serve mode on loopback: the gateway answers, dead letters are reachable over the admin
+//! endpoints, and a shutdown signal ends the run with a report.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use faasport_adapter_local::serve::{serve_with, ServeOptions};
+use faasport_adapter_local::DeliveryPolicy;
+use faasport_core::{App, Context, Error, Function, HttpRequest, HttpResponse, Message};
+
+async fn order(_req: HttpRequest, cx: Context) -> Result<HttpResponse, Error> {
+    cx.topic("orders").publish(Message::new("o-1")).await?;
+    Ok(HttpResponse::new(StatusCode::ACCEPTED))
+}
+
+async fn bill(_m: faasport_core::TopicMessage, _cx: Context) -> Result<(), Error> {
+    Err(Error::transient("billing is down"))
+}
+
+async fn call(addr: SocketAddr, method: Method, path: &str) -> (StatusCode, serde_json::Value) {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let request = Request::builder()
+        .method(method)
+        .uri(format!("http://{addr}{path}"))
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    let response = client.request(request).await.expect("response");
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn serve_runs_until_the_signal_and_exposes_dead_letters_over_http() {
+    let app = App::new("shop")
+        .topic("orders")
+        .function(Function::new("order", order).http(Method::POST, "/orders"))
+        .function(Function::new("bill", bill).subscribe("orders"));
+    let options = ServeOptions::default()
+        .addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .grace(Duration::from_secs(2))
+        .policy(DeliveryPolicy::aws().with_async_retries(0));
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_with(
+        app,
+        options,
+        move |addr| {
+            let _ = ready_tx.send(addr);
+        },
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    let addr = ready_rx.await.expect("ready");
+
+    assert_eq!(
+        call(addr, Method::POST, "/orders").await.0,
+        StatusCode::ACCEPTED
+    );
+    let mut letters = serde_json::Value::Null;
+    for _ in 0..200 {
+        letters = call(addr, Method::GET, "/_faasport/dead-letters").await.1;
+        if letters.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let id = letters[0]["id"].as_str().expect("a dead letter").to_owned();
+    assert_eq!(
+        letters[0]["source"],
+        serde_json::json!({"kind": "function", "name": "bill"})
+    );
+    assert_eq!(
+        letters[0]["reason"],
+        "TransientError: billing is down (after 1 attempts)"
+    );
+    let (status, one) = call(addr, Method::GET, &format!("/_faasport/dead-letters/{id}")).await;
+    assert_eq!(
+        (status, &one["id"]),
+        (StatusCode::OK, &serde_json::json!(id))
+    );
+    let (status, _) = call(addr, Method::GET, "/_faasport/dead-letters/dl-999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, purged) = call(addr, Method::DELETE, "/_faasport/dead-letters").await;
+    assert_eq!(
+        (status, purged),
+        (StatusCode::OK, serde_json::json!({"purged": 1}))
+    );
+
+    stop_tx.send(()).expect("signal");
+    let report = server.await.expect("joined").expect("served");
+    assert_eq!(report.addr, addr);
+    assert!(report.shutdown.is_clean(), "{:?}", report.shutdown);
+    assert_eq!(report.shutdown.deliveries.dead_lettered, 1);
+}
