@@ -1,16 +1,18 @@
 //! The quickstart: `cargo run --example quickstart`.
 //!
-//! With no arguments it drives a short built-in workload through the local runtime (on the
-//! virtual clock, so it takes well under a second of real time) and prints what happened. With
-//! arguments it is the app binary (`serve`, `invoke`, ...), and the same code deploys to any cloud.
+//! With no arguments it drives a short built-in workload through the local runtime and its event
+//! sources on the virtual clock (an hour of simulated traffic in well under a second) and prints
+//! what happened, then what it would cost on each cloud. With arguments it is the app binary
+//! (`serve`, `invoke`, `report`, `manifest`, ...), and the same code deploys to any cloud.
 
 mod app;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use faasport::core::chrono::{TimeZone, Utc};
-use faasport::local::{InvocationRecord, LocalRuntime, Outcome};
+use faasport::local::{
+    BillingProvider, InvocationSource, InvokeOptions, Outcome, Profile, Report, Sources,
+};
 use faasport::prelude::*;
 
 fn main() -> Result<(), Error> {
@@ -18,18 +20,63 @@ fn main() -> Result<(), Error> {
         let runtime = tokio::runtime::Runtime::new()?;
         return runtime.block_on(faasport::run(app::app()));
     }
-    // Paused tokio time: sleeps in the handlers advance a virtual clock instantly.
+    // Paused tokio time: sleeps in handlers, keep-alive windows and schedules advance a virtual
+    // clock instantly and deterministically.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
         .build()?;
-    runtime.block_on(workload())
+    runtime.block_on(async {
+        let (aws, summary) = workload(Profile::aws()).await?;
+        println!("{summary}\n");
+        println!("{}", aws.to_table());
+        // Each cloud packs requests onto instances its own way: replay the same workload under
+        // each provider's scaling profile and price it with that provider's rules.
+        println!("Same workload under each provider's own scaling profile");
+        println!(
+            "{:<10} {:>15} {:>13} {:>12}",
+            "profile", "instances", "cold starts", "cost (USD)"
+        );
+        for (profile, provider) in [
+            (Profile::aws(), BillingProvider::AwsLambda),
+            (Profile::gcp(), BillingProvider::CloudRun),
+            (Profile::azure(), BillingProvider::AzureConsumption),
+        ] {
+            let name = profile.kind.to_string();
+            let (report, _) = workload(profile).await?;
+            let cold: u64 = report.functions.iter().map(|f| f.cold_starts).sum();
+            let instances: u64 = report
+                .scaling
+                .iter()
+                .map(|s| s.cold_starts + s.min_instance_starts + s.prewarms)
+                .sum();
+            let cost = report
+                .costs
+                .iter()
+                .find(|c| c.provider == provider)
+                .map_or(0.0, |c| c.total);
+            println!("{name:<10} {instances:>15} {cold:>13} {cost:>12.6}");
+        }
+        Ok(())
+    })
 }
 
-/// Three bursts of 20 concurrent orders a minute apart, each order billed, then the nightly job.
-async fn workload() -> Result<(), Error> {
-    let shop = LocalRuntime::new(app::app())?;
-    println!("faasport quickstart: app `shop` on the local runtime (virtual clock)\n");
+/// Three bursts of 20 concurrent orders, 5 minutes apart (inside Lambda's keep-alive, so the
+/// later bursts find warm instances); every order is billed through the
+/// `orders` topic; the nightly job fires from its schedule at 02:00.
+async fn workload(profile: Profile) -> Result<(Report, String), Error> {
+    let start = Utc
+        .with_ymd_and_hms(2026, 11, 28, 1, 0, 0)
+        .single()
+        .ok_or_else(|| Error::invalid_payload("bad start time"))?;
+    let kind = profile.kind;
+    let shop = Sources::builder(app::app())
+        .clock_start(start)
+        .runtime(move |runtime| runtime.profile(profile))
+        .build()?;
+    shop.start();
+
+    let mut created = 0;
     for burst in 0..3u64 {
         let mut calls = Vec::new();
         for i in 0..20u64 {
@@ -40,54 +87,35 @@ async fn workload() -> Result<(), Error> {
             };
             calls.push(tokio::spawn(async move {
                 let req = HttpRequest::new(Method::POST, "/orders")?.with_body(Body::json(&order)?);
-                shop.invoke("create-order", Event::Http(req)).await
+                let options = InvokeOptions::default().source(InvocationSource::Http);
+                shop.runtime()
+                    .invoke_with("create-order", Event::Http(req), options)
+                    .await
             }));
         }
         for call in calls {
-            call.await
+            let invocation = call
+                .await
                 .map_err(|e| Error::Unsupported(format!("workload task failed: {e}")))??;
+            if invocation.record.outcome == Outcome::Ok {
+                created += 1;
+            }
         }
-        for i in 0..20u64 {
-            let order = app::Order {
-                customer: format!("c{i}"),
-                amount_cents: 500 + i,
-            };
-            let msg = TopicMessage::new("orders", format!("m{burst}-{i}"), Body::json(&order)?);
-            shop.invoke("bill", Event::Topic(msg)).await?;
-        }
-        tokio::time::sleep(Duration::from_secs(60)).await;
+        tokio::time::sleep(Duration::from_secs(5 * 60)).await;
     }
-    let at = Utc
-        .with_ymd_and_hms(2026, 11, 28, 2, 0, 0)
-        .single()
-        .ok_or_else(|| Error::invalid_payload("bad tick time"))?;
-    shop.invoke(
-        "nightly",
-        Event::Schedule(ScheduleTick::new("0 2 * * *", at)),
-    )
-    .await?;
-    print_summary(&shop.records());
-    Ok(())
-}
+    // Let the schedule reach 02:00 (the clock is at 01:15) and every delivery finish.
+    tokio::time::sleep(Duration::from_secs(50 * 60)).await;
+    shop.settle().await;
+    let deliveries = shop.deliveries();
+    let report = shop.runtime().report();
+    let leftover = shop.shutdown(Duration::from_secs(5)).await;
 
-fn print_summary(records: &[InvocationRecord]) {
-    let mut by_function: BTreeMap<&str, Vec<&InvocationRecord>> = BTreeMap::new();
-    for r in records {
-        by_function.entry(&r.function).or_default().push(r);
-    }
-    println!(
-        "{:<14} {:>11} {:>11} {:>7} {:>14}",
-        "function", "invocations", "cold starts", "errors", "mean duration"
+    let summary = format!(
+        "faasport quickstart: app `shop` on the local runtime ({kind} profile, virtual clock from {start})\n\
+         orders created: {created}; topic deliveries processed: {}, dead-lettered: {}; left undelivered at shutdown: {}",
+        deliveries.processed,
+        deliveries.dead_lettered,
+        leftover.undelivered.len()
     );
-    for (name, rs) in by_function {
-        let cold = rs.iter().filter(|r| r.cold).count();
-        let errors = rs.iter().filter(|r| r.outcome != Outcome::Ok).count();
-        let total: Duration = rs.iter().map(|r| r.duration).sum();
-        let mean = total / u32::try_from(rs.len().max(1)).unwrap_or(u32::MAX);
-        println!(
-            "{name:<14} {:>11} {cold:>11} {errors:>7} {:>11} ms",
-            rs.len(),
-            mean.as_millis()
-        );
-    }
+    Ok((report, summary))
 }

@@ -51,6 +51,17 @@ pub enum ProfileKind {
     Custom,
 }
 
+impl std::fmt::Display for ProfileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ProfileKind::Aws => "aws",
+            ProfileKind::Gcp => "gcp",
+            ProfileKind::Azure => "azure",
+            ProfileKind::Custom => "custom",
+        })
+    }
+}
+
 /// The class of trigger behind an invocation: scale-out limits and backpressure differ by class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -53,11 +53,7 @@ impl Report {
     /// quantities behind each figure.
     pub fn to_table(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "app `{}` under the {:?} profile",
-            self.app, self.profile
-        );
+        let _ = writeln!(out, "app `{}` under the {} profile", self.app, self.profile);
         let mut rows = vec![row([
             "function",
             "calls",
@@ -165,7 +161,8 @@ fn row<const N: usize>(cells: [&str; N]) -> Vec<String> {
 }
 
 fn money(amount: f64) -> String {
-    format!("{amount:.6}")
+    // `+ 0.0` turns a negated zero (no free-tier credit) into a plain zero.
+    format!("{:.6}", amount + 0.0)
 }
 
 /// Writes a titled table, first column left-aligned, the others right-aligned.
