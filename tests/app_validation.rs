@@ -34,13 +34,22 @@ fn duplicate_function_names_are_refused() {
 #[test]
 fn a_trigger_on_an_undeclared_queue_names_the_queue() {
     let err = validate(App::new("a").function(Function::new("bill", on_queue).queue("invoices")));
-    assert_eq!(err.to_string(), "function `bill` uses queue `invoices`, which the app does not declare");
+    assert_eq!(
+        err.to_string(),
+        "function `bill` uses queue `invoices`, which the app does not declare"
+    );
 }
 
 #[test]
 fn a_dead_letter_target_must_be_declared() {
-    let err = validate(App::new("a").function(Function::new("f", on_tick).dead_letter(DeadLetter::Queue("dlq".into()))));
-    assert!(matches!(err, AppError::Undeclared { ref name, .. } if name == "dlq"), "{err}");
+    let err = validate(
+        App::new("a")
+            .function(Function::new("f", on_tick).dead_letter(DeadLetter::Queue("dlq".into()))),
+    );
+    assert!(
+        matches!(err, AppError::Undeclared { ref name, .. } if name == "dlq"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -51,22 +60,45 @@ fn zero_limits_are_refused() {
     assert_eq!(err.to_string(), "function `f` has a zero memory");
     let err = validate(App::new("a").function(Function::new("f", on_tick).max_instances(0)));
     assert_eq!(err.to_string(), "function `f` has a zero max instances");
-    let err = validate(App::new("a").queue("q").function(Function::new("f", on_queue).queue_batched("q", 0, Duration::ZERO)));
+    let err = validate(
+        App::new("a")
+            .queue("q")
+            .function(Function::new("f", on_queue).queue_batched("q", 0, Duration::ZERO)),
+    );
     assert_eq!(err.to_string(), "function `f` has a zero batch size");
 }
 
 #[test]
 fn more_warm_instances_than_the_cap_is_refused() {
-    let err = validate(App::new("a").function(Function::new("f", on_tick).max_instances(2).min_instances(3)));
-    assert_eq!(err, AppError::MinAboveMax { function: "f".into(), min: 3, max: 2 });
+    let err = validate(
+        App::new("a").function(
+            Function::new("f", on_tick)
+                .max_instances(2)
+                .min_instances(3),
+        ),
+    );
+    assert_eq!(
+        err,
+        AppError::MinAboveMax {
+            function: "f".into(),
+            min: 3,
+            max: 2
+        }
+    );
 }
 
 #[test]
 fn a_bad_schedule_is_refused_with_the_parse_error_as_source() {
-    let err = validate(App::new("a").function(Function::new("f", on_tick).schedule("every day at noon")));
+    let err =
+        validate(App::new("a").function(Function::new("f", on_tick).schedule("every day at noon")));
     assert_eq!(err.to_string(), "function `f` has an invalid schedule");
-    let source = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
-    assert!(source.starts_with("invalid schedule `every day at noon`"), "{source}");
+    let source = std::error::Error::source(&err)
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        source.starts_with("invalid schedule `every day at noon`"),
+        "{source}"
+    );
 }
 
 #[test]
@@ -76,30 +108,56 @@ fn two_functions_on_one_route_are_refused() {
             .function(Function::new("a", on_http).http(Method::GET, "/x"))
             .function(Function::new("b", on_http).http(Method::GET, "/x")),
     );
-    assert_eq!(err.to_string(), "route GET /x is claimed by both `a` and `b`");
+    assert_eq!(
+        err.to_string(),
+        "route GET /x is claimed by both `a` and `b`"
+    );
 }
 
 #[test]
 fn malformed_routes_are_refused() {
     for path in ["orders", "/a/{id", "/a/{}", "/{*rest}/more", "/a{b}"] {
-        let err = validate(App::new("a").function(Function::new("f", on_http).http(Method::GET, path)));
-        assert!(matches!(err, AppError::InvalidRoute { .. }), "{path}: {err}");
+        let err =
+            validate(App::new("a").function(Function::new("f", on_http).http(Method::GET, path)));
+        assert!(
+            matches!(err, AppError::InvalidRoute { .. }),
+            "{path}: {err}"
+        );
     }
 }
 
 #[test]
 fn a_trigger_whose_events_the_handler_cannot_take_is_refused() {
-    let err = validate(App::new("a").topic("t").function(Function::new("f", on_http).subscribe("t")));
-    assert_eq!(err.to_string(), "function `f` has a topic trigger but its handler takes http events");
+    let err = validate(
+        App::new("a")
+            .topic("t")
+            .function(Function::new("f", on_http).subscribe("t")),
+    );
+    assert_eq!(
+        err.to_string(),
+        "function `f` has a topic trigger but its handler takes http events"
+    );
 }
 
 #[test]
 fn names_no_platform_accepts_are_refused() {
     let err = validate(App::new("a").function(Function::new("has space", on_tick)));
-    assert!(matches!(err, AppError::InvalidName { what: "function", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            AppError::InvalidName {
+                what: "function",
+                ..
+            }
+        ),
+        "{err}"
+    );
     let err = validate(App::new("a").function(Function::new("x".repeat(65), on_tick)));
     assert!(matches!(err, AppError::InvalidName { .. }), "{err}");
-    assert_eq!(validate(App::new("empty")), AppError::NoFunctions("empty".into()));
+    assert_eq!(
+        validate(App::new("empty")),
+        AppError::NoFunctions("empty".into())
+    );
 }
 
 #[test]
@@ -107,8 +165,21 @@ fn a_well_formed_app_validates() {
     let app = App::new("shop")
         .topic("orders")
         .queue("invoices")
-        .function(Function::new("api", on_http).http(Method::POST, "/orders/{id}").http_any("/files/{*path}"))
-        .function(Function::new("bill", on_queue).queue("invoices").max_instances(5).min_instances(1))
-        .function(Function::new("nightly", on_tick).schedule("0 2 * * *").schedule("rate(5 minutes)"));
+        .function(
+            Function::new("api", on_http)
+                .http(Method::POST, "/orders/{id}")
+                .http_any("/files/{*path}"),
+        )
+        .function(
+            Function::new("bill", on_queue)
+                .queue("invoices")
+                .max_instances(5)
+                .min_instances(1),
+        )
+        .function(
+            Function::new("nightly", on_tick)
+                .schedule("0 2 * * *")
+                .schedule("rate(5 minutes)"),
+        );
     assert_eq!(app.validate(), Ok(()));
 }

@@ -23,11 +23,28 @@ async fn the_portable_app_runs_on_the_local_backend() {
     let req = HttpRequest::new(Method::GET, "/hello/ada")
         .expect("uri")
         .with_path_params([("name".to_owned(), "ada".to_owned())].into());
-    let inv = runtime.invoke("greet", Event::Http(req)).await.expect("known function");
-    let Ok(Output::Http(resp)) = inv.result else { panic!("expected an HTTP response") };
-    assert_eq!(resp.body().to_json::<serde_json::Value>().ok(), Some(serde_json::json!({"hello": "ada"})));
+    let inv = runtime
+        .invoke("greet", Event::Http(req))
+        .await
+        .expect("known function");
+    let Ok(Output::Http(resp)) = inv.result else {
+        panic!("expected an HTTP response")
+    };
+    assert_eq!(
+        resp.body().to_json::<serde_json::Value>().ok(),
+        Some(serde_json::json!({"hello": "ada"}))
+    );
 
-    let batch = QueueBatch::new("jobs", vec![QueueMessage::new("1", "ok"), QueueMessage::new("2", "fail")]);
-    let inv = runtime.invoke("consume", Event::Queue(batch)).await.expect("known function");
-    assert_eq!(inv.result.ok(), Some(Output::Batch(BatchOutcome::failed(["2"]))));
+    let batch = QueueBatch::new(
+        "jobs",
+        vec![QueueMessage::new("1", "ok"), QueueMessage::new("2", "fail")],
+    );
+    let inv = runtime
+        .invoke("consume", Event::Queue(batch))
+        .await
+        .expect("known function");
+    assert_eq!(
+        inv.result.ok(),
+        Some(Output::Batch(BatchOutcome::failed(["2"])))
+    );
 }

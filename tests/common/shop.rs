@@ -11,13 +11,20 @@ pub async fn greet(req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error
 /// Fails the messages whose body is `fail`.
 pub async fn consume(batch: QueueBatch, _cx: Context) -> Result<BatchOutcome, Error> {
     Ok(BatchOutcome::failed(
-        batch.messages.iter().filter(|m| m.body.as_str() == Some("fail")).map(|m| m.id.clone()),
+        batch
+            .messages
+            .iter()
+            .filter(|m| m.body.as_str() == Some("fail"))
+            .map(|m| m.id.clone()),
     ))
 }
 
 /// Publishes every order it receives to `audit`.
 pub async fn relay(msg: TopicMessage, cx: Context) -> Result<(), Error> {
-    cx.topic("audit").publish(Message::new(msg.body)).await.map(drop)
+    cx.topic("audit")
+        .publish(Message::new(msg.body))
+        .await
+        .map(drop)
 }
 
 /// The app.
