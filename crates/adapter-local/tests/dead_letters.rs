@@ -82,7 +82,10 @@ async fn a_failing_event_is_retried_twice_after_one_and_two_minutes_then_dead_le
     assert_eq!(entries.len(), 1);
     let entry = sources.dead_letters().get(&entries[0].id).expect("inspect");
     assert_eq!((entry.event_id.as_str(), entry.attempts), (id.as_str(), 3));
-    assert_eq!(entry.reason, "TransientError: dependency down (after 3 attempts)");
+    assert_eq!(
+        entry.reason,
+        "TransientError: dependency down (after 3 attempts)"
+    );
     assert!(matches!(&entry.event, Event::Topic(m) if m.body.as_str() == Some("o-1")));
     let forwarded = sources.queue_stats("orders-dlq").expect("declared");
     assert_eq!(
