@@ -1,31 +1,78 @@
 //! The app binary as its own tool, when it runs on the local backend.
 //!
 //! ```text
+//! app [--profile aws|gcp|azure|custom] [--state-dir DIR] <command>
+//!
 //! app serve [--port N]                        run the app locally until Ctrl-C
 //! app invoke <function> [--data JSON | --file PATH]
 //!                                             send one event and print the output and its record
+//! app report [--json]                         print what the last run measured and would cost
+//! app dead-letters [--url URL] list|show ID|redrive ID|purge
+//!                                             the dead letters of a running `serve`
 //! app manifest <aws|gcp|azure> [--out DIR]    write the deployment files for a provider
 //! ```
+//!
+//! `serve` and `invoke` save their run's [`Report`](faasport_adapter_local::Report) as
+//! `report.json` in the state folder (`--state-dir`, `FAASPORT_STATE_DIR`, or `.faasport`), which
+//! `report` prints as a table or, with `--json`, as JSON.
 //!
 //! `--data` takes either the tagged form of an [`Event`] (`{"kind": "http", "event": {...}}`) or
 //! any other JSON, which arrives as a CloudEvent of type `faasport.invoke` (read it with
 //! [`Json<T>`](faasport_core::Json)).
 
+mod dead_letters;
+mod invoke;
+mod state;
+
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
-use faasport_adapter_local::LocalRuntime;
-use faasport_core::{App, Error, Event, Provider};
+use faasport_adapter_local::Profile;
+use faasport_core::{App, Error, Provider};
+
+pub use self::dead_letters::DeadLetterCommand;
+pub use self::state::STATE_DIR_ENV;
 
 /// The command line of an app binary on the local backend.
 #[derive(Debug, Parser)]
 #[command(about = "A faasport app on the local runtime", long_about = None)]
 pub struct Cli {
+    /// Scale, throttle and bill like this provider.
+    #[arg(long, value_enum, default_value_t = ProfileName::Aws, global = true)]
+    pub profile: ProfileName,
+    /// Where the last run's report is kept (default: `$FAASPORT_STATE_DIR` or `.faasport`).
+    #[arg(long, global = true)]
+    pub state_dir: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The scaling profiles by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileName {
+    /// AWS Lambda: one request per instance, throttle at the limit.
+    Aws,
+    /// Google Cloud Run: 80 requests per instance, queue up to 60 s.
+    Gcp,
+    /// Azure Functions Consumption.
+    Azure,
+    /// No provider's limits.
+    Custom,
+}
+
+impl ProfileName {
+    /// The profile.
+    pub fn profile(self) -> Profile {
+        match self {
+            ProfileName::Aws => Profile::aws(),
+            ProfileName::Gcp => Profile::gcp(),
+            ProfileName::Azure => Profile::azure(),
+            ProfileName::Custom => Profile::custom(),
+        }
+    }
 }
 
 /// The subcommands.
@@ -47,6 +94,22 @@ pub enum Command {
         /// A file holding the event as JSON.
         #[arg(long)]
         file: Option<PathBuf>,
+    },
+    /// Print what the last `serve` or `invoke` measured and what it would cost on each provider.
+    Report {
+        /// Print JSON (the schema is documented on `faasport_adapter_local::Report`) instead of
+        /// tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List, inspect, redrive or purge the dead letters of a running `serve`.
+    DeadLetters {
+        /// The server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// What to do.
+        #[command(subcommand)]
+        command: DeadLetterCommand,
     },
     /// Write the deployment files for a provider.
     Manifest {
@@ -75,50 +138,57 @@ pub async fn run(app: App) -> Result<(), Error> {
             std::process::exit(2);
         }
     };
-    execute(app, cli.command, &mut std::io::stdout()).await
+    execute(app, cli, &mut std::io::stdout()).await
 }
 
-/// Runs one command, writing its output to `out`.
+/// Runs one parsed command line, writing its output to `out`.
 ///
 /// # Errors
 /// The command's failure; for `invoke`, a failed invocation is an error after its record is
 /// printed.
-pub async fn execute(app: App, command: Command, out: &mut dyn Write) -> Result<(), Error> {
-    match command {
+pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
+    let state_dir = state::state_dir(cli.state_dir);
+    match cli.command {
         Command::Invoke {
             function,
             data,
             file,
         } => {
-            let text = match (data, file) {
-                (Some(data), _) => data,
-                (None, Some(path)) => std::fs::read_to_string(&path).map_err(|e| {
-                    Error::invalid_payload(format!("cannot read {}: {e}", path.display()))
-                })?,
-                (None, None) => "{}".to_owned(),
-            };
-            let value: serde_json::Value = serde_json::from_str(&text)?;
-            let runtime = LocalRuntime::new(app)?;
-            let invocation = runtime.invoke(&function, Event::from_json(value)).await?;
-            let printed = serde_json::json!({
-                "output": invocation.result.as_ref().map(|o| o.to_json()).ok(),
-                "error": invocation.result.as_ref().err().map(|e| e.to_string()),
-                "record": invocation.record,
-            });
-            writeln!(out, "{}", serde_json::to_string_pretty(&printed)?)?;
-            invocation.result.map(drop)
+            let event = invoke::read_event(data, file)?;
+            let report = invoke::invoke(app, cli.profile.profile(), &function, event, out).await?;
+            state::save_report(&state_dir, &report)?;
+            Ok(())
         }
         Command::Serve { port } => {
             use faasport_adapter_local::serve::{serve_until_ctrl_c, ServeError, ServeOptions};
-            let report = serve_until_ctrl_c(app, ServeOptions::default().port(port))
+            let options = ServeOptions::default()
+                .port(port)
+                .profile(cli.profile.profile());
+            let served = serve_until_ctrl_c(app, options)
                 .await
                 .map_err(|e| match e {
                     ServeError::App(e) => e,
-                    other => Error::permanent(faasport_core::chain_message(&other)),
+                    other => Error::Io(std::io::Error::other(faasport_core::chain_message(&other))),
                 })?;
-            writeln!(out, "{}", serde_json::to_string_pretty(&report.shutdown)?)?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&served.shutdown)?)?;
+            let path = state::save_report(&state_dir, &served.report)?;
+            writeln!(
+                out,
+                "report saved to {} (print it with `report`)",
+                path.display()
+            )?;
             Ok(())
         }
+        Command::Report { json } => {
+            let report = state::load_report(&state_dir)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+            } else {
+                write!(out, "{}", report.to_table())?;
+            }
+            Ok(())
+        }
+        Command::DeadLetters { url, command } => dead_letters::run(&url, &command, out).await,
         Command::Manifest { provider, out: dir } => write_manifest(&app, provider, &dir, out),
     }
 }

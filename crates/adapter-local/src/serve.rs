@@ -20,7 +20,7 @@ use faasport_core::{App, Error};
 
 use crate::gateway::{Gateway, GatewayConfig, GatewayError, DEFAULT_BODY_LIMIT};
 use crate::sources::{BucketBackend, DeliveryPolicy, ShutdownReport, Sources};
-use crate::FaultPlan;
+use crate::{FaultPlan, Profile, Report};
 
 /// How long in-flight work may run after a shutdown signal unless set.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
@@ -41,6 +41,8 @@ pub struct ServeOptions {
     pub faults: Option<FaultPlan>,
     /// Where bucket objects live.
     pub buckets: BucketBackend,
+    /// The scaling profile (the runtime's default, `aws`, when `None`).
+    pub profile: Option<Profile>,
 }
 
 impl Default for ServeOptions {
@@ -52,6 +54,7 @@ impl Default for ServeOptions {
             policy: None,
             faults: None,
             buckets: BucketBackend::Memory,
+            profile: None,
         }
     }
 }
@@ -93,6 +96,12 @@ impl ServeOptions {
         self
     }
 
+    /// Scales and bills like this provider.
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = Some(profile);
+        self
+    }
+
     /// Keeps bucket objects in `dir`.
     pub fn bucket_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.buckets = BucketBackend::Directory(dir.into());
@@ -108,6 +117,8 @@ pub struct ServeReport {
     pub addr: SocketAddr,
     /// What shutdown found.
     pub shutdown: ShutdownReport,
+    /// What the run measured and would cost, taken after shutdown.
+    pub report: Report,
 }
 
 /// Serve mode failed.
@@ -133,6 +144,9 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<ServeReport, ServeError> {
     let mut builder = Sources::builder(app).buckets(options.buckets);
+    if let Some(profile) = options.profile {
+        builder = builder.runtime(move |runtime| runtime.profile(profile));
+    }
     if let Some(policy) = options.policy {
         builder = builder.policy(policy);
     }
@@ -163,6 +177,7 @@ pub async fn serve_with(
     Ok(ServeReport {
         addr,
         shutdown: report,
+        report: sources.runtime().report(),
     })
 }
 

@@ -1,0 +1,52 @@
+//! `invoke <function> [--data JSON | --file PATH]`: one event through the local runtime and its
+//! sources, so bindings work and asynchronous work it starts is delivered before the command ends.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use faasport_adapter_local::{Profile, Report, Sources};
+use faasport_core::{App, Error, Event};
+
+/// Reads the event from `--data`, `--file`, or `{}`.
+///
+/// # Errors
+/// [`Error::InvalidPayload`] if the file cannot be read; [`Error::Json`] if it is not JSON.
+pub fn read_event(data: Option<String>, file: Option<PathBuf>) -> Result<Event, Error> {
+    let text = match (data, file) {
+        (Some(data), _) => data,
+        (None, Some(path)) => std::fs::read_to_string(&path)
+            .map_err(|e| Error::invalid_payload(format!("cannot read {}: {e}", path.display())))?,
+        (None, None) => "{}".to_owned(),
+    };
+    let value: serde_json::Value = serde_json::from_str(&text)?;
+    Ok(Event::from_json(value))
+}
+
+/// Invokes `function` with `event`, prints `{output, error, record, deliveries}` as JSON and
+/// returns the run's report.
+///
+/// # Errors
+/// An unknown function or invalid app; a failed invocation is an error after it is printed.
+pub async fn invoke(
+    app: App,
+    profile: Profile,
+    function: &str,
+    event: Event,
+    out: &mut dyn Write,
+) -> Result<Report, Error> {
+    let sources = Sources::builder(app)
+        .runtime(move |runtime| runtime.profile(profile))
+        .build()?;
+    let invocation = sources.runtime().invoke(function, event).await?;
+    sources.settle().await;
+    let shutdown = sources.shutdown(std::time::Duration::from_secs(5)).await;
+    let printed = serde_json::json!({
+        "output": invocation.result.as_ref().map(|o| o.to_json()).ok(),
+        "error": invocation.result.as_ref().err().map(|e| e.to_string()),
+        "record": invocation.record,
+        "deliveries": shutdown.deliveries,
+    });
+    writeln!(out, "{}", serde_json::to_string_pretty(&printed)?)?;
+    let report = sources.runtime().report();
+    invocation.result.map(|_| report)
+}
