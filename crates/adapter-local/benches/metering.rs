@@ -20,7 +20,7 @@ const N: u64 = 2_000_000;
 fn make(i: u64) -> InvocationRecord {
     let mut r = InvocationRecord::new("create-order", format!("req-{i:08}"));
     r.duration = Duration::from_micros(50_000 + i % 1000);
-    r.cold = i % 100 == 0;
+    r.cold = i.is_multiple_of(100);
     r.instance = Some(i % 10);
     r
 }
