@@ -52,6 +52,20 @@ async fn busy(_: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::ok())
 }
 
+/// Signals for `held`: it says when it has started, then waits to be released.
+fn held_signals() -> &'static (tokio::sync::Notify, tokio::sync::Notify) {
+    static SIGNALS: std::sync::OnceLock<(tokio::sync::Notify, tokio::sync::Notify)> =
+        std::sync::OnceLock::new();
+    SIGNALS.get_or_init(|| (tokio::sync::Notify::new(), tokio::sync::Notify::new()))
+}
+
+async fn held(_: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
+    let (entered, release) = held_signals();
+    entered.notify_one();
+    release.notified().await;
+    Ok(HttpResponse::ok())
+}
+
 async fn nothing(_: Json<serde_json::Value>, _cx: Context) -> Result<(), Error> {
     Ok(())
 }
@@ -82,6 +96,11 @@ fn app() -> App {
                 .timeout(Duration::from_millis(200)),
         )
         .function(Function::new("busy", busy).http(Method::GET, "/busy"))
+        .function(
+            Function::new("held", held)
+                .http(Method::GET, "/held")
+                .max_instances(1),
+        )
         .function(Function::new("nothing", nothing).http(Method::POST, "/nothing"))
         .function(Function::service("api", api).http_any("/api/{*rest}"))
 }
@@ -209,6 +228,20 @@ async fn a_throttled_invocation_is_429_with_retry_after() {
     let reply = call(addr, Method::GET, "/busy", Bytes::new()).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.headers["retry-after"], "1");
+}
+
+#[tokio::test]
+async fn a_request_beyond_the_reserved_concurrency_is_429_from_the_pool() {
+    let (addr, _stop) = start().await;
+    let (entered, release) = held_signals();
+    let first = tokio::spawn(call(addr, Method::GET, "/held", Bytes::new()));
+    entered.notified().await;
+    // The only instance is busy and Lambda rejects synchronous calls at the limit.
+    let second = call(addr, Method::GET, "/held", Bytes::new()).await;
+    assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(second.headers.contains_key("retry-after"));
+    release.notify_one();
+    assert_eq!(first.await.expect("first call").status, StatusCode::OK);
 }
 
 #[tokio::test]
