@@ -47,16 +47,21 @@ pub struct InvocationRecord {
     /// The request id given to the handler.
     pub request_id: String,
     /// When the invocation arrived, since the runtime started.
+    #[serde(rename = "arrived_at_ms", with = "millis")]
     pub arrived_at: Duration,
     /// Time spent waiting for an instance.
+    #[serde(rename = "queued_ms", with = "millis")]
     pub queued: Duration,
     /// Time the initialiser took, on a cold start (zero when warm).
+    #[serde(rename = "init_ms", with = "millis")]
     pub init: Duration,
     /// Time the handler ran.
+    #[serde(rename = "duration_ms", with = "millis")]
     pub duration: Duration,
     /// The billed time under the runtime profile's billing rule (Lambda: init on a cold start
     /// plus duration, to 1 ms; Azure: at least 100 ms; Cloud Run: init plus duration to 100 ms,
     /// before sharing with concurrent requests); zero when throttled.
+    #[serde(rename = "billed_ms", with = "millis")]
     pub billed: Duration,
     /// The memory configured for the function (MB).
     pub memory_mb: u32,
@@ -99,4 +104,22 @@ pub struct Invocation {
     pub result: Result<Output, Error>,
     /// What the meter recorded.
     pub record: InvocationRecord,
+}
+
+/// Durations in JSON as milliseconds (a number with fractions), the unit every provider bills in.
+pub mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `duration` as milliseconds.
+    pub fn serialize<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(duration.as_secs_f64() * 1000.0)
+    }
+
+    /// Reads milliseconds; negative or non-finite values are an error.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let ms = f64::deserialize(deserializer)?;
+        Duration::try_from_secs_f64(ms / 1000.0).map_err(serde::de::Error::custom)
+    }
 }

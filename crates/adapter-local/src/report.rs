@@ -16,7 +16,7 @@
 //!   charges, total }], quantities, charges, free_tier_credit, total }` where `quantities` is
 //!   `{ requests, billed_ms, gb_seconds, vcpu_seconds }` (GiB-s on Cloud Run) and `charges` is
 //!   `{ compute, requests }`;
-//! * `trace`: array of `{ at: { secs, nanos }, function, instance, kind, cause? }` with `kind` one
+//! * `trace`: array of `{ at_ms, function, instance, kind, cause? }` with `kind` one
 //!   of `started` (with `cause`: `demand | min_instances | prewarm`), `reused`, `reaped` (with
 //!   `cause`: `keep_alive | unloaded | recycled | init_failed`), `queued`, `throttled`.
 

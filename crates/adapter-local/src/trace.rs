@@ -61,6 +61,7 @@ pub enum ScalingEventKind {
 #[non_exhaustive]
 pub struct ScalingEvent {
     /// When, since the runtime was built.
+    #[serde(rename = "at_ms", with = "crate::record::millis")]
     pub at: Duration,
     /// The function.
     #[serde(serialize_with = "ser_name", deserialize_with = "de_name")]
