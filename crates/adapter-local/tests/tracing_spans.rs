@@ -10,8 +10,11 @@ use tracing_subscriber::Layer;
 use faasport_adapter_local::LocalRuntime;
 use faasport_core::{App, Context, Error, Event, Function};
 
+/// A span's name and its fields as text.
+type SpanRecord = (String, Vec<(String, String)>);
+
 #[derive(Default, Clone)]
-struct Spans(Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>);
+struct Spans(Arc<Mutex<Vec<SpanRecord>>>);
 
 struct Fields(Vec<(String, String)>);
 
