@@ -37,6 +37,7 @@ pub mod meter;
 pub mod pool;
 pub mod profile;
 mod record;
+pub mod replay;
 mod report;
 mod runtime;
 pub mod trace;
@@ -48,6 +49,7 @@ pub use crate::meter::{
 pub use crate::pool::{Backpressure, InstancePool, KeepAlive, KeepAlivePolicy, ScaleOutRate};
 pub use crate::profile::{InvocationSource, Profile, ProfileKind, RetryDefaults};
 pub use crate::record::{Invocation, InvocationRecord, Outcome};
+pub use crate::replay::{ReplayMatrix, ReplayOptions, ReplayReport};
 pub use crate::report::Report;
 pub use crate::runtime::{InvokeOptions, LocalRuntime, RuntimeBuilder};
 pub use crate::trace::{ScalingEvent, ScalingEventKind, ScalingTrace};

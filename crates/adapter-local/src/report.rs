@@ -160,13 +160,13 @@ fn row<const N: usize>(cells: [&str; N]) -> Vec<String> {
     cells.iter().map(|c| (*c).to_owned()).collect()
 }
 
-fn money(amount: f64) -> String {
+pub(crate) fn money(amount: f64) -> String {
     // `+ 0.0` turns a negated zero (no free-tier credit) into a plain zero.
     format!("{:.6}", amount + 0.0)
 }
 
 /// Writes a titled table, first column left-aligned, the others right-aligned.
-fn push_table(out: &mut String, title: &str, rows: &[Vec<String>]) {
+pub(crate) fn push_table(out: &mut String, title: &str, rows: &[Vec<String>]) {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {

@@ -1,0 +1,167 @@
+//! The simple CSV trace format: `timestamp_ms,function,duration_ms[,memory_mb]`.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use super::error::TraceError;
+use super::trace::{Trace, TracedFunction, TracedInvocation};
+
+const FILE: &str = "trace";
+const COLUMNS: [&str; 4] = ["timestamp_ms", "function", "duration_ms", "memory_mb"];
+
+impl Trace {
+    /// Parses a trace in the simple CSV format (see the [module docs](crate::replay)).
+    ///
+    /// # Errors
+    /// [`TraceError`] naming the line (and the column) of the first malformed line.
+    pub fn from_csv(text: &str) -> Result<Self, TraceError> {
+        let mut lines = records(text);
+        let expected = || {
+            format!(
+                "`{}` with an optional `,{}`",
+                COLUMNS[..3].join(","),
+                COLUMNS[3]
+            )
+        };
+        let (line, header) = lines.next().ok_or_else(|| TraceError::MissingHeader {
+            file: FILE,
+            expected: expected(),
+        })?;
+        let width = header.len();
+        if !(3..=4).contains(&width) || header.iter().zip(COLUMNS).any(|(h, c)| *h != c) {
+            return Err(TraceError::Header {
+                file: FILE,
+                line,
+                expected: expected(),
+                found: header.join(","),
+            });
+        }
+        let mut functions: Vec<TracedFunction> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut invocations = Vec::new();
+        for (line, fields) in lines {
+            if fields.len() != width {
+                return Err(TraceError::FieldCount {
+                    file: FILE,
+                    line,
+                    expected: width.to_string(),
+                    found: fields.len(),
+                });
+            }
+            let field = Field {
+                file: FILE,
+                line,
+                fields: &fields,
+                names: &COLUMNS,
+            };
+            let at = field.millis(0)?;
+            let name = fields[1];
+            if name.is_empty() {
+                return Err(field.error(1, "is not a function name (empty)"));
+            }
+            let duration = field.millis(2)?;
+            let memory = if width == 4 {
+                Some(field.memory(3)?)
+            } else {
+                None
+            };
+            let function = *index.entry(name.to_owned()).or_insert_with(|| {
+                functions.push(TracedFunction::new(name));
+                functions.len() - 1
+            });
+            if let Some(f) = functions.get_mut(function) {
+                // A function's memory is the largest any of its lines gives.
+                f.memory_mb = f.memory_mb.max(memory);
+            }
+            invocations.push(TracedInvocation {
+                at,
+                function,
+                duration,
+            });
+        }
+        Ok(Trace::from_parts(functions, invocations))
+    }
+
+    /// Reads and parses a trace file in the simple CSV format.
+    ///
+    /// # Errors
+    /// [`TraceError::Io`] if the file cannot be read, otherwise as [`Trace::from_csv`].
+    pub fn from_csv_file(path: impl AsRef<Path>) -> Result<Self, TraceError> {
+        Self::from_csv(&read(path.as_ref())?)
+    }
+}
+
+/// Reads a whole file, naming it on failure.
+pub(crate) fn read(path: &Path) -> Result<String, TraceError> {
+    std::fs::read_to_string(path).map_err(|source| TraceError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The non-blank, non-comment lines of `text` with their 1-based numbers, split on commas and
+/// trimmed. Quoting is not supported: none of the formats needs it.
+pub(crate) fn records(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
+    text.lines().enumerate().filter_map(|(i, line)| {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return None;
+        }
+        Some((i + 1, line.split(',').map(str::trim).collect()))
+    })
+}
+
+/// The fields of one line, for typed parsing with positioned errors.
+pub(crate) struct Field<'a> {
+    pub(crate) file: &'static str,
+    pub(crate) line: usize,
+    pub(crate) fields: &'a [&'a str],
+    pub(crate) names: &'a [&'a str],
+}
+
+impl Field<'_> {
+    /// The error for column `i` (0-based).
+    pub(crate) fn error(&self, i: usize, reason: &'static str) -> TraceError {
+        TraceError::Field {
+            file: self.file,
+            line: self.line,
+            column: i + 1,
+            name: self.names.get(i).copied().unwrap_or("?").to_owned(),
+            value: self.fields.get(i).copied().unwrap_or("").to_owned(),
+            reason,
+        }
+    }
+
+    /// Column `i` as a finite, non-negative number.
+    pub(crate) fn number(&self, i: usize) -> Result<f64, TraceError> {
+        let text = self.fields.get(i).copied().unwrap_or("");
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+            Ok(_) => Err(self.error(i, "is not a finite, non-negative number")),
+            Err(_) => Err(self.error(i, "is not a number")),
+        }
+    }
+
+    /// Column `i` as milliseconds.
+    pub(crate) fn millis(&self, i: usize) -> Result<Duration, TraceError> {
+        let ms = self.number(i)?;
+        Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| self.error(i, "is out of range"))
+    }
+
+    /// Column `i` as a count.
+    pub(crate) fn count(&self, i: usize) -> Result<u64, TraceError> {
+        let text = self.fields.get(i).copied().unwrap_or("");
+        text.parse::<u64>()
+            .map_err(|_| self.error(i, "is not a non-negative integer"))
+    }
+
+    /// Column `i` as a memory size in MB.
+    fn memory(&self, i: usize) -> Result<u32, TraceError> {
+        let text = self.fields.get(i).copied().unwrap_or("");
+        match text.parse::<u32>() {
+            Ok(mb) if mb > 0 => Ok(mb),
+            _ => Err(self.error(i, "is not a positive whole number of MB")),
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Trace replay: run a recorded workload through the scaler and the meter under each profile and
+//! keep-alive policy, and compare cold starts, idle instance time and cost.
+//!
+//! A [`Trace`] is loaded from one of two formats, then [`replay`] (one profile and policy) or
+//! [`compare`] (a [`ReplayMatrix`], by default `aws`/`gcp`/`azure` × fixed/hybrid) builds a
+//! synthetic app with one function per traced function, whose handler sleeps for the traced
+//! duration, and spawns every invocation at its arrival time on the virtual clock. A day of
+//! trace replays in seconds and the result is deterministic. The [`ReplayReport`] prints as a
+//! table ([`ReplayReport::to_table`]) or serialises to JSON.
+//!
+//! # The simple CSV format
+//!
+//! ```text
+//! timestamp_ms,function,duration_ms,memory_mb
+//! 0,resize,120,256
+//! 1500.5,resize,95.25,256
+//! 60000,thumbnail,800,512
+//! ```
+//!
+//! * The header line is required: `timestamp_ms,function,duration_ms`, optionally followed by
+//!   `,memory_mb`; every line then has that many fields. Fields are split on commas and trimmed;
+//!   quoting is not supported. Blank lines and lines starting with `#` are skipped.
+//! * `timestamp_ms`: arrival, milliseconds since the start of the trace (fractions allowed);
+//!   lines need not be sorted. `duration_ms`: handler time (fractions allowed), cold start
+//!   excluded. `memory_mb`: a positive integer; a function's memory is the largest of its lines
+//!   (the replay's default, 128 MB, without the column).
+//! * Invocations are HTTP requests; [`Trace::with_source`] replays them as events instead.
+//!
+//! # The Azure Functions 2019 trace
+//!
+//! [`Trace::from_azure`] reads `invocations_per_function_md.anon.dNN.csv` (header
+//! `HashOwner,HashApp,HashFunction,Trigger,1,2,…,1440`: invocations of each function per minute
+//! of the day) and optionally `function_durations_percentiles.anon.dNN.csv` (columns found by
+//! name: `HashOwner,HashApp,HashFunction,Average` and, for [`DurationModel::Percentiles`],
+//! `percentile_Average_0,_1,_25,_50,_75,_99,_100`; execution times in ms). Column names are those
+//! of `AzureFunctionsDataset2019.md` in the Azure/AzurePublicDataset repository.
+//!
+//! * The `n` invocations of a minute are spread over it by [`Spread`]: evenly (`i × 60 s / n`)
+//!   or uniformly from a seed.
+//! * A function's duration is its `Average` (or a seeded draw between its percentiles); functions
+//!   missing from the durations file, or all of them without one, run for
+//!   [`AzureOptions::default_duration`] (1 s).
+//! * `http` triggers are synchronous requests; the other groups (`timer`, `event`, `queue`,
+//!   `storage`, `orchestration`, `others`) are asynchronous events, whose backpressure blocks
+//!   rather than rejects.
+//! * Memory is per application in that dataset (a separate file), so the replay's default is
+//!   used. The keep-alive policy is per function here, where Azure decides per application.
+//! * A full day of the dataset is large: [`AzureOptions::minutes`] and
+//!   [`AzureOptions::max_functions`] cut it down.
+//!
+//! # What is measured
+//!
+//! Per run ([`ReplayRun`]): invocations, cold starts (invocations that started an instance) and
+//! their rate, pre-warms, throttles, and the cost on every provider from the runtime's
+//! [`Report`](crate::Report). **Idle instance time** is computed from the scaling trace: each
+//! instance is alive from its `started` to its `reaped` event (or to the end of the replay), and
+//! busy while at least one invocation runs on it (from `arrived_at + queued` for `init +
+//! duration`, overlaps merged); idle time is the difference, summed over instances, in
+//! instance-seconds. By default the replay keeps the clock running after the last invocation
+//! until every instance is reaped ([`ReplayOptions::drain`]), so the keep-alive tail counts.
+//!
+//! # Examples
+//!
+//! ```
+//! use faasport_adapter_local::replay::{compare_blocking, ReplayMatrix, ReplayOptions, Trace};
+//! use faasport_adapter_local::ProfileKind;
+//!
+//! let csv = "timestamp_ms,function,duration_ms\n0,f,100\n1800000,f,100\n3600000,f,100\n";
+//! let trace = Trace::from_csv(csv)?;
+//! let report = compare_blocking(&trace, &ReplayMatrix::standard(), &ReplayOptions::default())?;
+//! let fixed = report.run(ProfileKind::Aws, "fixed 10 min").expect("replayed");
+//! assert_eq!(fixed.cold_starts, 3);
+//! println!("{}", report.to_table());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod app;
+mod azure;
+mod csv;
+mod durations;
+mod error;
+mod idle;
+mod options;
+mod report;
+mod run;
+mod trace;
+
+pub use azure::{AzureOptions, Spread};
+pub use durations::DurationModel;
+pub use error::{ReplayError, TraceError};
+pub use options::{ReplayMatrix, ReplayOptions};
+pub use report::{ReplayReport, ReplayRun, RunCost};
+pub use run::{compare, compare_blocking, replay, replay_blocking};
+pub use trace::{Trace, TraceSummary, TracedFunction, TracedInvocation};

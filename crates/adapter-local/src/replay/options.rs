@@ -1,0 +1,138 @@
+//! What a replay runs under: the profile, the keep-alive policy, and the synthetic app's defaults.
+
+use std::time::Duration;
+
+use crate::meter::{PriceTable, PricingOptions};
+use crate::pool::KeepAlive;
+use crate::profile::Profile;
+
+/// The settings of one replay.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ReplayOptions {
+    /// The profile the runtime scales and bills by (`aws` by default).
+    pub profile: Profile,
+    /// The keep-alive policy (the profile's fixed window by default).
+    pub keep_alive: KeepAlive,
+    /// The memory of functions whose trace gives none (128 MB).
+    pub memory_mb: u32,
+    /// How long a new instance's initialiser runs (zero: the traces exclude cold-start time).
+    pub cold_start: Duration,
+    /// After the last invocation, keep the clock running until every instance has been reaped
+    /// (so the idle time includes the keep-alive tail), but for at most this long. `None` stops
+    /// at the last completion and counts live instances up to then. Default: 24 hours.
+    pub drain: Option<Duration>,
+    /// The price table (the bundled one by default).
+    pub prices: Option<PriceTable>,
+    /// The pricing options.
+    pub pricing: PricingOptions,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        Self {
+            profile: Profile::aws(),
+            keep_alive: KeepAlive::ProfileDefault,
+            memory_mb: faasport_core::DEFAULT_MEMORY_MB,
+            cold_start: Duration::ZERO,
+            drain: Some(Duration::from_secs(24 * 3600)),
+            prices: None,
+            pricing: PricingOptions::default(),
+        }
+    }
+}
+
+impl ReplayOptions {
+    /// Sets the profile.
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Sets the keep-alive policy.
+    pub fn keep_alive(mut self, policy: KeepAlive) -> Self {
+        self.keep_alive = policy;
+        self
+    }
+
+    /// Sets the memory of functions whose trace gives none.
+    pub fn memory_mb(mut self, memory_mb: u32) -> Self {
+        self.memory_mb = memory_mb;
+        self
+    }
+
+    /// Sets the initialiser time of a new instance.
+    pub fn cold_start(mut self, init: Duration) -> Self {
+        self.cold_start = init;
+        self
+    }
+
+    /// Sets how long to wait for instances to be reaped after the last invocation.
+    pub fn drain(mut self, limit: Option<Duration>) -> Self {
+        self.drain = limit;
+        self
+    }
+
+    /// Prices the replay with this table.
+    pub fn prices(mut self, table: PriceTable) -> Self {
+        self.prices = Some(table);
+        self
+    }
+
+    /// Sets the pricing options.
+    pub fn pricing(mut self, options: PricingOptions) -> Self {
+        self.pricing = options;
+        self
+    }
+}
+
+/// The profiles and keep-alive policies [`compare`](super::compare) replays a trace under: every
+/// profile with every policy.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ReplayMatrix {
+    /// The profiles, in report order.
+    pub profiles: Vec<Profile>,
+    /// The keep-alive policies, in report order within each profile.
+    pub policies: Vec<KeepAlive>,
+}
+
+impl ReplayMatrix {
+    /// Every profile in `profiles` with every policy in `policies`.
+    pub fn new(profiles: Vec<Profile>, policies: Vec<KeepAlive>) -> Self {
+        Self { profiles, policies }
+    }
+
+    /// `aws`, `gcp` and `azure`, each with its fixed keep-alive window and with the hybrid
+    /// histogram policy: six replays.
+    pub fn standard() -> Self {
+        Self::new(
+            vec![Profile::aws(), Profile::gcp(), Profile::azure()],
+            vec![KeepAlive::ProfileDefault, KeepAlive::hybrid()],
+        )
+    }
+}
+
+impl Default for ReplayMatrix {
+    fn default() -> Self {
+        Self::standard()
+    }
+}
+
+/// A short name for a policy under a profile, as shown in the report.
+pub(crate) fn policy_label(policy: &KeepAlive, profile: &Profile) -> String {
+    let minutes = |d: Duration| {
+        let m = d.as_secs_f64() / 60.0;
+        if m.fract() == 0.0 {
+            format!("fixed {m:.0} min")
+        } else {
+            format!("fixed {:.0} s", d.as_secs_f64())
+        }
+    };
+    match policy {
+        KeepAlive::ProfileDefault => minutes(profile.keep_alive),
+        KeepAlive::Fixed(window) => minutes(*window),
+        KeepAlive::Hybrid(_) => "hybrid".to_owned(),
+        KeepAlive::Custom(_) => "custom".to_owned(),
+    }
+}

@@ -1,0 +1,259 @@
+//! Drives a trace through a [`LocalRuntime`] on the virtual clock.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use faasport_core::Event;
+
+use super::app::synthetic_app;
+use super::error::ReplayError;
+use super::idle::instance_time;
+use super::options::{policy_label, ReplayMatrix, ReplayOptions};
+use super::report::{ReplayReport, ReplayRun, RunCost};
+use super::trace::Trace;
+use crate::runtime::{InvokeOptions, LocalRuntime};
+use crate::trace::{ReapCause, ScalingEventKind};
+
+/// How often the drain checks whether every instance is gone (virtual time, so it costs only a
+/// wake-up; reap times in the trace stay exact).
+const DRAIN_STEP: Duration = Duration::from_secs(60);
+
+/// Replays `trace` under one profile and keep-alive policy on the virtual clock.
+///
+/// Each invocation is spawned at its arrival time, so invocations overlap as in the trace; the
+/// handler sleeps for the traced duration. Call it from a current-thread tokio runtime: its clock
+/// is paused (and stays paused). [`replay_blocking`] runs it on a thread of its own instead.
+///
+/// # Errors
+/// [`ReplayError::EmptyTrace`] for a trace without invocations, [`ReplayError::Runtime`] if the
+/// clock cannot be paused (a multi-threaded runtime).
+pub async fn replay(trace: &Trace, options: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
+    compare(
+        trace,
+        &ReplayMatrix::new(
+            vec![options.profile.clone()],
+            vec![options.keep_alive.clone()],
+        ),
+        options,
+    )
+    .await
+}
+
+/// Replays `trace` under every profile × keep-alive policy of `matrix`, the other settings from
+/// `options`, and reports them side by side.
+///
+/// # Errors
+/// As [`replay`].
+pub async fn compare(
+    trace: &Trace,
+    matrix: &ReplayMatrix,
+    options: &ReplayOptions,
+) -> Result<ReplayReport, ReplayError> {
+    let mut report = ReplayReport {
+        trace: trace.summary(),
+        price_version: String::new(),
+        currency: String::new(),
+        runs: Vec::new(),
+    };
+    for profile in &matrix.profiles {
+        for policy in &matrix.policies {
+            let options = options
+                .clone()
+                .profile(profile.clone())
+                .keep_alive(policy.clone());
+            let (run, runtime_report) = replay_once(trace, &options).await?;
+            report.price_version = runtime_report.price_version;
+            report.currency = runtime_report
+                .costs
+                .first()
+                .map_or_else(|| "USD".to_owned(), |c| c.currency.clone());
+            report.runs.push(run);
+        }
+    }
+    Ok(report)
+}
+
+/// [`replay`] on a dedicated thread with its own current-thread tokio runtime: callable from
+/// synchronous code and from inside any tokio runtime (it blocks the calling thread).
+///
+/// # Errors
+/// As [`replay`], and [`ReplayError::Thread`] if the runtime cannot be started.
+pub fn replay_blocking(
+    trace: &Trace,
+    options: &ReplayOptions,
+) -> Result<ReplayReport, ReplayError> {
+    on_own_thread(replay(trace, options))
+}
+
+/// [`compare`] on a dedicated thread, as [`replay_blocking`].
+///
+/// # Errors
+/// As [`replay_blocking`].
+pub fn compare_blocking(
+    trace: &Trace,
+    matrix: &ReplayMatrix,
+    options: &ReplayOptions,
+) -> Result<ReplayReport, ReplayError> {
+    on_own_thread(compare(trace, matrix, options))
+}
+
+fn on_own_thread<T: Send>(
+    work: impl Future<Output = Result<T, ReplayError>> + Send,
+) -> Result<T, ReplayError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(ReplayError::Thread)?;
+                runtime.block_on(work)
+            })
+            .join()
+            .unwrap_or_else(|_| Err(ReplayError::Task("the replay thread panicked".to_owned())))
+    })
+}
+
+async fn replay_once(
+    trace: &Trace,
+    options: &ReplayOptions,
+) -> Result<(ReplayRun, crate::Report), ReplayError> {
+    if trace.invocations().is_empty() {
+        return Err(ReplayError::EmptyTrace);
+    }
+    let (app, names) = synthetic_app(trace, options);
+    let names: Vec<Arc<str>> = names.into_iter().map(Arc::from).collect();
+    let mut builder = LocalRuntime::builder(app)
+        .profile(options.profile.clone())
+        .keep_alive(options.keep_alive.clone())
+        .pricing(options.pricing);
+    if !clock_is_paused() {
+        builder = builder.virtual_clock();
+    }
+    if let Some(table) = &options.prices {
+        builder = builder.prices(table.clone());
+    }
+    let runtime = builder.build().map_err(ReplayError::Runtime)?;
+    // Nothing awaited since the build: this is the runtime's time origin.
+    let origin = Instant::now();
+    let mut tasks = JoinSet::new();
+    for inv in trace.invocations() {
+        let (Some(name), Some(traced)) =
+            (names.get(inv.function), trace.functions().get(inv.function))
+        else {
+            continue;
+        };
+        let due = origin + inv.at;
+        if due > Instant::now() {
+            tokio::time::sleep_until(due).await;
+        }
+        let (rt, name) = (runtime.clone(), name.clone());
+        let micros = u64::try_from(inv.duration.as_micros()).unwrap_or(u64::MAX);
+        let call = InvokeOptions::default().source(traced.source);
+        tasks.spawn(async move {
+            rt.invoke_with(&name, Event::from_json(micros.into()), call)
+                .await
+                .map(drop)
+        });
+        while let Some(done) = tasks.try_join_next() {
+            settle(done)?;
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        settle(done)?;
+    }
+    if let Some(limit) = options.drain {
+        drain(&runtime, &names, limit).await;
+    }
+    let end = origin.elapsed();
+    let report = runtime.report();
+    let time = runtime
+        .meter()
+        .with_records(|records| instance_time(&report.trace, records, end));
+    let sum = |f: fn(&crate::FunctionStats) -> u64| report.functions.iter().map(f).sum::<u64>();
+    let invocations = sum(|f| f.invocations);
+    let cold_starts = sum(|f| f.cold_starts);
+    let run = ReplayRun {
+        profile: options.profile.kind,
+        keep_alive: policy_label(&options.keep_alive, &options.profile),
+        invocations,
+        cold_starts,
+        cold_start_rate: if invocations == 0 {
+            0.0
+        } else {
+            cold_starts as f64 / invocations as f64
+        },
+        prewarms: report.scaling.iter().map(|s| s.prewarms).sum(),
+        throttles: sum(|f| f.throttles),
+        errors: sum(|f| f.errors),
+        instances: time.instances,
+        instance_seconds: time.alive,
+        idle_instance_seconds: time.idle,
+        simulated_seconds: end.as_secs_f64(),
+        costs: report
+            .costs
+            .iter()
+            .map(|c| RunCost {
+                provider: c.provider,
+                label: c.label.clone(),
+                total: c.total,
+            })
+            .collect(),
+    };
+    Ok((run, report))
+}
+
+fn settle(
+    done: Result<Result<(), faasport_core::Error>, tokio::task::JoinError>,
+) -> Result<(), ReplayError> {
+    match done {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(ReplayError::Runtime(e)),
+        Err(e) => Err(ReplayError::Task(e.to_string())),
+    }
+}
+
+/// Lets the clock run until every pool is empty with no pre-warm pending, or `limit` passes.
+async fn drain(runtime: &LocalRuntime, names: &[Arc<str>], limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        let live = names
+            .iter()
+            .filter_map(|n| runtime.instance_pool(n).ok())
+            .any(|pool| pool.live_count() > 0);
+        if !live && !prewarm_pending(runtime) {
+            return;
+        }
+        tokio::time::sleep(DRAIN_STEP.min(deadline - Instant::now())).await;
+    }
+}
+
+/// Whether some function's last instance event is an unload, which a pre-warm follows.
+fn prewarm_pending(runtime: &LocalRuntime) -> bool {
+    let mut last: HashMap<Arc<str>, bool> = HashMap::new();
+    for e in runtime.scaling_trace() {
+        match e.kind {
+            ScalingEventKind::Started { .. } => {
+                last.insert(e.function, false);
+            }
+            ScalingEventKind::Reaped { cause } => {
+                last.insert(e.function, cause == ReapCause::Unloaded);
+            }
+            _ => {}
+        }
+    }
+    last.values().any(|&pending| pending)
+}
+
+/// Whether tokio's clock is paused: a paused clock does not move while nothing is awaited.
+/// (Pausing it twice would panic inside tokio, so the runtime is told to pause it only once.)
+fn clock_is_paused() -> bool {
+    let before = Instant::now();
+    std::thread::sleep(Duration::from_micros(1));
+    Instant::now() == before
+}
