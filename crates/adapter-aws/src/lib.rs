@@ -1,19 +1,14 @@
-//! The AWS Lambda adapter of faasport (in progress).
-//!
-//! It will run under `lambda_runtime`, map API Gateway v1/v2, ALB, Function URL, SQS, SNS, S3,
-//! EventBridge, DynamoDB Streams and Kinesis events to the neutral model, implement the resource
-//! bindings with the AWS SDK, and write a SAM template.
+//! placeholder
 #![warn(missing_docs)]
+pub mod bindings;
+pub mod event;
+pub mod names;
+pub mod response;
+mod runtime;
+pub use runtime::{remaining_time, select, FUNCTION_ENV};
 
-use faasport_core::{App, Error};
-
-/// Serves `app` on AWS Lambda.
-///
-/// # Errors
-/// Always [`Error::Unsupported`] until the adapter lands; an invalid app is reported first.
-pub async fn run(app: App) -> Result<(), Error> {
+/// Serves.
+pub async fn run(app: faasport_core::App) -> Result<(), faasport_core::Error> {
     app.validate()?;
-    Err(Error::Unsupported(
-        "the AWS adapter is not implemented yet".into(),
-    ))
+    runtime::serve(app).await
 }
