@@ -1,0 +1,350 @@
+//! Trace replay: both trace formats, exact cold starts, pre-warms, idle instance time, throttles
+//! and cost under the fixed and hybrid keep-alive policies, and typed errors for bad traces.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use faasport_adapter_local::replay::{
+    compare, replay, replay_blocking, AzureOptions, ReplayError, ReplayMatrix, ReplayOptions,
+    Spread, Trace, TraceError,
+};
+use faasport_adapter_local::{
+    BillingProvider, InvocationSource, KeepAlive, PriceTable, Profile, ProfileKind,
+};
+
+const SEC: Duration = Duration::from_secs(1);
+const MIN: Duration = Duration::from_secs(60);
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/replay")
+        .join(name)
+}
+
+fn periodic() -> Trace {
+    Trace::from_csv_file(fixture("periodic.csv")).expect("valid fixture")
+}
+
+fn azure(options: &AzureOptions) -> Trace {
+    Trace::from_azure_files(
+        fixture("azure_invocations.csv"),
+        Some(&fixture("azure_durations.csv")),
+        options,
+    )
+    .expect("valid fixture")
+}
+
+fn aws(policy: KeepAlive) -> ReplayOptions {
+    ReplayOptions::default()
+        .profile(Profile::aws())
+        .keep_alive(policy)
+}
+
+#[test]
+fn the_simple_csv_format_loads_functions_memory_and_sorted_invocations() {
+    let trace = periodic();
+    assert_eq!(trace.functions().len(), 1);
+    assert_eq!(trace.functions()[0].name, "cron");
+    assert_eq!(trace.functions()[0].memory_mb, Some(256));
+    assert_eq!(trace.functions()[0].source, InvocationSource::Http);
+    let at: Vec<Duration> = trace.invocations().iter().map(|i| i.at).collect();
+    assert_eq!(at, (0..9).map(|i| 30 * MIN * i).collect::<Vec<_>>());
+    assert!(trace.invocations().iter().all(|i| i.duration == SEC));
+
+    let unsorted = Trace::from_csv_file(fixture("unsorted.csv")).expect("valid fixture");
+    let order: Vec<(Duration, usize)> = unsorted
+        .invocations()
+        .iter()
+        .map(|i| (i.at, i.function))
+        .collect();
+    assert_eq!(order, [(Duration::ZERO, 1), (30 * SEC, 1), (MIN, 0)]);
+    assert_eq!(
+        unsorted.invocations()[2].duration,
+        Duration::from_micros(10_500)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fixed_ten_minute_window_makes_every_half_hourly_call_cold() {
+    let report = replay(&periodic(), &aws(KeepAlive::ProfileDefault))
+        .await
+        .expect("replays");
+    let run = report
+        .run(ProfileKind::Aws, "fixed 10 min")
+        .expect("one run");
+    assert_eq!((run.invocations, run.cold_starts, run.prewarms), (9, 9, 0));
+    assert_eq!(run.cold_start_rate, 1.0);
+    assert_eq!(run.instances, 9);
+    // Each instance: 1 s of work, then 10 minutes of keep-alive until it is reaped.
+    assert_eq!(run.idle_instance_seconds, 9.0 * 600.0);
+    assert_eq!(run.instance_seconds, 9.0 * 601.0);
+    assert_eq!(run.throttles, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_hybrid_policy_learns_the_period_and_serves_every_later_call_warm() {
+    let report = replay(&periodic(), &aws(KeepAlive::hybrid()))
+        .await
+        .expect("replays");
+    let run = report.run(ProfileKind::Aws, "hybrid").expect("one run");
+    // First call cold; the second finds the instance kept for the 4-hour fallback; from then on
+    // a fresh instance is pre-warmed 29 min × 0.9 = 1,566 s after each call and kept 33 min.
+    assert_eq!((run.invocations, run.cold_starts, run.prewarms), (9, 1, 8));
+    assert_eq!(run.instances, 9);
+    // Idle: 1,799 s (first instance, until the second call), 7 × 233 s (pre-warmed instances
+    // waiting 1,799 − 1,566 s for their call), 1,980 s (the last pre-warm, never used).
+    assert_eq!(run.idle_instance_seconds, 1799.0 + 7.0 * 233.0 + 1980.0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_cold_start_time_the_policy_does_not_change_the_bill_but_with_one_it_does() {
+    let matrix = ReplayMatrix::new(
+        vec![Profile::aws()],
+        vec![KeepAlive::ProfileDefault, KeepAlive::hybrid()],
+    );
+    let free = compare(&periodic(), &matrix, &ReplayOptions::default())
+        .await
+        .expect("replays");
+    let lambda = |r: &faasport_adapter_local::ReplayReport, policy| {
+        r.run(ProfileKind::Aws, policy)
+            .and_then(|run| run.cost(BillingProvider::AwsLambda))
+            .expect("priced")
+    };
+    assert_eq!(lambda(&free, "fixed 10 min"), lambda(&free, "hybrid"));
+
+    let options = ReplayOptions::default().cold_start(Duration::from_millis(250));
+    let slow = compare(&periodic(), &matrix, &options)
+        .await
+        .expect("replays");
+    let prices = PriceTable::bundled()
+        .expect("bundled prices")
+        .aws_lambda
+        .x86_64;
+    let cost = |billed_s: f64| {
+        billed_s * 0.25 * prices.per_gb_second + 9.0 * prices.per_million_requests / 1e6
+    };
+    // Lambda bills INIT: nine 250 ms initialisers under the fixed window, one under hybrid.
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-9);
+    assert!(close(lambda(&slow, "fixed 10 min"), cost(9.0 * 1.25)));
+    assert!(close(lambda(&slow, "hybrid"), cost(9.0 + 0.25)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_above_max_instances_is_throttled_on_aws_and_shares_one_instance_on_gcp() {
+    let csv = "timestamp_ms,function,duration_ms\n0,api,1000\n0,api,1000\n0,api,1000\n0,api,1000\n0,api,1000\n";
+    let trace = Trace::from_csv(csv).expect("valid");
+    let matrix = ReplayMatrix::new(
+        vec![Profile::aws().max_instances(Some(2)), Profile::gcp()],
+        vec![KeepAlive::ProfileDefault],
+    );
+    let report = compare(&trace, &matrix, &ReplayOptions::default())
+        .await
+        .expect("replays");
+    let aws = report
+        .run(ProfileKind::Aws, "fixed 10 min")
+        .expect("aws run");
+    assert_eq!((aws.invocations, aws.cold_starts, aws.throttles), (5, 2, 3));
+    let gcp = report
+        .run(ProfileKind::Gcp, "fixed 15 min")
+        .expect("gcp run");
+    assert_eq!(
+        (
+            gcp.invocations,
+            gcp.cold_starts,
+            gcp.throttles,
+            gcp.instances
+        ),
+        (5, 1, 0, 1)
+    );
+    // Five overlapping calls are one second of busy time on the one instance.
+    assert_eq!(gcp.idle_instance_seconds, 15.0 * 60.0);
+}
+
+#[test]
+fn the_azure_per_minute_format_spreads_each_minute_evenly_with_durations_from_the_average() {
+    let trace = azure(&AzureOptions::default());
+    let names: Vec<&str> = trace.functions().iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["fa", "fb"],
+        "a function without invocations is left out"
+    );
+    assert_eq!(trace.functions()[0].app.as_deref(), Some("app1"));
+    assert_eq!(trace.functions()[0].source, InvocationSource::Http);
+    assert_eq!(trace.functions()[1].source, InvocationSource::Event);
+    let fb: Vec<(Duration, Duration)> = trace
+        .invocations()
+        .iter()
+        .filter(|i| i.function == 1)
+        .map(|i| (i.at, i.duration))
+        .collect();
+    assert_eq!(
+        fb,
+        [
+            (5 * MIN, SEC),
+            (5 * MIN + 20 * SEC, SEC),
+            (5 * MIN + 40 * SEC, SEC)
+        ]
+    );
+    let fa = trace.invocations().iter().filter(|i| i.function == 0);
+    assert!(fa
+        .clone()
+        .all(|i| i.duration == Duration::from_millis(1500)));
+    assert_eq!(fa.count(), 9);
+
+    let window = azure(&AzureOptions::default().minutes(30..61));
+    let at: Vec<Duration> = window.invocations().iter().map(|i| i.at).collect();
+    assert_eq!(at, [Duration::ZERO, 30 * MIN]);
+}
+
+#[test]
+fn a_seeded_spread_is_reproducible_and_stays_inside_the_minute() {
+    let seeded = |seed| azure(&AzureOptions::default().spread(Spread::Seeded(seed)));
+    assert_eq!(seeded(7), seeded(7));
+    assert_ne!(seeded(7), seeded(8));
+    let fb: Vec<Duration> = seeded(7)
+        .invocations()
+        .iter()
+        .filter(|i| i.function == 1)
+        .map(|i| i.at)
+        .collect();
+    assert_eq!(fb.len(), 3);
+    assert!(fb.iter().all(|at| (5 * MIN..6 * MIN).contains(at)));
+}
+
+#[test]
+fn replaying_the_azure_fixture_on_a_thread_of_its_own_counts_every_cold_start() {
+    let report = replay_blocking(
+        &azure(&AzureOptions::default()),
+        &aws(KeepAlive::ProfileDefault),
+    )
+    .expect("replays");
+    let run = &report.runs[0];
+    // fa: nine calls 30 min apart, all cold; fb: three calls 20 s apart, the first cold.
+    assert_eq!((run.invocations, run.cold_starts), (12, 10));
+    assert_eq!(report.trace.invocations, 12);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_standard_matrix_reports_six_runs_as_a_table_and_as_json() {
+    let report = compare(
+        &periodic(),
+        &ReplayMatrix::standard(),
+        &ReplayOptions::default(),
+    )
+    .await
+    .expect("replays");
+    let runs: Vec<(ProfileKind, &str)> = report
+        .runs
+        .iter()
+        .map(|r| (r.profile, r.keep_alive.as_str()))
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            (ProfileKind::Aws, "fixed 10 min"),
+            (ProfileKind::Aws, "hybrid"),
+            (ProfileKind::Gcp, "fixed 15 min"),
+            (ProfileKind::Gcp, "hybrid"),
+            (ProfileKind::Azure, "fixed 20 min"),
+            (ProfileKind::Azure, "hybrid"),
+        ]
+    );
+    assert!(report.runs.iter().all(|r| r.costs.len() == 3));
+    let table = report.to_table();
+    assert!(
+        table.contains("1 functions, 9 invocations over 240.0 min"),
+        "{table}"
+    );
+    assert!(table.contains("cold %"), "{table}");
+    let json = serde_json::to_value(&report).expect("serialises");
+    assert_eq!(json["runs"][1]["cold_starts"], 1);
+    assert_eq!(json["runs"][0]["costs"][0]["provider"], "aws_lambda");
+}
+
+#[test]
+fn a_malformed_csv_field_is_a_typed_error_naming_its_line_and_column() {
+    let err = Trace::from_csv_file(fixture("bad_duration.csv")).expect_err("malformed");
+    assert!(
+        matches!(&err, TraceError::Field { line: 3, column: 3, name, value, .. } if name == "duration_ms" && value == "abc"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "trace: line 3, column 3 (duration_ms): `abc` is not a number"
+    );
+
+    let err = Trace::from_csv_file(fixture("bad_field_count.csv")).expect_err("short line");
+    assert_eq!(err.to_string(), "trace: line 5: expected 3 fields, found 2");
+    let err = Trace::from_csv("timestamp_ms,function,duration_ms\n-5,f,1\n").expect_err("negative");
+    assert!(
+        matches!(
+            err,
+            TraceError::Field {
+                line: 2,
+                column: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = Trace::from_csv("time,function,duration\n").expect_err("bad header");
+    assert!(matches!(err, TraceError::Header { line: 1, .. }), "{err:?}");
+    assert!(matches!(
+        Trace::from_csv("\n# nothing\n"),
+        Err(TraceError::MissingHeader { .. })
+    ));
+    let err = Trace::from_csv_file(fixture("missing.csv")).expect_err("no file");
+    assert!(matches!(err, TraceError::Io { .. }), "{err:?}");
+}
+
+#[test]
+fn a_malformed_azure_count_names_the_minute_column() {
+    let err = Trace::from_azure_files(
+        fixture("azure_bad_count.csv"),
+        None,
+        &AzureOptions::default(),
+    )
+    .expect_err("malformed");
+    assert_eq!(
+        err.to_string(),
+        "invocations: line 3, column 11 (7): `x` is not a non-negative integer"
+    );
+    let err = Trace::from_azure(
+        "HashOwner,HashApp,HashFunction,Trigger,1,3\n",
+        None,
+        &AzureOptions::default(),
+    )
+    .expect_err("minutes out of order");
+    assert!(matches!(err, TraceError::Header { line: 1, .. }), "{err:?}");
+    let durations = "HashOwner,HashApp,HashFunction,Average\no,a,f,slow\n";
+    let err = Trace::from_azure(
+        "HashOwner,HashApp,HashFunction,Trigger,1\n",
+        Some(durations),
+        &AzureOptions::default(),
+    )
+    .expect_err("bad average");
+    assert_eq!(
+        err.to_string(),
+        "durations: line 2, column 4 (Average): `slow` is not a number"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_trace_is_refused_rather_than_replayed() {
+    let trace = Trace::from_csv("timestamp_ms,function,duration_ms\n").expect("valid, empty");
+    let err = replay(&trace, &ReplayOptions::default())
+        .await
+        .expect_err("empty");
+    assert!(matches!(err, ReplayError::EmptyTrace));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multi_threaded_runtime_is_a_typed_error_and_the_blocking_variant_is_the_way_out() {
+    let err = replay(&periodic(), &ReplayOptions::default())
+        .await
+        .expect_err("needs current thread");
+    assert!(matches!(err, ReplayError::Runtime(_)), "{err:?}");
+    let report = replay_blocking(&periodic(), &ReplayOptions::default()).expect("own thread");
+    assert_eq!(report.runs[0].cold_starts, 9);
+}
