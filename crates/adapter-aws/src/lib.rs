@@ -2,9 +2,11 @@
 #![warn(missing_docs)]
 pub mod bindings;
 pub mod event;
+pub mod manifest;
 pub mod names;
 pub mod response;
 mod runtime;
+pub use manifest::{sam_template, sam_template_with, SamOptions};
 pub use runtime::{remaining_time, select, FUNCTION_ENV};
 
 /// Serves.

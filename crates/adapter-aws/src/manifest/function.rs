@@ -1,0 +1,314 @@
+//! One `AWS::Serverless::Function`: limits, events, destinations, policies.
+
+use faasport_core::{App, DeadLetter, Error, Function, ResourceKind, StorageEventKind, Trigger};
+use serde_yaml_ng::{Mapping, Value};
+
+use super::{
+    bucket_name, eventbridge_schedule, function_name, get_att, list, map, reference, LogicalIds,
+    SamOptions,
+};
+use crate::names::env_var;
+
+/// The function's timeout in whole seconds, rounded up.
+pub(super) fn timeout_secs(f: &Function) -> u64 {
+    f.timeout_duration().as_secs_f64().ceil() as u64
+}
+
+/// The resource variables every function gets (see [`crate::names`]).
+pub(super) fn resource_env(app: &App, ids: &LogicalIds) -> Value {
+    let mut vars = Mapping::new();
+    for topic in app.topics() {
+        vars.insert(
+            env_var(ResourceKind::Topic, topic).into(),
+            reference(&ids.topic(topic)),
+        );
+    }
+    for queue in app.queues() {
+        vars.insert(
+            env_var(ResourceKind::Queue, &queue.name).into(),
+            reference(&ids.queue(&queue.name)),
+        );
+    }
+    for bucket in app.buckets() {
+        vars.insert(
+            env_var(ResourceKind::Bucket, bucket).into(),
+            bucket_name(bucket),
+        );
+    }
+    for f in app.functions() {
+        vars.insert(
+            env_var(ResourceKind::Function, f.name()).into(),
+            function_name(f.name()),
+        );
+    }
+    Value::Mapping(vars)
+}
+
+pub(super) fn resource(
+    app: &App,
+    f: &Function,
+    ids: &LogicalIds,
+    options: &SamOptions,
+) -> Result<(String, Value), Error> {
+    let unsupported = |why: String| Error::Unsupported(format!("function `{}`: {why}", f.name()));
+    if !(128..=10_240).contains(&f.memory()) {
+        return Err(unsupported(format!(
+            "Lambda memory is 128-10240 MB, not {}",
+            f.memory()
+        )));
+    }
+    let timeout = timeout_secs(f);
+    if timeout > 900 {
+        return Err(unsupported(format!(
+            "Lambda's timeout is at most 900 s, not {timeout}"
+        )));
+    }
+    let mut p = Mapping::new();
+    p.insert("FunctionName".into(), function_name(f.name()));
+    p.insert("MemorySize".into(), f.memory().into());
+    p.insert("Timeout".into(), timeout.into());
+    p.insert(
+        "Environment".into(),
+        map([("Variables", map([("FAASPORT_FUNCTION", f.name().into())]))]),
+    );
+    if let Some(max) = f.instance_limit() {
+        p.insert("ReservedConcurrentExecutions".into(), max.into());
+    }
+    if f.min_instance_count() > 0 {
+        p.insert("AutoPublishAlias".into(), "live".into());
+        p.insert(
+            "ProvisionedConcurrencyConfig".into(),
+            map([(
+                "ProvisionedConcurrentExecutions",
+                f.min_instance_count().into(),
+            )]),
+        );
+    }
+    if let Some(config) = invoke_config(f, ids).map_err(unsupported)? {
+        p.insert("EventInvokeConfig".into(), config);
+    }
+    let policies = policies(app, ids);
+    if !policies.is_empty() {
+        p.insert("Policies".into(), Value::Sequence(policies));
+    }
+    let events = events(f, ids, options).map_err(unsupported)?;
+    if !events.is_empty() {
+        p.insert("Events".into(), Value::Mapping(events));
+    }
+    let resource = map([
+        ("Type", "AWS::Serverless::Function".into()),
+        ("Properties", Value::Mapping(p)),
+    ]);
+    Ok((ids.function(f.name()), resource))
+}
+
+fn invoke_config(f: &Function, ids: &LogicalIds) -> Result<Option<Value>, String> {
+    let retry = f.retry_policy();
+    let mut config = Mapping::new();
+    if let Some(retries) = retry.max_retries {
+        if retries > 2 {
+            return Err(format!(
+                "Lambda retries an asynchronous event at most 2 times, not {retries}"
+            ));
+        }
+        config.insert("MaximumRetryAttempts".into(), retries.into());
+    }
+    if let Some(age) = retry.max_event_age {
+        let secs = age.as_secs();
+        if !(60..=21_600).contains(&secs) {
+            return Err(format!(
+                "Lambda's maximum event age is 60-21600 s, not {secs}"
+            ));
+        }
+        config.insert("MaximumEventAgeInSeconds".into(), secs.into());
+    }
+    if let Some(target) = f.dead_letter_target() {
+        let (kind, destination) = match target {
+            DeadLetter::Queue(q) => ("SQS", get_att(&ids.queue(q), "Arn")),
+            DeadLetter::Topic(t) => ("SNS", reference(&ids.topic(t))),
+            #[allow(unreachable_patterns)]
+            _ => return Err("unknown dead-letter target".into()),
+        };
+        config.insert(
+            "DestinationConfig".into(),
+            map([(
+                "OnFailure",
+                map([("Type", kind.into()), ("Destination", destination)]),
+            )]),
+        );
+    }
+    Ok((!config.is_empty()).then_some(Value::Mapping(config)))
+}
+
+fn policies(app: &App, ids: &LogicalIds) -> Vec<Value> {
+    let mut out = Vec::new();
+    for topic in app.topics() {
+        let name = get_att(&ids.topic(topic), "TopicName");
+        out.push(map([(
+            "SNSPublishMessagePolicy",
+            map([("TopicName", name)]),
+        )]));
+    }
+    for queue in app.queues() {
+        let name = get_att(&ids.queue(&queue.name), "QueueName");
+        out.push(map([("SQSSendMessagePolicy", map([("QueueName", name)]))]));
+    }
+    for bucket in app.buckets() {
+        out.push(map([(
+            "S3CrudPolicy",
+            map([("BucketName", bucket_name(bucket))]),
+        )]));
+    }
+    for f in app.functions() {
+        out.push(map([(
+            "LambdaInvokePolicy",
+            map([("FunctionName", function_name(f.name()))]),
+        )]));
+    }
+    out
+}
+
+fn events(f: &Function, ids: &LogicalIds, options: &SamOptions) -> Result<Mapping, String> {
+    let mut events = Mapping::new();
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    let batch_responses = || list(["ReportBatchItemFailures".into()]);
+    for trigger in f.triggers() {
+        let (kind, properties) = match trigger {
+            Trigger::Http { method, path } => {
+                let method = method
+                    .as_ref()
+                    .map_or("any".to_owned(), |m| m.as_str().to_ascii_lowercase());
+                let kind = if options.rest_api { "Api" } else { "HttpApi" };
+                (
+                    kind,
+                    map([("Path", sam_path(path).into()), ("Method", method.into())]),
+                )
+            }
+            Trigger::Topic { topic } => ("SNS", map([("Topic", reference(&ids.topic(topic)))])),
+            Trigger::Queue {
+                queue,
+                batch_size,
+                batch_window,
+            } => {
+                if !(1..=10_000).contains(batch_size) {
+                    return Err(format!("SQS batch size is 1-10000, not {batch_size}"));
+                }
+                // Lambda requires a batching window for batches over 10.
+                let window = batch_window.as_secs_f64().ceil() as u64;
+                let window = if *batch_size > 10 {
+                    window.max(1)
+                } else {
+                    window
+                };
+                let mut p = Mapping::new();
+                p.insert("Queue".into(), get_att(&ids.queue(queue), "Arn"));
+                p.insert("BatchSize".into(), (*batch_size).into());
+                if window > 0 {
+                    p.insert(
+                        "MaximumBatchingWindowInSeconds".into(),
+                        window.min(300).into(),
+                    );
+                }
+                p.insert("FunctionResponseTypes".into(), batch_responses());
+                ("SQS", Value::Mapping(p))
+            }
+            Trigger::Schedule { expression } => {
+                let schedule = eventbridge_schedule(expression).map_err(|e| e.to_string())?;
+                ("Schedule", map([("Schedule", schedule.into())]))
+            }
+            Trigger::Storage {
+                bucket,
+                kinds,
+                prefix,
+            } => {
+                let mut s3_events: Vec<Value> = Vec::new();
+                let all = kinds.is_empty();
+                if all || kinds.contains(&StorageEventKind::Created) {
+                    s3_events.push("s3:ObjectCreated:*".into());
+                }
+                if all || kinds.contains(&StorageEventKind::Deleted) {
+                    s3_events.push("s3:ObjectRemoved:*".into());
+                }
+                let mut p = Mapping::new();
+                p.insert("Bucket".into(), reference(&ids.bucket(bucket)));
+                p.insert("Events".into(), Value::Sequence(s3_events));
+                if let Some(prefix) = prefix {
+                    let rule = map([("Name", "prefix".into()), ("Value", prefix.as_str().into())]);
+                    p.insert(
+                        "Filter".into(),
+                        map([("S3Key", map([("Rules", list([rule]))]))]),
+                    );
+                }
+                ("S3", Value::Mapping(p))
+            }
+            Trigger::Change { table, batch_size } => (
+                "DynamoDB",
+                map([
+                    ("Stream", reference(&ids.stream_parameter(table))),
+                    ("StartingPosition", "TRIM_HORIZON".into()),
+                    ("BatchSize", (*batch_size).into()),
+                    ("FunctionResponseTypes", batch_responses()),
+                ]),
+            ),
+            Trigger::CloudEvent { event_type } => (
+                "EventBridgeRule",
+                map([(
+                    "Pattern",
+                    map([("detail-type", list([event_type.as_str().into()]))]),
+                )]),
+            ),
+            #[allow(unreachable_patterns)]
+            other => {
+                return Err(format!(
+                    "no Lambda event source for {} triggers",
+                    other.event_kind()
+                ))
+            }
+        };
+        let n = counts.entry(kind).or_default();
+        *n += 1;
+        events.insert(
+            format!("{kind}{n}").into(),
+            map([("Type", kind.into()), ("Properties", properties)]),
+        );
+    }
+    Ok(events)
+}
+
+/// faasport route syntax in API Gateway's: `{*rest}` → `{rest+}`.
+fn sam_path(path: &str) -> String {
+    path.split('/')
+        .map(
+            |segment| match segment.strip_prefix("{*").and_then(|s| s.strip_suffix('}')) {
+                Some(name) => format!("{{{name}+}}"),
+                None => segment.to_owned(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The API's URL when the app has HTTP routes.
+pub(super) fn outputs(app: &App, options: &SamOptions) -> Option<Value> {
+    let has_http = app.functions().iter().any(|f| {
+        f.triggers()
+            .iter()
+            .any(|t| matches!(t, Trigger::Http { .. }))
+    });
+    if !has_http {
+        return None;
+    }
+    let (api, path) = if options.rest_api {
+        ("ServerlessRestApi", "Prod/")
+    } else {
+        ("ServerlessHttpApi", "")
+    };
+    let url = format!("https://${{{api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{path}");
+    Some(map([(
+        "ApiUrl",
+        map([
+            ("Description", "The HTTP endpoint".into()),
+            ("Value", super::sub(&url)),
+        ]),
+    )]))
+}

@@ -1,0 +1,314 @@
+//! The SAM template (`template.yaml`) for an app.
+//!
+//! One `AWS::Serverless::Function` per function, plus the declared topics (`AWS::SNS::Topic`),
+//! queues (`AWS::SQS::Queue`, with a redrive policy for a declared dead-letter queue) and
+//! buckets (`AWS::S3::Bucket`). Each function gets:
+//!
+//! - `MemorySize`, `Timeout` (whole seconds, rounded up), `ReservedConcurrentExecutions` from
+//!   its instance cap, and `ProvisionedConcurrencyConfig` with `AutoPublishAlias: live` from its
+//!   minimum instances;
+//! - its events: HTTP routes as `HttpApi` (or `Api` with [`SamOptions::rest_api`]; `{*rest}`
+//!   becomes `{rest+}`), queues as `SQS` with `ReportBatchItemFailures`, topics as `SNS`,
+//!   buckets as `S3`, schedules as `Schedule` (see [`eventbridge_schedule`]), change streams as
+//!   `DynamoDB` (the table lives outside the stack: its stream ARN is a template parameter
+//!   `<Table>StreamArn`), CloudEvent types as `EventBridgeRule` on `detail-type`;
+//! - `EventInvokeConfig` with its retry policy and its dead-letter target as the `OnFailure`
+//!   destination;
+//! - the environment variables of [`crate::names`] for every declared resource (in
+//!   `Globals`), and `FAASPORT_FUNCTION` with its name;
+//! - policies for exactly the app's declared resources: publish to its topics, send to its
+//!   queues, read and write its buckets, invoke its functions. (A handler may use any resource
+//!   the app declares, so every function gets the same set, and nothing else.)
+//!
+//! Functions and buckets get names derived from the stack (`${AWS::StackName}-<name>`,
+//! `${AWS::StackName}-${AWS::AccountId}-<name>`), so policies and variables can name them
+//! without a `!Ref`, which would make a dependency cycle through S3 notifications and
+//! function-to-function invoke policies. Bucket names must be lower case, so use a lower-case
+//! stack name; function names stay under Lambda's 64 characters with a short stack name.
+//!
+//! Limits Lambda cannot take (memory outside 128-10240 MB, timeout over 900 s, more than 2
+//! retries, a maximum event age outside 60 s-6 h, a cron both day fields restrict, a queue
+//! visibility timeout shorter than its consumer's timeout) are errors, not a template that
+//! fails to deploy. `cfn-lint` 1.53.3 (which runs the SAM transform) passes the output.
+
+mod function;
+mod schedule;
+
+use std::collections::BTreeMap;
+
+use faasport_core::{App, Error, QueueSpec, Trigger};
+use serde_yaml_ng::{Mapping, Value};
+
+pub use self::schedule::eventbridge_schedule;
+
+/// Choices the app declaration does not make.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SamOptions {
+    /// HTTP routes on an API Gateway REST API (`Api`, payload 1.0) instead of an HTTP API.
+    pub rest_api: bool,
+    /// Where the built `bootstrap` is (`cargo lambda build` puts it in
+    /// `target/lambda/<binary>/`); defaults to `target/lambda/<app name>/`.
+    pub code_uri: Option<String>,
+}
+
+impl SamOptions {
+    /// Uses a REST API for HTTP routes.
+    pub fn rest_api(mut self) -> Self {
+        self.rest_api = true;
+        self
+    }
+
+    /// Sets the code location.
+    pub fn code_uri(mut self, uri: impl Into<String>) -> Self {
+        self.code_uri = Some(uri.into());
+        self
+    }
+}
+
+/// The SAM template for `app`, as YAML, with default [`SamOptions`].
+///
+/// # Errors
+/// An invalid app ([`Error::App`]) or a limit Lambda cannot take ([`Error::Unsupported`]).
+pub fn sam_template(app: &App) -> Result<String, Error> {
+    sam_template_with(app, &SamOptions::default())
+}
+
+/// The SAM template for `app`, as YAML.
+///
+/// # Errors
+/// As [`sam_template`].
+pub fn sam_template_with(app: &App, options: &SamOptions) -> Result<String, Error> {
+    app.validate()?;
+    let ids = LogicalIds::new(app)?;
+    let mut resources = Mapping::new();
+    for topic in app.topics() {
+        resources.insert(
+            ids.topic(topic).into(),
+            map([("Type", "AWS::SNS::Topic".into())]),
+        );
+    }
+    for queue in app.queues() {
+        resources.insert(
+            ids.queue(&queue.name).into(),
+            queue_resource(app, queue, &ids)?,
+        );
+    }
+    for bucket in app.buckets() {
+        let properties = map([("BucketName", bucket_name(bucket))]);
+        resources.insert(
+            ids.bucket(bucket).into(),
+            map([
+                ("Type", "AWS::S3::Bucket".into()),
+                ("Properties", properties),
+            ]),
+        );
+    }
+    let mut parameters = Mapping::new();
+    for f in app.functions() {
+        let (id, resource) = function::resource(app, f, &ids, options)?;
+        resources.insert(id.into(), resource);
+        for trigger in f.triggers() {
+            if let Trigger::Change { table, .. } = trigger {
+                let description =
+                    format!("Stream ARN of the DynamoDB table `{table}` (StreamSpecification on)");
+                parameters.insert(
+                    ids.stream_parameter(table).into(),
+                    map([
+                        ("Type", "String".into()),
+                        ("Description", description.into()),
+                    ]),
+                );
+            }
+        }
+    }
+    let code_uri = options
+        .code_uri
+        .clone()
+        .unwrap_or_else(|| format!("target/lambda/{}/", app.name()));
+    let globals = map([(
+        "Function",
+        map([
+            ("Runtime", "provided.al2023".into()),
+            ("Handler", "bootstrap".into()),
+            ("Architectures", list(["x86_64".into()])),
+            ("CodeUri", code_uri.into()),
+            (
+                "Environment",
+                map([("Variables", function::resource_env(app, &ids))]),
+            ),
+        ]),
+    )]);
+    let mut template = Mapping::new();
+    template.insert("AWSTemplateFormatVersion".into(), "2010-09-09".into());
+    template.insert("Transform".into(), "AWS::Serverless-2016-10-31".into());
+    template.insert(
+        "Description".into(),
+        format!(
+            "faasport app `{}` (generated by `manifest aws`)",
+            app.name()
+        )
+        .into(),
+    );
+    if !parameters.is_empty() {
+        template.insert("Parameters".into(), Value::Mapping(parameters));
+    }
+    template.insert("Globals".into(), globals);
+    template.insert("Resources".into(), Value::Mapping(resources));
+    if let Some(outputs) = function::outputs(app, options) {
+        template.insert("Outputs".into(), outputs);
+    }
+    serde_yaml_ng::to_string(&Value::Mapping(template))
+        .map_err(|e| Error::Unsupported(format!("cannot write the SAM template: {e}")))
+}
+
+fn queue_resource(app: &App, queue: &QueueSpec, ids: &LogicalIds) -> Result<Value, Error> {
+    // Lambda requires the visibility timeout to cover the consumer's timeout; AWS advises 6x.
+    let consumer_timeout = app
+        .functions()
+        .iter()
+        .filter(|f| {
+            f.triggers()
+                .iter()
+                .any(|t| matches!(t, Trigger::Queue { queue: q, .. } if *q == queue.name))
+        })
+        .map(function::timeout_secs)
+        .max();
+    let visibility = match (queue.visibility_timeout, consumer_timeout) {
+        (Some(v), Some(t)) if v.as_secs() < t => {
+            return Err(Error::Unsupported(format!(
+                "queue `{}` has a visibility timeout of {} s, shorter than its consumer's timeout of {t} s",
+                queue.name,
+                v.as_secs()
+            )))
+        }
+        (Some(v), _) => Some(v.as_secs()),
+        (None, Some(t)) => Some((t * 6).clamp(30, 43_200)),
+        (None, None) => None,
+    };
+    let mut properties = Mapping::new();
+    if let Some(v) = visibility {
+        properties.insert("VisibilityTimeout".into(), v.into());
+    }
+    if let Some(dlq) = &queue.dead_letter_queue {
+        properties.insert(
+            "RedrivePolicy".into(),
+            map([
+                ("deadLetterTargetArn", get_att(&ids.queue(dlq), "Arn")),
+                (
+                    "maxReceiveCount",
+                    queue.max_receive_count.unwrap_or(5).into(),
+                ),
+            ]),
+        );
+    }
+    let mut resource = map([("Type", "AWS::SQS::Queue".into())]);
+    if !properties.is_empty() {
+        if let Value::Mapping(m) = &mut resource {
+            m.insert("Properties".into(), Value::Mapping(properties));
+        }
+    }
+    Ok(resource)
+}
+
+/// CloudFormation logical ids: letters and digits only, unique across the template.
+struct LogicalIds {
+    bases: BTreeMap<String, String>,
+}
+
+impl LogicalIds {
+    fn new(app: &App) -> Result<Self, Error> {
+        let mut bases = BTreeMap::new();
+        let mut taken: BTreeMap<String, String> = BTreeMap::new();
+        let names = app
+            .topics()
+            .iter()
+            .map(|t| ("topic", t.as_str()))
+            .chain(app.queues().iter().map(|q| ("queue", q.name.as_str())))
+            .chain(app.buckets().iter().map(|b| ("bucket", b.as_str())))
+            .chain(app.functions().iter().map(|f| ("function", f.name())));
+        for (kind, name) in names {
+            let id = format!("{}{}", pascal(name), pascal(kind));
+            if let Some(other) = taken.insert(id.clone(), format!("{kind} `{name}`")) {
+                return Err(Error::Unsupported(format!(
+                    "{other} and {kind} `{name}` both become the logical id `{id}`; rename one"
+                )));
+            }
+            bases.insert(format!("{kind}:{name}"), id);
+        }
+        Ok(Self { bases })
+    }
+
+    fn get(&self, kind: &str, name: &str) -> String {
+        self.bases
+            .get(&format!("{kind}:{name}"))
+            .cloned()
+            .unwrap_or_else(|| format!("{}{}", pascal(name), pascal(kind)))
+    }
+
+    fn topic(&self, name: &str) -> String {
+        self.get("topic", name)
+    }
+    fn queue(&self, name: &str) -> String {
+        self.get("queue", name)
+    }
+    fn bucket(&self, name: &str) -> String {
+        self.get("bucket", name)
+    }
+    fn function(&self, name: &str) -> String {
+        self.get("function", name)
+    }
+    fn stream_parameter(&self, table: &str) -> String {
+        format!("{}StreamArn", pascal(table))
+    }
+}
+
+/// `create-order` → `CreateOrder`.
+fn pascal(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn bucket_name(bucket: &str) -> Value {
+    sub(&format!(
+        "${{AWS::StackName}}-${{AWS::AccountId}}-{}",
+        bucket.to_ascii_lowercase()
+    ))
+}
+
+fn function_name(function: &str) -> Value {
+    sub(&format!("${{AWS::StackName}}-{function}"))
+}
+
+fn map<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Mapping(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (Value::from(k), v))
+            .collect(),
+    )
+}
+
+fn list<const N: usize>(items: [Value; N]) -> Value {
+    Value::Sequence(items.into())
+}
+
+fn reference(id: &str) -> Value {
+    map([("Ref", id.into())])
+}
+
+fn get_att(id: &str, attribute: &str) -> Value {
+    map([("Fn::GetAtt", list([id.into(), attribute.into()]))])
+}
+
+fn sub(text: &str) -> Value {
+    map([("Fn::Sub", text.into())])
+}
