@@ -12,7 +12,9 @@
 //! billing rules from a versioned price table, [`LocalRuntime::report`] returns the [`Report`]
 //! (a table for people, JSON for programs) and [`LocalRuntime::scaling_trace`] the
 //! [`ScalingEvent`]s. With tokio's paused time ([`RuntimeBuilder::virtual_clock`]) all of it is
-//! deterministic.
+//! deterministic, which is what [`replay`] builds on: it drives a recorded trace (a simple CSV
+//! or the Azure Functions 2019 trace) through the runtime under each profile and keep-alive
+//! policy and reports cold starts, idle instance time and cost.
 //!
 //! ```
 //! use faasport_adapter_local::LocalRuntime;

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use faasport_adapter_local::replay::{
-    compare, replay, replay_blocking, AzureOptions, ReplayError, ReplayMatrix, ReplayOptions,
-    Spread, Trace, TraceError,
+    compare, replay, replay_blocking, AzureOptions, DurationModel, ReplayError, ReplayMatrix,
+    ReplayOptions, Spread, Trace, TraceError,
 };
 use faasport_adapter_local::{
     BillingProvider, InvocationSource, KeepAlive, PriceTable, Profile, ProfileKind,
@@ -210,6 +210,25 @@ fn a_seeded_spread_is_reproducible_and_stays_inside_the_minute() {
         .collect();
     assert_eq!(fb.len(), 3);
     assert!(fb.iter().all(|at| (5 * MIN..6 * MIN).contains(at)));
+}
+
+#[test]
+fn seeded_percentile_draws_stay_between_the_extreme_percentiles_and_are_reproducible() {
+    let options = AzureOptions::default().durations(DurationModel::Percentiles { seed: 3 });
+    let draws: Vec<Duration> = azure(&options)
+        .invocations()
+        .iter()
+        .filter(|i| i.function == 0)
+        .map(|i| i.duration)
+        .collect();
+    assert_eq!(draws.len(), 9);
+    let range = Duration::from_millis(1000)..=Duration::from_millis(2000);
+    assert!(draws.iter().all(|d| range.contains(d)), "{draws:?}");
+    assert!(
+        draws.iter().any(|d| *d != Duration::from_millis(1500)),
+        "not the average"
+    );
+    assert_eq!(azure(&options), azure(&options));
 }
 
 #[test]

@@ -77,6 +77,7 @@
 mod app;
 mod azure;
 mod csv;
+mod drain;
 mod durations;
 mod error;
 mod idle;

@@ -1,6 +1,5 @@
 //! Drives a trace through a [`LocalRuntime`] on the virtual clock.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,17 +10,13 @@ use tokio::time::Instant;
 use faasport_core::Event;
 
 use super::app::synthetic_app;
+use super::drain::drain;
 use super::error::ReplayError;
 use super::idle::instance_time;
 use super::options::{policy_label, ReplayMatrix, ReplayOptions};
 use super::report::{ReplayReport, ReplayRun, RunCost};
 use super::trace::Trace;
 use crate::runtime::{InvokeOptions, LocalRuntime};
-use crate::trace::{ReapCause, ScalingEventKind};
-
-/// How often the drain checks whether every instance is gone (virtual time, so it costs only a
-/// wake-up; reap times in the trace stay exact).
-const DRAIN_STEP: Duration = Duration::from_secs(60);
 
 /// Replays `trace` under one profile and keep-alive policy on the virtual clock.
 ///
@@ -216,38 +211,6 @@ fn settle(
         Ok(Err(e)) => Err(ReplayError::Runtime(e)),
         Err(e) => Err(ReplayError::Task(e.to_string())),
     }
-}
-
-/// Lets the clock run until every pool is empty with no pre-warm pending, or `limit` passes.
-async fn drain(runtime: &LocalRuntime, names: &[Arc<str>], limit: Duration) {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        let live = names
-            .iter()
-            .filter_map(|n| runtime.instance_pool(n).ok())
-            .any(|pool| pool.live_count() > 0);
-        if !live && !prewarm_pending(runtime) {
-            return;
-        }
-        tokio::time::sleep(DRAIN_STEP.min(deadline - Instant::now())).await;
-    }
-}
-
-/// Whether some function's last instance event is an unload, which a pre-warm follows.
-fn prewarm_pending(runtime: &LocalRuntime) -> bool {
-    let mut last: HashMap<Arc<str>, bool> = HashMap::new();
-    for e in runtime.scaling_trace() {
-        match e.kind {
-            ScalingEventKind::Started { .. } => {
-                last.insert(e.function, false);
-            }
-            ScalingEventKind::Reaped { cause } => {
-                last.insert(e.function, cause == ReapCause::Unloaded);
-            }
-            _ => {}
-        }
-    }
-    last.values().any(|&pending| pending)
 }
 
 /// Whether tokio's clock is paused: a paused clock does not move while nothing is awaited.
