@@ -25,7 +25,11 @@ fn trace() -> Trace {
         .collect();
     for i in 0..INVOCATIONS {
         let function = ids[i as usize % FUNCTIONS];
-        trace.push(Duration::from_millis(i * 18), function, Duration::from_millis(100));
+        trace.push(
+            Duration::from_millis(i * 18),
+            function,
+            Duration::from_millis(100),
+        );
     }
     trace
 }
