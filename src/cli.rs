@@ -7,6 +7,9 @@
 //! app invoke <function> [--data JSON | --file PATH]
 //!                                             send one event and print the output and its record
 //! app report [--json]                         print what the last run measured and would cost
+//! app replay <trace> [--format csv|azure] [--durations FILE] [--cold-start-ms N] [--json]
+//!                                             a traffic trace under every profile and keep-alive
+//!                                             policy: cold starts, idle instance time, cost
 //! app dead-letters [--url URL] list|show ID|redrive ID|purge
 //!                                             the dead letters of a running `serve`
 //! app manifest <aws|gcp|azure> [--out DIR]    write the deployment files for a provider
@@ -22,6 +25,7 @@
 
 mod dead_letters;
 mod invoke;
+mod replay;
 mod state;
 
 use std::io::Write;
@@ -33,6 +37,7 @@ use faasport_adapter_local::Profile;
 use faasport_core::{App, Error, Provider};
 
 pub use self::dead_letters::DeadLetterCommand;
+pub use self::replay::TraceFormat;
 pub use self::state::STATE_DIR_ENV;
 
 /// The command line of an app binary on the local backend.
@@ -102,6 +107,28 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Replay a traffic trace through the scaler and meter under every profile and keep-alive
+    /// policy: cold starts, idle instance time and cost, side by side.
+    Replay {
+        /// The trace file.
+        trace: PathBuf,
+        /// `csv` (timestamp_ms,function,duration_ms[,memory_mb]) or `azure` (the Azure
+        /// Functions 2019 per-minute invocation counts).
+        #[arg(long, value_enum, default_value_t = TraceFormat::Csv)]
+        format: TraceFormat,
+        /// For `--format azure`: the durations file of the same day.
+        #[arg(long)]
+        durations: Option<PathBuf>,
+        /// Initialiser time per new instance, in ms (traces exclude cold starts).
+        #[arg(long, default_value_t = 0)]
+        cold_start_ms: u64,
+        /// For `--format azure`: keep only the first N functions.
+        #[arg(long)]
+        max_functions: Option<usize>,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// List, inspect, redrive or purge the dead letters of a running `serve`.
     DeadLetters {
         /// The server's base URL.
@@ -121,10 +148,11 @@ pub enum Command {
     },
 }
 
-/// Parses the process's arguments and runs the command.
+/// Parses the process's arguments and runs the command. Bad arguments exit with status 2 and a
+/// failed command with status 1, after printing the error on stderr.
 ///
 /// # Errors
-/// Bad arguments ([`Error::InvalidPayload`] with clap's message) or the command's failure.
+/// None in practice: failures end the process with a status, as a command-line tool does.
 pub async fn run(app: App) -> Result<(), Error> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -138,7 +166,12 @@ pub async fn run(app: App) -> Result<(), Error> {
             std::process::exit(2);
         }
     };
-    execute(app, cli, &mut std::io::stdout()).await
+    if let Err(e) = execute(app, cli, &mut std::io::stdout()).await {
+        // A command-line tool reports failures as a line, not a Debug dump, and exits non-zero.
+        eprintln!("error: {}", faasport_core::chain_message(&e));
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 /// Runs one parsed command line, writing its output to `out`.
@@ -189,6 +222,24 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             Ok(())
         }
         Command::DeadLetters { url, command } => dead_letters::run(&url, &command, out).await,
+        Command::Replay {
+            trace,
+            format,
+            durations,
+            cold_start_ms,
+            max_functions,
+            json,
+        } => {
+            let args = replay::ReplayArgs {
+                trace,
+                format,
+                durations,
+                cold_start_ms,
+                max_functions,
+                json,
+            };
+            replay::run(&args, out)
+        }
         Command::Manifest { provider, out: dir } => write_manifest(&app, provider, &dir, out),
     }
 }

@@ -194,3 +194,34 @@ async fn dead_letters_without_a_server_says_serve_is_not_running() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn replay_compares_profiles_and_keep_alive_policies_on_a_trace() {
+    let trace = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/adapter-local/tests/fixtures/replay/periodic.csv"
+    );
+    let (result, json) = run(&["replay", trace, "--json"]).await;
+    assert!(result.is_ok(), "{result:?}");
+    let report: serde_json::Value = serde_json::from_str(&json).expect("JSON replay report");
+    let runs = report["runs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        runs.len(),
+        6,
+        "aws, gcp and azure, each with a fixed window and hybrid"
+    );
+    let (result, table) = run(&["replay", trace]).await;
+    assert!(result.is_ok(), "{result:?}");
+    assert!(table.contains("hybrid"), "{table}");
+}
+
+#[tokio::test]
+async fn replay_of_a_malformed_trace_names_the_line_and_column() {
+    let trace = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/adapter-local/tests/fixtures/replay/bad_duration.csv"
+    );
+    let (result, _) = run(&["replay", trace]).await;
+    let err = result.expect_err("bad trace").to_string();
+    assert!(err.contains("line 3, column 3"), "{err}");
+}
