@@ -34,7 +34,7 @@
 //! | `s3` | yes | [`ObjectStore`](faasport_core::resource::ObjectStore) on `aws-sdk-s3` |
 //!
 //! Without one of them, using that kind of resource fails with
-//! [`Error::Unsupported`](faasport_core::Error::Unsupported).
+//! [`Error::Unsupported`].
 //!
 //! # Testing against emulators
 //!
