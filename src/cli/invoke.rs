@@ -10,7 +10,8 @@ use faasport_core::{App, Error, Event};
 /// Reads the event from `--data`, `--file`, or `{}`.
 ///
 /// # Errors
-/// [`Error::InvalidPayload`] if the file cannot be read; [`Error::Json`] if it is not JSON.
+/// [`Error::InvalidPayload`] if the file cannot be read or a tagged event is malformed;
+/// [`Error::Json`] if it is not JSON.
 pub fn read_event(data: Option<String>, file: Option<PathBuf>) -> Result<Event, Error> {
     let text = match (data, file) {
         (Some(data), _) => data,
@@ -19,7 +20,7 @@ pub fn read_event(data: Option<String>, file: Option<PathBuf>) -> Result<Event, 
         (None, None) => "{}".to_owned(),
     };
     let value: serde_json::Value = serde_json::from_str(&text)?;
-    Ok(Event::from_json(value))
+    Event::try_from_json(value)
 }
 
 /// Invokes `function` with `event`, prints `{output, error, record, deliveries}` as JSON and

@@ -109,7 +109,7 @@ impl FunctionInvoker for LocalBindings {
     ) -> BoxFuture<'a, Result<Option<serde_json::Value>, Error>> {
         Box::pin(async move {
             let hub = self.hub()?;
-            let event = Event::from_json(payload);
+            let event = Event::try_from_json(payload)?;
             match mode {
                 InvokeMode::Sync => {
                     let invocation = hub.runtime.invoke(function, event).await?;

@@ -64,18 +64,47 @@ impl Event {
 
     /// Reads an event given as JSON: either the tagged form of [`Event`], or any other JSON
     /// value, which becomes a CloudEvent of type `faasport.invoke` carrying it as data (this is
-    /// what a direct invocation with a custom payload looks like on every backend).
+    /// what a direct invocation with a custom payload looks like on every backend). A value that
+    /// looks tagged but does not parse is wrapped too; use [`Event::try_from_json`] to refuse it.
     pub fn from_json(value: serde_json::Value) -> Self {
-        if value.get("kind").is_some() && value.get("event").is_some() {
-            if let Ok(event) = serde_json::from_value::<Event>(value.clone()) {
-                return event;
-            }
+        Self::try_from_json(value.clone()).unwrap_or_else(|_| Self::wrap(value))
+    }
+
+    /// Like [`Event::from_json`], but a value in the tagged form (an object with exactly `kind`
+    /// and `event`, and a known kind) must parse as that event.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPayload`] naming the kind and what is wrong with the event.
+    pub fn try_from_json(value: serde_json::Value) -> Result<Self, Error> {
+        let tagged_kind = value.as_object().and_then(|map| {
+            let kind = map.get("kind")?.as_str()?;
+            (map.len() == 2 && map.contains_key("event") && KINDS.contains(&kind))
+                .then(|| kind.to_owned())
+        });
+        match tagged_kind {
+            Some(kind) => serde_json::from_value::<Event>(value)
+                .map_err(|e| Error::invalid_payload(format!("not a valid `{kind}` event: {e}"))),
+            None => Ok(Self::wrap(value)),
         }
+    }
+
+    fn wrap(value: serde_json::Value) -> Self {
         Event::CloudEvent(
             CloudEvent::new(next_invoke_id(), "faasport", INVOKE_EVENT_TYPE).with_data(value),
         )
     }
 }
+
+/// The kinds of [`Event`] in its tagged JSON form.
+const KINDS: [&str; 7] = [
+    "http",
+    "queue",
+    "topic",
+    "schedule",
+    "storage",
+    "change",
+    "cloud_event",
+];
 
 /// The CloudEvent type given to direct invocations with a custom JSON payload.
 pub const INVOKE_EVENT_TYPE: &str = "faasport.invoke";
@@ -212,6 +241,23 @@ mod tests {
         assert_eq!(event.kind(), "cloud_event");
         let Json(v): Json<serde_json::Value> = Json::from_event(event).expect("json");
         assert_eq!(v["order"], 7);
+    }
+
+    #[test]
+    fn a_malformed_tagged_event_is_refused_by_try_from_json_and_wrapped_by_from_json() {
+        let bad = serde_json::json!({"kind": "http", "event": {"method": "GET"}});
+        let err = Event::try_from_json(bad.clone()).expect_err("missing uri");
+        assert!(
+            err.to_string()
+                .starts_with("invalid payload: not a valid `http` event"),
+            "{err}"
+        );
+        assert_eq!(Event::from_json(bad).kind(), "cloud_event");
+        let custom = serde_json::json!({"kind": "order", "event": 1});
+        assert_eq!(
+            Event::try_from_json(custom).map(|e| e.kind()).ok(),
+            Some("cloud_event")
+        );
     }
 
     #[test]
