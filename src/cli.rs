@@ -247,11 +247,23 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
 fn write_manifest(
     app: &App,
     provider: Provider,
-    _dir: &std::path::Path,
-    _out: &mut dyn Write,
+    dir: &std::path::Path,
+    out: &mut dyn Write,
 ) -> Result<(), Error> {
     app.validate()?;
-    Err(Error::Unsupported(format!(
-        "manifests for {provider} are not built yet"
-    )))
+    let manifest: Option<(&str, String)> = match provider {
+        #[cfg(feature = "aws")]
+        Provider::Aws => Some(("template.yaml", faasport_adapter_aws::sam_template(app)?)),
+        _ => None,
+    };
+    let Some((file, text)) = manifest else {
+        return Err(Error::Unsupported(format!(
+            "manifests for {provider} are not built yet"
+        )));
+    };
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(file);
+    std::fs::write(&path, text)?;
+    writeln!(out, "wrote {}", path.display())?;
+    Ok(())
 }
