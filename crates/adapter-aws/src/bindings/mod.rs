@@ -37,6 +37,10 @@ use tokio::sync::OnceCell;
 
 use crate::names::{env_var, ResourceNames};
 
+/// The SDK configuration crate, for building the [`SdkConfig`] given to
+/// [`AwsBindings::with_sdk_config`].
+pub use aws_config;
+
 /// Overrides the endpoint of every AWS service the bindings call.
 pub const ENDPOINT_ENV: &str = "FAASPORT_AWS_ENDPOINT";
 
