@@ -253,7 +253,19 @@ fn write_manifest(
     app.validate()?;
     let manifest: Option<(&str, String)> = match provider {
         #[cfg(feature = "aws")]
-        Provider::Aws => Some(("template.yaml", faasport_adapter_aws::sam_template(app)?)),
+        Provider::Aws => {
+            // `cargo lambda build` puts each binary in target/lambda/<binary>/.
+            let binary = std::env::current_exe()
+                .ok()
+                .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| app.name().to_owned());
+            let options = faasport_adapter_aws::SamOptions::default()
+                .code_uri(format!("target/lambda/{binary}/"));
+            Some((
+                "template.yaml",
+                faasport_adapter_aws::sam_template_with(app, &options)?,
+            ))
+        }
         _ => None,
     };
     let Some((file, text)) = manifest else {
