@@ -28,7 +28,10 @@ fn the_quickstart_sam_template_passes_cfn_lint() {
     );
     let template = std::fs::read_to_string(&path).expect("template written");
     assert!(template.contains("Type: AWS::Serverless::Function"));
-    assert!(template.contains("CodeUri: target/lambda/quickstart/"), "{template}");
+    assert!(
+        template.contains("CodeUri: target/lambda/quickstart/"),
+        "{template}"
+    );
     let lint = Command::new(cfn_lint)
         .arg(&path)
         .output()
