@@ -250,3 +250,14 @@ fn unknown_json_becomes_an_invoke_cloudevent_and_the_tagged_form_its_event() {
         .expect("maps");
     assert_eq!(only(event).kind(), "topic");
 }
+
+#[test]
+fn a_tagged_event_that_does_not_fit_its_kind_is_refused_not_wrapped() {
+    let bad = json!({"kind": "queue", "event": {"queue": 7}});
+    let err = LambdaPayload::from_value(bad).expect_err("refused");
+    assert!(
+        err.to_string()
+            .starts_with("invalid event in the faasport tagged event: not a valid `queue` event"),
+        "{err}"
+    );
+}

@@ -176,7 +176,9 @@ impl LambdaPayload {
     /// Detects the source of a JSON payload and parses it into that source's type.
     ///
     /// # Errors
-    /// [`EventError::Malformed`] if the shape is recognised but does not parse.
+    /// [`EventError::Malformed`] if the shape is recognised but does not parse;
+    /// [`EventError::InvalidField`] for faasport's tagged form with an event that does not fit
+    /// its kind.
     pub fn from_value(value: Value) -> Result<Self, EventError> {
         fn parse<T: serde::de::DeserializeOwned>(
             shape: &'static str,
@@ -195,11 +197,22 @@ impl LambdaPayload {
             Shape::FunctionUrl => Self::FunctionUrl(parse("a Function URL request", value)?),
             Shape::ApiGatewayV1 => Self::ApiGatewayV1(parse("an API Gateway v1 request", value)?),
             Shape::EventBridge => Self::EventBridge(parse("an EventBridge event", value)?),
-            Shape::Other => match Event::from_json(value) {
-                Event::CloudEvent(ce) if ce.ty == faasport_core::event::INVOKE_EVENT_TYPE => {
+            // The tagged form must parse as its kind; other JSON is a custom payload.
+            Shape::Other => match Event::try_from_json(value) {
+                Ok(Event::CloudEvent(ce)) if ce.ty == faasport_core::event::INVOKE_EVENT_TYPE => {
                     Self::Custom(ce.data.unwrap_or(Value::Null))
                 }
-                event => Self::Neutral(Box::new(event)),
+                Ok(event) => Self::Neutral(Box::new(event)),
+                Err(e) => {
+                    return Err(EventError::InvalidField {
+                        shape: "faasport tagged",
+                        field: "event",
+                        detail: match e {
+                            faasport_core::Error::InvalidPayload { reason } => reason,
+                            other => other.to_string(),
+                        },
+                    })
+                }
             },
         })
     }
