@@ -19,7 +19,7 @@
 //! `report.json` in the state folder (`--state-dir`, `FAASPORT_STATE_DIR`, or `.faasport`), which
 //! `report` prints as a table or, with `--json`, as JSON.
 //!
-//! `--data` takes either the tagged form of an [`Event`] (`{"kind": "http", "event": {...}}`) or
+//! `--data` takes either the tagged form of an [`Event`](faasport_core::Event) (`{"kind": "http", "event": {...}}`) or
 //! any other JSON, which arrives as a CloudEvent of type `faasport.invoke` (read it with
 //! [`Json<T>`](faasport_core::Json)).
 
@@ -112,7 +112,7 @@ pub enum Command {
     Replay {
         /// The trace file.
         trace: PathBuf,
-        /// `csv` (timestamp_ms,function,duration_ms[,memory_mb]) or `azure` (the Azure
+        /// `csv` (`timestamp_ms,function,duration_ms[,memory_mb]`) or `azure` (the Azure
         /// Functions 2019 per-minute invocation counts).
         #[arg(long, value_enum, default_value_t = TraceFormat::Csv)]
         format: TraceFormat,
