@@ -115,6 +115,19 @@ fn two_functions_on_one_route_are_refused() {
 }
 
 #[test]
+fn routes_that_differ_only_in_parameter_names_collide() {
+    let err = validate(
+        App::new("a")
+            .function(Function::new("a", on_http).http(Method::GET, "/orders/{id}"))
+            .function(Function::new("b", on_http).http(Method::GET, "/orders/{oid}")),
+    );
+    assert_eq!(
+        err.to_string(),
+        "route GET /orders/{} is claimed by both `a` and `b`"
+    );
+}
+
+#[test]
 fn malformed_routes_are_refused() {
     for path in ["orders", "/a/{id", "/a/{}", "/{*rest}/more", "/a{b}"] {
         let err =

@@ -427,7 +427,12 @@ fn check_trigger(
     match trigger {
         Trigger::Http { method, path } => {
             check_route(f.name(), path)?;
-            let route = format!("{} {path}", method.as_ref().map_or("ANY", |m| m.as_str()));
+            // Parameter names do not matter for matching: `/o/{id}` and `/o/{oid}` collide.
+            let route = format!(
+                "{} {}",
+                method.as_ref().map_or("ANY", |m| m.as_str()),
+                route_shape(path)
+            );
             if let Some(first) = routes.insert(route.clone(), f.name().to_owned()) {
                 return Err(AppError::DuplicateRoute {
                     route,
@@ -466,6 +471,18 @@ fn check_trigger(
         Trigger::Change { .. } | Trigger::CloudEvent { .. } => {}
     }
     Ok(())
+}
+
+/// A path with its parameter names erased, for collision checks.
+fn route_shape(path: &str) -> String {
+    path.split('/')
+        .map(|segment| match segment.strip_prefix('{') {
+            Some(inner) if inner.starts_with('*') => "{*}",
+            Some(_) => "{}",
+            None => segment,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn check_route(function: &str, path: &str) -> Result<(), AppError> {
