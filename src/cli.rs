@@ -269,9 +269,14 @@ fn write_manifest(
         _ => None,
     };
     let Some((file, text)) = manifest else {
-        return Err(Error::Unsupported(format!(
-            "manifests for {provider} are not built yet"
-        )));
+        let reason = match provider {
+            Provider::Aws => {
+                "writing the SAM template needs the `aws` feature (build with `--features aws`)"
+                    .to_owned()
+            }
+            other => format!("faasport cannot write {other} deployment files yet"),
+        };
+        return Err(Error::Unsupported(reason));
     };
     std::fs::create_dir_all(dir)?;
     let path = dir.join(file);

@@ -21,8 +21,8 @@
 //!
 //! | feature | backend | what [`run`] does |
 //! |---|---|---|
-//! | `local` (default) | the local runtime | the binary becomes its own CLI: `serve`, `invoke`, `report`, `manifest` |
-//! | `aws` | AWS Lambda | serves one function under the Lambda Runtime API |
+//! | `local` (default) | the local runtime | the binary becomes its own CLI: `serve`, `invoke`, `report`, `replay`, `dead-letters`, `manifest` |
+//! | `aws` | AWS Lambda | serves one function under the Lambda Runtime API; `manifest aws` writes a SAM template |
 //! | `gcp` | Cloud Run functions / Knative | not implemented yet: fails with [`Error::Unsupported`] |
 //! | `azure` | Azure Functions custom handler | not implemented yet: fails with [`Error::Unsupported`] |
 //!

@@ -263,7 +263,7 @@ fn limits_lambda_cannot_take_are_errors() {
     let message = sam_template(&too_long).expect_err("timeout").to_string();
     assert_eq!(
         message,
-        "not supported by this backend: function `f`: Lambda's timeout is at most 900 s, not 901"
+        "not supported: function `f`: Lambda's timeout is at most 900 s, not 901"
     );
     let too_small = App::new("a").function(Function::new("f", tick).memory_mb(64));
     assert!(sam_template(&too_small).is_err());

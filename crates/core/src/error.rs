@@ -185,7 +185,7 @@ pub enum Error {
         source: BoxError,
     },
     /// The backend does not support this operation.
-    #[error("not supported by this backend: {0}")]
+    #[error("not supported: {0}")]
     Unsupported(String),
     /// A file or socket operation failed.
     #[error("I/O failed")]
