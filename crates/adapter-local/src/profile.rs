@@ -40,6 +40,7 @@ use crate::pool::{Backpressure, ScaleOutRate};
 /// Which provider a profile imitates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ProfileKind {
     /// AWS Lambda.
     Aws,

@@ -9,6 +9,7 @@ use faasport_core::{Error, Output};
 /// How an invocation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// The handler returned successfully.
     Ok,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// [`Outcome::Throttled`](crate::Outcome::Throttled); the HTTP gateway answers 429.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Backpressure {
     /// Refuse at once (Lambda's synchronous invoke: 429 `TooManyRequestsException`).
     Reject,

@@ -25,6 +25,7 @@ pub use lambda::LambdaRule;
 /// A provider's billing model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum BillingProvider {
     /// AWS Lambda on-demand: per request and per GB-s at 1 ms, INIT billed.
     AwsLambda,
