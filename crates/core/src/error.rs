@@ -146,6 +146,13 @@ pub enum Error {
     /// JSON could not be read or written.
     #[error("invalid JSON")]
     Json(#[from] serde_json::Error),
+    /// The caller's request is wrong (a body that does not parse, say): a retry of the same
+    /// request cannot help, and the reason is meant for the caller (an HTTP 400).
+    #[error("bad request: {reason}")]
+    BadRequest {
+        /// What is wrong with the request, for the caller.
+        reason: String,
+    },
     /// The handler returned an error.
     #[error("{0}")]
     Handler(HandlerError),
@@ -227,6 +234,13 @@ impl Error {
         }
     }
 
+    /// A request the caller got wrong; the reason is shown to the caller.
+    pub fn bad_request(reason: impl Into<String>) -> Self {
+        Error::BadRequest {
+            reason: reason.into(),
+        }
+    }
+
     /// Whether a retry of the same event may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -240,6 +254,7 @@ impl Error {
             | Error::UnknownFunction { .. }
             | Error::InvalidPayload { .. }
             | Error::Json(_)
+            | Error::BadRequest { .. }
             | Error::Unsupported(_) => false,
         }
     }
@@ -253,6 +268,7 @@ impl Error {
             Error::UnknownFunction { .. } => "UnknownFunction",
             Error::InvalidPayload { .. } => "InvalidPayload",
             Error::Json(_) => "InvalidJson",
+            Error::BadRequest { .. } => "BadRequest",
             Error::Handler(e) => &e.error_type,
             Error::Panic(_) => "Panic",
             Error::Timeout(_) => "Timeout",

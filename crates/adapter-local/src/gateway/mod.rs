@@ -12,7 +12,7 @@
 //! | `()` | 204 |
 //! | throttled | 429 with `Retry-After` (whole seconds, at least 1) |
 //! | timed out | 504 |
-//! | invalid payload or JSON, wrong event kind (also when a handler returned them) | 400 with the reason |
+//! | a bad request ([`Error::BadRequest`](faasport_core::Error::BadRequest), also from a handler), or a request that does not fit the handler | 400 with the reason |
 //! | body over the limit | 413 |
 //! | unparsable HTTP | 400 (from hyper) |
 //! | shutting down | 503 |

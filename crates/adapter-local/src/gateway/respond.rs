@@ -7,12 +7,16 @@
 //! | `Ok(Output::Empty)` | 204 |
 //! | [`Error::Throttled`] | 429 with `Retry-After` (whole seconds, at least 1) |
 //! | [`Error::Timeout`] | 504 |
-//! | [`Error::InvalidPayload`], [`Error::Json`], [`Error::EventMismatch`], also when a handler returned them | 400 with the reason |
+//! | [`Error::BadRequest`], also when a handler returned it (`req.json()?`) | 400 with the reason |
+//! | the request does not fit the handler ([`Error::EventMismatch`], or a [`Json<T>`](faasport_core::Json) body that does not parse, which is a [`Error::BadRequest`]) | 400 with the reason |
 //! | [`Error::ShuttingDown`] | 503 |
 //! | anything else (handler errors, panics, init failures) | 500, with the request id only |
 //!
-//! A 500 never carries the error's text: that stays in the log, under the request id the
-//! response gives, so internals do not leak to callers.
+//! Only errors about the request are 400. A handler that fails to decode some other JSON (an
+//! object it read from a bucket, say) gets a 500 like any other failure of ours: a 500 never
+//! carries the error's text, which stays in the log under the request id the response gives, so
+//! internals do not leak to callers. A handler error counts as a bad request when its type is
+//! `BadRequest` (a faasport [`Error::BadRequest`], kept through [`HandlerError`](faasport_core::HandlerError)).
 
 use axum::body::Body as AxumBody;
 use axum::response::Response;
@@ -21,8 +25,8 @@ use http::{HeaderValue, StatusCode};
 
 use faasport_core::{Error, Output};
 
-/// Handler error types that mean the request was wrong (the handler's own parse failed).
-const CLIENT_ERRORS: [&str; 3] = ["InvalidJson", "InvalidPayload", "EventMismatch"];
+/// The `error_type` of a handler error that means the request was wrong ([`Error::BadRequest`]).
+const BAD_REQUEST: &str = "BadRequest";
 
 /// A JSON error response: `{"error": message, "request_id": ...}`.
 pub(crate) fn error(status: StatusCode, message: &str, request_id: Option<&str>) -> Response {
@@ -68,14 +72,12 @@ pub(crate) fn respond(function: &str, request_id: &str, result: Result<Output, E
             "the function timed out",
             Some(request_id),
         ),
-        Err(e @ (Error::InvalidPayload { .. } | Error::Json(_) | Error::EventMismatch { .. })) => {
-            error(
-                StatusCode::BAD_REQUEST,
-                &faasport_core::chain_message(&e),
-                Some(request_id),
-            )
-        }
-        Err(Error::Handler(h)) if CLIENT_ERRORS.contains(&h.error_type.as_str()) => {
+        Err(e @ (Error::BadRequest { .. } | Error::EventMismatch { .. })) => error(
+            StatusCode::BAD_REQUEST,
+            &faasport_core::chain_message(&e),
+            Some(request_id),
+        ),
+        Err(Error::Handler(h)) if h.error_type == BAD_REQUEST => {
             error(StatusCode::BAD_REQUEST, &h.message, Some(request_id))
         }
         Err(Error::ShuttingDown) => error(

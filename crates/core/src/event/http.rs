@@ -122,9 +122,13 @@ impl HttpRequest {
     /// Parses the body as JSON.
     ///
     /// # Errors
-    /// [`Error::Json`] if the body is not valid JSON for `T`.
+    /// [`Error::BadRequest`] (`invalid JSON: ...` with the parser's message) if the body is not
+    /// valid JSON for `T`: the caller sent it, so gateways answer 400 with the reason.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        Ok(self.inner.body().to_json()?)
+        self.inner
+            .body()
+            .to_json()
+            .map_err(|e| Error::bad_request(format!("invalid JSON: {e}")))
     }
 }
 

@@ -184,7 +184,8 @@ impl<T: DeserializeOwned + Send + 'static> FromEvent for Json<T> {
                 (None, Some(bytes)) => bytes.to_json()?,
                 (None, None) => serde_json::from_value(serde_json::Value::Null)?,
             },
-            Event::Http(req) => req.body().to_json()?,
+            // The caller sent the body: a bad one is the caller's error (400), not ours.
+            Event::Http(req) => req.json()?,
             Event::Topic(msg) => msg.body.to_json()?,
             other => {
                 return Err(Error::EventMismatch {
