@@ -9,7 +9,11 @@
 //! | at the limit, sync | reject (429) | queue 60 s, then 429 | queue 230 s, then 429 | queue 60 s |
 //! | at the limit, events | block (source queue buffers) | block | block | block |
 //! | keep-alive (fixed) | 10 min | 15 min | 20 min | 15 min |
-//! | retries (async) | 2, max event age 6 h | off, 7 days when on | 4 (5 dequeues) | 2, 6 h |
+//! | async retries (topic, schedule, bucket, `invoke_async`) | 2 | 0 (retries off) | 0 | 2 |
+//! | delay before retry 1, then each later one | 1 min, 2 min | as aws | as aws | as aws |
+//! | max event age | 6 h | 24 h | 24 h | 6 h |
+//! | queue visibility timeout | 30 s | 10 s | 30 s | 30 s |
+//! | queue max receive count | 5 | 5 | 5 | 5 |
 //!
 //! Sources (see `reference/pricing-and-scaling.md`): Lambda concurrency, burst of 1,000 new
 //! execution environments per 10 s per function and 429 on throttle: AWS Lambda developer guide,
@@ -23,6 +27,28 @@
 //! balancer. The keep-alive windows are not documented by the providers: 10 min (AWS) and 20 min
 //! (Azure) are the values measured by Shahrad et al. (ATC 2020); 15 min for Cloud Run is our
 //! choice.
+//!
+//! **Delivery defaults** ([`RetryDefaults`], the one table
+//! [`DeliveryPolicy::from_profile`](crate::DeliveryPolicy::from_profile)
+//! reads; a function's [`RetryPolicy`](faasport_core::RetryPolicy) or a
+//! [`QueueSpec`](faasport_core::QueueSpec) overrides them). Asynchronous retries count handler
+//! runs after the first; the queue's max receive count counts every receive, the first included,
+//! so they are separate numbers. Lambda: 2 async retries, about 1 min then 2 min apart, max event
+//! age 6 h (`reference/pricing-and-scaling.md` §2.1, developer guide
+//! "invocation-async-error-handling"); SQS's default visibility timeout is 30 s, and SQS has no
+//! max receive count without a redrive policy (a poison message circulates for the 4-day
+//! retention), so 5 is our choice, the same `maxReceiveCount` the SAM manifest writes. Google:
+//! event-driven functions created through the Cloud Functions v2 API have retries off, and the
+//! 2nd-gen retry window is 24 h (`reference/wire-protocols.md` §2.7); a Pub/Sub subscription's
+//! default ack deadline is 10 s and its dead-letter policy's default max delivery attempts 5.
+//! Azure: Storage-queue messages are dequeued at most `maxDequeueCount` = 5 times before they
+//! move to `<queue>-poison`, and function-level retry policies are opt-in (and only for Timer,
+//! Event Hubs, Kafka and Cosmos DB), so asynchronous events are not retried
+//! (`reference/wire-protocols.md` §3.8). Our choices where the providers give no number: the
+//! gcp and azure retry delays (Lambda's, used when a function turns retries on), Azure's 24 h
+//! event age (only throttled events wait that long), and Azure's 30 s visibility timeout (the
+//! host keeps a running message hidden and shows a failed one again after host.json's
+//! `visibilityTimeout`, 0 by default; one number cannot be both, so we take SQS's).
 //!
 //! **Cloud Run's sizing rule.** On each arrival the pool wants
 //! `min(max_instances, ceil(in_flight / (target_utilisation × concurrency)))` instances and
@@ -83,13 +109,35 @@ impl InvocationSource {
     }
 }
 
-/// Retry defaults for asynchronous deliveries, used where a function sets none.
+/// Delivery defaults: asynchronous retries, used where a function sets none, and queue settings,
+/// used where a queue sets none. See the [module docs](crate::profile) for the values and
+/// sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RetryDefaults {
-    /// Retries after the first attempt.
+    /// Asynchronous retries after the first attempt (topic, schedule, bucket, `invoke_async`).
     pub max_retries: u32,
-    /// How long an event may keep being retried.
+    /// The delay before the first retry, and before each later one.
+    pub retry_delays: [Duration; 2],
+    /// How long an asynchronous event may keep being retried.
     pub max_event_age: Duration,
+    /// How long a received queue message stays invisible.
+    pub visibility_timeout: Duration,
+    /// Receives of a queue message, the first included, before it is dead-lettered.
+    pub max_receive_count: u32,
+}
+
+impl Default for RetryDefaults {
+    /// Lambda's and SQS's.
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            retry_delays: [Duration::from_secs(60), Duration::from_secs(120)],
+            max_event_age: Duration::from_secs(6 * 3600),
+            visibility_timeout: Duration::from_secs(30),
+            max_receive_count: 5,
+        }
+    }
 }
 
 /// The scaling behaviour of one provider. See the [module docs](crate::profile) for the values
@@ -135,10 +183,7 @@ impl Profile {
             sync_scale_out: Some(burst),
             event_scale_out: Some(burst),
             keep_alive: Duration::from_secs(10 * 60),
-            retry: RetryDefaults {
-                max_retries: 2,
-                max_event_age: Duration::from_secs(6 * 3600),
-            },
+            retry: RetryDefaults::default(),
             billing: Some(BillingProvider::AwsLambda),
         }
     }
@@ -159,7 +204,9 @@ impl Profile {
             keep_alive: Duration::from_secs(15 * 60),
             retry: RetryDefaults {
                 max_retries: 0,
-                max_event_age: Duration::from_secs(7 * 24 * 3600),
+                max_event_age: Duration::from_secs(24 * 3600),
+                visibility_timeout: Duration::from_secs(10),
+                ..RetryDefaults::default()
             },
             billing: Some(BillingProvider::CloudRun),
         }
@@ -180,8 +227,9 @@ impl Profile {
             event_scale_out: Some(ScaleOutRate::new(1, Duration::from_secs(30))),
             keep_alive: Duration::from_secs(20 * 60),
             retry: RetryDefaults {
-                max_retries: 4,
-                max_event_age: Duration::from_secs(7 * 24 * 3600),
+                max_retries: 0,
+                max_event_age: Duration::from_secs(24 * 3600),
+                ..RetryDefaults::default()
             },
             billing: Some(BillingProvider::AzureConsumption),
         }

@@ -1,24 +1,18 @@
-//! [`DeliveryPolicy`]: how the local sources retry, per provider.
+//! [`DeliveryPolicy`]: how the local sources retry and run queues, per provider.
 //!
-//! Numbers and sources (`reference/pricing-and-scaling.md` §2.1, `reference/wire-protocols.md`
-//! §1.3, §2.7, §3.8):
+//! The numbers come from the runtime's [`Profile`] ([`Profile::retry`], a [`RetryDefaults`]):
+//! the [profile docs](crate::profile) hold the one table of retry counts, delays, event ages,
+//! visibility timeouts and max receive counts, with their sources. [`DeliveryPolicy::from_profile`]
+//! reads it (this is what [`Sources`](crate::Sources) uses unless a policy is set), and
+//! [`DeliveryPolicy::aws`], [`gcp`](DeliveryPolicy::gcp) and [`azure`](DeliveryPolicy::azure) are
+//! the policies of those profiles.
 //!
-//! | setting | aws | gcp | azure |
-//! |---|---|---|---|
-//! | async retries | 2 (Lambda async invoke), after ~1 min then ~2 min | 0 (Cloud Run functions v2 default: retries off) | 0 (Event Grid style retries are opt-in per binding) |
-//! | max event age | 6 h (Lambda default) | 24 h (2nd gen retry window) | 24 h |
-//! | throttle back-off | 1 s doubling to 5 min (Lambda's internal queue) | same | same |
-//! | queue visibility timeout | 30 s (SQS default) | 10 s (Pub/Sub ack deadline) | 30 s (Storage queue, as the host renews) |
-//! | max receive count | 5, see below | 5 (Pub/Sub dead-letter policy default) | 5 (Storage queue `maxDequeueCount`) |
+//! Two settings are the same for every provider and live here:
 //!
-//! SQS has no max receive count without a redrive policy and keeps retrying for the 4-day
-//! retention period; locally a poison message would then circulate for days of virtual time, so
-//! the aws policy dead-letters after 5 receives like the other two. Set
-//! [`QueueSpec::max_receive_count`](faasport_core::QueueSpec) to choose otherwise.
-//!
-//! [`DeliveryPolicy::from_profile`] takes the retry count and event age from the runtime's
-//! [`Profile`] (what [`Sources`](crate::Sources) uses unless a policy is set), so the profile
-//! stays the one source of truth for them.
+//! | setting | value | source |
+//! |---|---|---|
+//! | throttle back-off | 1 s doubling to 5 min, until the max event age | Lambda's internal queue (`reference/pricing-and-scaling.md` §2.1) |
+//! | queue batches run at once, unless the function caps its instances | 5 | Lambda's SQS event source starts with 5 concurrent batches (same table) |
 //!
 //! A function's own [`RetryPolicy`](faasport_core::RetryPolicy) overrides the retry count and
 //! the event age; a queue's [`QueueSpec`](faasport_core::QueueSpec) overrides its settings.
@@ -27,7 +21,14 @@ use std::time::Duration;
 
 use faasport_core::Provider;
 
-use crate::{Profile, ProfileKind};
+use crate::{Profile, RetryDefaults};
+
+/// The first back-off after a throttle (Lambda's).
+const THROTTLE_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest back-off after a throttle (Lambda's).
+const MAX_THROTTLE_BACKOFF: Duration = Duration::from_secs(300);
+/// Batches a queue consumer runs at once (Lambda's SQS event source starts with 5).
+const QUEUE_CONCURRENCY: u32 = 5;
 
 /// How events are retried and when they are given up, for one provider's behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,37 +53,19 @@ pub struct DeliveryPolicy {
 }
 
 impl DeliveryPolicy {
-    /// AWS Lambda's behaviour.
+    /// AWS Lambda's behaviour ([`Profile::aws`]).
     pub fn aws() -> Self {
-        Self {
-            async_retries: 2,
-            retry_delays: [Duration::from_secs(60), Duration::from_secs(120)],
-            max_event_age: Duration::from_secs(6 * 3600),
-            throttle_backoff: Duration::from_secs(1),
-            max_throttle_backoff: Duration::from_secs(300),
-            visibility_timeout: Duration::from_secs(30),
-            max_receive_count: 5,
-            queue_concurrency: 5,
-        }
+        Self::from_profile(&Profile::aws())
     }
 
-    /// Google Cloud's behaviour (Cloud Run functions, Pub/Sub).
+    /// Google Cloud's behaviour (Cloud Run functions, Pub/Sub; [`Profile::gcp`]).
     pub fn gcp() -> Self {
-        Self {
-            async_retries: 0,
-            max_event_age: Duration::from_secs(24 * 3600),
-            visibility_timeout: Duration::from_secs(10),
-            ..Self::aws()
-        }
+        Self::from_profile(&Profile::gcp())
     }
 
-    /// Azure Functions' behaviour (Storage queues).
+    /// Azure Functions' behaviour (Storage queues; [`Profile::azure`]).
     pub fn azure() -> Self {
-        Self {
-            async_retries: 0,
-            max_event_age: Duration::from_secs(24 * 3600),
-            ..Self::aws()
-        }
+        Self::from_profile(&Profile::azure())
     }
 
     /// The policy of `provider` (the local provider behaves like AWS).
@@ -94,18 +77,25 @@ impl DeliveryPolicy {
         }
     }
 
-    /// The policy matching a runtime profile: its provider's queue settings, with the retry
-    /// count and maximum event age from the profile's retry defaults.
+    /// The policy of a runtime profile: every retry and queue default comes from its
+    /// [`RetryDefaults`].
     pub fn from_profile(profile: &Profile) -> Self {
-        let base = match profile.kind {
-            ProfileKind::Gcp => Self::gcp(),
-            ProfileKind::Azure => Self::azure(),
-            ProfileKind::Aws | ProfileKind::Custom => Self::aws(),
-        };
+        let RetryDefaults {
+            max_retries,
+            retry_delays,
+            max_event_age,
+            visibility_timeout,
+            max_receive_count,
+        } = profile.retry;
         Self {
-            async_retries: profile.retry.max_retries,
-            max_event_age: profile.retry.max_event_age,
-            ..base
+            async_retries: max_retries,
+            retry_delays,
+            max_event_age,
+            throttle_backoff: THROTTLE_BACKOFF,
+            max_throttle_backoff: MAX_THROTTLE_BACKOFF,
+            visibility_timeout,
+            max_receive_count,
+            queue_concurrency: QUEUE_CONCURRENCY,
         }
     }
 
@@ -155,5 +145,73 @@ impl DeliveryPolicy {
 impl Default for DeliveryPolicy {
     fn default() -> Self {
         Self::aws()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_provider_policy_is_its_profile_policy() {
+        for profile in [Profile::aws(), Profile::gcp(), Profile::azure()] {
+            let policy = DeliveryPolicy::for_provider(match profile.kind {
+                crate::ProfileKind::Gcp => Provider::Gcp,
+                crate::ProfileKind::Azure => Provider::Azure,
+                _ => Provider::Aws,
+            });
+            assert_eq!(
+                policy,
+                DeliveryPolicy::from_profile(&profile),
+                "{}",
+                profile.kind
+            );
+        }
+    }
+
+    #[test]
+    fn every_retry_and_queue_default_comes_from_the_profile() {
+        let mut profile = Profile::gcp();
+        profile.retry.max_retries = 3;
+        profile.retry.retry_delays = [Duration::from_secs(7), Duration::from_secs(8)];
+        profile.retry.max_event_age = Duration::from_secs(90);
+        profile.retry.visibility_timeout = Duration::from_secs(42);
+        profile.retry.max_receive_count = 9;
+        let policy = DeliveryPolicy::from_profile(&profile);
+        assert_eq!(
+            (
+                policy.async_retries,
+                policy.retry_delays,
+                policy.max_event_age,
+                policy.visibility_timeout,
+                policy.max_receive_count
+            ),
+            (
+                3,
+                [Duration::from_secs(7), Duration::from_secs(8)],
+                Duration::from_secs(90),
+                Duration::from_secs(42),
+                9
+            )
+        );
+    }
+
+    #[test]
+    fn the_documented_numbers_per_provider() {
+        let row = |p: DeliveryPolicy| {
+            (
+                p.async_retries,
+                p.max_event_age.as_secs(),
+                p.visibility_timeout.as_secs(),
+                p.max_receive_count,
+            )
+        };
+        assert_eq!(row(DeliveryPolicy::aws()), (2, 6 * 3600, 30, 5));
+        assert_eq!(row(DeliveryPolicy::gcp()), (0, 24 * 3600, 10, 5));
+        assert_eq!(row(DeliveryPolicy::azure()), (0, 24 * 3600, 30, 5));
+        assert_eq!(
+            DeliveryPolicy::aws().retry_delays,
+            [Duration::from_secs(60), Duration::from_secs(120)]
+        );
     }
 }
