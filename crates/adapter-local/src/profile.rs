@@ -14,6 +14,9 @@
 //! | max event age | 6 h | 24 h | 24 h | 6 h |
 //! | queue visibility timeout | 30 s | 10 s | 30 s | 30 s |
 //! | queue max receive count | 5 | 5 | 5 | 5 |
+//! | memory accepted | 128–10,240 MB | 128 MiB–32 GiB | up to 1,536 MB | any |
+//! | timeout accepted | up to 900 s | up to 60 min | up to 10 min | any |
+//! | initialiser bound | 10 s (INIT limit) | 240 s (default startup probe) | the function's timeout | the function's timeout |
 //!
 //! Sources (see `reference/pricing-and-scaling.md`): Lambda concurrency, burst of 1,000 new
 //! execution environments per 10 s per function and 429 on throttle: AWS Lambda developer guide,
@@ -50,6 +53,19 @@
 //! host keeps a running message hidden and shows a failed one again after host.json's
 //! `visibilityTimeout`, 0 by default; one number cannot be both, so we take SQS's).
 //!
+//! **Limits** ([`ProfileLimits`], checked when a [`LocalRuntime`](crate::LocalRuntime) is built).
+//! Lambda: memory 128–10,240 MB (developer guide, "Configure Lambda function memory"), timeout at
+//! most 900 s ("Lambda quotas"), INIT phase at most 10 s (the price table's `max_init_ms`).
+//! Cloud Run: memory 128 MiB (first-generation environment; 512 MiB on the second) to 32 GiB
+//! (cloud.google.com/run/docs/configuring/services/memory-limits), request timeout at most
+//! 60 min, and the default TCP startup probe gives a new instance 240 s to start
+//! (`timeoutSeconds: 240, periodSeconds: 240, failureThreshold: 1`,
+//! cloud.google.com/run/docs/configuring/healthchecks). Azure Consumption: memory cannot be set,
+//! an instance has 1,536 MB (the billing cap), so a function asking for more is refused and any
+//! smaller value is accepted (billing rounds it up to 128 MB); `functionTimeout` at most 10 min
+//! (Azure Functions "Function app timeout duration"); Azure documents no separate start-up limit,
+//! so the initialiser is bounded by the function's timeout, as on `custom`.
+//!
 //! **Cloud Run's sizing rule.** On each arrival the pool wants
 //! `min(max_instances, ceil(in_flight / (target_utilisation × concurrency)))` instances and
 //! starts the difference; requests are routed to the least-loaded instance below its hard
@@ -59,6 +75,8 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use faasport_core::{AppError, Function};
 
 use crate::meter::BillingProvider;
 use crate::pool::{Backpressure, ScaleOutRate};
@@ -140,6 +158,55 @@ impl Default for RetryDefaults {
     }
 }
 
+/// What a provider accepts from a function's configuration, and how long an instance may take
+/// to start. See the [module docs](crate::profile) for the values and sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ProfileLimits {
+    /// The smallest memory a function may ask for (MB).
+    pub min_memory_mb: u32,
+    /// The largest memory a function may ask for (MB).
+    pub max_memory_mb: u32,
+    /// The longest timeout a function may set (`None`: no limit).
+    pub max_timeout: Option<Duration>,
+    /// How long an initialiser may run before the start is abandoned (`None`: the function's
+    /// timeout).
+    pub max_init: Option<Duration>,
+}
+
+impl Default for ProfileLimits {
+    /// No limits; the initialiser is bounded by the function's timeout.
+    fn default() -> Self {
+        Self {
+            min_memory_mb: 1,
+            max_memory_mb: u32::MAX,
+            max_timeout: None,
+            max_init: None,
+        }
+    }
+}
+
+impl ProfileLimits {
+    /// Memory between `min_mb` and `max_mb`.
+    pub fn memory_mb(mut self, min_mb: u32, max_mb: u32) -> Self {
+        self.min_memory_mb = min_mb;
+        self.max_memory_mb = max_mb;
+        self
+    }
+
+    /// Timeouts up to `max` (`None`: any).
+    pub fn max_timeout(mut self, max: Option<Duration>) -> Self {
+        self.max_timeout = max;
+        self
+    }
+
+    /// Initialisers bounded by `max` (`None`: the function's timeout).
+    pub fn max_init(mut self, max: Option<Duration>) -> Self {
+        self.max_init = max;
+        self
+    }
+}
+
 /// The scaling behaviour of one provider. See the [module docs](crate::profile) for the values
 /// and sources.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,6 +234,9 @@ pub struct Profile {
     pub retry: RetryDefaults,
     /// The billing rule used for each record's billed duration (`None`: the raw duration).
     pub billing: Option<BillingProvider>,
+    /// What the provider accepts from a function's configuration.
+    #[serde(default)]
+    pub limits: ProfileLimits,
 }
 
 impl Profile {
@@ -185,6 +255,10 @@ impl Profile {
             keep_alive: Duration::from_secs(10 * 60),
             retry: RetryDefaults::default(),
             billing: Some(BillingProvider::AwsLambda),
+            limits: ProfileLimits::default()
+                .memory_mb(128, 10_240)
+                .max_timeout(Some(Duration::from_secs(900)))
+                .max_init(Some(Duration::from_secs(10))),
         }
     }
 
@@ -209,6 +283,10 @@ impl Profile {
                 ..RetryDefaults::default()
             },
             billing: Some(BillingProvider::CloudRun),
+            limits: ProfileLimits::default()
+                .memory_mb(128, 32 * 1024)
+                .max_timeout(Some(Duration::from_secs(60 * 60)))
+                .max_init(Some(Duration::from_secs(240))),
         }
     }
 
@@ -232,6 +310,9 @@ impl Profile {
                 ..RetryDefaults::default()
             },
             billing: Some(BillingProvider::AzureConsumption),
+            limits: ProfileLimits::default()
+                .memory_mb(1, 1536)
+                .max_timeout(Some(Duration::from_secs(10 * 60))),
         }
     }
 
@@ -244,6 +325,7 @@ impl Profile {
             target_utilisation: 1.0,
             retry: Profile::aws().retry,
             billing: None,
+            limits: ProfileLimits::default(),
             ..Profile::gcp()
         }
     }
@@ -290,6 +372,58 @@ impl Profile {
         self
     }
 
+    /// Sets the limits functions are checked against.
+    pub fn limits(mut self, limits: ProfileLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How long `function`'s initialiser may run: the profile's start-up bound, or the
+    /// function's timeout where the provider documents none.
+    pub fn init_limit(&self, function: &Function) -> Duration {
+        self.limits
+            .max_init
+            .unwrap_or_else(|| function.timeout_duration())
+    }
+
+    /// Checks `function`'s memory and timeout against what the provider accepts.
+    ///
+    /// # Errors
+    /// [`AppError::OutOfPlatformRange`] naming the function, the limit and the profile.
+    pub fn check(&self, function: &Function) -> Result<(), AppError> {
+        let limits = &self.limits;
+        let out_of_range = |limit, value, min, max, unit| AppError::OutOfPlatformRange {
+            function: function.name().to_owned(),
+            limit,
+            value,
+            min,
+            max,
+            unit,
+            platform: self.kind.to_string(),
+        };
+        let memory = function.memory();
+        if !(limits.min_memory_mb..=limits.max_memory_mb).contains(&memory) {
+            return Err(out_of_range(
+                "memory",
+                u64::from(memory),
+                u64::from(limits.min_memory_mb),
+                u64::from(limits.max_memory_mb),
+                "MB",
+            ));
+        }
+        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        match limits.max_timeout {
+            Some(max) if function.timeout_duration() > max => Err(out_of_range(
+                "timeout",
+                millis(function.timeout_duration()),
+                1,
+                millis(max),
+                "ms",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The backpressure for invocations from `source`.
     pub fn backpressure_for(&self, source: InvocationSource) -> Backpressure {
         if source.is_sync() {
@@ -306,5 +440,29 @@ impl Profile {
         } else {
             self.event_scale_out
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meter::PriceTable;
+
+    #[test]
+    fn the_aws_limits_are_the_ones_in_the_price_table() {
+        let lambda = PriceTable::bundled().expect("bundled prices").aws_lambda;
+        let limits = Profile::aws().limits;
+        assert_eq!(
+            (limits.min_memory_mb, limits.max_memory_mb),
+            (lambda.memory_min_mb, lambda.memory_max_mb)
+        );
+        assert_eq!(
+            limits.max_timeout,
+            Some(Duration::from_millis(lambda.max_timeout_ms))
+        );
+        assert_eq!(
+            limits.max_init,
+            Some(Duration::from_millis(lambda.max_init_ms))
+        );
     }
 }

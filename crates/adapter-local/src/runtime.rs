@@ -132,9 +132,15 @@ impl RuntimeBuilder {
     /// Validates the app and builds the runtime.
     ///
     /// # Errors
-    /// [`Error::App`] if the app is invalid.
+    /// [`Error::App`] if the app is invalid, or if a function's memory or timeout is outside
+    /// what the profile's provider accepts ([`AppError::OutOfPlatformRange`]).
+    ///
+    /// [`AppError::OutOfPlatformRange`]: faasport_core::AppError::OutOfPlatformRange
     pub fn build(self) -> Result<LocalRuntime, Error> {
         self.app.validate()?;
+        for function in self.app.functions() {
+            self.scaling.profile.check(function)?;
+        }
         if self.scaling.virtual_clock {
             pause_clock()?;
         }

@@ -367,3 +367,24 @@ async fn a_multi_threaded_runtime_is_a_typed_error_and_the_blocking_variant_is_t
     let report = replay_blocking(&periodic(), &ReplayOptions::default()).expect("own thread");
     assert_eq!(report.runs[0].cold_starts, 9);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_traced_function_outside_the_profiles_limits_is_replayed_within_them() {
+    let trace = Trace::from_csv("timestamp_ms,function,duration_ms,memory_mb\n0,long,1200000,64\n")
+        .expect("valid trace");
+    let report = replay(&trace, &aws(KeepAlive::ProfileDefault))
+        .await
+        .expect("replays");
+    let run = report
+        .run(ProfileKind::Aws, "fixed 10 min")
+        .expect("one run");
+    // Lambda's limits: the 20-minute call times out at 900 s, and runs at 128 MB, not 64 MB.
+    assert_eq!((run.invocations, run.errors), (1, 1));
+    let prices = PriceTable::bundled()
+        .expect("bundled prices")
+        .aws_lambda
+        .x86_64;
+    let expected = 900.0 * 0.125 * prices.per_gb_second + prices.per_million_requests / 1e6;
+    let lambda = run.cost(BillingProvider::AwsLambda).expect("priced");
+    assert!((lambda - expected).abs() <= 1e-12 * expected, "{lambda}");
+}

@@ -104,6 +104,26 @@ pub enum AppError {
         /// Max instances.
         max: u32,
     },
+    /// A limit is outside the range the target platform accepts.
+    #[error(
+        "function `{function}` sets {limit} to {value} {unit}, outside the {platform} profile's range of {min} to {max} {unit}"
+    )]
+    OutOfPlatformRange {
+        /// The function.
+        function: String,
+        /// Which limit: `memory` or `timeout`.
+        limit: &'static str,
+        /// The function's value, in `unit`.
+        value: u64,
+        /// The smallest value the platform accepts.
+        min: u64,
+        /// The largest value the platform accepts.
+        max: u64,
+        /// `MB` for memory, `ms` for the timeout.
+        unit: &'static str,
+        /// The profile (platform) whose range it is: `aws`, `gcp`, `azure`, `custom`.
+        platform: String,
+    },
     /// A schedule expression does not parse.
     #[error("function `{function}` has an invalid schedule")]
     InvalidSchedule {

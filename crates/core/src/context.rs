@@ -227,9 +227,11 @@ impl Context {
         self
     }
 
-    /// Sets the deadline `timeout` from now.
-    pub fn with_timeout(self, timeout: Duration) -> Self {
-        self.with_deadline(Instant::now() + timeout)
+    /// Sets the deadline `timeout` from now; a timeout beyond the clock's range leaves no
+    /// deadline rather than overflowing.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.deadline = Instant::now().checked_add(timeout);
+        self
     }
 
     /// Sets the attempt number (1 on first delivery).
@@ -497,5 +499,20 @@ impl FunctionHandle<'_> {
             .invoke(self.name, payload, InvokeMode::Async)
             .await
             .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timeout_too_large_for_the_clock_leaves_no_deadline_instead_of_panicking() {
+        let cx = Context::new("req-1", "f").with_timeout(Duration::MAX);
+        assert_eq!(cx.deadline(), None);
+        let cx = cx.with_timeout(Duration::from_secs(3));
+        assert!(cx
+            .remaining_time()
+            .is_some_and(|left| left <= Duration::from_secs(3)));
     }
 }

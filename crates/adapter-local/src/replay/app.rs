@@ -19,7 +19,9 @@ async fn simulate(Json(micros): Json<u64>, _cx: Context) -> Result<(), Error> {
 /// [`Trace::functions`]).
 ///
 /// Each function's timeout is the default (30 s) or, if longer, its longest traced duration plus
-/// a second, so no replayed invocation times out.
+/// a second, so no replayed invocation times out, unless that is beyond what the profile's
+/// provider accepts: then the provider's maximum applies and longer invocations time out, as they
+/// would there. Memory is likewise brought into the provider's range.
 pub(crate) fn synthetic_app(trace: &Trace, options: &ReplayOptions) -> (App, Vec<String>) {
     let names = runtime_names(trace);
     let mut longest = vec![Duration::ZERO; names.len()];
@@ -30,8 +32,17 @@ pub(crate) fn synthetic_app(trace: &Trace, options: &ReplayOptions) -> (App, Vec
     }
     let mut app = App::new("replay");
     for ((traced, name), longest) in trace.functions().iter().zip(&names).zip(longest) {
-        let memory = traced.memory_mb.unwrap_or(options.memory_mb).max(1);
-        let timeout = DEFAULT_TIMEOUT.max(longest + Duration::from_secs(1));
+        let limits = &options.profile.limits;
+        let memory = traced
+            .memory_mb
+            .unwrap_or(options.memory_mb)
+            .max(limits.min_memory_mb)
+            .min(limits.max_memory_mb)
+            .max(1);
+        let mut timeout = DEFAULT_TIMEOUT.max(longest + Duration::from_secs(1));
+        if let Some(max) = limits.max_timeout {
+            timeout = timeout.min(max);
+        }
         let mut function = Function::new(name.clone(), simulate)
             .memory_mb(memory)
             .timeout(timeout);
