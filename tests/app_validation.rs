@@ -196,3 +196,22 @@ fn a_well_formed_app_validates() {
         );
     assert_eq!(app.validate(), Ok(()));
 }
+
+#[test]
+fn a_queue_with_a_max_receive_count_of_zero_is_refused() {
+    let err = validate(
+        App::new("a")
+            .queue_spec(QueueSpec::new("jobs").max_receive_count(0))
+            .function(Function::new("bill", on_queue).queue("jobs")),
+    );
+    assert_eq!(
+        err,
+        AppError::ZeroReceiveCount {
+            queue: "jobs".into()
+        }
+    );
+    let one = App::new("a")
+        .queue_spec(QueueSpec::new("jobs").max_receive_count(1))
+        .function(Function::new("bill", on_queue).queue("jobs"));
+    assert_eq!(one.validate(), Ok(()));
+}

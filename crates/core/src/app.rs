@@ -124,6 +124,26 @@ pub enum AppError {
         /// The profile (platform) whose range it is: `aws`, `gcp`, `azure`, `custom`.
         platform: String,
     },
+    /// A queue's max receive count is zero: every message would be dead-lettered unprocessed.
+    #[error("queue `{queue}` has a max receive count of 0: every message would be dead-lettered before any delivery")]
+    ZeroReceiveCount {
+        /// The queue.
+        queue: String,
+    },
+    /// A queue hides a received message for less time than its consumer may run, so the message
+    /// would be delivered again while still being processed (SQS refuses this pairing for a
+    /// Lambda event source mapping).
+    #[error("queue `{queue}` has a visibility timeout of {visibility:?}, shorter than the {timeout:?} timeout of its consumer `{function}`")]
+    VisibilityBelowTimeout {
+        /// The queue.
+        queue: String,
+        /// The consuming function.
+        function: String,
+        /// The queue's visibility timeout.
+        visibility: Duration,
+        /// The function's timeout.
+        timeout: Duration,
+    },
     /// A schedule expression does not parse.
     #[error("function `{function}` has an invalid schedule")]
     InvalidSchedule {
@@ -339,6 +359,11 @@ impl App {
         }
         let queues: BTreeSet<&str> = self.queues.iter().map(|q| q.name.as_str()).collect();
         for q in &self.queues {
+            if q.max_receive_count == Some(0) {
+                return Err(AppError::ZeroReceiveCount {
+                    queue: q.name.clone(),
+                });
+            }
             if let Some(dlq) = &q.dead_letter_queue {
                 if !queues.contains(dlq.as_str()) {
                     return Err(AppError::Undeclared {

@@ -3,13 +3,14 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use faasport_core::{App, Error};
+use faasport_core::{App, AppError, Error, QueueSpec, Trigger};
 
 use super::bindings::LocalBindings;
 use super::buckets::{BucketBackend, Buckets};
@@ -103,7 +104,9 @@ impl SourcesBuilder {
     /// Builds the runtime and its sources.
     ///
     /// # Errors
-    /// [`Error::App`] if the app is invalid (an unparsable schedule, say).
+    /// [`Error::App`] if the app is invalid (an unparsable schedule, say), or
+    /// [`AppError::VisibilityBelowTimeout`] if a queue sets a visibility timeout shorter than the
+    /// timeout of a function that consumes it.
     pub fn build(self) -> Result<Sources, Error> {
         let bindings = LocalBindings::unconnected();
         let mut builder = LocalRuntime::builder(self.app.clone());
@@ -123,14 +126,14 @@ impl SourcesBuilder {
             .queues()
             .iter()
             .map(|spec| {
-                let visibility = spec.visibility_timeout.unwrap_or(policy.visibility_timeout);
+                let visibility = visibility_timeout(&self.app, spec, &policy)?;
                 let receives = spec.max_receive_count.unwrap_or(policy.max_receive_count);
-                (
+                Ok((
                     spec.name.clone(),
                     Arc::new(LocalQueue::new(&spec.name, visibility, receives.max(1))),
-                )
+                ))
             })
-            .collect::<HashMap<_, _>>();
+            .collect::<Result<HashMap<_, _>, AppError>>()?;
         let hub = Arc::new(Hub {
             runtime,
             policy,
@@ -150,5 +153,38 @@ impl SourcesBuilder {
         });
         bindings.connect(&hub);
         Ok(Sources { hub })
+    }
+}
+
+/// A queue's visibility timeout. One the queue sets must cover the timeout of every function that
+/// consumes it, or a message still being processed would be delivered again (SQS refuses such an
+/// event source mapping). The policy's default is raised to the longest consumer timeout instead,
+/// as the SAM manifest raises the queue it writes.
+fn visibility_timeout(
+    app: &App,
+    spec: &QueueSpec,
+    policy: &DeliveryPolicy,
+) -> Result<Duration, AppError> {
+    let consumers = app.functions().iter().filter(|f| {
+        f.triggers()
+            .iter()
+            .any(|t| matches!(t, Trigger::Queue { queue, .. } if *queue == spec.name))
+    });
+    match spec.visibility_timeout {
+        Some(visibility) => match consumers
+            .into_iter()
+            .find(|f| f.timeout_duration() > visibility)
+        {
+            Some(f) => Err(AppError::VisibilityBelowTimeout {
+                queue: spec.name.clone(),
+                function: f.name().to_owned(),
+                visibility,
+                timeout: f.timeout_duration(),
+            }),
+            None => Ok(visibility),
+        },
+        None => Ok(consumers
+            .map(|f| f.timeout_duration())
+            .fold(policy.visibility_timeout, Duration::max)),
     }
 }
