@@ -33,6 +33,11 @@ impl Drop for StartGuard<'_> {
 
 impl InstancePool {
     /// Runs the initialiser for a starting slot and publishes the outcome to joiners.
+    ///
+    /// The initialiser is bounded by [`Profile::init_limit`](crate::Profile::init_limit) (Lambda's
+    /// 10 s INIT limit, for example): past it the start fails with [`Error::Init`] and the
+    /// instance is discarded, so a hung initialiser cannot hold its invocation, or those waiting
+    /// for the same instance, forever.
     pub(crate) async fn start_instance(
         &self,
         slot: u64,
@@ -43,7 +48,10 @@ impl InstancePool {
             slot,
             armed: true,
         };
-        let result = self.function.initialise().await;
+        let limit = self.profile.init_limit(&self.function);
+        let result = tokio::time::timeout(limit, self.function.initialise())
+            .await
+            .unwrap_or_else(|_| Err(self.init_timed_out(limit)));
         guard.armed = false;
         let now = Instant::now();
         let mut st = self.lock();
@@ -73,6 +81,18 @@ impl InstancePool {
         drop(st);
         self.started.notify_waiters();
         outcome
+    }
+
+    /// The error of an initialiser that ran past `limit`; its instance is discarded.
+    fn init_timed_out(&self, limit: Duration) -> Error {
+        let bound = match self.profile.limits.max_init {
+            Some(_) => format!("the {} profile's start-up limit", self.profile.kind),
+            None => "the function's timeout".to_owned(),
+        };
+        Error::Init {
+            function: self.name.to_string(),
+            message: format!("the initialiser did not finish within {limit:?} ({bound})"),
+        }
     }
 
     /// Waits for a starting instance another invocation (or a timer) is starting.
