@@ -90,10 +90,10 @@ async fn hybrid_pre_warms_a_function_called_every_thirty_minutes_where_the_fixed
 
     let hybrid = runtime(KeepAlive::hybrid());
     let colds = calls_at(&hybrid, &every(30 * MIN, 6)).await;
-    assert_eq!(colds, [true, false, false, false, false, false]);
-
-    // From the third call on, the instance was unloaded after each call and pre-warmed
-    // 29 min × 0.9 = 26 min 6 s after it ended.
+    // With no idle time seen yet the policy falls back to the profile's 10-minute window, so the
+    // second call is cold too. From then on the instance is unloaded after each call and
+    // pre-warmed 29 min × 0.9 = 26 min 6 s after it ended.
+    assert_eq!(colds, [true, true, false, false, false, false]);
     let trace = hybrid.scaling_trace();
     let prewarms: Vec<Duration> = trace
         .iter()
@@ -133,12 +133,13 @@ async fn hybrid_leaves_an_early_call_cold_where_the_fixed_window_keeps_it_warm()
         [true, true, true, true, false]
     );
 
-    // The hybrid policy learned a 20-minute idle time: it unloads the instance after each call
-    // and pre-warms it 17 min 6 s later, so a call after 5 minutes finds nothing.
+    // The hybrid policy first falls back to the 10-minute window (the second call is cold),
+    // then learns the 20-minute idle time: it unloads the instance after each call and pre-warms
+    // it 17 min 6 s later, so a call after 5 minutes finds nothing.
     let hybrid = runtime(KeepAlive::hybrid());
     assert_eq!(
         calls_at(&hybrid, &offsets).await,
-        [true, false, false, false, true]
+        [true, true, false, false, true]
     );
 }
 

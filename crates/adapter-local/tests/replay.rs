@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use faasport_adapter_local::pool::{HybridConfig, HybridFallback};
 use faasport_adapter_local::replay::{
     compare, replay, replay_blocking, AzureOptions, DurationModel, ReplayError, ReplayMatrix,
     ReplayOptions, Spread, Trace, TraceError,
@@ -87,12 +88,25 @@ async fn the_hybrid_policy_learns_the_period_and_serves_every_later_call_warm() 
         .await
         .expect("replays");
     let run = report.run(ProfileKind::Aws, "hybrid").expect("one run");
-    // First call cold; the second finds the instance kept for the 4-hour fallback; from then on
-    // a fresh instance is pre-warmed 29 min × 0.9 = 1,566 s after each call and kept 33 min.
+    // The first two calls are cold: with no idle time seen yet the policy falls back to the
+    // profile's 10-minute window. From then on a fresh instance is pre-warmed 29 min × 0.9 =
+    // 1,566 s after each call and kept 33 min.
+    assert_eq!((run.invocations, run.cold_starts, run.prewarms), (9, 2, 8));
+    assert_eq!(run.instances, 10);
+    // Idle: 600 s (first instance, reaped after the fixed window), 7 × 233 s (pre-warmed
+    // instances waiting 1,799 − 1,566 s for their call), 1,980 s (the last pre-warm, never used).
+    assert_eq!(run.idle_instance_seconds, 600.0 + 7.0 * 233.0 + 1980.0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_the_papers_range_fallback_the_second_call_finds_the_instance_kept_for_four_hours() {
+    let paper = KeepAlive::Hybrid(HybridConfig::default().fallback(HybridFallback::Range));
+    let report = replay(&periodic(), &aws(paper)).await.expect("replays");
+    let run = report.run(ProfileKind::Aws, "hybrid").expect("one run");
+    // First call cold; the second finds the instance kept for the 4-hour range; then pre-warms.
     assert_eq!((run.invocations, run.cold_starts, run.prewarms), (9, 1, 8));
     assert_eq!(run.instances, 9);
-    // Idle: 1,799 s (first instance, until the second call), 7 × 233 s (pre-warmed instances
-    // waiting 1,799 − 1,566 s for their call), 1,980 s (the last pre-warm, never used).
+    // Idle: 1,799 s (first instance, until the second call), 7 × 233 s, 1,980 s.
     assert_eq!(run.idle_instance_seconds, 1799.0 + 7.0 * 233.0 + 1980.0);
 }
 
@@ -123,10 +137,11 @@ async fn without_a_cold_start_time_the_policy_does_not_change_the_bill_but_with_
     let cost = |billed_s: f64| {
         billed_s * 0.25 * prices.per_gb_second + 9.0 * prices.per_million_requests / 1e6
     };
-    // Lambda bills INIT: nine 250 ms initialisers under the fixed window, one under hybrid.
+    // Lambda bills INIT: nine 250 ms initialisers under the fixed window, two under hybrid
+    // (pre-warms are not invocations and are not billed).
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-9);
     assert!(close(lambda(&slow, "fixed 10 min"), cost(9.0 * 1.25)));
-    assert!(close(lambda(&slow, "hybrid"), cost(9.0 + 0.25)));
+    assert!(close(lambda(&slow, "hybrid"), cost(9.0 + 2.0 * 0.25)));
 }
 
 #[tokio::test(start_paused = true)]
@@ -277,7 +292,7 @@ async fn the_standard_matrix_reports_six_runs_as_a_table_and_as_json() {
     );
     assert!(table.contains("cold %"), "{table}");
     let json = serde_json::to_value(&report).expect("serialises");
-    assert_eq!(json["runs"][1]["cold_starts"], 1);
+    assert_eq!(json["runs"][1]["cold_starts"], 2);
     assert_eq!(json["runs"][0]["costs"][0]["provider"], "aws_lambda");
 }
 

@@ -53,7 +53,9 @@ pub enum KeepAlive {
     ProfileDefault,
     /// A fixed idle window.
     Fixed(Duration),
-    /// The hybrid histogram policy of Shahrad et al. (ATC 2020).
+    /// The hybrid histogram policy of Shahrad et al. (ATC 2020); while its histogram is not
+    /// representative it keeps instances for the profile's fixed window unless the config's
+    /// [`HybridFallback`] says otherwise.
     Hybrid(HybridConfig),
     /// Any other policy.
     Custom(PolicyFactory),
@@ -70,7 +72,9 @@ impl KeepAlive {
         match self {
             KeepAlive::ProfileDefault => Box::new(FixedKeepAlive::new(profile_default)),
             KeepAlive::Fixed(window) => Box::new(FixedKeepAlive::new(*window)),
-            KeepAlive::Hybrid(config) => Box::new(HybridHistogramPolicy::new(config.clone())),
+            KeepAlive::Hybrid(config) => {
+                Box::new(HybridHistogramPolicy::new(config.clone(), profile_default))
+            }
             KeepAlive::Custom(factory) => factory(),
         }
     }
