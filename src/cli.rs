@@ -3,7 +3,7 @@
 //! ```text
 //! app [--profile aws|gcp|azure|custom] [--state-dir DIR] <command>
 //!
-//! app serve [--port N]                        run the app locally until Ctrl-C
+//! app serve [--port N]                        run the app locally until Ctrl-C or SIGTERM
 //! app invoke <function> [--data JSON | --file PATH]
 //!                                             send one event and print the output and its record
 //! app report [--json]                         print what the last run measured and would cost
@@ -83,7 +83,7 @@ impl ProfileName {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the app locally (HTTP gateway, topics, queues, schedules) until Ctrl-C.
+    /// Serve the app locally (HTTP gateway, topics, queues, schedules) until Ctrl-C or SIGTERM.
     Serve {
         /// The gateway's port on 127.0.0.1.
         #[arg(long, default_value_t = 8080)]
@@ -193,11 +193,11 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             Ok(())
         }
         Command::Serve { port } => {
-            use faasport_adapter_local::serve::{serve_until_ctrl_c, ServeError, ServeOptions};
+            use faasport_adapter_local::serve::{serve_until_signal, ServeError, ServeOptions};
             let options = ServeOptions::default()
                 .port(port)
                 .profile(cli.profile.profile());
-            let served = serve_until_ctrl_c(app, options)
+            let served = serve_until_signal(app, options, |_| {})
                 .await
                 .map_err(|e| match e {
                     ServeError::App(e) => e,

@@ -1,12 +1,20 @@
 //! Serve mode: the gateway, queues and schedules of an app, until a shutdown signal.
 //!
-//! This is what the app binary's `serve [--port N]` runs with the local backend.
+//! This is what the app binary's `serve [--port N]` runs with the local backend. It stops on
+//! Ctrl-C (SIGINT) and on SIGTERM, which is how Cloud Run, Knative and container runtimes ask
+//! a process to stop ([`shutdown_signal`]).
+//!
+//! After the signal the gateway takes no new connections, new requests get 503, and everything
+//! in flight (HTTP invocations, asynchronous deliveries, queue batches) has one grace period in
+//! total to finish; what is still running then is cancelled and counted in the
+//! [`ShutdownReport`].
 //!
 //! # Examples
 //! ```no_run
-//! use faasport_adapter_local::serve::{serve_until_ctrl_c, ServeOptions};
+//! use faasport_adapter_local::serve::{serve_until_signal, ServeOptions};
 //! # async fn run(app: faasport_core::App) -> Result<(), Box<dyn std::error::Error>> {
-//! let report = serve_until_ctrl_c(app, ServeOptions::default().port(8080)).await?;
+//! let options = ServeOptions::default().port(8080);
+//! let report = serve_until_signal(app, options, |addr| println!("listening on http://{addr}")).await?;
 //! println!("left undelivered: {}", report.shutdown.undelivered.len());
 //! # Ok(()) }
 //! ```
@@ -135,6 +143,9 @@ pub enum ServeError {
 
 /// Serves `app` until `shutdown` completes; `on_ready` is told the bound address first.
 ///
+/// From the moment `shutdown` completes, the run ends within `options.grace` (plus the time to
+/// take the report): in-flight work that has not finished by then is cancelled and counted.
+///
 /// # Errors
 /// [`ServeError::App`] for an invalid app, [`ServeError::Gateway`] if the port cannot be bound.
 pub async fn serve_with(
@@ -167,12 +178,19 @@ pub async fn serve_with(
         let _ = stop_rx.await;
     }));
     shutdown.await;
+    // One grace period for everything: the sources' wait (which covers HTTP invocations) and
+    // the server's closing of its connections share the same deadline.
+    let deadline = tokio::time::Instant::now() + options.grace;
     let _ = stop_tx.send(());
     let report = sources.shutdown(options.grace).await;
-    match tokio::time::timeout(options.grace, server).await {
+    let mut server = server;
+    match tokio::time::timeout_at(deadline, &mut server).await {
         Ok(Ok(Err(e))) => return Err(e.into()),
         Ok(_) => {}
-        Err(_) => tracing::warn!("HTTP connections still open after the grace period"),
+        Err(_) => {
+            tracing::warn!("HTTP connections still open after the grace period: closing them");
+            server.abort();
+        }
     }
     Ok(ServeReport {
         addr,
@@ -193,7 +211,20 @@ pub async fn serve(
     serve_with(app, options, |_| {}, shutdown).await
 }
 
-/// Serves `app` until Ctrl-C (SIGINT).
+/// Serves `app` until Ctrl-C (SIGINT) or SIGTERM; `on_ready` is told the bound address first.
+///
+/// # Errors
+/// As [`serve_with`].
+pub async fn serve_until_signal(
+    app: App,
+    options: ServeOptions,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<ServeReport, ServeError> {
+    serve_with(app, options, on_ready, shutdown_signal()).await
+}
+
+/// Serves `app` until Ctrl-C or SIGTERM: [`serve_until_signal`] without a ready callback, kept
+/// under its old name.
 ///
 /// # Errors
 /// As [`serve_with`].
@@ -201,10 +232,54 @@ pub async fn serve_until_ctrl_c(
     app: App,
     options: ServeOptions,
 ) -> Result<ServeReport, ServeError> {
-    serve(app, options, async {
+    serve_until_signal(app, options, |_| {}).await
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. On Unix the handlers are installed when
+/// this is called, not when it is first polled, so a signal that arrives in between is not lost
+/// (nor does it kill the process). Call it inside a tokio runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let streams = [
+            (SignalKind::interrupt(), "SIGINT"),
+            (SignalKind::terminate(), "SIGTERM"),
+        ]
+        .map(|(kind, name)| {
+            signal(kind)
+                .map_err(|e| tracing::error!(error = %e, "cannot listen for {name}"))
+                .ok()
+                .map(|stream| (stream, name))
+        });
+        async move {
+            let [interrupt, terminate] = streams;
+            if interrupt.is_none() && terminate.is_none() {
+                tracing::error!("no shutdown signal can be received; stopping");
+                return;
+            }
+            let received = tokio::select! {
+                name = wait_for(interrupt) => name,
+                name = wait_for(terminate) => name,
+            };
+            tracing::info!(signal = received, "shutdown signal received");
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %e, "cannot listen for Ctrl-C; stopping");
         }
-    })
-    .await
+    }
+}
+
+#[cfg(unix)]
+async fn wait_for(stream: Option<(tokio::signal::unix::Signal, &'static str)>) -> &'static str {
+    match stream {
+        Some((mut stream, name)) => {
+            stream.recv().await;
+            name
+        }
+        None => std::future::pending().await,
+    }
 }

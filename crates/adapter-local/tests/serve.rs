@@ -10,7 +10,7 @@ use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use faasport_adapter_local::serve::{serve_with, ServeOptions};
+use faasport_adapter_local::serve::{serve_until_signal, serve_with, ServeOptions};
 use faasport_adapter_local::DeliveryPolicy;
 use faasport_core::{App, Context, Error, Function, HttpRequest, HttpResponse, Message};
 
@@ -107,4 +107,107 @@ async fn serve_runs_until_the_signal_and_exposes_dead_letters_over_http() {
     assert_eq!(report.addr, addr);
     assert!(report.shutdown.is_clean(), "{:?}", report.shutdown);
     assert_eq!(report.shutdown.deliveries.dead_lettered, 1);
+}
+
+/// Says when a hanging handler has started; `notify_one` keeps the permit for a later waiter.
+fn started() -> &'static tokio::sync::Notify {
+    static STARTED: std::sync::OnceLock<tokio::sync::Notify> = std::sync::OnceLock::new();
+    STARTED.get_or_init(tokio::sync::Notify::new)
+}
+
+async fn hang_http(_req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
+    started().notify_one();
+    std::future::pending().await
+}
+
+async fn hang_event(_m: faasport_core::TopicMessage, _cx: Context) -> Result<(), Error> {
+    started().notify_one();
+    std::future::pending().await
+}
+
+#[tokio::test]
+async fn shutdown_ends_within_one_grace_period_and_counts_the_http_requests_it_abandoned() {
+    let app = App::new("stuck")
+        .topic("orders")
+        .function(Function::new("order", order).http(Method::POST, "/orders"))
+        .function(
+            Function::new("hang", hang_http)
+                .http(Method::GET, "/hang")
+                .timeout(Duration::from_secs(60)),
+        )
+        .function(
+            Function::new("bill", hang_event)
+                .subscribe("orders")
+                .timeout(Duration::from_secs(60)),
+        );
+    let grace = Duration::from_millis(600);
+    let options = ServeOptions::default()
+        .addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .grace(grace);
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_with(
+        app,
+        options,
+        move |addr| {
+            let _ = ready_tx.send(addr);
+        },
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    let addr = ready_rx.await.expect("ready");
+    // A topic delivery that never ends, and an HTTP request that never ends.
+    assert_eq!(
+        call(addr, Method::POST, "/orders").await.0,
+        StatusCode::ACCEPTED
+    );
+    started().notified().await;
+    let hung = tokio::spawn(call(addr, Method::GET, "/hang"));
+    started().notified().await;
+
+    let signalled = std::time::Instant::now();
+    stop_tx.send(()).expect("signal");
+    let report = server.await.expect("joined").expect("served");
+    let took = signalled.elapsed();
+    // Both waits share one grace period (it used to be one for the sources, then one more
+    // for the server).
+    assert!(took >= grace, "{took:?}");
+    assert!(took < grace + grace / 2, "{took:?}");
+    let shutdown = report.shutdown;
+    assert!(!shutdown.drained);
+    assert_eq!(shutdown.requests_abandoned, 1);
+    assert_eq!(shutdown.undelivered.len(), 1, "{shutdown:?}");
+    assert_eq!(shutdown.undelivered[0].function, "bill");
+    assert!(!shutdown.is_clean());
+    assert_eq!(
+        hung.await.expect("client").0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_stops_serve_like_ctrl_c() {
+    let app = App::new("term")
+        .topic("orders")
+        .function(Function::new("order", order).http(Method::POST, "/orders"));
+    let options = ServeOptions::default().addr(SocketAddr::from(([127, 0, 0, 1], 0)));
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let server = tokio::spawn(serve_until_signal(app, options, move |addr| {
+        let _ = ready_tx.send(addr);
+    }));
+    let addr = ready_rx.await.expect("ready");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &std::process::id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let report = tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("stopped on SIGTERM")
+        .expect("joined")
+        .expect("served");
+    assert_eq!(report.addr, addr);
+    assert!(report.shutdown.is_clean());
 }

@@ -15,7 +15,7 @@
 //! | a bad request ([`Error::BadRequest`](faasport_core::Error::BadRequest), also from a handler), or a request that does not fit the handler | 400 with the reason |
 //! | body over the limit | 413 |
 //! | unparsable HTTP | 400 (from hyper) |
-//! | shutting down | 503 |
+//! | shutting down (new requests, and requests still running when the grace period ends) | 503 |
 //! | anything else (handler errors, panics, init failures) | 500 with the request id only |
 //!
 //! A 500 never carries the error's text: that stays in the log under the request id the
@@ -253,20 +253,23 @@ async fn route(state: &GatewayState, request: Request) -> Response {
     };
     let request = HttpRequest::from_http(http::Request::from_parts(parts, Body::from(bytes)))
         .with_path_params(params);
-    match state
-        .sources
-        .runtime()
-        .invoke_with(
-            &function,
-            Event::Http(request),
-            InvokeOptions::default().source(InvocationSource::Http),
-        )
-        .await
-    {
-        Ok(invocation) => {
+    let invoke = state.sources.runtime().invoke_with(
+        &function,
+        Event::Http(request),
+        InvokeOptions::default().source(InvocationSource::Http),
+    );
+    match state.sources.track_request(invoke).await {
+        Some(Ok(invocation)) => {
             respond::respond(&function, &invocation.record.request_id, invocation.result)
         }
-        Err(e) => {
+        None => {
+            tracing::warn!(
+                function,
+                "HTTP invocation abandoned at the end of the grace period"
+            );
+            respond::error(StatusCode::SERVICE_UNAVAILABLE, "shutting down", None)
+        }
+        Some(Err(e)) => {
             tracing::error!(function, error = %e, "routed to a function the runtime does not have");
             respond::error(
                 StatusCode::INTERNAL_SERVER_ERROR,

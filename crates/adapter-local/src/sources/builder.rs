@@ -147,6 +147,7 @@ impl SourcesBuilder {
             closing: CancellationToken::new(),
             stopped: CancellationToken::new(),
             started: AtomicBool::new(false),
+            requests_in_flight: AtomicU64::new(0),
             ids: AtomicU64::new(0),
             clock_start: self.clock_start.unwrap_or_else(Utc::now),
             instant_start: Instant::now(),

@@ -36,6 +36,8 @@ pub(crate) struct Hub {
     /// Cancelled when the grace period ends: in-flight work is abandoned.
     pub(super) stopped: CancellationToken,
     pub(super) started: AtomicBool,
+    /// HTTP invocations running now (they are tracked by `tracker` too).
+    pub(super) requests_in_flight: AtomicU64,
     pub(super) ids: AtomicU64,
     pub(super) clock_start: DateTime<Utc>,
     pub(super) instant_start: Instant,

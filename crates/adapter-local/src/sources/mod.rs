@@ -56,6 +56,8 @@ pub use self::policy::DeliveryPolicy;
 pub use self::queues::QueueStats;
 pub use self::shutdown::{QueueLeftover, ShutdownReport};
 
+use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -201,5 +203,30 @@ impl Sources {
     /// Whether shutdown has begun.
     pub fn is_closing(&self) -> bool {
         self.hub.is_closing()
+    }
+
+    /// Runs one HTTP invocation as in-flight work: [`Sources::shutdown`] waits for it within the
+    /// grace period, and abandons and counts it
+    /// ([`ShutdownReport::requests_abandoned`]) if it is still running when the period ends.
+    /// `None` means it was abandoned.
+    pub(crate) async fn track_request<F: Future>(&self, request: F) -> Option<F::Output> {
+        struct InFlight<'a>(&'a Hub);
+        impl Drop for InFlight<'_> {
+            fn drop(&mut self) {
+                self.0.requests_in_flight.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        self.hub.requests_in_flight.fetch_add(1, Ordering::SeqCst);
+        let _in_flight = InFlight(&self.hub);
+        let stopped = self.hub.stopped.clone();
+        self.hub
+            .tracker
+            .track_future(async move {
+                tokio::select! {
+                    output = request => Some(output),
+                    () = stopped.cancelled() => None,
+                }
+            })
+            .await
     }
 }

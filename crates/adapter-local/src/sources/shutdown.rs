@@ -1,6 +1,8 @@
-//! Graceful shutdown: stop accepting, let in-flight work finish within a grace period, then stop
-//! and report, with a log line for everything left undelivered.
+//! Graceful shutdown: stop accepting, let in-flight work (deliveries, queue batches and HTTP
+//! invocations) finish within a grace period, then stop and report, with a log line for
+//! everything left undelivered.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -31,14 +33,18 @@ pub struct ShutdownReport {
     pub undelivered: Vec<PendingDelivery>,
     /// Queues that still held messages.
     pub queues: Vec<QueueLeftover>,
+    /// HTTP invocations still running when the grace period ended; they were cancelled and
+    /// their callers got 503.
+    #[serde(default)]
+    pub requests_abandoned: u64,
     /// Entries in the dead-letter store.
     pub dead_letters: usize,
 }
 
 impl ShutdownReport {
-    /// Whether nothing was left undelivered.
+    /// Whether nothing was left undelivered and no HTTP invocation was abandoned.
     pub fn is_clean(&self) -> bool {
-        self.undelivered.is_empty() && self.queues.is_empty()
+        self.undelivered.is_empty() && self.queues.is_empty() && self.requests_abandoned == 0
     }
 }
 
@@ -49,8 +55,14 @@ pub(super) async fn shutdown(hub: &Hub, grace: Duration) -> ShutdownReport {
     let drained = tokio::time::timeout(grace, hub.tracker.wait())
         .await
         .is_ok();
+    let mut requests_abandoned = 0;
     if !drained {
-        tracing::warn!(?grace, "grace period over: stopping in-flight work");
+        requests_abandoned = hub.requests_in_flight.load(Ordering::SeqCst);
+        tracing::warn!(
+            ?grace,
+            requests_abandoned,
+            "grace period over: stopping in-flight work"
+        );
         hub.stopped.cancel();
         hub.tracker.wait().await;
     }
@@ -78,6 +90,7 @@ pub(super) async fn shutdown(hub: &Hub, grace: Duration) -> ShutdownReport {
         deliveries: hub.ledger.counts(),
         undelivered,
         queues,
+        requests_abandoned,
         dead_letters: hub.dead_letters.len(),
     };
     tracing::info!(
