@@ -9,8 +9,8 @@
 //! * `app` (string), `profile` (`"aws" | "gcp" | "azure" | "custom"`), `price_version` (string);
 //! * `functions`: array of `{ function, invocations, errors, timeouts, throttles, cold_starts,
 //!   p50_ms, p95_ms, p99_ms, init_ms, queued_ms }`;
-//! * `scaling`: array of `{ function, cold_starts, min_instance_starts, prewarms, reuses, reaps,
-//!   queued, throttled }`;
+//! * `scaling`: array of `{ function, cold_starts, min_instance_starts, prewarms,
+//!   abandoned_starts, reuses, reaps, queued, throttled }`;
 //! * `costs`: array, one per provider, of `{ provider: "aws_lambda" | "cloud_run" |
 //!   "azure_consumption", label, currency, price_version, functions: [{ function, quantities,
 //!   charges, total }], quantities, charges, free_tier_credit, total }` where `quantities` is

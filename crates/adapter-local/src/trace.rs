@@ -23,6 +23,7 @@ pub enum StartCause {
 /// Why an instance went away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ReapCause {
     /// Its keep-alive window ran out.
     KeepAlive,
@@ -32,6 +33,10 @@ pub enum ReapCause {
     Recycled,
     /// Its initialiser failed.
     InitFailed,
+    /// Its start was abandoned before it was ready: the invocation that started it went away
+    /// (cancelled while waiting, or during the initialiser). Its scale-out token is given back
+    /// and it is not counted as a cold start.
+    Abandoned,
 }
 
 /// What happened.
@@ -116,15 +121,17 @@ impl ScalingTrace {
 pub struct ScalingSummary {
     /// The function.
     pub function: String,
-    /// Instances started on demand (cold starts).
+    /// Instances started on demand (cold starts), not counting abandoned starts.
     pub cold_starts: u64,
     /// Instances started for min instances.
     pub min_instance_starts: u64,
     /// Instances pre-warmed by the keep-alive policy.
     pub prewarms: u64,
+    /// Starts abandoned before the instance was ready (not counted above).
+    pub abandoned_starts: u64,
     /// Invocations served by a warm instance.
     pub reuses: u64,
-    /// Instances removed (any cause).
+    /// Instances removed (any cause but an abandoned start).
     pub reaps: u64,
     /// Invocations that waited for capacity.
     pub queued: u64,
@@ -139,19 +146,38 @@ impl ScalingSummary {
             function: function.to_owned(),
             ..Self::default()
         };
+        let mut causes = std::collections::HashMap::new();
         for e in events.iter().filter(|e| &*e.function == function) {
             match e.kind {
-                ScalingEventKind::Started { cause } => match cause {
-                    StartCause::Demand => s.cold_starts += 1,
-                    StartCause::MinInstances => s.min_instance_starts += 1,
-                    StartCause::Prewarm => s.prewarms += 1,
-                },
+                ScalingEventKind::Started { cause } => {
+                    if let Some(id) = e.instance {
+                        causes.insert(id, cause);
+                    }
+                    *s.starts(cause) += 1;
+                }
                 ScalingEventKind::Reused => s.reuses += 1,
+                ScalingEventKind::Reaped {
+                    cause: ReapCause::Abandoned,
+                } => {
+                    if let Some(cause) = e.instance.and_then(|id| causes.get(&id)) {
+                        let count = s.starts(*cause);
+                        *count = count.saturating_sub(1);
+                    }
+                    s.abandoned_starts += 1;
+                }
                 ScalingEventKind::Reaped { .. } => s.reaps += 1,
                 ScalingEventKind::Queued => s.queued += 1,
                 ScalingEventKind::Throttled => s.throttled += 1,
             }
         }
         s
+    }
+
+    fn starts(&mut self, cause: StartCause) -> &mut u64 {
+        match cause {
+            StartCause::Demand => &mut self.cold_starts,
+            StartCause::MinInstances => &mut self.min_instance_starts,
+            StartCause::Prewarm => &mut self.prewarms,
+        }
     }
 }

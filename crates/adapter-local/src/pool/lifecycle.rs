@@ -14,7 +14,7 @@ use super::routing::{PoolState, Readiness};
 use super::InstancePool;
 use crate::trace::{ReapCause, ScalingEventKind, StartCause};
 
-/// Removes a starting slot if its start is abandoned (the invocation was cancelled).
+/// Abandons a starting slot if its invocation is cancelled during the initialiser.
 struct StartGuard<'a> {
     pool: &'a InstancePool,
     slot: u64,
@@ -24,9 +24,10 @@ struct StartGuard<'a> {
 impl Drop for StartGuard<'_> {
     fn drop(&mut self) {
         if self.armed {
+            let now = Instant::now();
             let mut st = self.pool.lock();
-            st.slots.retain(|s| s.id != self.slot);
-            self.pool.dispatch(&mut st, Instant::now());
+            self.pool.abandon_start(&mut st, self.slot, now);
+            self.pool.dispatch(&mut st, now);
         }
     }
 }

@@ -12,7 +12,7 @@ use super::lease::Instance;
 use super::scale_out::TokenBucket;
 use super::InstancePool;
 use crate::profile::InvocationSource;
-use crate::trace::{ScalingEventKind, StartCause};
+use crate::trace::{ReapCause, ScalingEventKind, StartCause};
 
 /// Where an instance is in its start-up, as seen by invocations waiting for it.
 #[derive(Debug, Clone)]
@@ -36,6 +36,8 @@ pub(crate) struct Slot {
     pub(crate) idle_since: Instant,
     /// Recycled after a timeout: takes no new work, removed when drained.
     pub(crate) retiring: bool,
+    /// The class of the scale-out bucket this start took a token from, if any.
+    pub(crate) token: Option<InvocationSource>,
 }
 
 /// An invocation waiting for capacity.
@@ -113,9 +115,15 @@ impl InstancePool {
             } else {
                 st.event_bucket.as_mut()
             };
+            let metered = bucket.is_some();
             match bucket.map_or(Ok(()), |b| b.take(now)) {
                 Ok(()) => {
                     let (slot, ready) = self.add_slot(st, 1, false, StartCause::Demand, now);
+                    if metered {
+                        if let Some(s) = st.slots.last_mut() {
+                            s.token = Some(source);
+                        }
+                    }
                     return Ok(Assignment::Start { slot, ready });
                 }
                 Err(at) => retry_at = Some(at),
@@ -169,6 +177,7 @@ impl InstancePool {
             epoch: 0,
             idle_since: now,
             retiring: false,
+            token: None,
         });
         self.emit(now, Some(id), ScalingEventKind::Started { cause });
         (id, tx)
@@ -183,7 +192,7 @@ impl InstancePool {
                         return;
                     };
                     if let Err(unused) = waiter.tx.send(assignment) {
-                        self.undo(st, unused);
+                        self.undo(st, unused, now);
                     }
                 }
                 Err(Refusal::RateLimited(at)) => {
@@ -196,15 +205,41 @@ impl InstancePool {
     }
 
     /// Gives back an assignment whose invocation went away.
-    fn undo(&self, st: &mut PoolState, assignment: Assignment) {
-        let id = match &assignment {
-            Assignment::Warm { instance } => instance.id,
-            Assignment::Join { slot, .. } | Assignment::Start { slot, .. } => *slot,
-        };
-        if let Assignment::Start { .. } = assignment {
-            st.slots.retain(|s| s.id != id);
-        } else if let Some(slot) = st.slots.iter_mut().find(|s| s.id == id) {
+    fn undo(&self, st: &mut PoolState, assignment: Assignment, now: Instant) {
+        match assignment {
+            Assignment::Start { slot, .. } => self.abandon_start(st, slot, now),
+            Assignment::Warm { instance } => self.vacate(st, instance.id),
+            Assignment::Join { slot, .. } => self.vacate(st, slot),
+        }
+    }
+
+    fn vacate(&self, st: &mut PoolState, id: u64) {
+        if let Some(slot) = st.slots.iter_mut().find(|s| s.id == id) {
             slot.in_flight = slot.in_flight.saturating_sub(1);
         }
+    }
+
+    /// Removes a slot whose start was abandoned before it was ready: its Started event is
+    /// answered by a reap with cause `abandoned`, and its scale-out token is given back.
+    pub(crate) fn abandon_start(&self, st: &mut PoolState, id: u64, now: Instant) {
+        let Some(pos) = st.slots.iter().position(|s| s.id == id) else {
+            return;
+        };
+        let slot = st.slots.remove(pos);
+        let bucket = match slot.token {
+            Some(source) if source.is_sync() => st.sync_bucket.as_mut(),
+            Some(_) => st.event_bucket.as_mut(),
+            None => None,
+        };
+        if let Some(bucket) = bucket {
+            bucket.give_back(now);
+        }
+        self.emit(
+            now,
+            Some(id),
+            ScalingEventKind::Reaped {
+                cause: ReapCause::Abandoned,
+            },
+        );
     }
 }

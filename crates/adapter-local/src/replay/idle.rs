@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::record::InvocationRecord;
-use crate::trace::{ScalingEvent, ScalingEventKind};
+use crate::trace::{ReapCause, ScalingEvent, ScalingEventKind};
 
 /// Instance time, in instance-seconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -37,6 +37,12 @@ pub(crate) fn instance_time(
         match e.kind {
             ScalingEventKind::Started { .. } => {
                 lifetimes.insert(id, (e.at, None));
+            }
+            // Never became an instance: its invocation went away before it was ready.
+            ScalingEventKind::Reaped {
+                cause: ReapCause::Abandoned,
+            } => {
+                lifetimes.remove(&id);
             }
             ScalingEventKind::Reaped { .. } => {
                 if let Some(life) = lifetimes.get_mut(&id) {
