@@ -222,3 +222,51 @@ async fn a_timed_out_instance_is_recycled() {
     assert_eq!(inv.record.outcome, Outcome::Timeout);
     assert_eq!(rt.instance_pool("f").expect("known").live_count(), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn lambda_starts_a_thousand_instances_at_once_and_throttles_the_rest_of_a_synchronous_burst()
+{
+    // Reserved concurrency 1,500 (an account limit raised above Lambda's default 1,000): the cap
+    // is not what stops the burst, the scale-out rate of 1,000 new environments per 10 s is.
+    let rt = runtime(Profile::aws(), Function::new("f", work).max_instances(1500));
+    let calls = burst(&rt, 1500, 1000, InvocationSource::Direct).await;
+
+    assert_eq!(count(&calls, Outcome::Ok), 1000);
+    assert_eq!(count(&calls, Outcome::Throttled), 500);
+    assert_eq!(starts(&rt), vec![Duration::ZERO; 1000]);
+    assert!(calls
+        .iter()
+        .filter(|i| i.record.outcome == Outcome::Ok)
+        .all(|i| i.record.cold && i.record.queued == Duration::ZERO));
+    // The bucket refills continuously at 100 per second: the next token is 10 ms away.
+    assert!(calls
+        .iter()
+        .filter(|i| i.record.outcome == Outcome::Throttled)
+        .all(|i| matches!(
+            &i.result,
+            Err(Error::Throttled { reason, retry_after: Some(after) })
+                if reason == "function `f` reached its scale-out rate limit"
+                    && *after == Duration::from_millis(10)
+        )));
+}
+
+#[tokio::test(start_paused = true)]
+async fn lambda_starts_the_rest_of_an_event_burst_as_the_scale_out_budget_refills() {
+    // Asynchronous events are not refused: they wait (Lambda's internal queue) and start one
+    // instance every 10 ms as tokens come back, 100 per second.
+    let f = Function::new("f", work)
+        .max_instances(1500)
+        .timeout(Duration::from_secs(60));
+    let rt = runtime(Profile::aws(), f);
+    let calls = burst(&rt, 1500, 30_000, InvocationSource::Event).await;
+
+    assert_eq!(count(&calls, Outcome::Ok), 1500);
+    let expected: Vec<Duration> = std::iter::repeat_n(Duration::ZERO, 1000)
+        .chain((1..=500).map(|k| Duration::from_millis(10 * k)))
+        .collect();
+    assert_eq!(starts(&rt), expected);
+    assert_eq!(
+        calls.iter().map(|i| i.record.queued).max(),
+        Some(Duration::from_secs(5))
+    );
+}
