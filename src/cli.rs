@@ -3,7 +3,8 @@
 //! ```text
 //! app [--profile aws|gcp|azure|custom] [--state-dir DIR] <command>
 //!
-//! app serve [--port N]                        run the app locally until Ctrl-C or SIGTERM
+//! app serve [--port N]                        run the app locally until Ctrl-C or SIGTERM; prints
+//!                                             the address, routes, schedules, queues and topics
 //! app invoke <function> [--data JSON | --file PATH]
 //!                                             send one event and print the output and its record
 //! app report [--json]                         print what the last run measured and would cost
@@ -23,6 +24,7 @@
 //! any other JSON, which arrives as a CloudEvent of type `faasport.invoke` (read it with
 //! [`Json<T>`](faasport_core::Json)).
 
+mod banner;
 mod dead_letters;
 mod invoke;
 mod replay;
@@ -197,12 +199,17 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             let options = ServeOptions::default()
                 .port(port)
                 .profile(cli.profile.profile());
-            let served = serve_until_signal(app, options, |_| {})
-                .await
-                .map_err(|e| match e {
-                    ServeError::App(e) => e,
-                    other => Error::Io(std::io::Error::other(faasport_core::chain_message(&other))),
-                })?;
+            let routes = app.clone();
+            let served = serve_until_signal(app, options, |addr| {
+                // Written before serving starts, and flushed, so scripts can wait for it.
+                let _ = out.write_all(banner::banner(&routes, addr).as_bytes());
+                let _ = out.flush();
+            })
+            .await
+            .map_err(|e| match e {
+                ServeError::App(e) => e,
+                other => Error::Io(std::io::Error::other(faasport_core::chain_message(&other))),
+            })?;
             writeln!(out, "{}", serde_json::to_string_pretty(&served.shutdown)?)?;
             let path = state::save_report(&state_dir, &served.report)?;
             writeln!(

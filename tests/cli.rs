@@ -185,6 +185,76 @@ async fn dead_letters_of_a_running_server_are_listed_shown_redriven_and_purged()
     assert!(counts.dead_lettered >= 2, "{counts:?}");
 }
 
+/// A writer the test can read while `execute` writes to it.
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_prints_its_address_and_what_it_runs_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().to_str().expect("utf-8 path");
+    let out = Shared::default();
+    let mut writer = out.clone();
+    let serving = execute(
+        common::shop::app(),
+        cli(&["--state-dir", state, "serve", "--port", "0"]),
+        &mut writer,
+    );
+    let stop = async {
+        while !out.text().contains("topics:") {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &std::process::id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    };
+    let (result, ()) = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        tokio::join!(serving, stop)
+    })
+    .await
+    .expect("serve stopped on SIGTERM");
+    assert!(result.is_ok(), "{result:?}");
+    let text = out.text();
+    let first = text.lines().next().unwrap_or_default();
+    let port = first
+        .strip_prefix("listening on http://127.0.0.1:")
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("no address line: {text}"));
+    assert_ne!(port, 0);
+    let expected = format!(
+        "listening on http://127.0.0.1:{port}\n\
+         routes:\n\
+         \x20 METHOD  PATH           FUNCTION\n\
+         \x20 GET     /hello/{{name}}  greet\n\
+         queues:\n\
+         \x20 jobs -> consume\n\
+         topics:\n\
+         \x20 audit -> (no subscribers)\n\
+         \x20 orders -> relay\n"
+    );
+    assert!(text.starts_with(&expected), "{text}");
+    assert!(text.contains("report saved to "), "{text}");
+}
+
 #[tokio::test]
 async fn dead_letters_without_a_server_says_serve_is_not_running() {
     let (result, _) = run(&["dead-letters", "--url", "http://127.0.0.1:9", "list"]).await;

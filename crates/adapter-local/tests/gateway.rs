@@ -363,3 +363,23 @@ async fn a_route_under_the_reserved_prefix_is_refused() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn every_response_from_a_function_carries_its_request_id() {
+    let (addr, _stop) = start().await;
+    let ok = call(addr, Method::GET, "/orders/1", Bytes::new()).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.headers["x-request-id"], "req-00000001");
+    let failed = call(addr, Method::GET, "/leaks", Bytes::new()).await;
+    assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(failed.headers["x-request-id"], "req-00000002");
+    assert_eq!(json(&failed)["request_id"], "req-00000002");
+    let bad = call(addr, Method::POST, "/orders", "{").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.headers["x-request-id"], "req-00000003");
+    let unrouted = call(addr, Method::GET, "/nowhere", Bytes::new()).await;
+    assert!(
+        !unrouted.headers.contains_key("x-request-id"),
+        "no function ran"
+    );
+}

@@ -19,7 +19,8 @@
 //! | anything else (handler errors, panics, init failures) | 500 with the request id only |
 //!
 //! A 500 never carries the error's text: that stays in the log under the request id the
-//! response gives, so internals do not leak to callers.
+//! response gives, so internals do not leak to callers. Every response from a function carries
+//! that request id in the [`REQUEST_ID_HEADER`] (`x-request-id`) header.
 //!
 //! # Examples
 //! ```no_run
@@ -37,6 +38,7 @@ mod respond;
 mod routes;
 
 pub use self::admin::ADMIN_PREFIX;
+pub use self::respond::REQUEST_ID_HEADER;
 pub use self::routes::{RouteMatch, RouteTable};
 
 use std::collections::BTreeMap;

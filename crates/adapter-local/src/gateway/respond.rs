@@ -17,6 +17,9 @@
 //! carries the error's text, which stays in the log under the request id the response gives, so
 //! internals do not leak to callers. A handler error counts as a bad request when its type is
 //! `BadRequest` (a faasport [`Error::BadRequest`], kept through [`HandlerError`](faasport_core::HandlerError)).
+//!
+//! Every response from a function, success or error, carries the invocation's request id in
+//! [`REQUEST_ID_HEADER`], so a caller can quote it and find the log lines.
 
 use axum::body::Body as AxumBody;
 use axum::response::Response;
@@ -24,6 +27,9 @@ use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderValue, StatusCode};
 
 use faasport_core::{Error, Output};
+
+/// The header that carries the invocation's request id on every response from a function.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The `error_type` of a handler error that means the request was wrong ([`Error::BadRequest`]).
 const BAD_REQUEST: &str = "BadRequest";
@@ -39,8 +45,16 @@ pub(crate) fn error(status: StatusCode, message: &str, request_id: Option<&str>)
     response
 }
 
-/// The response for one invocation's result.
+/// The response for one invocation's result, with the request id in [`REQUEST_ID_HEADER`].
 pub(crate) fn respond(function: &str, request_id: &str, result: Result<Output, Error>) -> Response {
+    let mut response = response_for(function, request_id, result);
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
+
+fn response_for(function: &str, request_id: &str, result: Result<Output, Error>) -> Response {
     match result {
         Ok(Output::Http(response)) => response.into_http().map(|b| AxumBody::from(b.into_bytes())),
         Ok(Output::Empty) => {
