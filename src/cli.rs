@@ -11,8 +11,9 @@
 //! app replay <trace> [--format csv|azure] [--durations FILE] [--cold-start-ms N] [--json]
 //!                                             a traffic trace under every profile and keep-alive
 //!                                             policy: cold starts, idle instance time, cost
-//! app dead-letters [--url URL] list|show ID|redrive ID|purge
-//!                                             the dead letters of a running `serve`
+//! app dead-letters [--url URL] list|show ID|redrive ID|purge [--function NAME | --queue NAME]
+//!                                             the dead letters of a running `serve`; list and
+//!                                             purge keep to one function or queue when asked
 //! app manifest <aws|gcp|azure> [--out DIR]    write the deployment files for a provider
 //! ```
 //!
@@ -38,7 +39,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use faasport_adapter_local::Profile;
 use faasport_core::{App, Error, Provider};
 
-pub use self::dead_letters::DeadLetterCommand;
+pub use self::dead_letters::{DeadLetterCommand, DeadLetterFilter};
 pub use self::replay::TraceFormat;
 pub use self::state::STATE_DIR_ENV;
 

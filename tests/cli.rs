@@ -185,6 +185,135 @@ async fn dead_letters_of_a_running_server_are_listed_shown_redriven_and_purged()
     assert!(counts.dead_lettered >= 2, "{counts:?}");
 }
 
+async fn status_of(method: Method, url: &str) -> u16 {
+    use http_body_util::Full;
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<bytes::Bytes>>();
+    let request = faasport::http::Request::builder()
+        .method(method)
+        .uri(url)
+        .body(Full::new(bytes::Bytes::new()))
+        .expect("request");
+    client
+        .request(request)
+        .await
+        .expect("gateway answers")
+        .status()
+        .as_u16()
+}
+
+fn sources_of(listed: &serde_json::Value) -> Vec<String> {
+    let mut sources: Vec<String> = listed
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|e| format!("{}:{}", e["source"]["kind"], e["source"]["name"]).replace('"', ""))
+        .collect();
+    sources.sort();
+    sources
+}
+
+#[tokio::test]
+async fn dead_letters_are_listed_and_purged_per_function_or_queue() {
+    use faasport::local::serve::{serve_with, ServeOptions};
+    use std::time::Duration;
+    async fn ingest(_req: HttpRequest, cx: Context) -> Result<HttpResponse, Error> {
+        cx.topic("orders").publish(Message::new("o")).await?;
+        cx.queue("jobs").send(Message::new("j")).await?;
+        Ok(HttpResponse::new(StatusCode::ACCEPTED))
+    }
+    async fn refuse(_m: TopicMessage, _cx: Context) -> Result<(), Error> {
+        Err(Error::permanent("refused"))
+    }
+    async fn reject(_b: QueueBatch, _cx: Context) -> Result<BatchOutcome, Error> {
+        Err(Error::permanent("rejected"))
+    }
+    let app = App::new("dl")
+        .topic("orders")
+        .queue_spec(
+            QueueSpec::new("jobs")
+                .visibility_timeout(Duration::from_millis(200))
+                .max_receive_count(1),
+        )
+        .function(Function::new("ingest", ingest).http(Method::POST, "/ingest"))
+        .function(Function::new("bill", refuse).subscribe("orders"))
+        .function(Function::new("audit", refuse).subscribe("orders"))
+        .function(
+            Function::new("work", reject)
+                .queue("jobs")
+                .timeout(Duration::from_millis(200)),
+        );
+    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_with(
+        app.clone(),
+        ServeOptions::default().port(0),
+        move |addr| {
+            let _ = addr_tx.send(addr);
+        },
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    let url = format!("http://{}", addr_rx.await.expect("server started"));
+    assert_eq!(post(&format!("{url}/ingest"), "").await, 202);
+    // Two permanent failures are dead-lettered at once; the queue message after its one receive
+    // and its visibility timeout.
+    let mut listed = serde_json::Value::Null;
+    for _ in 0..300 {
+        listed = dead_letters(&app, &url, &["list"]).await.expect("list");
+        if listed.as_array().is_some_and(|l| l.len() == 3) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        sources_of(&listed),
+        ["function:audit", "function:bill", "queue:jobs"],
+        "{listed}"
+    );
+
+    let bill = dead_letters(&app, &url, &["list", "--function", "bill"])
+        .await
+        .expect("list bill");
+    assert_eq!(sources_of(&bill), ["function:bill"]);
+    let jobs = dead_letters(&app, &url, &["list", "--queue", "jobs"])
+        .await
+        .expect("list jobs");
+    assert_eq!(sources_of(&jobs), ["queue:jobs"]);
+    let none = dead_letters(&app, &url, &["list", "--function", "jobs"])
+        .await
+        .expect("list a function with none");
+    assert_eq!(none, serde_json::json!([]));
+
+    // A filter the server does not know, or two at once, is refused rather than purging all.
+    let admin = format!("{url}/_faasport/dead-letters");
+    assert_eq!(
+        status_of(Method::DELETE, &format!("{admin}?fn=bill")).await,
+        400
+    );
+    assert_eq!(
+        status_of(Method::DELETE, &format!("{admin}?function=bill&queue=jobs")).await,
+        400
+    );
+
+    let purged = dead_letters(&app, &url, &["purge", "--function", "audit"])
+        .await
+        .expect("purge audit");
+    assert_eq!(purged, serde_json::json!({"purged": 1}));
+    let purged = dead_letters(&app, &url, &["purge", "--queue", "jobs"])
+        .await
+        .expect("purge jobs");
+    assert_eq!(purged, serde_json::json!({"purged": 1}));
+    let left = dead_letters(&app, &url, &["list"]).await.expect("list");
+    assert_eq!(sources_of(&left), ["function:bill"]);
+
+    let _ = stop_tx.send(());
+    server.await.expect("server task").expect("clean serve");
+}
+
 /// A writer the test can read while `execute` writes to it.
 #[derive(Clone, Default)]
 struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);

@@ -1,9 +1,10 @@
 //! `dead-letters list | show ID | redrive ID | purge`: the dead-letter store of a running
-//! `serve`, through its admin endpoints (`/_faasport/dead-letters`).
+//! `serve`, through its admin endpoints (`/_faasport/dead-letters`). `list` and `purge` take
+//! `--function NAME` or `--queue NAME` to keep to one function's or one queue's dead letters.
 
 use std::io::Write;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -11,11 +12,33 @@ use hyper_util::rt::TokioExecutor;
 use faasport_core::http::{Method, Request, StatusCode};
 use faasport_core::Error;
 
+/// Which dead letters `list` and `purge` act on: all, or one function's or one queue's.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DeadLetterFilter {
+    /// Only the dead letters of this function (its asynchronous invocations).
+    #[arg(long, conflicts_with = "queue")]
+    pub function: Option<String>,
+    /// Only the dead letters of this queue (messages past its max receive count).
+    #[arg(long)]
+    pub queue: Option<String>,
+}
+
+impl DeadLetterFilter {
+    /// The query string for the admin endpoint (`?function=NAME`, `?queue=NAME`, or nothing).
+    fn query(&self) -> String {
+        match (&self.function, &self.queue) {
+            (Some(function), _) => format!("?function={}", encode(function)),
+            (None, Some(queue)) => format!("?queue={}", encode(queue)),
+            (None, None) => String::new(),
+        }
+    }
+}
+
 /// What to do with the dead letters.
 #[derive(Debug, Clone, Subcommand)]
 pub enum DeadLetterCommand {
-    /// List every dead letter.
-    List,
+    /// List the dead letters (all, or one function's or queue's).
+    List(DeadLetterFilter),
     /// Show one dead letter.
     Show {
         /// Its id.
@@ -26,20 +49,22 @@ pub enum DeadLetterCommand {
         /// Its id.
         id: String,
     },
-    /// Delete every dead letter.
-    Purge,
+    /// Delete the dead letters (all, or one function's or queue's).
+    Purge(DeadLetterFilter),
 }
 
 impl DeadLetterCommand {
     fn request(&self) -> (Method, String) {
         let base = "/_faasport/dead-letters";
         match self {
-            DeadLetterCommand::List => (Method::GET, base.to_owned()),
+            DeadLetterCommand::List(filter) => (Method::GET, format!("{base}{}", filter.query())),
             DeadLetterCommand::Show { id } => (Method::GET, format!("{base}/{}", encode(id))),
             DeadLetterCommand::Redrive { id } => {
                 (Method::POST, format!("{base}/{}/redrive", encode(id)))
             }
-            DeadLetterCommand::Purge => (Method::DELETE, base.to_owned()),
+            DeadLetterCommand::Purge(filter) => {
+                (Method::DELETE, format!("{base}{}", filter.query()))
+            }
         }
     }
 }

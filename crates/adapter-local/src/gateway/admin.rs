@@ -7,8 +7,10 @@
 //!   outcome with their summed duration, asynchronous deliveries, dead letters and queue depths.
 //! - `GET /_faasport/dead-letters`: every dead letter as JSON; `GET /_faasport/dead-letters/{id}`
 //!   one of them; `POST /_faasport/dead-letters/{id}/redrive` delivers it again;
-//!   `DELETE /_faasport/dead-letters` purges them all. This is how the app binary and people
-//!   reach the dead letters of a running `serve`.
+//!   `DELETE /_faasport/dead-letters` purges them all (`{"purged": N}`). Listing and purging take
+//!   one filter, `?function=NAME` or `?queue=NAME`, to keep to the dead letters of one function
+//!   or one queue; any other query, or both at once, is a 400, so a typo never purges everything.
+//!   This is how the app binary and people reach the dead letters of a running `serve`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -18,21 +20,35 @@ use axum::response::Response;
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, Method, StatusCode};
 
+use faasport_core::event::percent_decode;
+
 use super::GatewayState;
+use crate::dead_letters::DeadLetterSource;
 
 /// The reserved path prefix; no function route may start with it.
 pub const ADMIN_PREFIX: &str = "/_faasport/";
 
-pub(crate) fn handle(state: &GatewayState, method: &Method, path: &str) -> Option<Response> {
+pub(crate) fn handle(
+    state: &GatewayState,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+) -> Option<Response> {
     let rest = path.strip_prefix(ADMIN_PREFIX)?;
     let segments: Vec<&str> = rest.split('/').collect();
     Some(match (method, segments.as_slice()) {
         (&Method::GET, ["health"]) => health(state),
         (&Method::GET, ["metrics"]) => metrics(state),
-        (&Method::GET, ["dead-letters"]) => json(&state.sources.dead_letters().list(None)),
-        (&Method::DELETE, ["dead-letters"]) => {
-            json(&serde_json::json!({"purged": state.sources.dead_letters().purge(None)}))
-        }
+        (&Method::GET, ["dead-letters"]) => match dead_letter_filter(query) {
+            Ok(source) => json(&state.sources.dead_letters().list(source.as_ref())),
+            Err(response) => response,
+        },
+        (&Method::DELETE, ["dead-letters"]) => match dead_letter_filter(query) {
+            Ok(source) => json(&serde_json::json!({
+                "purged": state.sources.dead_letters().purge(source.as_ref())
+            })),
+            Err(response) => response,
+        },
         (&Method::GET, ["dead-letters", id]) => match state.sources.dead_letters().get(id) {
             Some(entry) => json(&entry),
             None => not_found(id),
@@ -46,6 +62,36 @@ pub(crate) fn handle(state: &GatewayState, method: &Method, path: &str) -> Optio
         },
         _ => super::respond::error(StatusCode::NOT_FOUND, "no such admin endpoint", None),
     })
+}
+
+/// The source named by `?function=NAME` or `?queue=NAME`; no query means every source.
+fn dead_letter_filter(query: Option<&str>) -> Result<Option<DeadLetterSource>, Response> {
+    let bad = |message: &str| super::respond::error(StatusCode::BAD_REQUEST, message, None);
+    let mut found = None;
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = percent_decode(value, true);
+        if value.is_empty() {
+            return Err(bad(&format!("`{key}` needs a name")));
+        }
+        let source = match percent_decode(key, true).as_str() {
+            "function" => DeadLetterSource::Function(value),
+            "queue" => DeadLetterSource::Queue(value),
+            other => {
+                return Err(bad(&format!(
+                    "unknown filter `{other}`: use `function=NAME` or `queue=NAME`"
+                )))
+            }
+        };
+        if found.replace(source).is_some() {
+            return Err(bad("give one filter: `function=NAME` or `queue=NAME`"));
+        }
+    }
+    Ok(found)
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Response {

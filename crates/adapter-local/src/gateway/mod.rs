@@ -217,7 +217,7 @@ async fn handle(State(state): State<Arc<GatewayState>>, request: Request) -> Res
 
 async fn route(state: &GatewayState, request: Request) -> Response {
     let path = request.uri().path().to_owned();
-    if let Some(response) = admin::handle(state, request.method(), &path) {
+    if let Some(response) = admin::handle(state, request.method(), &path, request.uri().query()) {
         return response;
     }
     let (function, params) = match state.routes.find(request.method(), &path) {
