@@ -7,8 +7,11 @@
 //! the runtime happens to run them in, and a retry of a failed event rolls again.
 //!
 //! Injected failures look exactly like real ones to the rest of the runtime: an error is a
-//! retryable [`Error::Custom`], a panic is an [`Error::Panic`] (no real unwinding, so logs stay
-//! quiet), a timeout holds the invocation until the function's timeout cancels it.
+//! retryable [`Error::Custom`]; a panic is a real `panic!` raised inside the future that runs the
+//! handler, so it unwinds and is contained the way a handler's own panic is (the panic hook
+//! prints it, as it would a real one) and ends as an [`Error::Panic`]; a timeout holds the
+//! invocation until the function's timeout cancels it. Extra latency is a sleep on the
+//! runtime's clock before the handler runs, so it counts in the invocation's duration.
 //!
 //! # Examples
 //! ```
@@ -20,9 +23,12 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
-use faasport_core::{Error, Event, Output};
+use futures::FutureExt as _;
+
+use faasport_core::{panic_message, Error, Event, Output};
 
 /// The faults injected into one function. Rates are probabilities in `0.0..=1.0`; error, panic,
 /// timeout and throttle rates are exclusive slices of one roll, so their sum should not exceed 1.
@@ -171,10 +177,12 @@ impl FaultPlan {
             .is_some_and(|f| self.roll(function, key, u64::MAX) < f.duplicate_rate)
     }
 
-    /// Runs `call` (the handler) under this plan's faults for `function`.
+    /// Runs `call` (the handler) under this plan's faults for `function`. An injected panic
+    /// unwinds from inside the future that runs `call` and is caught here, as
+    /// [`BoxHandler::call`](faasport_core::BoxHandler::call) catches a handler's own.
     ///
     /// # Errors
-    /// The injected error or panic, or whatever `call` returns.
+    /// The injected error or panic ([`Error::Panic`]), or whatever `call` returns.
     pub async fn inject<F>(
         &self,
         function: &str,
@@ -188,18 +196,26 @@ impl FaultPlan {
         let Some(faults) = self.faults_for(function) else {
             return call.await;
         };
-        if !faults.extra_latency.is_zero() {
-            tokio::time::sleep(faults.extra_latency).await;
-        }
-        match self.decide(function, key, attempt) {
-            Fault::None => call.await,
-            Fault::Error => Err(Error::transient("injected fault: error")),
-            Fault::Panic => Err(Error::Panic("injected fault: panic".to_owned())),
-            Fault::Timeout => std::future::pending().await,
-            Fault::Throttle => Err(Error::Throttled {
-                reason: "injected fault: throttle".to_owned(),
-                retry_after: Some(Duration::from_secs(1)),
-            }),
+        let fault = self.decide(function, key, attempt);
+        let latency = faults.extra_latency;
+        let run = async move {
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
+            }
+            match fault {
+                Fault::None => call.await,
+                Fault::Error => Err(Error::transient("injected fault: error")),
+                Fault::Panic => panic!("injected fault: panic"),
+                Fault::Timeout => std::future::pending().await,
+                Fault::Throttle => Err(Error::Throttled {
+                    reason: "injected fault: throttle".to_owned(),
+                    retry_after: Some(Duration::from_secs(1)),
+                }),
+            }
+        };
+        match AssertUnwindSafe(run).catch_unwind().await {
+            Ok(result) => result,
+            Err(payload) => Err(Error::Panic(panic_message(payload.as_ref()))),
         }
     }
 
