@@ -1,5 +1,6 @@
 //! Instance lifecycles: starting (on demand, for min instances, as a pre-warm), waiting for a
-//! start, keep-alive reaping, and the timers behind them.
+//! start, keep-alive reaping, and the timers behind them (one re-armable [`Timer`] per instance
+//! for its keep-alive, one per pool for pre-warms and one for scale-out wake-ups).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,8 @@ use tokio::time::Instant;
 use faasport_core::Error;
 
 use super::lease::Instance;
-use super::routing::{PoolState, Readiness};
+use super::routing::{PoolState, Readiness, Slot};
+use super::timer::Timer;
 use super::InstancePool;
 use crate::trace::{ReapCause, ScalingEventKind, StartCause};
 
@@ -179,10 +181,8 @@ impl InstancePool {
                     .iter_mut()
                     .find(|s| s.id == slot && s.in_flight == 0),
             ) {
-                s.epoch += 1;
                 s.idle_since = now;
-                let epoch = s.epoch;
-                pool.schedule_reap(slot, epoch, now + window);
+                pool.arm_reap(s, now + window);
             }
         });
     }
@@ -199,11 +199,9 @@ impl InstancePool {
         if slot.pinned {
             return;
         }
-        slot.epoch += 1;
-        let epoch = slot.epoch;
         let windows = st.policy.on_idle(self.since_origin(now));
         if windows.prewarm.is_zero() {
-            self.schedule_reap(id, epoch, now + windows.keep_alive);
+            self.arm_reap(slot, now + windows.keep_alive);
             return;
         }
         st.slots.retain(|s| s.id != id);
@@ -214,66 +212,109 @@ impl InstancePool {
                 cause: ReapCause::Unloaded,
             },
         );
-        self.schedule_prewarm(now + windows.prewarm, windows.keep_alive, st.arrivals);
+        self.schedule_prewarm(st, now + windows.prewarm, windows.keep_alive);
     }
 
-    fn schedule_reap(&self, id: u64, epoch: u64, at: Instant) {
-        self.after(at, move |pool, st, now| {
-            let idle = st
-                .slots
-                .iter()
-                .any(|s| s.id == id && s.epoch == epoch && s.in_flight == 0 && !s.pinned);
-            if idle {
-                st.slots.retain(|s| s.id != id);
-                pool.emit(
-                    now,
-                    Some(id),
-                    ScalingEventKind::Reaped {
-                        cause: ReapCause::KeepAlive,
-                    },
-                );
-            }
-        });
+    /// Reaps `slot` at `at` if it is still idle then, re-arming its one keep-alive timer.
+    fn arm_reap(&self, slot: &mut Slot, at: Instant) {
+        if slot.reaper.is_none() {
+            slot.reaper = Timer::spawn(self.me.clone(), reap_if_idle);
+        }
+        if let Some(timer) = &slot.reaper {
+            timer.arm(at, slot.id);
+        }
     }
 
-    /// Loads a fresh instance at `at`, unless a call arrived meanwhile or one is already live.
-    fn schedule_prewarm(&self, at: Instant, keep_alive: Duration, arrivals: u64) {
-        self.after(at, move |pool, st, now| {
-            if st.arrivals != arrivals || !st.slots.is_empty() {
-                return;
-            }
-            let (slot, ready) = pool.add_slot(st, 0, false, StartCause::Prewarm, now);
-            pool.spawn_start(slot, ready, Some(keep_alive));
-        });
+    /// Loads a fresh instance at `at`, unless a call arrives meanwhile or one is already live.
+    ///
+    /// One pending pre-warm per pool: a later unload re-arms it, except that a pre-warm due
+    /// earlier for the same arrivals stands (the first one due is the one that would load).
+    fn schedule_prewarm(&self, st: &mut PoolState, at: Instant, keep_alive: Duration) {
+        if st.prewarm.is_none() {
+            st.prewarm = Timer::spawn(self.me.clone(), prewarm);
+        }
+        let Some(timer) = &st.prewarm else {
+            return;
+        };
+        let arrivals = st.arrivals;
+        if timer
+            .armed()
+            .is_some_and(|(due, (_, pending))| pending == arrivals && due <= at)
+        {
+            return;
+        }
+        timer.arm(at, (keep_alive, arrivals));
     }
 
     /// Retries waiting invocations when the scale-out rate allows a new instance.
     pub(crate) fn schedule_wake(&self, st: &mut PoolState, at: Instant) {
-        if st.wake_at.is_some_and(|w| w <= at) {
-            return;
+        if st.wake.is_none() {
+            st.wake = Timer::spawn(self.me.clone(), wake);
         }
-        st.wake_at = Some(at);
-        self.after(at, |pool, st, now| {
-            st.wake_at = None;
-            pool.dispatch(st, now);
-        });
-    }
-
-    /// Runs `action` on the pool's state at `at`, on tokio's clock; nothing if the pool is gone.
-    fn after<F>(&self, at: Instant, action: F)
-    where
-        F: FnOnce(&InstancePool, &mut PoolState, Instant) + Send + 'static,
-    {
-        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        let Some(timer) = &st.wake else {
             return;
         };
-        let pool = self.me.clone();
-        handle.spawn(async move {
-            tokio::time::sleep_until(at).await;
-            if let Some(pool) = pool.upgrade() {
-                let mut st = pool.lock();
-                action(&pool, &mut st, Instant::now());
-            }
-        });
+        if timer.deadline().is_some_and(|due| due <= at) {
+            return;
+        }
+        timer.arm(at, ());
     }
+}
+
+/// The keep-alive timer of slot `id` fired at `at`: reap the instance if it is still idle and the
+/// timer was not re-armed meanwhile.
+fn reap_if_idle(
+    pool: &InstancePool,
+    st: &mut PoolState,
+    now: Instant,
+    at: Instant,
+    id: &u64,
+) -> bool {
+    let Some(pos) = st.slots.iter().position(|s| s.id == *id) else {
+        return true;
+    };
+    let slot = &st.slots[pos];
+    let current = slot.reaper.as_ref().and_then(Timer::deadline) == Some(at);
+    if !current || slot.in_flight > 0 || slot.pinned {
+        return false;
+    }
+    st.slots.remove(pos);
+    pool.emit(
+        now,
+        Some(*id),
+        ScalingEventKind::Reaped {
+            cause: ReapCause::KeepAlive,
+        },
+    );
+    true
+}
+
+/// The pool's pre-warm timer fired: load a fresh instance if nothing arrived since it was armed
+/// and the pool is empty.
+fn prewarm(
+    pool: &InstancePool,
+    st: &mut PoolState,
+    now: Instant,
+    at: Instant,
+    &(keep_alive, arrivals): &(Duration, u64),
+) -> bool {
+    match &st.prewarm {
+        Some(timer) if timer.deadline() == Some(at) => timer.disarm(),
+        _ => return false,
+    }
+    if st.arrivals == arrivals && st.slots.is_empty() {
+        let (slot, ready) = pool.add_slot(st, 0, false, StartCause::Prewarm, now);
+        pool.spawn_start(slot, ready, Some(keep_alive));
+    }
+    false
+}
+
+/// The pool's wake-up timer fired: hand capacity the scale-out rate now allows to waiters.
+fn wake(pool: &InstancePool, st: &mut PoolState, now: Instant, at: Instant, (): &()) -> bool {
+    match &st.wake {
+        Some(timer) if timer.deadline() == Some(at) => timer.disarm(),
+        _ => return false,
+    }
+    pool.dispatch(st, now);
+    false
 }

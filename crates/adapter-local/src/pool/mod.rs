@@ -16,6 +16,7 @@ mod lease;
 mod lifecycle;
 mod routing;
 mod scale_out;
+mod timer;
 
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -96,7 +97,8 @@ impl InstancePool {
             policy: keep_alive.build(profile.keep_alive),
             arrivals: 0,
             next_waiter: 0,
-            wake_at: None,
+            prewarm: None,
+            wake: None,
         };
         Arc::new_cyclic(|me| Self {
             name: Arc::from(function.name()),

@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
@@ -10,6 +11,7 @@ use tokio::time::Instant;
 use super::keep_alive::KeepAlivePolicy;
 use super::lease::Instance;
 use super::scale_out::TokenBucket;
+use super::timer::Timer;
 use super::InstancePool;
 use crate::profile::InvocationSource;
 use crate::trace::{ReapCause, ScalingEventKind, StartCause};
@@ -31,8 +33,8 @@ pub(crate) struct Slot {
     pub(crate) in_flight: u32,
     /// A min instance: never reaped.
     pub(crate) pinned: bool,
-    /// Bumped each time the instance becomes idle, so stale reap timers do nothing.
-    pub(crate) epoch: u64,
+    /// Its keep-alive timer, created the first time it becomes idle.
+    pub(crate) reaper: Option<Timer<u64>>,
     pub(crate) idle_since: Instant,
     /// Recycled after a timeout: takes no new work, removed when drained.
     pub(crate) retiring: bool,
@@ -83,7 +85,10 @@ pub(crate) struct PoolState {
     pub(crate) policy: Box<dyn KeepAlivePolicy>,
     pub(crate) arrivals: u64,
     pub(crate) next_waiter: u64,
-    pub(crate) wake_at: Option<Instant>,
+    /// The pending pre-warm: when, and for which count of arrivals (with its keep-alive).
+    pub(crate) prewarm: Option<Timer<(Duration, u64)>>,
+    /// When waiting invocations are next retried against the scale-out rate.
+    pub(crate) wake: Option<Timer<()>>,
 }
 
 impl InstancePool {
@@ -174,7 +179,7 @@ impl InstancePool {
             ready: rx,
             in_flight,
             pinned,
-            epoch: 0,
+            reaper: None,
             idle_since: now,
             retiring: false,
             token: None,
