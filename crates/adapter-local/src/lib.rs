@@ -65,6 +65,6 @@ pub mod sources;
 pub use crate::dead_letters::{DeadLetter, DeadLetterSource, DeadLetters};
 pub use crate::faults::{event_key, Fault, FaultPlan, Faults};
 pub use crate::sources::{
-    BucketBackend, DeliveryCounts, DeliveryPolicy, QueueStats, ShutdownReport, Sources,
+    BucketBackend, DeliveryCounts, DeliveryPolicy, NotSettled, QueueStats, ShutdownReport, Sources,
     SourcesBuilder,
 };

@@ -84,7 +84,10 @@ async fn a_handler_reaches_every_declared_resource_through_its_context() {
         .await
         .expect("known function");
     assert_eq!(inv.result.expect("ok").to_json(), serde_json::json!(15));
-    sources.settle().await;
+    sources
+        .settle_within(std::time::Duration::from_secs(3600))
+        .await
+        .expect("settled");
     let mut lines = log.lock().expect("lock").clone();
     lines.sort();
     assert_eq!(
@@ -198,7 +201,10 @@ async fn bad_json_on_a_topic_is_dead_lettered_at_once_and_on_a_queue_after_its_r
         .send("numbers-q", Message::new("{not json"))
         .await
         .expect("accepted");
-    sources.settle().await;
+    sources
+        .settle_within(std::time::Duration::from_secs(3600))
+        .await
+        .expect("settled");
     let topic = sources
         .dead_letters()
         .list(Some(&DeadLetterSource::Function("strict".into())));
@@ -297,7 +303,10 @@ async fn bucket_writes_and_deletes_emit_matching_storage_events_from_a_directory
         .delete_object("uploads", "never-there")
         .await
         .expect("deleting a missing key succeeds");
-    sources.settle().await;
+    sources
+        .settle_within(std::time::Duration::from_secs(3600))
+        .await
+        .expect("settled");
     let mut events: Vec<(StorageEventKind, String)> = seen
         .lock()
         .expect("lock")

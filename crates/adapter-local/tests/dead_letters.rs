@@ -57,7 +57,10 @@ async fn a_failing_event_is_retried_twice_after_one_and_two_minutes_then_dead_le
         .publish("orders", Message::new("o-1"))
         .await
         .expect("accepted");
-    sources.settle().await;
+    sources
+        .settle_within(Duration::from_secs(3600))
+        .await
+        .expect("settled");
     assert_eq!(calls.load(Ordering::SeqCst), 3);
     let attempts: Vec<(u32, Duration)> = sources
         .runtime()
@@ -110,12 +113,18 @@ async fn redriven_dead_letters_are_delivered_again_and_purge_empties_the_store()
             .await
             .expect("accepted");
     }
-    sources.settle().await;
+    sources
+        .settle_within(Duration::from_secs(3600))
+        .await
+        .expect("settled");
     assert_eq!(sources.dead_letters().len(), 3);
     healthy.store(true, Ordering::SeqCst);
     let first = sources.dead_letters().list(None)[0].id.clone();
     sources.redrive(&first).expect("redrive one");
-    sources.settle().await;
+    sources
+        .settle_within(Duration::from_secs(3600))
+        .await
+        .expect("settled");
     assert_eq!(sources.dead_letters().len(), 2);
     assert_eq!(sources.deliveries().processed, 1);
     assert!(
@@ -153,7 +162,10 @@ async fn a_function_retry_policy_overrides_the_profile_and_old_events_are_not_re
         .publish("orders", Message::new("o"))
         .await
         .expect("accepted");
-    sources.settle().await;
+    sources
+        .settle_within(Duration::from_secs(3600))
+        .await
+        .expect("settled");
     assert_eq!(
         calls.load(Ordering::SeqCst),
         2,
@@ -234,7 +246,10 @@ async fn the_same_seed_injects_the_same_faults_and_another_seed_different_ones()
                 .await
                 .expect("accepted");
         }
-        sources.settle().await;
+        sources
+            .settle_within(Duration::from_secs(3600))
+            .await
+            .expect("settled");
         let d = sources.deliveries();
         let mut dead: Vec<String> = sources
             .dead_letters()

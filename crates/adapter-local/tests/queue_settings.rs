@@ -88,7 +88,10 @@ async fn the_default_visibility_timeout_covers_a_consumer_that_runs_longer() {
     let sources = Sources::builder(app).build().expect("valid app");
     sources.start();
     sources.send("jobs", Message::new("m")).await.expect("sent");
-    sources.settle().await;
+    sources
+        .settle_within(Duration::from_secs(3600))
+        .await
+        .expect("settled");
     assert_eq!(runs.load(Ordering::SeqCst), 1);
     let stats = sources.queue_stats("jobs").expect("queue");
     assert_eq!((stats.received, stats.deleted), (1, 1));

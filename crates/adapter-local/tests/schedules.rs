@@ -67,7 +67,10 @@ async fn a_simulated_day_fires_each_schedule_exactly_as_often_as_expected() {
     let real = std::time::Instant::now();
     sources.start();
     tokio::time::sleep(Duration::from_secs(24 * 3600 + 30)).await;
-    sources.settle().await;
+    sources
+        .settle_within(Duration::from_secs(3600))
+        .await
+        .expect("settled");
     let report = sources.shutdown(Duration::from_secs(1)).await;
     assert!(report.is_clean(), "{report:?}");
     println!("a simulated day of 9 schedules took {:?}", real.elapsed());

@@ -30,7 +30,7 @@
 //! let app = App::new("shop").topic("orders").function(Function::new("audit", audit).subscribe("orders"));
 //! let sources = Sources::builder(app).build()?;
 //! sources.publish("orders", Message::new("{}")).await?;
-//! sources.settle().await;
+//! sources.settle_within(std::time::Duration::from_secs(60)).await.expect("settled");
 //! assert_eq!(sources.deliveries().processed, 1);
 //! # Ok(())
 //! # }
@@ -46,6 +46,7 @@ mod ledger;
 mod policy;
 mod queues;
 mod schedules;
+mod settle;
 mod shutdown;
 mod topics;
 
@@ -54,6 +55,7 @@ pub use self::builder::SourcesBuilder;
 pub use self::ledger::{DeliveryCounts, PendingDelivery};
 pub use self::policy::DeliveryPolicy;
 pub use self::queues::QueueStats;
+pub use self::settle::NotSettled;
 pub use self::shutdown::{QueueLeftover, ShutdownReport};
 
 use std::future::Future;
@@ -188,10 +190,21 @@ impl Sources {
 
     /// Waits until no asynchronous delivery is pending and every consumed queue is empty.
     /// Under a paused clock this also advances virtual time through retries and timeouts.
+    ///
+    /// It waits for as long as that takes, which is forever if a handler never finishes; prefer
+    /// [`Sources::settle_within`] wherever a bound makes sense (tests, scripts).
     pub async fn settle(&self) {
-        while !self.hub.is_settled() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        settle::settle(&self.hub).await;
+    }
+
+    /// Like [`Sources::settle`], but gives up after `limit` on the runtime's clock (virtual
+    /// time under a paused clock).
+    ///
+    /// # Errors
+    /// [`NotSettled`] naming the deliveries still pending and the queues still holding
+    /// messages.
+    pub async fn settle_within(&self, limit: Duration) -> Result<(), NotSettled> {
+        settle::settle_within(&self.hub, limit).await
     }
 
     /// Stops accepting work, lets in-flight work finish within `grace`, then stops everything
