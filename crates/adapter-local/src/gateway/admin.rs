@@ -41,13 +41,13 @@ pub(crate) fn handle(
         (&Method::GET, ["metrics"]) => metrics(state),
         (&Method::GET, ["dead-letters"]) => match dead_letter_filter(query) {
             Ok(source) => json(&state.sources.dead_letters().list(source.as_ref())),
-            Err(response) => response,
+            Err(message) => super::respond::error(StatusCode::BAD_REQUEST, &message, None),
         },
         (&Method::DELETE, ["dead-letters"]) => match dead_letter_filter(query) {
             Ok(source) => json(&serde_json::json!({
                 "purged": state.sources.dead_letters().purge(source.as_ref())
             })),
-            Err(response) => response,
+            Err(message) => super::respond::error(StatusCode::BAD_REQUEST, &message, None),
         },
         (&Method::GET, ["dead-letters", id]) => match state.sources.dead_letters().get(id) {
             Some(entry) => json(&entry),
@@ -65,8 +65,8 @@ pub(crate) fn handle(
 }
 
 /// The source named by `?function=NAME` or `?queue=NAME`; no query means every source.
-fn dead_letter_filter(query: Option<&str>) -> Result<Option<DeadLetterSource>, Response> {
-    let bad = |message: &str| super::respond::error(StatusCode::BAD_REQUEST, message, None);
+/// The error is the 400's message.
+fn dead_letter_filter(query: Option<&str>) -> Result<Option<DeadLetterSource>, String> {
     let mut found = None;
     for pair in query
         .unwrap_or_default()
@@ -76,19 +76,19 @@ fn dead_letter_filter(query: Option<&str>) -> Result<Option<DeadLetterSource>, R
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let value = percent_decode(value, true);
         if value.is_empty() {
-            return Err(bad(&format!("`{key}` needs a name")));
+            return Err(format!("`{key}` needs a name"));
         }
         let source = match percent_decode(key, true).as_str() {
             "function" => DeadLetterSource::Function(value),
             "queue" => DeadLetterSource::Queue(value),
             other => {
-                return Err(bad(&format!(
+                return Err(format!(
                     "unknown filter `{other}`: use `function=NAME` or `queue=NAME`"
-                )))
+                ))
             }
         };
         if found.replace(source).is_some() {
-            return Err(bad("give one filter: `function=NAME` or `queue=NAME`"));
+            return Err("give one filter: `function=NAME` or `queue=NAME`".to_owned());
         }
     }
     Ok(found)
