@@ -26,6 +26,33 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome, in declaration order.
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Ok,
+        Outcome::Error,
+        Outcome::Timeout,
+        Outcome::Panic,
+        Outcome::Throttled,
+        Outcome::InitError,
+    ];
+
+    /// The outcome's name in JSON and in metric labels (`ok`, `init_error`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+            Outcome::Timeout => "timeout",
+            Outcome::Panic => "panic",
+            Outcome::Throttled => "throttled",
+            Outcome::InitError => "init_error",
+        }
+    }
+
+    /// The position in [`Outcome::ALL`].
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
     /// The outcome matching a result.
     pub fn of(result: &Result<Output, Error>) -> Self {
         match result {

@@ -9,7 +9,9 @@ use tracing::Instrument as _;
 
 use faasport_core::{App, Bindings, Context, Error, Event, Provider, Resources};
 
-use crate::meter::{aggregate, compare_costs, Meter, PriceTable, PricingOptions};
+use crate::meter::{
+    aggregate, compare_costs, FunctionCounters, FunctionMetrics, Meter, PriceTable, PricingOptions,
+};
 use crate::pool::{InstancePool, KeepAlive, PoolShared};
 use crate::profile::{InvocationSource, Profile};
 use crate::record::{Invocation, InvocationRecord, Outcome};
@@ -153,7 +155,7 @@ impl RuntimeBuilder {
             trace: Arc::new(ScalingTrace::new()),
             origin: Instant::now(),
         };
-        let pools: HashMap<String, Arc<InstancePool>> = self
+        let functions: HashMap<String, Deployed> = self
             .app
             .functions()
             .iter()
@@ -165,7 +167,8 @@ impl RuntimeBuilder {
                     shared.clone(),
                 );
                 pool.start_min_instances();
-                (f.name().to_owned(), pool)
+                let counters = FunctionCounters::default();
+                (f.name().to_owned(), Deployed { pool, counters })
             })
             .collect();
         let billing = crate::meter::billing_rules(&prices, &self.scaling.pricing)
@@ -175,7 +178,7 @@ impl RuntimeBuilder {
         Ok(LocalRuntime {
             inner: Arc::new(Inner {
                 app: self.app,
-                pools,
+                functions,
                 resources,
                 faults: self.faults,
                 started: shared.origin,
@@ -191,10 +194,17 @@ impl RuntimeBuilder {
     }
 }
 
+/// One function as the runtime runs it: its instances and its running counters.
+#[derive(Debug)]
+struct Deployed {
+    pool: Arc<InstancePool>,
+    counters: FunctionCounters,
+}
+
 #[derive(Debug)]
 struct Inner {
     app: App,
-    pools: HashMap<String, Arc<InstancePool>>,
+    functions: HashMap<String, Deployed>,
     resources: Resources,
     faults: Option<Arc<crate::faults::FaultPlan>>,
     started: Instant,
@@ -259,7 +269,8 @@ impl LocalRuntime {
         event: Event,
         options: InvokeOptions,
     ) -> Result<Invocation, Error> {
-        let pool = self.pool(function)?;
+        let deployed = self.deployed(function)?;
+        let pool = &deployed.pool;
         let f = pool.function();
         let request_id = format!(
             "req-{:08}",
@@ -334,6 +345,7 @@ impl LocalRuntime {
             None => record.init + record.duration,
         };
         tracing::debug!(function = %record.function, request_id = %record.request_id, outcome = ?record.outcome, cold = record.cold, "invocation finished");
+        deployed.counters.record(&record);
         self.inner.meter.record(record.clone());
         Ok(Invocation { result, record })
     }
@@ -368,9 +380,9 @@ impl LocalRuntime {
 
     /// Waits until every min instance (and pending pre-warm) has finished starting.
     pub async fn ready(&self) {
-        for pool in self.inner.pools.values() {
-            pool.start_min_instances();
-            pool.ready().await;
+        for deployed in self.inner.functions.values() {
+            deployed.pool.start_min_instances();
+            deployed.pool.ready().await;
         }
     }
 
@@ -383,7 +395,7 @@ impl LocalRuntime {
                 compare_costs(records, &self.inner.prices, &self.inner.pricing),
             )
         });
-        let mut names: Vec<&str> = self.inner.pools.keys().map(String::as_str).collect();
+        let mut names: Vec<&str> = self.inner.functions.keys().map(String::as_str).collect();
         names.sort_unstable();
         Report {
             app: self.inner.app.name().to_owned(),
@@ -399,9 +411,27 @@ impl LocalRuntime {
         }
     }
 
+    /// Each function's invocation counters, duration histogram and instance gauges, sorted by
+    /// function name. Costs O(functions), however long the runtime has run: this is what
+    /// metrics scrapes read, not the records.
+    pub fn metrics(&self) -> Vec<FunctionMetrics> {
+        let mut metrics: Vec<FunctionMetrics> = self
+            .inner
+            .functions
+            .iter()
+            .map(|(name, d)| d.counters.snapshot(name, d.pool.instances()))
+            .collect();
+        metrics.sort_unstable_by(|a, b| a.function.cmp(&b.function));
+        metrics
+    }
+
     fn pool(&self, function: &str) -> Result<&Arc<InstancePool>, Error> {
+        self.deployed(function).map(|d| &d.pool)
+    }
+
+    fn deployed(&self, function: &str) -> Result<&Deployed, Error> {
         self.inner
-            .pools
+            .functions
             .get(function)
             .ok_or_else(|| Error::UnknownFunction {
                 name: function.to_owned(),

@@ -4,7 +4,11 @@
 //! - `GET /_faasport/health`: 200 `{"status":"ok"}`, or 503 `{"status":"draining"}` during
 //!   shutdown (so a load balancer stops sending).
 //! - `GET /_faasport/metrics`: counters of HTTP responses by status, invocations by function and
-//!   outcome with their summed duration, asynchronous deliveries, dead letters and queue depths.
+//!   outcome with their summed duration, cold starts, a handler-duration histogram
+//!   (`_bucket`/`_sum`/`_count`, the Prometheus default buckets) and instance gauges (live,
+//!   starting, busy, idle) per function, asynchronous deliveries, dead letters and queue depths.
+//!   The function series come from the runtime's running counters
+//!   ([`LocalRuntime::metrics`](crate::LocalRuntime::metrics)), so a scrape costs O(functions).
 //! - `GET /_faasport/dead-letters`: every dead letter as JSON; `GET /_faasport/dead-letters/{id}`
 //!   one of them; `POST /_faasport/dead-letters/{id}/redrive` delivers it again;
 //!   `DELETE /_faasport/dead-letters` purges them all (`{"purged": N}`). Listing and purging take
@@ -12,7 +16,6 @@
 //!   or one queue; any other query, or both at once, is a 400, so a typo never purges everything.
 //!   This is how the app binary and people reach the dead letters of a running `serve`.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use axum::body::Body as AxumBody;
@@ -24,6 +27,7 @@ use faasport_core::event::percent_decode;
 
 use super::GatewayState;
 use crate::dead_letters::DeadLetterSource;
+use crate::meter::{FunctionMetrics, DURATION_BUCKETS};
 
 /// The reserved path prefix; no function route may start with it.
 pub const ADMIN_PREFIX: &str = "/_faasport/";
@@ -137,40 +141,7 @@ fn metrics(state: &GatewayState) -> Response {
             "faasport_http_responses_total{{status=\"{status}\"}} {count}"
         );
     }
-    let mut invocations: BTreeMap<(String, String), (u64, f64)> = BTreeMap::new();
-    for r in state.sources.runtime().records() {
-        let outcome = serde_json::to_value(r.outcome)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let entry = invocations
-            .entry((r.function.clone(), outcome))
-            .or_default();
-        entry.0 += 1;
-        entry.1 += r.duration.as_secs_f64();
-    }
-    header(
-        &mut out,
-        "faasport_invocations_total",
-        "counter",
-        "Invocations by function and outcome.",
-    );
-    for ((function, outcome), (count, _)) in &invocations {
-        let _ = writeln!(
-            out,
-            "faasport_invocations_total{{function=\"{}\",outcome=\"{outcome}\"}} {count}",
-            escape(function)
-        );
-    }
-    header(
-        &mut out,
-        "faasport_invocation_duration_seconds_total",
-        "counter",
-        "Handler time by function and outcome.",
-    );
-    for ((function, outcome), (_, seconds)) in &invocations {
-        let _ = writeln!(out, "faasport_invocation_duration_seconds_total{{function=\"{}\",outcome=\"{outcome}\"}} {seconds}", escape(function));
-    }
+    function_metrics(&mut out, &state.sources.runtime().metrics());
     let d = state.sources.deliveries();
     header(
         &mut out,
@@ -233,6 +204,104 @@ fn metrics(state: &GatewayState) -> Response {
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     response
+}
+
+/// Invocation counters, handler-duration histograms and instance gauges per function, from the
+/// runtime's running counters: O(functions) per scrape, whatever the number of invocations.
+fn function_metrics(out: &mut String, metrics: &[FunctionMetrics]) {
+    let labelled: Vec<(String, &FunctionMetrics)> = metrics
+        .iter()
+        .map(|m| (format!("function=\"{}\"", escape(&m.function)), m))
+        .collect();
+    header(
+        out,
+        "faasport_invocations_total",
+        "counter",
+        "Invocations by function and outcome.",
+    );
+    for (function, m) in &labelled {
+        for (outcome, count) in &m.invocations {
+            let outcome = outcome.as_str();
+            let _ = writeln!(
+                out,
+                "faasport_invocations_total{{{function},outcome=\"{outcome}\"}} {count}"
+            );
+        }
+    }
+    header(
+        out,
+        "faasport_invocation_duration_seconds_total",
+        "counter",
+        "Handler time by function and outcome.",
+    );
+    for (function, m) in &labelled {
+        for (outcome, seconds) in &m.handler_seconds {
+            let outcome = outcome.as_str();
+            let _ = writeln!(
+                out,
+                "faasport_invocation_duration_seconds_total{{{function},outcome=\"{outcome}\"}} {seconds}"
+            );
+        }
+    }
+    header(
+        out,
+        "faasport_cold_starts_total",
+        "counter",
+        "Invocations that started an instance, by function.",
+    );
+    for (function, m) in &labelled {
+        let _ = writeln!(
+            out,
+            "faasport_cold_starts_total{{{function}}} {}",
+            m.cold_starts
+        );
+    }
+    header(
+        out,
+        "faasport_invocation_duration_seconds",
+        "histogram",
+        "Handler duration of the invocations that ran, by function.",
+    );
+    for (function, m) in &labelled {
+        let h = &m.duration;
+        let bounds = DURATION_BUCKETS.iter().map(f64::to_string);
+        for (le, count) in bounds.chain(["+Inf".to_owned()]).zip(&h.cumulative) {
+            let _ = writeln!(
+                out,
+                "faasport_invocation_duration_seconds_bucket{{{function},le=\"{le}\"}} {count}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "faasport_invocation_duration_seconds_sum{{{function}}} {}",
+            h.sum_seconds
+        );
+        let _ = writeln!(
+            out,
+            "faasport_invocation_duration_seconds_count{{{function}}} {}",
+            h.count
+        );
+    }
+    header(
+        out,
+        "faasport_instances",
+        "gauge",
+        "Instances by function and state (starting, busy, idle; live is their sum).",
+    );
+    for (function, m) in &labelled {
+        let i = &m.instances;
+        for (state, value) in [
+            ("live", i.live),
+            ("starting", i.starting),
+            ("busy", i.busy),
+            ("idle", i.idle),
+        ] {
+            let _ = writeln!(
+                out,
+                "faasport_instances{{{function},state=\"{state}\"}} {value}"
+            );
+        }
+    }
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {

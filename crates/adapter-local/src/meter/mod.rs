@@ -6,6 +6,7 @@
 
 mod aggregate;
 pub mod billing;
+mod counters;
 mod cost;
 mod prices;
 
@@ -16,6 +17,7 @@ pub use billing::{
     AzureConsumptionRule, BilledQuantities, BillingProvider, BillingRule, Charges, CloudRunRule,
     LambdaArch, LambdaRule, PricingOptions,
 };
+pub use counters::{DurationHistogram, FunctionCounters, FunctionMetrics, DURATION_BUCKETS};
 pub use cost::{billing_rules, compare_costs, FunctionCost, ProviderCost};
 pub use prices::{PriceError, PriceTable, BUNDLED_PRICES};
 

@@ -61,14 +61,12 @@ impl InstancePool {
         let outcome = match result {
             Ok(state) => {
                 let instance = Arc::new(Instance { id: slot, state });
-                if let Some(s) = st.slots.iter_mut().find(|s| s.id == slot) {
-                    s.instance = Some(instance.clone());
-                }
+                st.update_slot(slot, |s| s.instance = Some(instance.clone()));
                 ready.send_replace(Readiness::Ready(instance.clone()));
                 Ok(instance)
             }
             Err(error) => {
-                st.slots.retain(|s| s.id != slot);
+                st.remove_slot(slot);
                 self.emit(
                     now,
                     Some(slot),
@@ -204,7 +202,7 @@ impl InstancePool {
             self.arm_reap(slot, now + windows.keep_alive);
             return;
         }
-        st.slots.retain(|s| s.id != id);
+        st.remove_slot(id);
         self.emit(
             now,
             Some(id),
@@ -278,7 +276,7 @@ fn reap_if_idle(
     if !current || slot.in_flight > 0 || slot.pinned {
         return false;
     }
-    st.slots.remove(pos);
+    st.remove_slot(*id);
     pool.emit(
         now,
         Some(*id),

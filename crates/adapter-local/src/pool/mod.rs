@@ -39,6 +39,20 @@ use crate::profile::{InvocationSource, Profile};
 use crate::trace::{ScalingEvent, ScalingEventKind, ScalingTrace};
 use routing::{Assignment, PoolState, Refusal, Waiter};
 
+/// A function's instances at one moment, for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct InstanceGauges {
+    /// Instances alive or starting (`starting + busy + idle`).
+    pub live: u64,
+    /// Instances whose initialiser is running.
+    pub starting: u64,
+    /// Ready instances running at least one invocation.
+    pub busy: u64,
+    /// Ready instances running nothing (kept warm).
+    pub idle: u64,
+}
+
 /// What every pool of a runtime shares: instance ids, the trace, the time origin.
 #[derive(Debug, Clone)]
 pub struct PoolShared {
@@ -91,6 +105,7 @@ impl InstancePool {
         let min = function.min_instance_count().min(max);
         let state = PoolState {
             slots: Vec::new(),
+            census: Default::default(),
             waiters: Default::default(),
             sync_bucket: profile.sync_scale_out.map(|r| TokenBucket::new(r, now)),
             event_bucket: profile.event_scale_out.map(|r| TokenBucket::new(r, now)),
@@ -139,11 +154,21 @@ impl InstancePool {
 
     /// Instances ready and running nothing.
     pub fn idle_count(&self) -> usize {
-        self.lock()
-            .slots
-            .iter()
-            .filter(|s| s.instance.is_some() && s.in_flight == 0)
-            .count()
+        self.instances().idle as usize
+    }
+
+    /// How many instances are starting, busy and idle, in constant time (the pool keeps the
+    /// counts up to date as instances change).
+    pub fn instances(&self) -> InstanceGauges {
+        let st = self.lock();
+        debug_assert_eq!(st.census, routing::Census::of(&st.slots));
+        let c = st.census;
+        InstanceGauges {
+            live: c.starting + c.busy + c.idle,
+            starting: c.starting,
+            busy: c.busy,
+            idle: c.idle,
+        }
     }
 
     /// Invocations waiting for capacity.
@@ -275,16 +300,15 @@ impl InstancePool {
     pub(crate) fn release(&self, id: u64, healthy: bool) {
         let now = Instant::now();
         let mut st = self.lock();
-        let Some(slot) = st.slots.iter_mut().find(|s| s.id == id) else {
+        let Some((retiring, drained)) = st.update_slot(id, |slot| {
+            slot.in_flight = slot.in_flight.saturating_sub(1);
+            slot.retiring |= !healthy;
+            (slot.retiring, slot.in_flight == 0)
+        }) else {
             return;
         };
-        slot.in_flight = slot.in_flight.saturating_sub(1);
-        if !healthy {
-            slot.retiring = true;
-        }
-        let (retiring, drained) = (slot.retiring, slot.in_flight == 0);
         if retiring && drained {
-            st.slots.retain(|s| s.id != id);
+            st.remove_slot(id);
             self.emit(
                 now,
                 Some(id),

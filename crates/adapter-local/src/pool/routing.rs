@@ -42,6 +42,67 @@ pub(crate) struct Slot {
     pub(crate) token: Option<InvocationSource>,
 }
 
+/// Where a slot is: starting, ready with work, or ready and idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Starting,
+    Busy,
+    Idle,
+}
+
+impl Slot {
+    pub(crate) fn phase(&self) -> Phase {
+        match (&self.instance, self.in_flight) {
+            (None, _) => Phase::Starting,
+            (Some(_), 0) => Phase::Idle,
+            (Some(_), _) => Phase::Busy,
+        }
+    }
+}
+
+/// How many slots are in each phase, kept up to date on every change so the gauges cost O(1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Census {
+    pub(crate) starting: u64,
+    pub(crate) busy: u64,
+    pub(crate) idle: u64,
+}
+
+impl Census {
+    fn count(&mut self, phase: Phase) -> &mut u64 {
+        match phase {
+            Phase::Starting => &mut self.starting,
+            Phase::Busy => &mut self.busy,
+            Phase::Idle => &mut self.idle,
+        }
+    }
+
+    pub(crate) fn enter(&mut self, phase: Phase) {
+        *self.count(phase) += 1;
+    }
+
+    pub(crate) fn leave(&mut self, phase: Phase) {
+        let count = self.count(phase);
+        *count = count.saturating_sub(1);
+    }
+
+    pub(crate) fn moved(&mut self, from: Phase, to: Phase) {
+        if from != to {
+            self.leave(from);
+            self.enter(to);
+        }
+    }
+
+    /// Counts `slots` from scratch (to check the running counts in debug builds).
+    pub(crate) fn of(slots: &[Slot]) -> Self {
+        let mut census = Self::default();
+        for slot in slots {
+            census.enter(slot.phase());
+        }
+        census
+    }
+}
+
 /// An invocation waiting for capacity.
 #[derive(Debug)]
 pub(crate) struct Waiter {
@@ -78,7 +139,11 @@ pub(crate) enum Refusal {
 
 #[derive(Debug)]
 pub(crate) struct PoolState {
+    /// Live slots. Changes that add, remove or move a slot between phases go through
+    /// [`PoolState::push_slot`], [`PoolState::remove_slot`] and [`PoolState::update_slot`] (or
+    /// adjust [`PoolState::census`] themselves).
     pub(crate) slots: Vec<Slot>,
+    pub(crate) census: Census,
     pub(crate) waiters: VecDeque<Waiter>,
     pub(crate) sync_bucket: Option<TokenBucket>,
     pub(crate) event_bucket: Option<TokenBucket>,
@@ -89,6 +154,32 @@ pub(crate) struct PoolState {
     pub(crate) prewarm: Option<Timer<(Duration, u64)>>,
     /// When waiting invocations are next retried against the scale-out rate.
     pub(crate) wake: Option<Timer<()>>,
+}
+
+impl PoolState {
+    pub(crate) fn push_slot(&mut self, slot: Slot) {
+        self.census.enter(slot.phase());
+        self.slots.push(slot);
+    }
+
+    pub(crate) fn remove_slot(&mut self, id: u64) -> Option<Slot> {
+        let pos = self.slots.iter().position(|s| s.id == id)?;
+        let slot = self.slots.remove(pos);
+        self.census.leave(slot.phase());
+        Some(slot)
+    }
+
+    pub(crate) fn update_slot<R>(
+        &mut self,
+        id: u64,
+        change: impl FnOnce(&mut Slot) -> R,
+    ) -> Option<R> {
+        let slot = self.slots.iter_mut().find(|s| s.id == id)?;
+        let before = slot.phase();
+        let result = change(slot);
+        self.census.moved(before, slot.phase());
+        Some(result)
+    }
 }
 
 impl InstancePool {
@@ -148,7 +239,9 @@ impl InstancePool {
                 )
             });
         if let Some(slot) = best {
+            let before = slot.phase();
             slot.in_flight += 1;
+            st.census.moved(before, slot.phase());
             return Ok(match &slot.instance {
                 Some(instance) => Assignment::Warm {
                     instance: instance.clone(),
@@ -173,7 +266,7 @@ impl InstancePool {
     ) -> (u64, watch::Sender<Readiness>) {
         let id = self.ids.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = watch::channel(Readiness::Starting);
-        st.slots.push(Slot {
+        st.push_slot(Slot {
             id,
             instance: None,
             ready: rx,
@@ -219,18 +312,15 @@ impl InstancePool {
     }
 
     fn vacate(&self, st: &mut PoolState, id: u64) {
-        if let Some(slot) = st.slots.iter_mut().find(|s| s.id == id) {
-            slot.in_flight = slot.in_flight.saturating_sub(1);
-        }
+        st.update_slot(id, |slot| slot.in_flight = slot.in_flight.saturating_sub(1));
     }
 
     /// Removes a slot whose start was abandoned before it was ready: its Started event is
     /// answered by a reap with cause `abandoned`, and its scale-out token is given back.
     pub(crate) fn abandon_start(&self, st: &mut PoolState, id: u64, now: Instant) {
-        let Some(pos) = st.slots.iter().position(|s| s.id == id) else {
+        let Some(slot) = st.remove_slot(id) else {
             return;
         };
-        let slot = st.slots.remove(pos);
         let bucket = match slot.token {
             Some(source) if source.is_sync() => st.sync_bucket.as_mut(),
             Some(_) => st.event_bucket.as_mut(),
