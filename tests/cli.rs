@@ -424,3 +424,39 @@ async fn replay_of_a_malformed_trace_names_the_line_and_column() {
     let err = result.expect_err("bad trace").to_string();
     assert!(err.contains("line 3, column 3"), "{err}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn invoke_lists_asynchronous_work_still_retrying_as_undelivered() {
+    async fn ingest(_: Json<serde_json::Value>, cx: Context) -> Result<(), Error> {
+        cx.topic("orders")
+            .publish(Message::new("o1"))
+            .await
+            .map(drop)
+    }
+    async fn flaky(_m: TopicMessage, _cx: Context) -> Result<(), Error> {
+        Err(Error::transient("downstream is down"))
+    }
+    let app = App::new("retrying")
+        .topic("orders")
+        .function(Function::new("ingest", ingest))
+        .function(Function::new("bill", flaky).subscribe("orders"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().to_str().expect("utf-8 path");
+    let mut out = Vec::new();
+    execute(
+        app,
+        cli(&["--state-dir", state, "invoke", "ingest"]),
+        &mut out,
+    )
+    .await
+    .expect("ingest succeeds");
+    let printed: serde_json::Value = serde_json::from_slice(&out).expect("JSON output");
+    // Lambda retries after 1 and 2 minutes, longer than `invoke` waits: the delivery is listed,
+    // not dropped.
+    let undelivered = printed["undelivered"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(undelivered.len(), 1, "{printed}");
+    assert_eq!(undelivered[0]["function"], "bill");
+}

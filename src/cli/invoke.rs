@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use faasport_adapter_local::{Profile, Report, Sources};
 use faasport_core::{App, Error, Event};
@@ -23,8 +24,13 @@ pub fn read_event(data: Option<String>, file: Option<PathBuf>) -> Result<Event, 
     Event::try_from_json(value)
 }
 
-/// Invokes `function` with `event`, prints `{output, error, record, deliveries}` as JSON and
-/// returns the run's report.
+/// How long `invoke` waits for the asynchronous work it started (publishes, sends, async
+/// invokes, their retries) before shutting down and listing what is still pending.
+pub const SETTLE_LIMIT: Duration = Duration::from_secs(10);
+
+/// Invokes `function` with `event`, waits up to [`SETTLE_LIMIT`] for the asynchronous work it
+/// started, prints `{output, error, record, deliveries, undelivered}` as JSON and returns the
+/// run's report. Nothing is dropped silently: what did not finish is listed as `undelivered`.
 ///
 /// # Errors
 /// An unknown function or invalid app; a failed invocation is an error after it is printed.
@@ -39,13 +45,16 @@ pub async fn invoke(
         .runtime(move |runtime| runtime.profile(profile))
         .build()?;
     let invocation = sources.runtime().invoke(function, event).await?;
-    sources.settle().await;
-    let shutdown = sources.shutdown(std::time::Duration::from_secs(5)).await;
+    if let Err(pending) = sources.settle_within(SETTLE_LIMIT).await {
+        tracing::warn!(%pending, "asynchronous work still pending; shutting down");
+    }
+    let shutdown = sources.shutdown(Duration::from_secs(1)).await;
     let printed = serde_json::json!({
         "output": invocation.result.as_ref().map(|o| o.to_json()).ok(),
         "error": invocation.result.as_ref().err().map(|e| e.to_string()),
         "record": invocation.record,
         "deliveries": shutdown.deliveries,
+        "undelivered": shutdown.undelivered,
     });
     writeln!(out, "{}", serde_json::to_string_pretty(&printed)?)?;
     let report = sources.runtime().report();
