@@ -6,8 +6,8 @@
 
 mod aggregate;
 pub mod billing;
-mod counters;
 mod cost;
+mod counters;
 mod prices;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -17,8 +17,8 @@ pub use billing::{
     AzureConsumptionRule, BilledQuantities, BillingProvider, BillingRule, Charges, CloudRunRule,
     LambdaArch, LambdaRule, PricingOptions,
 };
-pub use counters::{DurationHistogram, FunctionCounters, FunctionMetrics, DURATION_BUCKETS};
 pub use cost::{billing_rules, compare_costs, FunctionCost, ProviderCost};
+pub use counters::{DurationHistogram, FunctionCounters, FunctionMetrics, DURATION_BUCKETS};
 pub use prices::{PriceError, PriceTable, BUNDLED_PRICES};
 
 use crate::record::InvocationRecord;
