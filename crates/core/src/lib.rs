@@ -28,6 +28,7 @@ mod output;
 pub mod resource;
 mod schedule;
 pub mod service;
+mod trigger;
 
 pub use crate::app::{App, AppError, QueueSpec};
 pub use crate::body::Body;
@@ -41,15 +42,13 @@ pub use crate::event::{
     HttpResponse, Json, QueueBatch, QueueMessage, ScheduleTick, StorageEvent, StorageEventKind,
     TopicMessage,
 };
-pub use crate::function::{
-    DeadLetter, Function, RetryPolicy, Trigger, DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_MB,
-    DEFAULT_TIMEOUT,
-};
+pub use crate::function::{Function, DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT};
 pub use crate::handler::{panic_message, AsyncFnMarker, BoxHandler, Handler};
 pub use crate::output::{BatchOutcome, IntoOutput, Output};
 pub use crate::resource::{InvokeMode, Message, Object, ObjectInfo};
 pub use crate::schedule::{Schedule, ScheduleError};
 pub use crate::service::ServiceHandler;
+pub use crate::trigger::{DeadLetter, RetryPolicy, Trigger};
 
 pub use chrono;
 pub use http;

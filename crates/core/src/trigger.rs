@@ -1,0 +1,116 @@
+//! [`Trigger`]s, and what happens when their deliveries fail ([`RetryPolicy`], [`DeadLetter`]).
+
+use std::time::Duration;
+
+use http::Method;
+
+use crate::StorageEventKind;
+
+/// What makes a function run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trigger {
+    /// An HTTP route; `method: None` matches every method. Paths may hold `{param}` segments and
+    /// a final `{*rest}`.
+    Http {
+        /// The method, or any.
+        method: Option<Method>,
+        /// The path pattern, starting with `/`.
+        path: String,
+    },
+    /// Messages published to a declared topic.
+    Topic {
+        /// The topic.
+        topic: String,
+    },
+    /// Messages sent to a declared queue, in batches.
+    Queue {
+        /// The queue.
+        queue: String,
+        /// Most messages per batch.
+        batch_size: u32,
+        /// How long to wait to fill a batch.
+        batch_window: Duration,
+    },
+    /// A cron or rate schedule (see [`Schedule`](crate::Schedule)).
+    Schedule {
+        /// The expression.
+        expression: String,
+    },
+    /// Object events in a declared bucket.
+    Storage {
+        /// The bucket.
+        bucket: String,
+        /// Which events; empty means all.
+        kinds: Vec<StorageEventKind>,
+        /// Only keys with this prefix, if set.
+        prefix: Option<String>,
+    },
+    /// Changes in a database table.
+    Change {
+        /// The table.
+        table: String,
+        /// Most records per batch.
+        batch_size: u32,
+    },
+    /// CloudEvents of one type (from an event router such as Eventarc or EventBridge).
+    CloudEvent {
+        /// The CloudEvent `type`.
+        event_type: String,
+    },
+}
+
+impl Trigger {
+    /// The event kind this trigger delivers.
+    pub fn event_kind(&self) -> &'static str {
+        match self {
+            Trigger::Http { .. } => "http",
+            Trigger::Topic { .. } => "topic",
+            Trigger::Queue { .. } => "queue",
+            Trigger::Schedule { .. } => "schedule",
+            Trigger::Storage { .. } => "storage",
+            Trigger::Change { .. } => "change",
+            Trigger::CloudEvent { .. } => "cloud_event",
+        }
+    }
+}
+
+/// How failed asynchronous deliveries are retried. `None` fields take the runtime profile's
+/// default (Lambda: 2 retries, 6 h maximum event age).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: Option<u32>,
+    /// Events older than this are not retried but dead-lettered.
+    pub max_event_age: Option<Duration>,
+}
+
+impl RetryPolicy {
+    /// The profile's defaults.
+    pub fn profile_default() -> Self {
+        Self::default()
+    }
+
+    /// Sets the number of retries.
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = Some(retries);
+        self
+    }
+
+    /// Sets the maximum event age.
+    pub fn with_max_event_age(mut self, age: Duration) -> Self {
+        self.max_event_age = Some(age);
+        self
+    }
+}
+
+/// Where events go when every retry failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeadLetter {
+    /// A declared queue.
+    Queue(String),
+    /// A declared topic.
+    Topic(String),
+}
