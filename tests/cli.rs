@@ -105,6 +105,51 @@ async fn post(url: &str, body: &'static str) -> u16 {
         .as_u16()
 }
 
+/// Serves `app` on a free loopback port; returns its URL, the stop signal and the server task.
+async fn start_server(
+    app: &App,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<
+        Result<faasport::local::serve::ServeReport, faasport::local::serve::ServeError>,
+    >,
+) {
+    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(faasport::local::serve::serve_with(
+        app.clone(),
+        faasport::local::serve::ServeOptions::default().port(0),
+        move |addr| {
+            let _ = addr_tx.send(addr);
+        },
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    let url = format!("http://{}", addr_rx.await.expect("server started"));
+    (url, stop_tx, server)
+}
+
+/// Lists dead letters until `done` says the list is complete (deliveries finish in the
+/// background), at most `attempts` times.
+async fn wait_for_dead_letters(
+    app: &App,
+    url: &str,
+    attempts: usize,
+    done: impl Fn(&[serde_json::Value]) -> bool,
+) -> serde_json::Value {
+    let mut listed = serde_json::Value::Null;
+    for _ in 0..attempts {
+        listed = dead_letters(app, url, &["list"]).await.expect("list");
+        if listed.as_array().is_some_and(|l| done(l)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    listed
+}
+
 async fn dead_letters(app: &App, url: &str, args: &[&str]) -> Result<serde_json::Value, Error> {
     let mut full = vec!["dead-letters", "--url", url];
     full.extend_from_slice(args);
@@ -117,7 +162,6 @@ async fn dead_letters(app: &App, url: &str, args: &[&str]) -> Result<serde_json:
 
 #[tokio::test]
 async fn dead_letters_of_a_running_server_are_listed_shown_redriven_and_purged() {
-    use faasport::local::serve::{serve_with, ServeOptions};
     async fn ingest(req: HttpRequest, cx: Context) -> Result<HttpResponse, Error> {
         cx.topic("orders")
             .publish(Message::new(req.body().clone()))
@@ -131,30 +175,11 @@ async fn dead_letters_of_a_running_server_are_listed_shown_redriven_and_purged()
         .topic("orders")
         .function(Function::new("ingest", ingest).http(Method::POST, "/ingest"))
         .function(Function::new("bill", bill).subscribe("orders"));
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve_with(
-        app.clone(),
-        ServeOptions::default().port(0),
-        move |addr| {
-            let _ = addr_tx.send(addr);
-        },
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
-    let url = format!("http://{}", addr_rx.await.expect("server started"));
+    let (url, stop_tx, server) = start_server(&app).await;
 
     assert_eq!(post(&format!("{url}/ingest"), "{\"order\": 1}").await, 202);
     // A permanent error is dead-lettered without retries; wait for the delivery to finish.
-    let mut listed = serde_json::Value::Null;
-    for _ in 0..200 {
-        listed = dead_letters(&app, &url, &["list"]).await.expect("list");
-        if listed.as_array().is_some_and(|l| !l.is_empty()) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    let listed = wait_for_dead_letters(&app, &url, 200, |l| !l.is_empty()).await;
     let entries = listed.as_array().cloned().unwrap_or_default();
     assert_eq!(entries.len(), 1, "{listed}");
     let id = entries[0]["id"]
@@ -217,7 +242,6 @@ fn sources_of(listed: &serde_json::Value) -> Vec<String> {
 
 #[tokio::test]
 async fn dead_letters_are_listed_and_purged_per_function_or_queue() {
-    use faasport::local::serve::{serve_with, ServeOptions};
     use std::time::Duration;
     async fn ingest(_req: HttpRequest, cx: Context) -> Result<HttpResponse, Error> {
         cx.topic("orders").publish(Message::new("o")).await?;
@@ -245,30 +269,11 @@ async fn dead_letters_are_listed_and_purged_per_function_or_queue() {
                 .queue("jobs")
                 .timeout(Duration::from_millis(200)),
         );
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve_with(
-        app.clone(),
-        ServeOptions::default().port(0),
-        move |addr| {
-            let _ = addr_tx.send(addr);
-        },
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
-    let url = format!("http://{}", addr_rx.await.expect("server started"));
+    let (url, stop_tx, server) = start_server(&app).await;
     assert_eq!(post(&format!("{url}/ingest"), "").await, 202);
     // Two permanent failures are dead-lettered at once; the queue message after its one receive
     // and its visibility timeout.
-    let mut listed = serde_json::Value::Null;
-    for _ in 0..300 {
-        listed = dead_letters(&app, &url, &["list"]).await.expect("list");
-        if listed.as_array().is_some_and(|l| l.len() == 3) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let listed = wait_for_dead_letters(&app, &url, 300, |l| l.len() == 3).await;
     assert_eq!(
         sources_of(&listed),
         ["function:audit", "function:bill", "queue:jobs"],
