@@ -134,20 +134,7 @@ impl Trace {
             if options.max_functions.is_some_and(|n| functions.len() >= n) {
                 break;
             }
-            if fields.len() != header.len() {
-                return Err(TraceError::FieldCount {
-                    file: FILE,
-                    line,
-                    expected: header.len().to_string(),
-                    found: fields.len(),
-                });
-            }
-            let field = Field {
-                file: FILE,
-                line,
-                fields: &fields,
-                names: &header,
-            };
+            let field = Field::row(FILE, line, &fields, &header)?;
             let key = fields[..3].join(",");
             let figures = stats.get(&key);
             let index = functions.len();

@@ -120,7 +120,33 @@ pub(crate) struct Field<'a> {
     pub(crate) names: &'a [&'a str],
 }
 
-impl Field<'_> {
+impl<'a> Field<'a> {
+    /// A row of `file` whose fields line up with the header `names`.
+    ///
+    /// # Errors
+    /// [`TraceError::FieldCount`] if the row has another number of fields than the header.
+    pub(crate) fn row(
+        file: &'static str,
+        line: usize,
+        fields: &'a [&'a str],
+        names: &'a [&'a str],
+    ) -> Result<Self, TraceError> {
+        if fields.len() != names.len() {
+            return Err(TraceError::FieldCount {
+                file,
+                line,
+                expected: names.len().to_string(),
+                found: fields.len(),
+            });
+        }
+        Ok(Self {
+            file,
+            line,
+            fields,
+            names,
+        })
+    }
+
     /// The error for column `i` (0-based).
     pub(crate) fn error(&self, i: usize, reason: &'static str) -> TraceError {
         TraceError::Field {

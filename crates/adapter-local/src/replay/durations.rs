@@ -104,20 +104,7 @@ pub(crate) fn parse_durations(
     }
     let mut stats = HashMap::new();
     for (line, fields) in lines {
-        if fields.len() != header.len() {
-            return Err(TraceError::FieldCount {
-                file: FILE,
-                line,
-                expected: header.len().to_string(),
-                found: fields.len(),
-            });
-        }
-        let field = Field {
-            file: FILE,
-            line,
-            fields: &fields,
-            names: &header,
-        };
+        let field = Field::row(FILE, line, &fields, &header)?;
         let key = columns[..3]
             .iter()
             .map(|&i| fields[i])
