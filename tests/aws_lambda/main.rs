@@ -7,6 +7,7 @@
 #![cfg(feature = "aws")]
 
 mod batch;
+mod context;
 mod events;
 mod failures;
 mod harness;
