@@ -42,7 +42,11 @@ async fn an_unknown_function_name_is_an_init_error_listing_the_available_ones() 
         return;
     };
     // cargo-lambda holds the init error until an invocation arrives, then answers it with it.
-    let (_, error) = lambda.invoke_json(b"{}").await;
+    let (status, error) = lambda.invoke_json(b"{}").await;
+    assert_eq!(
+        status, 200,
+        "cargo-lambda answers with the init error as a 200"
+    );
     assert_eq!(
         error,
         json!({"errorType": "UnknownFunction", "errorMessage": "no function named `nope` (available: echo)"})

@@ -270,6 +270,8 @@ pub struct Exchange {
     pub status: u16,
     /// The answer's headers, as relayed to the function (after any deadline rewrite).
     pub response_headers: HeaderMap,
+    /// The answer's body (for `…/invocation/next`, the event).
+    pub response_body: Bytes,
 }
 
 impl Exchange {
@@ -407,6 +409,7 @@ async fn relay(
         request_body,
         status: answer_parts.status.as_u16(),
         response_headers: answer_parts.headers.clone(),
+        response_body: answer_body.clone(),
     });
     Ok(http::Response::from_parts(
         answer_parts,

@@ -47,11 +47,33 @@ async fn http_responses_come_back_in_the_format_of_v1_v2_alb_and_function_urls()
         assert_eq!(status, 200, "{name}: {doc}");
         assert_eq!(doc["statusCode"], 200, "{name}");
         assert_eq!(doc["isBase64Encoded"], false, "{name}");
+        let echoed = body_json(&doc);
         assert_eq!(
-            body_json(&doc),
+            echoed,
             expected_request(name),
             "{name}: every request field echoed"
         );
+        // Pinned, so that the comparison above cannot pass on a mapping that lost the request.
+        let pinned = match name {
+            "apigw-v1-rest.json" => Some(("POST", "/orders/42?q=hello%20world&tag=red&tag=blue")),
+            "apigw-v2-http.json" => Some(("POST", "/items/7?tag=red&tag=blue&q=hello%20world")),
+            "function-url.json" => Some((
+                "POST",
+                "/my/path?parameter1=value1&parameter1=value2&parameter2=value",
+            )),
+            "alb.json" => Some(("POST", "/submit?a=1&b=x%20y")),
+            _ => None,
+        };
+        if let Some((method, uri)) = pinned {
+            assert_eq!(
+                (
+                    echoed["event"]["method"].as_str(),
+                    echoed["event"]["uri"].as_str()
+                ),
+                (Some(method), Some(uri)),
+                "{name}"
+            );
+        }
         let keys: Vec<&str> = doc
             .as_object()
             .expect("object")
@@ -120,6 +142,7 @@ async fn a_request_on_the_emulators_url_route_gets_a_real_http_response() {
     let echoed: Value = serde_json::from_slice(response.body()).expect("JSON");
     assert_eq!(echoed["kind"], "http");
     assert_eq!(echoed["event"]["method"], "POST");
+    assert_eq!(echoed["event"]["uri"], "/orders/7?tag=a&tag=b");
     assert_eq!(echoed["event"]["body"], "{\"qty\":2}");
     let headers = echoed["event"]["headers"].as_array().expect("headers");
     assert!(

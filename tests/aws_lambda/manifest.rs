@@ -27,7 +27,12 @@ fn the_quickstart_sam_template_passes_cfn_lint() {
         format!("wrote {}", path.display())
     );
     let template = std::fs::read_to_string(&path).expect("template written");
-    assert!(template.contains("Type: AWS::Serverless::Function"));
+    // One function resource each for create-order, bill and nightly.
+    assert_eq!(
+        template.matches("Type: AWS::Serverless::Function").count(),
+        3,
+        "{template}"
+    );
     assert!(
         template.contains("CodeUri: target/lambda/quickstart/"),
         "{template}"

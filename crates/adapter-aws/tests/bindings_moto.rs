@@ -95,27 +95,16 @@ async fn queue_send_arrives_in_sqs_with_its_attributes() {
     assert_eq!(tenant, Some("acme"));
 }
 
-#[tokio::test]
-async fn topic_publish_reaches_a_subscribed_queue() {
-    let Some(endpoint) = common::peer("FAASPORT_MOTO_ENDPOINT") else {
-        return;
-    };
-    let config = sdk_config(&endpoint).await;
-    let (sns, sqs) = (
-        aws_sdk_sns::Client::new(&config),
-        aws_sdk_sqs::Client::new(&config),
-    );
-    let topic_arn = sns
-        .create_topic()
-        .name(unique("events"))
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
+/// A new queue subscribed to `topic_arn` (raw: the bare message, else the SNS envelope); its URL.
+async fn subscribed_queue(
+    sns: &aws_sdk_sns::Client,
+    sqs: &aws_sdk_sqs::Client,
+    topic_arn: &str,
+    raw: bool,
+) -> String {
     let url = sqs
         .create_queue()
-        .queue_name(unique("sub"))
+        .queue_name(unique(if raw { "raw" } else { "envelope" }))
         .send()
         .await
         .expect("queue")
@@ -135,13 +124,51 @@ async fn topic_publish_reaches_a_subscribed_queue() {
         })
         .expect("queue arn");
     sns.subscribe()
-        .topic_arn(&topic_arn)
+        .topic_arn(topic_arn)
         .protocol("sqs")
         .endpoint(queue_arn)
-        .attributes("RawMessageDelivery", "true")
+        .attributes("RawMessageDelivery", raw.to_string())
         .send()
         .await
         .expect("subscribe");
+    url
+}
+
+async fn receive_bodies(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
+    let received = sqs
+        .receive_message()
+        .queue_url(url)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .expect("receive");
+    received
+        .messages()
+        .iter()
+        .filter_map(|m| m.body().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn topic_publish_reaches_a_subscribed_queue() {
+    let Some(endpoint) = common::peer("FAASPORT_MOTO_ENDPOINT") else {
+        return;
+    };
+    let config = sdk_config(&endpoint).await;
+    let (sns, sqs) = (
+        aws_sdk_sns::Client::new(&config),
+        aws_sdk_sqs::Client::new(&config),
+    );
+    let topic_arn = sns
+        .create_topic()
+        .name(unique("events"))
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn");
+    let raw = subscribed_queue(&sns, &sqs, &topic_arn, true).await;
+    let envelope = subscribed_queue(&sns, &sqs, &topic_arn, false).await;
     let cx = context(
         ResourceNames::default().with(ResourceKind::Topic, "events", &topic_arn),
         config,
@@ -149,24 +176,22 @@ async fn topic_publish_reaches_a_subscribed_queue() {
 
     let id = cx
         .topic("events")
-        .publish(Message::new(r#"{"order":7}"#))
+        .publish(Message::new(r#"{"order":7}"#).with_attribute("tenant", "acme"))
         .await
         .expect("published");
 
-    assert!(!id.is_empty());
-    let received = sqs
-        .receive_message()
-        .queue_url(&url)
-        .wait_time_seconds(1)
-        .send()
-        .await
-        .expect("receive");
-    let bodies: Vec<_> = received
-        .messages()
-        .iter()
-        .filter_map(|m| m.body())
-        .collect();
-    assert_eq!(bodies, [r#"{"order":7}"#]);
+    assert_eq!(receive_bodies(&sqs, &raw).await, [r#"{"order":7}"#]);
+    // The envelope names the message by the id the binding returned, and carries its attributes.
+    let [notification] =
+        <[String; 1]>::try_from(receive_bodies(&sqs, &envelope).await).expect("one notification");
+    let notification: serde_json::Value = serde_json::from_str(&notification).expect("JSON");
+    assert_eq!(notification["MessageId"], id.as_str());
+    assert_eq!(notification["TopicArn"], topic_arn.as_str());
+    assert_eq!(notification["Message"], r#"{"order":7}"#);
+    assert_eq!(
+        notification["MessageAttributes"],
+        serde_json::json!({"tenant": {"Type": "String", "Value": "acme"}})
+    );
 }
 
 #[tokio::test]
@@ -244,13 +269,14 @@ async fn bucket_put_get_list_and_delete_round_trip_through_s3() {
         files.get("dir/z.txt").await.expect("get after delete"),
         None
     );
-    assert!(s3
+    let gone = s3
         .head_object()
         .bucket(&bucket)
         .key("dir/z.txt")
         .send()
         .await
-        .is_err());
+        .expect_err("deleted in moto");
+    assert!(gone.into_service_error().is_not_found());
 }
 
 #[tokio::test]

@@ -266,7 +266,10 @@ fn limits_lambda_cannot_take_are_errors() {
         "not supported: function `f`: Lambda's timeout is at most 900 s, not 901"
     );
     let too_small = App::new("a").function(Function::new("f", tick).memory_mb(64));
-    assert!(sam_template(&too_small).is_err());
+    assert_eq!(
+        sam_template(&too_small).expect_err("memory").to_string(),
+        "not supported: function `f`: Lambda memory is 128-10240 MB, not 64"
+    );
     let short_visibility = App::new("a")
         .queue_spec(QueueSpec::new("q").visibility_timeout(Duration::from_secs(10)))
         .function(
@@ -274,10 +277,12 @@ fn limits_lambda_cannot_take_are_errors() {
                 .queue("q")
                 .timeout(Duration::from_secs(30)),
         );
-    assert!(sam_template(&short_visibility)
-        .expect_err("visibility")
-        .to_string()
-        .contains("shorter than its consumer's timeout of 30 s"));
+    assert_eq!(
+        sam_template(&short_visibility)
+            .expect_err("visibility")
+            .to_string(),
+        "not supported: queue `q` has a visibility timeout of 10 s, shorter than its consumer's timeout of 30 s"
+    );
 }
 
 #[test]

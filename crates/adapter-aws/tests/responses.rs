@@ -134,8 +134,14 @@ fn errors_become_diagnostics_with_their_error_type() {
             "invalid payload: the event is not valid JSON"
         )
     );
+    let d = diagnostic(&Error::Timeout(std::time::Duration::from_secs(3)));
     assert_eq!(
-        diagnostic(&Error::Timeout(std::time::Duration::from_secs(3))).error_type,
-        "Timeout"
+        (d.error_type.as_str(), d.error_message.as_str()),
+        ("Timeout", "timed out after 3s")
+    );
+    let d = diagnostic(&Error::Panic("boom".into()));
+    assert_eq!(
+        (d.error_type.as_str(), d.error_message.as_str()),
+        ("Panic", "the handler panicked: boom")
     );
 }
