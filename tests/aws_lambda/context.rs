@@ -1,5 +1,10 @@
 //! The handler's [`faasport::Context`] under cargo-lambda carries what the Runtime API sent with
 //! the event: compared field by field with the headers a proxy saw on `…/invocation/next`.
+//!
+//! cargo-lambda 1.9.2 makes up a new `Lambda-Runtime-Trace-Id` for every event and does not
+//! forward an `X-Amzn-Trace-Id` (or `Lambda-Runtime-Trace-Id`) sent with the invoke (checked by
+//! hand against its Runtime API), so the trace id is checked against what the Runtime API sent,
+//! not against one the test chose.
 
 use std::time::Duration;
 
