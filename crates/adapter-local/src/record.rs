@@ -1,5 +1,6 @@
 //! What the runtime remembers about each invocation.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -67,13 +68,19 @@ impl Outcome {
 }
 
 /// One invocation, as the meter sees it.
+///
+/// The function name is shared by every record of the function (the runtime clones one
+/// `Arc<str>` per invocation, no allocation), and so is the request id between the record the
+/// meter keeps and the one returned in [`Invocation`]. In JSON both are plain strings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct InvocationRecord {
     /// The function.
-    pub function: String,
+    #[serde(with = "arc_str")]
+    pub function: Arc<str>,
     /// The request id given to the handler.
-    pub request_id: String,
+    #[serde(with = "arc_str")]
+    pub request_id: Arc<str>,
     /// When the invocation arrived, since the runtime started.
     #[serde(rename = "arrived_at_ms", with = "millis")]
     pub arrived_at: Duration,
@@ -106,7 +113,7 @@ pub struct InvocationRecord {
 impl InvocationRecord {
     /// A record of a successful, warm, first-attempt invocation that took no time; set the
     /// public fields to describe another one (replays and tests build records this way).
-    pub fn new(function: impl Into<String>, request_id: impl Into<String>) -> Self {
+    pub fn new(function: impl Into<Arc<str>>, request_id: impl Into<Arc<str>>) -> Self {
         Self {
             function: function.into(),
             request_id: request_id.into(),
@@ -149,5 +156,22 @@ pub mod millis {
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
         let ms = f64::deserialize(deserializer)?;
         Duration::try_from_secs_f64(ms / 1000.0).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `Arc<str>` in JSON as a plain string.
+pub(crate) mod arc_str {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(s: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(s)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Arc<str>, D::Error> {
+        String::deserialize(deserializer).map(Arc::from)
     }
 }

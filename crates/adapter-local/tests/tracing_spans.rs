@@ -53,7 +53,7 @@ async fn each_invocation_has_a_span_with_its_function_and_request_id() {
         .invoke("hello", Event::from_json(serde_json::json!({})))
         .await
         .expect("known");
-    let request_id = inv.record.request_id.clone();
+    let request_id = inv.record.request_id.to_string();
 
     let recorded = spans.0.lock().map(|s| s.clone()).unwrap_or_default();
     let invocation: Vec<_> = recorded

@@ -137,6 +137,11 @@ impl InstancePool {
         &self.function
     }
 
+    /// The function's name, shared by its records and scaling events.
+    pub(crate) fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
     /// Invocations one instance runs at once.
     pub fn concurrency(&self) -> u32 {
         self.concurrency

@@ -168,11 +168,21 @@ pub fn is_billed(record: &InvocationRecord) -> bool {
 }
 
 /// `d` in whole milliseconds, rounded up to a multiple of `step` (at least 1 ms).
+///
+/// On the metering hot path (the runtime bills every record as it finishes), so it stays in
+/// `u64`: whole seconds × 1,000 plus the sub-second nanoseconds rounded up to a millisecond is
+/// exactly the total rounded up (a 128-bit division of `as_nanos()` costs several times more).
+/// Saturates at `u64::MAX`.
+#[inline]
 pub fn round_up_ms(d: Duration, step: u64) -> u64 {
-    let step = u128::from(step.max(1));
-    let nanos = d.as_nanos();
-    let ms = nanos.div_ceil(1_000_000);
-    u64::try_from(ms.div_ceil(step) * step).unwrap_or(u64::MAX)
+    let ms = d
+        .as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(d.subsec_nanos().div_ceil(1_000_000)));
+    match step {
+        0 | 1 => ms,
+        step => ms.div_ceil(step).saturating_mul(step),
+    }
 }
 
 #[cfg(test)]
@@ -186,5 +196,10 @@ mod tests {
         assert_eq!(round_up_ms(Duration::from_millis(100), 100), 100);
         assert_eq!(round_up_ms(Duration::from_millis(101), 100), 200);
         assert_eq!(round_up_ms(Duration::ZERO, 100), 0);
+        assert_eq!(round_up_ms(Duration::from_nanos(1), 1), 1);
+        assert_eq!(round_up_ms(Duration::from_nanos(1_000_000_001), 1), 1001);
+        assert_eq!(round_up_ms(Duration::new(2, 999_000_001), 1), 3000);
+        assert_eq!(round_up_ms(Duration::from_millis(7), 0), 7);
+        assert_eq!(round_up_ms(Duration::MAX, 100), u64::MAX);
     }
 }
