@@ -14,11 +14,31 @@
 //! * `costs`: array, one per provider, of `{ provider: "aws_lambda" | "cloud_run" |
 //!   "azure_consumption", label, currency, price_version, functions: [{ function, quantities,
 //!   charges, total }], quantities, charges, free_tier_credit, total }` where `quantities` is
-//!   `{ requests, billed_ms, gb_seconds, vcpu_seconds }` (GiB-s on Cloud Run) and `charges` is
-//!   `{ compute, requests }`;
+//!   `{ requests, billed_ms, gb_seconds, vcpu_seconds, provisioned_execution_gb_seconds,
+//!   provisioned_gb_seconds, provisioned_vcpu_seconds }` (GiB-s on Cloud Run) and `charges` is
+//!   `{ compute, requests, provisioned }`; a function with min instances is listed even if it
+//!   served nothing;
 //! * `trace`: array of `{ at_ms, function, instance, kind, cause? }` with `kind` one
 //!   of `started` (with `cause`: `demand | min_instances | prewarm`), `reused`, `reaped` (with
 //!   `cause`: `keep_alive | unloaded | recycled | init_failed`), `queued`, `throttled`.
+//!
+//! ## Schema change: kept-warm capacity (min instances)
+//!
+//! Added with the billing of min instances; older documents without these keys still read
+//! (they default to 0):
+//!
+//! * `quantities.provisioned_gb_seconds`: memory-time of the capacity kept warm. Lambda: the
+//!   provisioned concurrency configured (memory × min instances × the run's wall time); Cloud
+//!   Run: the idle time of the min instances, in GiB-s; Azure Consumption: always 0 (the plan has
+//!   no min instances).
+//! * `quantities.provisioned_vcpu_seconds`: vCPU-time of Cloud Run's idle min instances.
+//! * `quantities.provisioned_execution_gb_seconds`: the part of `gb_seconds` that ran on
+//!   Lambda provisioned instances, priced at the provisioned duration rate (in `compute`).
+//! * `charges.provisioned`: the price of the kept-warm capacity. `total` (per function and per
+//!   provider) now includes it: `compute + requests + provisioned − free_tier_credit`; the free
+//!   tier never covers it.
+//!
+//! The billing rules behind these are documented in [`crate::meter::billing`].
 
 use std::fmt::Write as _;
 
@@ -108,11 +128,17 @@ impl Report {
         let mut header = vec!["function".to_owned()];
         header.extend(self.costs.iter().map(|c| c.label.clone()));
         let mut rows = vec![header];
-        for (i, f) in self.functions.iter().enumerate() {
-            let mut r = vec![f.function.clone()];
+        // Every provider prices the same functions (those with invocations or min instances).
+        let names = self
+            .costs
+            .first()
+            .map_or(&[][..], |c| c.functions.as_slice());
+        for name in names.iter().map(|f| f.function.as_str()) {
+            let mut r = vec![name.to_owned()];
             r.extend(self.costs.iter().map(|c| {
                 c.functions
-                    .get(i)
+                    .iter()
+                    .find(|fc| fc.function == name)
                     .map_or_else(String::new, |fc| money(fc.total))
             }));
             rows.push(r);
@@ -120,6 +146,12 @@ impl Report {
         let mut total = vec!["total".to_owned()];
         total.extend(self.costs.iter().map(|c| money(c.total)));
         rows.push(total);
+        let provisioned = self.costs.iter().any(|c| c.quantities.has_provisioned());
+        if provisioned {
+            let mut r = vec!["  of which provisioned".to_owned()];
+            r.extend(self.costs.iter().map(|c| money(c.charges.provisioned)));
+            rows.push(r);
+        }
         let title = format!(
             "Cost by provider ({currency}, prices {})",
             self.price_version
@@ -134,6 +166,7 @@ impl Report {
             "vCPU-s",
             "compute",
             "requests $",
+            "provisioned $",
             "free tier",
             "total",
         ])];
@@ -147,11 +180,51 @@ impl Report {
                 format!("{:.3}", q.vcpu_seconds),
                 money(c.charges.compute),
                 money(c.charges.requests),
+                money(c.charges.provisioned),
                 money(-c.free_tier_credit),
                 money(c.total),
             ]);
+            if q.provisioned_execution_gb_seconds > 0.0 {
+                rows.push(vec![
+                    "  of which on provisioned instances".to_owned(),
+                    String::new(),
+                    String::new(),
+                    format!("{:.3}", q.provisioned_execution_gb_seconds),
+                ]);
+            }
+            if provisioned {
+                rows.push(vec![
+                    "  provisioned (kept warm)".to_owned(),
+                    String::new(),
+                    String::new(),
+                    format!("{:.3}", q.provisioned_gb_seconds),
+                    format!("{:.3}", q.provisioned_vcpu_seconds),
+                    String::new(),
+                    String::new(),
+                    money(c.charges.provisioned),
+                ]);
+            }
         }
         push_table(&mut out, "Billed quantities", &rows);
+        if provisioned {
+            let _ = writeln!(
+                out,
+                "\nMin instances are billed as provisioned concurrency on AWS Lambda (configured \
+                 GB-s while the run lasted, and the invocations they served at the provisioned \
+                 duration rate) and as idle min instances on Google Cloud Run (instance-based \
+                 rates); Azure Functions Consumption has no min instances, so they cost nothing \
+                 there."
+            );
+            for c in &self.costs {
+                if c.quantities.provisioned_gb_seconds > 0.0 && c.charges.provisioned == 0.0 {
+                    let _ = writeln!(
+                        out,
+                        "{}: the price table has no price for this capacity; it is not charged.",
+                        c.label
+                    );
+                }
+            }
+        }
         out
     }
 }

@@ -1,6 +1,6 @@
 //! [`LocalRuntime`]: runs an [`App`] in-process.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -10,13 +10,14 @@ use tracing::Instrument as _;
 use faasport_core::{App, Bindings, Context, Error, Event, Provider, Resources};
 
 use crate::meter::{
-    aggregate, compare_costs, FunctionCounters, FunctionMetrics, Meter, PriceTable, PricingOptions,
+    aggregate, compare_costs_with_capacity, FunctionCounters, FunctionMetrics, Meter, PriceTable,
+    PricingOptions, WarmCapacity,
 };
 use crate::pool::{InstancePool, KeepAlive, PoolShared};
 use crate::profile::{InvocationSource, Profile};
 use crate::record::{Invocation, InvocationRecord, Outcome};
 use crate::report::Report;
-use crate::trace::{ScalingEvent, ScalingSummary, ScalingTrace};
+use crate::trace::{ScalingEvent, ScalingEventKind, ScalingSummary, ScalingTrace, StartCause};
 
 /// Per-invocation options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -392,10 +393,16 @@ impl LocalRuntime {
     /// What was measured so far, and what it would cost on each provider.
     pub fn report(&self) -> Report {
         let trace = self.inner.trace.events();
+        let warm = self.warm_capacity(&trace);
         let (functions, costs) = self.inner.meter.with_records(|records| {
             (
                 aggregate(records),
-                compare_costs(records, &self.inner.prices, &self.inner.pricing),
+                compare_costs_with_capacity(
+                    records,
+                    &warm,
+                    &self.inner.prices,
+                    &self.inner.pricing,
+                ),
             )
         });
         let mut names: Vec<&str> = self.inner.functions.keys().map(String::as_str).collect();
@@ -412,6 +419,34 @@ impl LocalRuntime {
             costs,
             trace,
         }
+    }
+
+    /// The capacity each function with min instances kept warm since the runtime started: its
+    /// min instances at its memory for the wall time so far, and the instances the scaling
+    /// trace shows were started to keep the minimum.
+    fn warm_capacity(&self, trace: &[ScalingEvent]) -> BTreeMap<String, WarmCapacity> {
+        let wall = Instant::now().duration_since(self.inner.started);
+        self.inner
+            .functions
+            .iter()
+            .filter(|(_, d)| d.pool.min_instances() > 0)
+            .map(|(name, d)| {
+                let ids = trace
+                    .iter()
+                    .filter(|e| {
+                        *e.function == **name
+                            && e.kind
+                                == ScalingEventKind::Started {
+                                    cause: StartCause::MinInstances,
+                                }
+                    })
+                    .filter_map(|e| e.instance);
+                let capacity =
+                    WarmCapacity::new(d.pool.min_instances(), d.pool.function().memory(), wall)
+                        .instance_ids(ids);
+                (name.clone(), capacity)
+            })
+            .collect()
     }
 
     /// Each function's invocation counters, duration histogram and instance gauges, sorted by

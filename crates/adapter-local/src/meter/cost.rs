@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::billing::{
     AzureConsumptionRule, BilledQuantities, BillingProvider, BillingRule, Charges, CloudRunRule,
-    LambdaRule, PricingOptions,
+    LambdaRule, PricingOptions, WarmCapacity,
 };
 use super::prices::PriceTable;
 use crate::record::InvocationRecord;
@@ -21,7 +21,7 @@ pub struct FunctionCost {
     pub quantities: BilledQuantities,
     /// Their price.
     pub charges: Charges,
-    /// Compute plus requests.
+    /// Compute plus requests plus provisioned capacity.
     pub total: f64,
 }
 
@@ -64,9 +64,21 @@ pub fn billing_rules(table: &PriceTable, options: &PricingOptions) -> Vec<Box<dy
     ]
 }
 
-/// Prices `records` under every provider's rules.
+/// Prices `records` under every provider's rules (no kept-warm capacity).
 pub fn compare_costs(
     records: &[InvocationRecord],
+    table: &PriceTable,
+    options: &PricingOptions,
+) -> Vec<ProviderCost> {
+    compare_costs_with_capacity(records, &BTreeMap::new(), table, options)
+}
+
+/// Prices `records` under every provider's rules, with the capacity each function kept warm
+/// (its min instances, by function name). A function with warm capacity is priced even if it
+/// served nothing.
+pub fn compare_costs_with_capacity(
+    records: &[InvocationRecord],
+    warm: &BTreeMap<String, WarmCapacity>,
     table: &PriceTable,
     options: &PricingOptions,
 ) -> Vec<ProviderCost> {
@@ -74,15 +86,21 @@ pub fn compare_costs(
     for r in records {
         by_function.entry(&r.function).or_default().push(r);
     }
+    for (name, capacity) in warm {
+        if capacity.instances > 0 {
+            by_function.entry(name).or_default();
+        }
+    }
     billing_rules(table, options)
         .iter()
-        .map(|rule| provider_cost(rule.as_ref(), &by_function, table, options.free_tier))
+        .map(|rule| provider_cost(rule.as_ref(), &by_function, warm, table, options.free_tier))
         .collect()
 }
 
 fn provider_cost(
     rule: &dyn BillingRule,
     by_function: &BTreeMap<&str, Vec<&InvocationRecord>>,
+    warm: &BTreeMap<String, WarmCapacity>,
     table: &PriceTable,
     free_tier: bool,
 ) -> ProviderCost {
@@ -90,7 +108,10 @@ fn provider_cost(
     let functions: Vec<FunctionCost> = by_function
         .iter()
         .map(|(name, records)| {
-            let quantities = rule.quantities(records);
+            let quantities = match warm.get(*name).filter(|w| w.instances > 0) {
+                Some(capacity) => rule.quantities_with_capacity(records, capacity),
+                None => rule.quantities(records),
+            };
             total_q.add(&quantities);
             let charges = rule.charges(&quantities);
             FunctionCost {

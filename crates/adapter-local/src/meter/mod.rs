@@ -17,9 +17,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 pub use aggregate::{aggregate, FunctionStats};
 pub use billing::{
     AzureConsumptionRule, BilledQuantities, BillingProvider, BillingRule, Charges, CloudRunRule,
-    LambdaArch, LambdaRule, PricingOptions,
+    LambdaArch, LambdaRule, PricingOptions, WarmCapacity,
 };
-pub use cost::{billing_rules, compare_costs, FunctionCost, ProviderCost};
+pub use cost::{
+    billing_rules, compare_costs, compare_costs_with_capacity, FunctionCost, ProviderCost,
+};
 pub use counters::{DurationHistogram, FunctionCounters, FunctionMetrics, DURATION_BUCKETS};
 pub use prices::{PriceError, PriceTable, BUNDLED_PRICES};
 

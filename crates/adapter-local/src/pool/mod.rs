@@ -137,6 +137,11 @@ impl InstancePool {
         &self.function
     }
 
+    /// Instances kept warm at all times (the function's min instances, at most its max).
+    pub fn min_instances(&self) -> u32 {
+        self.min
+    }
+
     /// The function's name, shared by its records and scaling events.
     pub(crate) fn name(&self) -> &Arc<str> {
         &self.name

@@ -5,6 +5,11 @@
 //! executions × the per-execution price. Azure meters the observed memory of the host; the local
 //! meter uses the function's declared memory instead (a documented choice). Start-up time is
 //! not billed on Consumption.
+//!
+//! Min instances: the Consumption plan has none (it always scales from zero; always-ready
+//! instances exist only on the Flex Consumption and Premium plans, not modelled here), so
+//! capacity the local runtime keeps warm costs nothing on this line: the rule keeps the
+//! default [`BillingRule::quantities_with_capacity`], which ignores it.
 
 use std::time::Duration;
 
@@ -73,6 +78,7 @@ impl BillingRule for AzureConsumptionRule {
         Charges {
             compute: q.gb_seconds * self.prices.per_gb_second,
             requests: q.requests as f64 * self.prices.per_million_executions / 1e6,
+            provisioned: 0.0,
         }
     }
 

@@ -7,13 +7,24 @@
 //! share the bill. Cost = Σ busy_s × (vCPU × vCPU-s rate + GiB × GiB-s rate) + requests × the
 //! per-request price. Memory is the function's (MB read as MiB); vCPU is an option (default 1).
 //!
-//! Not metered locally: idle min instances and pre-warmed instances that served nothing (Google
-//! bills idle min instances at a lower rate), and shutdown time.
+//! Min instances ([`WarmCapacity`]): Google bills idle min instances (reference §1.2, (V): "idle
+//! min-instances are billed"). The reference gives no separate idle rate, so their idle time is
+//! priced at the table's instance-based rates ($0.000018 per vCPU-s (V), $0.000002 per GiB-s
+//! (R)) — a decision; Google's own idle rate under request-based billing may differ. Idle time
+//! of one function = min instances × the run's wall time − the busy time (as billed above, in
+//! 100 ms steps) of the instances started to keep the minimum, never below zero; it goes to
+//! [`BilledQuantities::provisioned_vcpu_seconds`] / `provisioned_gb_seconds` and
+//! [`Charges::provisioned`]. The monthly free tier is not applied to it.
+//!
+//! Not metered locally: pre-warmed instances that served nothing and plain idle instances kept
+//! after traffic (Google does not bill them), and shutdown time.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{is_billed, round_up_ms, BilledQuantities, BillingProvider, BillingRule, Charges};
+use super::{
+    is_billed, round_up_ms, BilledQuantities, BillingProvider, BillingRule, Charges, WarmCapacity,
+};
 use crate::meter::prices::CloudRunPrices;
 use crate::record::InvocationRecord;
 
@@ -100,11 +111,32 @@ impl BillingRule for CloudRunRule {
         q
     }
 
+    fn quantities_with_capacity(
+        &self,
+        records: &[&InvocationRecord],
+        warm: &WarmCapacity,
+    ) -> BilledQuantities {
+        let mut q = self.quantities(records);
+        let on_warm: Vec<&InvocationRecord> =
+            records.iter().copied().filter(|r| warm.served(r)).collect();
+        let busy_ms: u64 = Self::busy_intervals(&on_warm)
+            .into_iter()
+            .map(|(start, end, _)| round_up_ms(end - start, self.prices.billing_granularity_ms))
+            .sum();
+        let idle = (warm.instance_seconds() - busy_ms as f64 / 1000.0).max(0.0);
+        q.provisioned_vcpu_seconds = idle * self.vcpu;
+        q.provisioned_gb_seconds = idle * f64::from(warm.memory_mb) / 1024.0;
+        q
+    }
+
     fn charges(&self, q: &BilledQuantities) -> Charges {
         let rates = &self.prices.request_based;
+        let idle = &self.prices.instance_based;
         Charges {
             compute: q.vcpu_seconds * rates.per_vcpu_second + q.gb_seconds * rates.per_gib_second,
             requests: q.requests as f64 * rates.per_million_requests / 1e6,
+            provisioned: q.provisioned_vcpu_seconds * idle.per_vcpu_second
+                + q.provisioned_gb_seconds * idle.per_gib_second,
         }
     }
 
@@ -117,7 +149,7 @@ impl BillingRule for CloudRunRule {
                 requests: f.requests,
                 gb_seconds: f.gib_seconds as f64,
                 vcpu_seconds: f.vcpu_seconds as f64,
-                billed_ms: 0,
+                ..BilledQuantities::default()
             })
     }
 }

@@ -7,11 +7,28 @@
 //!
 //! Invocations that were throttled are not billed anywhere; every other outcome (errors,
 //! timeouts, panics, failed initialisers) is.
+//!
+//! # Kept-warm capacity (min instances)
+//!
+//! A function's min instances are capacity kept warm for the whole run, and providers bill it
+//! whether or not it serves anything ([`WarmCapacity`], [`BillingRule::quantities_with_capacity`]):
+//!
+//! * **AWS Lambda** bills it as *provisioned concurrency*: configured memory × instances × the
+//!   run's wall time at the provisioned per-GB-s rate, and the invocations those environments
+//!   serve at the provisioned *duration* rate instead of the on-demand one (reference §1.1,
+//!   (3P); see [`LambdaRule`] for the choices where the reference is silent);
+//! * **Google Cloud Run** bills idle min instances (reference §1.2, (V)); their busy time is
+//!   already billed request-based, the rest of their lifetime is billed at the instance-based
+//!   rates (see [`CloudRunRule`]);
+//! * **Azure Functions Consumption** has no min instances or always-ready capacity at all (the
+//!   plan scales from zero; always-ready instances belong to the Flex and Premium plans, not
+//!   modelled), so kept-warm instances cost nothing there.
 
 mod azure;
 mod cloud_run;
 mod lambda;
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -97,10 +114,22 @@ pub struct BilledQuantities {
     /// Billed time in milliseconds (per invocation on Lambda and Azure, per instance busy
     /// interval on Cloud Run), after rounding and minimums.
     pub billed_ms: u64,
-    /// Memory-time: GB-s on Lambda and Azure (GB = 1,024 MB), GiB-s on Cloud Run.
+    /// Memory-time of the invocations: GB-s on Lambda and Azure (GB = 1,024 MB), GiB-s on
+    /// Cloud Run. On Lambda it includes [`BilledQuantities::provisioned_execution_gb_seconds`].
     pub gb_seconds: f64,
     /// vCPU-seconds (Cloud Run only).
     pub vcpu_seconds: f64,
+    /// Of `gb_seconds`, what ran on provisioned instances (Lambda provisioned concurrency),
+    /// priced at the provisioned duration rate instead of the on-demand one.
+    #[serde(default)]
+    pub provisioned_execution_gb_seconds: f64,
+    /// Memory-time of capacity kept warm (min instances): Lambda's configured provisioned
+    /// concurrency, Cloud Run's idle min instances (GiB-s). Zero on Azure Consumption.
+    #[serde(default)]
+    pub provisioned_gb_seconds: f64,
+    /// vCPU-time of capacity kept warm (Cloud Run's idle min instances).
+    #[serde(default)]
+    pub provisioned_vcpu_seconds: f64,
 }
 
 impl BilledQuantities {
@@ -110,16 +139,29 @@ impl BilledQuantities {
         self.billed_ms += other.billed_ms;
         self.gb_seconds += other.gb_seconds;
         self.vcpu_seconds += other.vcpu_seconds;
+        self.provisioned_execution_gb_seconds += other.provisioned_execution_gb_seconds;
+        self.provisioned_gb_seconds += other.provisioned_gb_seconds;
+        self.provisioned_vcpu_seconds += other.provisioned_vcpu_seconds;
     }
 
-    /// What is left after deducting a free allowance.
+    /// What is left after deducting a free allowance. The allowance covers requests and
+    /// on-demand compute only, never provisioned capacity or what ran on it.
     pub fn minus(&self, free: &BilledQuantities) -> BilledQuantities {
+        let provisioned = self.provisioned_execution_gb_seconds;
+        let on_demand = (self.gb_seconds - provisioned).max(0.0);
         BilledQuantities {
             requests: self.requests.saturating_sub(free.requests),
-            billed_ms: self.billed_ms,
-            gb_seconds: (self.gb_seconds - free.gb_seconds).max(0.0),
+            gb_seconds: (on_demand - free.gb_seconds).max(0.0) + provisioned,
             vcpu_seconds: (self.vcpu_seconds - free.vcpu_seconds).max(0.0),
+            ..*self
         }
+    }
+
+    /// Whether anything was metered for kept-warm capacity.
+    pub fn has_provisioned(&self) -> bool {
+        self.provisioned_gb_seconds > 0.0
+            || self.provisioned_vcpu_seconds > 0.0
+            || self.provisioned_execution_gb_seconds > 0.0
     }
 }
 
@@ -127,16 +169,68 @@ impl BilledQuantities {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Charges {
-    /// Compute: GB-s (and vCPU-s) charges.
+    /// Compute: GB-s (and vCPU-s) charges of the invocations, on-demand and (Lambda) on
+    /// provisioned instances at the provisioned duration rate.
     pub compute: f64,
     /// Per-request charges.
     pub requests: f64,
+    /// Kept-warm capacity: Lambda provisioned concurrency while configured, Cloud Run idle min
+    /// instances. Zero on Azure Consumption.
+    #[serde(default)]
+    pub provisioned: f64,
 }
 
 impl Charges {
-    /// Compute plus requests.
+    /// Compute plus requests plus provisioned capacity.
     pub fn total(&self) -> f64 {
-        self.compute + self.requests
+        self.compute + self.requests + self.provisioned
+    }
+}
+
+/// The capacity one function kept warm during a run: its min instances (provisioned
+/// concurrency on Lambda, min instances on Cloud Run).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WarmCapacity {
+    /// Min instances configured.
+    pub instances: u32,
+    /// Memory of each (MB), the function's configured memory.
+    pub memory_mb: u32,
+    /// How long the capacity was configured: the run's wall time, from the runtime's start to
+    /// the report (tokio's clock, so exact under the virtual clock).
+    pub wall: Duration,
+    /// The instances started to keep the minimum (scaling trace cause `min_instances`):
+    /// invocations that ran on them were served by provisioned capacity.
+    pub instance_ids: BTreeSet<u64>,
+}
+
+impl WarmCapacity {
+    /// `instances` of `memory_mb` each, kept for `wall`.
+    pub fn new(instances: u32, memory_mb: u32, wall: Duration) -> Self {
+        Self {
+            instances,
+            memory_mb,
+            wall,
+            instance_ids: BTreeSet::new(),
+        }
+    }
+
+    /// Names the instances that make up the capacity.
+    pub fn instance_ids(mut self, ids: impl IntoIterator<Item = u64>) -> Self {
+        self.instance_ids.extend(ids);
+        self
+    }
+
+    /// Whether `record` ran on one of these instances.
+    pub fn served(&self, record: &InvocationRecord) -> bool {
+        record
+            .instance
+            .is_some_and(|id| self.instance_ids.contains(&id))
+    }
+
+    /// Instance-seconds configured: instances × wall time.
+    pub fn instance_seconds(&self) -> f64 {
+        f64::from(self.instances) * self.wall.as_secs_f64()
     }
 }
 
@@ -154,6 +248,19 @@ pub trait BillingRule: Send + Sync + std::fmt::Debug {
 
     /// What the provider meters for the invocations of one function.
     fn quantities(&self, records: &[&InvocationRecord]) -> BilledQuantities;
+
+    /// What the provider meters for one function that also kept `warm` capacity (min
+    /// instances) during the run: the invocations, some of them served by that capacity, and
+    /// the capacity itself. The default ignores the capacity (a provider without it, such as
+    /// Azure Consumption).
+    fn quantities_with_capacity(
+        &self,
+        records: &[&InvocationRecord],
+        warm: &WarmCapacity,
+    ) -> BilledQuantities {
+        let _ = warm;
+        self.quantities(records)
+    }
 
     /// The price of some quantities.
     fn charges(&self, quantities: &BilledQuantities) -> Charges;
