@@ -171,6 +171,20 @@ impl Function {
         })
     }
 
+    /// Consumes an external data stream (a Kinesis data stream on AWS) in batches of up to
+    /// [`DEFAULT_BATCH_SIZE`] records; see [`Trigger::Stream`]. The handler takes queue events.
+    pub fn stream(self, stream: impl Into<String>) -> Self {
+        self.stream_batched(stream, DEFAULT_BATCH_SIZE)
+    }
+
+    /// Consumes an external data stream in batches of up to `batch_size` records.
+    pub fn stream_batched(self, stream: impl Into<String>, batch_size: u32) -> Self {
+        self.trigger(Trigger::Stream {
+            stream: stream.into(),
+            batch_size,
+        })
+    }
+
     /// Runs on CloudEvents of one type.
     pub fn cloud_event(self, event_type: impl Into<String>) -> Self {
         self.trigger(Trigger::CloudEvent {

@@ -53,6 +53,20 @@ pub enum Trigger {
         /// Most records per batch.
         batch_size: u32,
     },
+    /// Records put to a data stream (a Kinesis data stream on AWS), in order, in batches. Each
+    /// record arrives as a [`QueueMessage`](crate::QueueMessage) of a
+    /// [`QueueBatch`](crate::QueueBatch) whose id is the record's sequence number, so a handler
+    /// reports partial failures with a [`BatchOutcome`](crate::BatchOutcome) as for a queue.
+    ///
+    /// Streams are external, like the tables of [`Trigger::Change`]: they are not declared app
+    /// resources, and the deployment names them (the SAM template takes each stream's ARN as a
+    /// parameter).
+    Stream {
+        /// The stream.
+        stream: String,
+        /// Most records per batch.
+        batch_size: u32,
+    },
     /// CloudEvents of one type (from an event router such as Eventarc or EventBridge).
     CloudEvent {
         /// The CloudEvent `type`.
@@ -70,6 +84,7 @@ impl Trigger {
             Trigger::Schedule { .. } => "schedule",
             Trigger::Storage { .. } => "storage",
             Trigger::Change { .. } => "change",
+            Trigger::Stream { .. } => "queue",
             Trigger::CloudEvent { .. } => "cloud_event",
         }
     }

@@ -211,13 +211,16 @@ fn check_trigger(
                 source,
             })?;
         }
-        Trigger::Change { batch_size, .. } if *batch_size == 0 => {
+        Trigger::Change { batch_size, .. } | Trigger::Stream { batch_size, .. }
+            if *batch_size == 0 =>
+        {
             return Err(AppError::ZeroLimit {
                 function: f.name().to_owned(),
                 limit: "batch size",
             })
         }
-        Trigger::Change { .. } | Trigger::CloudEvent { .. } => {}
+        // Tables and streams are external: nothing to look up among the declared resources.
+        Trigger::Change { .. } | Trigger::Stream { .. } | Trigger::CloudEvent { .. } => {}
     }
     Ok(())
 }
@@ -266,4 +269,58 @@ fn check_route(function: &str, path: &str) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use crate::{App, AppError, BatchOutcome, Context, Error, Function, QueueBatch, Trigger};
+
+    async fn on_records(_batch: QueueBatch, _cx: Context) -> Result<BatchOutcome, Error> {
+        Ok(BatchOutcome::success())
+    }
+
+    async fn on_tick(_tick: crate::ScheduleTick, _cx: Context) -> Result<(), Error> {
+        Ok(())
+    }
+
+    #[test]
+    fn a_stream_trigger_delivers_queue_events_and_needs_no_declared_resource() {
+        let f = Function::new("clicks", on_records).stream("clickstream");
+        assert_eq!(
+            f.triggers(),
+            [Trigger::Stream {
+                stream: "clickstream".into(),
+                batch_size: crate::function::DEFAULT_BATCH_SIZE,
+            }]
+        );
+        assert_eq!(f.triggers()[0].event_kind(), "queue");
+        App::new("a").function(f).validate().expect("valid");
+    }
+
+    #[test]
+    fn a_stream_trigger_needs_a_positive_batch_size_and_a_queue_handler() {
+        let err = App::new("a")
+            .function(Function::new("clicks", on_records).stream_batched("s", 0))
+            .validate()
+            .expect_err("zero batch");
+        assert_eq!(
+            err,
+            AppError::ZeroLimit {
+                function: "clicks".into(),
+                limit: "batch size",
+            }
+        );
+        let err = App::new("a")
+            .function(Function::new("tick", on_tick).stream("s"))
+            .validate()
+            .expect_err("wrong handler");
+        assert_eq!(
+            err,
+            AppError::TriggerMismatch {
+                function: "tick".into(),
+                trigger: "queue",
+                accepts: "schedule",
+            }
+        );
+    }
 }
