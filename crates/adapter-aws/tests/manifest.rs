@@ -81,6 +81,7 @@ fn shop() -> App {
         )
         .function(Function::new("sync", change).change_stream("orders-table"))
         .function(Function::new("placed", cloud).cloud_event("OrderPlaced"))
+        .function(Function::new("clicks", queue).stream_batched("click-stream", 250))
 }
 
 fn template(app: &App) -> Value {
@@ -198,6 +199,14 @@ fn other_triggers_become_their_lambda_event_sources() {
         &Value::from("String")
     );
     assert_eq!(
+        event("Clicks", "Kinesis1"),
+        yaml("{Type: Kinesis, Properties: {Stream: {Ref: ClickStreamStreamArn}, StartingPosition: TRIM_HORIZON, BatchSize: 250, FunctionResponseTypes: [ReportBatchItemFailures]}}")
+    );
+    assert_eq!(
+        at(&t, "Parameters.ClickStreamStreamArn"),
+        &yaml("{Type: String, Description: ARN of the Kinesis data stream `click-stream`}")
+    );
+    assert_eq!(
         event("Placed", "EventBridgeRule1"),
         yaml("{Type: EventBridgeRule, Properties: {Pattern: {detail-type: [OrderPlaced]}}}")
     );
@@ -234,7 +243,7 @@ fn every_function_may_use_exactly_the_declared_resources() {
             "S3CrudPolicy"
         ]
         .into_iter()
-        .chain(std::iter::repeat_n("LambdaInvokePolicy", 8))
+        .chain(std::iter::repeat_n("LambdaInvokePolicy", 9))
         .collect::<Vec<_>>()
     );
     let vars = at(&t, "Globals.Function.Environment.Variables");
@@ -282,6 +291,18 @@ fn limits_lambda_cannot_take_are_errors() {
             .expect_err("visibility")
             .to_string(),
         "not supported: queue `q` has a visibility timeout of 10 s, shorter than its consumer's timeout of 30 s"
+    );
+    let big_batch = App::new("a").function(Function::new("f", queue).stream_batched("s", 10_001));
+    assert_eq!(
+        sam_template(&big_batch).expect_err("batch").to_string(),
+        "not supported: function `f`: Kinesis batch size is 1-10000, not 10001"
+    );
+    let same_name = App::new("a")
+        .function(Function::new("f", change).change_stream("orders"))
+        .function(Function::new("g", queue).stream("orders"));
+    assert_eq!(
+        sam_template(&same_name).expect_err("collision").to_string(),
+        "not supported: table `orders` and stream `orders` both become the template parameter `OrdersStreamArn`; rename one"
     );
 }
 

@@ -250,6 +250,24 @@ fn events(f: &Function, ids: &LogicalIds, options: &SamOptions) -> Result<Mappin
                     ("FunctionResponseTypes", batch_responses()),
                 ]),
             ),
+            // A Kinesis data stream: external like a table, so its ARN is a template parameter.
+            // TRIM_HORIZON, as for DynamoDB: records written before the mapping exists are
+            // delivered too (as the local runtime delivers every record put), at the price of
+            // replaying the stream's retention on first deploy.
+            Trigger::Stream { stream, batch_size } => {
+                if !(1..=10_000).contains(batch_size) {
+                    return Err(format!("Kinesis batch size is 1-10000, not {batch_size}"));
+                }
+                (
+                    "Kinesis",
+                    map([
+                        ("Stream", reference(&ids.kinesis_parameter(stream))),
+                        ("StartingPosition", "TRIM_HORIZON".into()),
+                        ("BatchSize", (*batch_size).into()),
+                        ("FunctionResponseTypes", batch_responses()),
+                    ]),
+                )
+            }
             Trigger::CloudEvent { event_type } => (
                 "EventBridgeRule",
                 map([(

@@ -11,14 +11,21 @@
 //!   becomes `{rest+}`), queues as `SQS` with `ReportBatchItemFailures`, topics as `SNS`,
 //!   buckets as `S3`, schedules as `Schedule` (see [`eventbridge_schedule`]), change streams as
 //!   `DynamoDB` (the table lives outside the stack: its stream ARN is a template parameter
-//!   `<Table>StreamArn`), CloudEvent types as `EventBridgeRule` on `detail-type`;
+//!   `<Table>StreamArn`), data streams as `Kinesis` (external too: the stream's ARN is the
+//!   parameter `<Stream>StreamArn`; `StartingPosition: TRIM_HORIZON` as for tables, so records
+//!   put before the mapping exists are not skipped; `ReportBatchItemFailures`, so a failed
+//!   record's sequence number is retried from), CloudEvent types as `EventBridgeRule` on
+//!   `detail-type`;
 //! - `EventInvokeConfig` with its retry policy and its dead-letter target as the `OnFailure`
 //!   destination;
 //! - the environment variables of [`crate::names`] for every declared resource (in
 //!   `Globals`), and `FAASPORT_FUNCTION` with its name;
 //! - policies for exactly the app's declared resources: publish to its topics, send to its
 //!   queues, read and write its buckets, invoke its functions. (A handler may use any resource
-//!   the app declares, so every function gets the same set, and nothing else.)
+//!   the app declares, so every function gets the same set, and nothing else.) Reading a
+//!   DynamoDB or Kinesis stream needs no policy here: SAM attaches the event source's
+//!   execution role (`AWSLambdaDynamoDBExecutionRole`, `AWSLambdaKinesisExecutionRole`) for
+//!   the event it writes, and the function itself never calls the stream.
 //!
 //! Functions and buckets get names derived from the stack (`${AWS::StackName}-<name>`,
 //! `${AWS::StackName}-${AWS::AccountId}-<name>`), so policies and variables can name them
@@ -105,21 +112,38 @@ pub fn sam_template_with(app: &App, options: &SamOptions) -> Result<String, Erro
         );
     }
     let mut parameters = Mapping::new();
+    let mut parameter_owners = BTreeMap::<String, String>::new();
     for f in app.functions() {
         let (id, resource) = function::resource(app, f, &ids, options)?;
         resources.insert(id.into(), resource);
         for trigger in f.triggers() {
-            if let Trigger::Change { table, .. } = trigger {
-                let description =
-                    format!("Stream ARN of the DynamoDB table `{table}` (StreamSpecification on)");
-                parameters.insert(
-                    ids.stream_parameter(table).into(),
-                    map([
-                        ("Type", "String".into()),
-                        ("Description", description.into()),
-                    ]),
-                );
+            let (id, description, kind) = match trigger {
+                Trigger::Change { table, .. } => (
+                    ids.stream_parameter(table),
+                    format!("Stream ARN of the DynamoDB table `{table}` (StreamSpecification on)"),
+                    format!("table `{table}`"),
+                ),
+                Trigger::Stream { stream, .. } => (
+                    ids.kinesis_parameter(stream),
+                    format!("ARN of the Kinesis data stream `{stream}`"),
+                    format!("stream `{stream}`"),
+                ),
+                _ => continue,
+            };
+            if let Some(other) = parameter_owners.insert(id.clone(), kind.clone()) {
+                if other != kind {
+                    return Err(Error::Unsupported(format!(
+                        "{other} and {kind} both become the template parameter `{id}`; rename one"
+                    )));
+                }
             }
+            parameters.insert(
+                id.into(),
+                map([
+                    ("Type", "String".into()),
+                    ("Description", description.into()),
+                ]),
+            );
         }
     }
     let code_uri = options
@@ -260,6 +284,11 @@ impl LogicalIds {
     }
     fn stream_parameter(&self, table: &str) -> String {
         format!("{}StreamArn", pascal(table))
+    }
+    /// The parameter holding a Kinesis stream's ARN: `<Stream>StreamArn`, as for a table's
+    /// stream (a table and a Kinesis stream of the same name are refused).
+    fn kinesis_parameter(&self, stream: &str) -> String {
+        format!("{}StreamArn", pascal(stream))
     }
 }
 
