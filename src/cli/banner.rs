@@ -31,6 +31,7 @@ pub(crate) fn banner(app: &App, addr: SocketAddr) -> String {
         .map(|t| (t.as_str(), Vec::new()))
         .collect();
     let mut buckets: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut streams: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for f in app.functions() {
         for trigger in f.triggers() {
             match trigger {
@@ -44,6 +45,7 @@ pub(crate) fn banner(app: &App, addr: SocketAddr) -> String {
                 Trigger::Storage { bucket, .. } => {
                     buckets.entry(bucket).or_default().push(f.name());
                 }
+                Trigger::Stream { stream, .. } => streams.entry(stream).or_default().push(f.name()),
                 _ => {}
             }
         }
@@ -59,7 +61,12 @@ pub(crate) fn banner(app: &App, addr: SocketAddr) -> String {
         out.push_str("schedules:\n");
         table(&mut out, &schedules);
     }
-    for (title, map) in [("queues", queues), ("topics", topics), ("buckets", buckets)] {
+    for (title, map) in [
+        ("queues", queues),
+        ("streams", streams),
+        ("topics", topics),
+        ("buckets", buckets),
+    ] {
         if map.is_empty() {
             continue;
         }

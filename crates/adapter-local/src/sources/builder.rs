@@ -139,6 +139,7 @@ impl SourcesBuilder {
             policy,
             faults: self.faults,
             queues,
+            streams: super::streams::build(&self.app, policy.max_receive_count),
             buckets: Buckets::new(self.backend),
             max_message_bytes: self.max_message_bytes,
             dead_letters: DeadLetters::new(),

@@ -15,6 +15,7 @@ use super::buckets::Buckets;
 use super::ledger::DeliveryLedger;
 use super::policy::DeliveryPolicy;
 use super::queues::LocalQueue;
+use super::streams::LocalStream;
 use crate::dead_letters::{DeadLetterSource, DeadLetters};
 use crate::faults::FaultPlan;
 use crate::LocalRuntime;
@@ -26,6 +27,8 @@ pub(crate) struct Hub {
     pub(super) policy: DeliveryPolicy,
     pub(super) faults: Option<FaultPlan>,
     pub(super) queues: HashMap<String, Arc<LocalQueue>>,
+    /// Consumed data streams, by name.
+    pub(super) streams: HashMap<String, LocalStream>,
     pub(super) buckets: Buckets,
     pub(super) max_message_bytes: usize,
     pub(super) dead_letters: DeadLetters,
@@ -149,6 +152,7 @@ impl Hub {
                 .iter()
                 .filter(|(name, _)| self.has_consumer(name))
                 .all(|(_, q)| q.stats().is_empty())
+            && self.streams_settled()
     }
 
     pub(crate) fn has_consumer(&self, queue: &str) -> bool {
@@ -164,6 +168,7 @@ impl Hub {
             return;
         }
         super::consumer::start_all(self);
+        super::streams::start_all(self);
         super::schedules::start_all(self);
     }
 }

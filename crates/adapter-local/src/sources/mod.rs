@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | topic publish | one asynchronous invocation per subscriber | retried per [`DeliveryPolicy`] (Lambda: 2 retries, 6 h max age), then dead-lettered |
 //! | queue send | at least once, in batches (size and window), with a visibility timeout | failed messages (all, or those a [`BatchOutcome`](faasport_core::BatchOutcome) names) reappear after the visibility timeout; past the max receive count they are dead-lettered |
+//! | stream put | to every consumer of the stream, in order, one batch at a time per consumer (see [`Sources::put_records`]) | failed records are delivered again at once, ahead of later ones; past the max receive count they are dead-lettered |
 //! | schedule | one asynchronous invocation per tick, on the runtime's clock | as a topic |
 //! | bucket put/delete | one asynchronous invocation per matching storage trigger | as a topic |
 //! | `invoke_async` | one asynchronous invocation | as a topic |
@@ -48,6 +49,7 @@ mod queues;
 mod schedules;
 mod settle;
 mod shutdown;
+mod streams;
 mod topics;
 
 pub use self::buckets::BucketBackend;
@@ -113,6 +115,44 @@ impl Sources {
     /// As [`Sources::publish`].
     pub async fn send(&self, queue: &str, message: Message) -> Result<String, Error> {
         self.hub.send(queue, message)
+    }
+
+    /// Puts one record to a data stream (Kinesis on AWS); returns its sequence number.
+    ///
+    /// # Errors
+    /// As [`Sources::put_records`].
+    pub async fn put_record(&self, stream: &str, message: Message) -> Result<String, Error> {
+        let mut ids = self.hub.put_records(stream, vec![message])?;
+        Ok(ids.pop().unwrap_or_default())
+    }
+
+    /// Puts records to a data stream, in order; returns their sequence numbers (zero-padded
+    /// decimals that sort in put order, and the message ids the consumers see).
+    ///
+    /// Streams are external, not declared resources: a stream exists locally when some function
+    /// has a [`Trigger::Stream`](faasport_core::Trigger::Stream) on it. Every such function gets
+    /// every record, in order, in batches of up to its trigger's batch size, one batch at a
+    /// time (once [`Sources::start`] ran). A batch that fails, or the records its
+    /// [`BatchOutcome`](faasport_core::BatchOutcome) names, are delivered again before any later
+    /// record; a record delivered the policy's max receive count
+    /// ([`DeliveryPolicy::max_receive_count`]) without success is dead-lettered (source: the
+    /// consuming function) and the records after it go on.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] if no function consumes `stream`; [`Error::InvalidPayload`] for an
+    /// oversize record (none of the records is put); [`Error::ShuttingDown`].
+    pub async fn put_records(
+        &self,
+        stream: &str,
+        messages: Vec<Message>,
+    ) -> Result<Vec<String>, Error> {
+        self.hub.put_records(stream, messages)
+    }
+
+    /// The state of one consumer of a data stream: its records sent, received (redeliveries
+    /// included), deleted, expired (dead-lettered) and still pending.
+    pub fn stream_stats(&self, stream: &str, function: &str) -> Option<QueueStats> {
+        self.hub.stream_stats(stream, function)
     }
 
     /// Writes an object to a declared bucket and emits a storage event.

@@ -238,6 +238,22 @@ impl LocalQueue {
         self.changed.notify_waiters();
     }
 
+    /// Puts received messages back at the head of the queue, in the given order, visible at
+    /// once (a stream consumer retries its failed records before the ones after them).
+    pub(crate) fn requeue_front(&self, ids: &[String]) {
+        let mut state = self.lock();
+        for id in ids.iter().rev() {
+            state.seq += 1;
+            let seq = state.seq;
+            if let Some(stored) = state.messages.get_mut(id) {
+                stored.seq = seq;
+                state.ready.push_front(id.clone());
+            }
+        }
+        drop(state);
+        self.changed.notify_waiters();
+    }
+
     pub(crate) fn stats(&self) -> QueueStats {
         let mut state = self.lock();
         promote(&mut state, Instant::now());

@@ -69,6 +69,7 @@ pub(super) async fn settle_within(hub: &Hub, limit: Duration) -> Result<(), NotS
         })
         .filter(|left| !left.message_ids.is_empty())
         .collect();
+    queues.extend(hub.stream_leftovers());
     queues.sort_by(|a, b| a.queue.cmp(&b.queue));
     Err(NotSettled {
         limit,

@@ -80,6 +80,7 @@ pub(super) async fn shutdown(hub: &Hub, grace: Duration) -> ShutdownReport {
         })
         .filter(|left| !left.message_ids.is_empty())
         .collect();
+    queues.extend(hub.stream_leftovers());
     queues.sort_by(|a, b| a.queue.cmp(&b.queue));
     for left in &queues {
         tracing::warn!(queue = %left.queue, messages = left.message_ids.len(),
