@@ -29,6 +29,7 @@ pub fn app() -> App {
                 .schedule("rate(1 hour)")
                 .storage("echo-bucket", &[])
                 .change_stream("echo-table")
+                .stream("echo-stream")
                 .cloud_event("com.example.echo"),
         )
 }
