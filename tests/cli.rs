@@ -105,32 +105,6 @@ async fn post(url: &str, body: &'static str) -> u16 {
         .as_u16()
 }
 
-/// Serves `app` on a free loopback port; returns its URL, the stop signal and the server task.
-async fn start_server(
-    app: &App,
-) -> (
-    String,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<
-        Result<faasport::local::serve::ServeReport, faasport::local::serve::ServeError>,
-    >,
-) {
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(faasport::local::serve::serve_with(
-        app.clone(),
-        faasport::local::serve::ServeOptions::default().port(0),
-        move |addr| {
-            let _ = addr_tx.send(addr);
-        },
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
-    let url = format!("http://{}", addr_rx.await.expect("server started"));
-    (url, stop_tx, server)
-}
-
 /// Lists dead letters until `done` says the list is complete (deliveries finish in the
 /// background), at most `attempts` times.
 async fn wait_for_dead_letters(
@@ -175,7 +149,13 @@ async fn dead_letters_of_a_running_server_are_listed_shown_redriven_and_purged()
         .topic("orders")
         .function(Function::new("ingest", ingest).http(Method::POST, "/ingest"))
         .function(Function::new("bill", bill).subscribe("orders"));
-    let (url, stop_tx, server) = start_server(&app).await;
+    let server = faasport::local::serve::spawn(
+        app.clone(),
+        faasport::local::serve::ServeOptions::default().port(0),
+    )
+    .await
+    .expect("serving");
+    let url = server.url();
 
     assert_eq!(post(&format!("{url}/ingest"), "{\"order\": 1}").await, 202);
     // A permanent error is dead-lettered without retries; wait for the delivery to finish.
@@ -200,8 +180,7 @@ async fn dead_letters_of_a_running_server_are_listed_shown_redriven_and_purged()
         .await
         .expect("redrive");
     dead_letters(&app, &url, &["purge"]).await.expect("purge");
-    let _ = stop_tx.send(());
-    let served = server.await.expect("server task").expect("clean serve");
+    let served = server.stop().await.expect("clean serve");
     assert!(served.shutdown.undelivered.is_empty());
     // Redriven, it failed again and was dead-lettered again before or after the purge: every
     // delivery is accounted for.
@@ -269,7 +248,13 @@ async fn dead_letters_are_listed_and_purged_per_function_or_queue() {
                 .queue("jobs")
                 .timeout(Duration::from_millis(200)),
         );
-    let (url, stop_tx, server) = start_server(&app).await;
+    let server = faasport::local::serve::spawn(
+        app.clone(),
+        faasport::local::serve::ServeOptions::default().port(0),
+    )
+    .await
+    .expect("serving");
+    let url = server.url();
     assert_eq!(post(&format!("{url}/ingest"), "").await, 202);
     // Two permanent failures are dead-lettered at once; the queue message after its one receive
     // and its visibility timeout.
@@ -315,8 +300,7 @@ async fn dead_letters_are_listed_and_purged_per_function_or_queue() {
     let left = dead_letters(&app, &url, &["list"]).await.expect("list");
     assert_eq!(sources_of(&left), ["function:bill"]);
 
-    let _ = stop_tx.send(());
-    server.await.expect("server task").expect("clean serve");
+    server.stop().await.expect("clean serve");
 }
 
 /// A writer the test can read while `execute` writes to it.

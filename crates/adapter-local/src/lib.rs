@@ -61,6 +61,7 @@ mod faults;
 pub mod gateway;
 pub mod serve;
 pub mod sources;
+mod spawned;
 
 pub use crate::dead_letters::{DeadLetter, DeadLetterSource, DeadLetters};
 pub use crate::faults::{event_key, Fault, FaultPlan, Faults};

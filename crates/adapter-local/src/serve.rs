@@ -30,6 +30,8 @@ use crate::gateway::{Gateway, GatewayConfig, GatewayError, DEFAULT_BODY_LIMIT};
 use crate::sources::{BucketBackend, DeliveryPolicy, ShutdownReport, Sources};
 use crate::{FaultPlan, Profile, Report};
 
+pub use crate::spawned::{spawn, RunningServer};
+
 /// How long in-flight work may run after a shutdown signal unless set.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
@@ -139,6 +141,9 @@ pub enum ServeError {
     /// The gateway failed.
     #[error(transparent)]
     Gateway(#[from] GatewayError),
+    /// The background task of a [`spawn`](crate::serve::spawn)ed server failed.
+    #[error("the server task failed: {0}")]
+    Task(String),
 }
 
 /// Serves `app` until `shutdown` completes; `on_ready` is told the bound address first.
