@@ -141,7 +141,7 @@ pub enum ServeError {
     /// The gateway failed.
     #[error(transparent)]
     Gateway(#[from] GatewayError),
-    /// The background task of a [`spawn`](crate::serve::spawn)ed server failed.
+    /// The background task of a server started with [`spawn`] failed.
     #[error("the server task failed: {0}")]
     Task(String),
 }
