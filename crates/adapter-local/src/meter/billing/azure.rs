@@ -13,7 +13,9 @@
 
 use std::time::Duration;
 
-use super::{is_billed, round_up_ms, BilledQuantities, BillingProvider, BillingRule, Charges};
+use super::{
+    gb_seconds, is_billed, round_up_ms, BilledQuantities, BillingProvider, BillingRule, Charges,
+};
 use crate::meter::prices::AzureConsumptionPrices;
 use crate::record::InvocationRecord;
 
@@ -68,8 +70,7 @@ impl BillingRule for AzureConsumptionRule {
             let ms = self.billed_ms(r);
             q.requests += 1;
             q.billed_ms += ms;
-            q.gb_seconds +=
-                f64::from(self.billed_memory_mb(r.memory_mb)) / 1024.0 * ms as f64 / 1000.0;
+            q.gb_seconds += gb_seconds(self.billed_memory_mb(r.memory_mb), ms);
         }
         q
     }

@@ -29,8 +29,8 @@
 use std::time::Duration;
 
 use super::{
-    is_billed, round_up_ms, BilledQuantities, BillingProvider, BillingRule, Charges, LambdaArch,
-    WarmCapacity,
+    gb_seconds, is_billed, round_up_ms, BilledQuantities, BillingProvider, BillingRule, Charges,
+    LambdaArch, WarmCapacity,
 };
 use crate::meter::prices::{AwsLambdaPrices, LambdaArchPrices};
 use crate::record::InvocationRecord;
@@ -131,9 +131,4 @@ impl BillingRule for LambdaRule {
             ..BilledQuantities::default()
         })
     }
-}
-
-/// GB-s of `ms` billed at `memory_mb`.
-fn gb_seconds(memory_mb: u32, ms: u64) -> f64 {
-    f64::from(memory_mb) / 1024.0 * ms as f64 / 1000.0
 }

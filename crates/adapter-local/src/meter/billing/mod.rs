@@ -310,3 +310,8 @@ mod tests {
         assert_eq!(round_up_ms(Duration::MAX, 100), u64::MAX);
     }
 }
+
+/// GB-seconds of `ms` milliseconds at `memory_mb` (1 GB = 1,024 MB, as Lambda and Azure bill).
+pub(super) fn gb_seconds(memory_mb: u32, ms: u64) -> f64 {
+    f64::from(memory_mb) / 1024.0 * ms as f64 / 1000.0
+}
