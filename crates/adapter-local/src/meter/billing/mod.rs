@@ -292,6 +292,11 @@ pub fn round_up_ms(d: Duration, step: u64) -> u64 {
     }
 }
 
+/// GB-seconds of `ms` milliseconds at `memory_mb` (1 GB = 1,024 MB, as Lambda and Azure bill).
+pub(super) fn gb_seconds(memory_mb: u32, ms: u64) -> f64 {
+    f64::from(memory_mb) / 1024.0 * ms as f64 / 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,9 +314,4 @@ mod tests {
         assert_eq!(round_up_ms(Duration::from_millis(7), 0), 7);
         assert_eq!(round_up_ms(Duration::MAX, 100), u64::MAX);
     }
-}
-
-/// GB-seconds of `ms` milliseconds at `memory_mb` (1 GB = 1,024 MB, as Lambda and Azure bill).
-pub(super) fn gb_seconds(memory_mb: u32, ms: u64) -> f64 {
-    f64::from(memory_mb) / 1024.0 * ms as f64 / 1000.0
 }
