@@ -4,15 +4,15 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, StatusCode};
-use http_body_util::{BodyExt as _, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use http::{Method, StatusCode};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use faasport_adapter_local::gateway::{Gateway, GatewayConfig, GatewayError};
 use faasport_adapter_local::{FaultPlan, Faults, Sources};
 use faasport_core::{App, Context, Error, Function, HttpRequest, HttpResponse, Json};
+
+mod common;
+use common::{call, held, held_signals, Reply};
 
 async fn order(req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
     let body = serde_json::json!({"id": req.path_param("id"), "q": req.query_param("q")});
@@ -64,20 +64,6 @@ async fn slow(_: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
 }
 
 async fn busy(_: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
-    Ok(HttpResponse::ok())
-}
-
-/// Signals for `held`: it says when it has started, then waits to be released.
-fn held_signals() -> &'static (tokio::sync::Notify, tokio::sync::Notify) {
-    static SIGNALS: std::sync::OnceLock<(tokio::sync::Notify, tokio::sync::Notify)> =
-        std::sync::OnceLock::new();
-    SIGNALS.get_or_init(|| (tokio::sync::Notify::new(), tokio::sync::Notify::new()))
-}
-
-async fn held(_: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
-    let (entered, release) = held_signals();
-    entered.notify_one();
-    release.notified().await;
     Ok(HttpResponse::ok())
 }
 
@@ -138,35 +124,6 @@ async fn start() -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
         let _ = rx.await;
     }));
     (addr, tx)
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: http::HeaderMap,
-    body: Bytes,
-}
-
-async fn call(addr: SocketAddr, method: Method, path: &str, body: impl Into<Bytes>) -> Reply {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let request = Request::builder()
-        .method(method)
-        .uri(format!("http://{addr}{path}"))
-        .body(Full::new(body.into()))
-        .expect("request");
-    let response = client.request(request).await.expect("response");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    Reply {
-        status,
-        headers,
-        body,
-    }
 }
 
 fn json(reply: &Reply) -> serde_json::Value {

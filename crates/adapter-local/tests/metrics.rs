@@ -5,14 +5,14 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, StatusCode};
-use http_body_util::{BodyExt as _, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use http::{Method, StatusCode};
 
 use faasport_adapter_local::gateway::{Gateway, GatewayConfig};
 use faasport_adapter_local::Sources;
 use faasport_core::{App, Context, Error, Function, HttpRequest, HttpResponse};
+
+mod common;
+use common::{call, held, held_signals};
 
 async fn quick(_: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::ok())
@@ -24,35 +24,9 @@ async fn slow(_: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::ok())
 }
 
-fn held_signals() -> &'static (tokio::sync::Notify, tokio::sync::Notify) {
-    static SIGNALS: std::sync::OnceLock<(tokio::sync::Notify, tokio::sync::Notify)> =
-        std::sync::OnceLock::new();
-    SIGNALS.get_or_init(|| (tokio::sync::Notify::new(), tokio::sync::Notify::new()))
-}
-
-async fn held(_: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
-    let (entered, release) = held_signals();
-    entered.notify_one();
-    release.notified().await;
-    Ok(HttpResponse::ok())
-}
-
 async fn get(addr: SocketAddr, path: &str) -> (StatusCode, String) {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let request = Request::builder()
-        .method(Method::GET)
-        .uri(format!("http://{addr}{path}"))
-        .body(Full::new(Bytes::new()))
-        .expect("request");
-    let response = client.request(request).await.expect("response");
-    let status = response.status();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    let reply = call(addr, Method::GET, path, Bytes::new()).await;
+    (reply.status, reply.text())
 }
 
 fn lines_of<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {

@@ -5,14 +5,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, StatusCode};
-use http_body_util::{BodyExt as _, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use http::{Method, StatusCode};
 
 use faasport_adapter_local::serve::{serve_until_signal, spawn, ServeOptions};
 use faasport_adapter_local::DeliveryPolicy;
 use faasport_core::{App, Context, Error, Function, HttpRequest, HttpResponse, Message};
+
+mod common;
 
 async fn order(_req: HttpRequest, cx: Context) -> Result<HttpResponse, Error> {
     cx.topic("orders").publish(Message::new("o-1")).await?;
@@ -24,24 +23,8 @@ async fn bill(_m: faasport_core::TopicMessage, _cx: Context) -> Result<(), Error
 }
 
 async fn call(addr: SocketAddr, method: Method, path: &str) -> (StatusCode, serde_json::Value) {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let request = Request::builder()
-        .method(method)
-        .uri(format!("http://{addr}{path}"))
-        .body(Full::new(Bytes::new()))
-        .expect("request");
-    let response = client.request(request).await.expect("response");
-    let status = response.status();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (
-        status,
-        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
-    )
+    let reply = common::call(addr, method, path, Bytes::new()).await;
+    (reply.status, reply.json())
 }
 
 #[tokio::test]
