@@ -105,6 +105,16 @@ async fn post(url: &str, body: &'static str) -> u16 {
         .as_u16()
 }
 
+/// Serves `app` on a free loopback port.
+async fn serve_on_loopback(app: &App) -> faasport::local::serve::RunningServer {
+    faasport::local::serve::spawn(
+        app.clone(),
+        faasport::local::serve::ServeOptions::default().port(0),
+    )
+    .await
+    .expect("serving")
+}
+
 /// Lists dead letters until `done` says the list is complete (deliveries finish in the
 /// background), at most `attempts` times.
 async fn wait_for_dead_letters(
@@ -149,12 +159,7 @@ async fn dead_letters_of_a_running_server_are_listed_shown_redriven_and_purged()
         .topic("orders")
         .function(Function::new("ingest", ingest).http(Method::POST, "/ingest"))
         .function(Function::new("bill", bill).subscribe("orders"));
-    let server = faasport::local::serve::spawn(
-        app.clone(),
-        faasport::local::serve::ServeOptions::default().port(0),
-    )
-    .await
-    .expect("serving");
+    let server = serve_on_loopback(&app).await;
     let url = server.url();
 
     assert_eq!(post(&format!("{url}/ingest"), "{\"order\": 1}").await, 202);
@@ -248,12 +253,7 @@ async fn dead_letters_are_listed_and_purged_per_function_or_queue() {
                 .queue("jobs")
                 .timeout(Duration::from_millis(200)),
         );
-    let server = faasport::local::serve::spawn(
-        app.clone(),
-        faasport::local::serve::ServeOptions::default().port(0),
-    )
-    .await
-    .expect("serving");
+    let server = serve_on_loopback(&app).await;
     let url = server.url();
     assert_eq!(post(&format!("{url}/ingest"), "").await, 202);
     // Two permanent failures are dead-lettered at once; the queue message after its one receive

@@ -43,6 +43,24 @@ fn app(healthy: Arc<AtomicBool>, calls: Arc<AtomicU32>) -> App {
         )
 }
 
+/// Publishes orders `o-0` .. `o-{n-1}`.
+async fn publish_orders(sources: &Sources, n: usize) {
+    for i in 0..n {
+        sources
+            .publish("orders", Message::new(format!("o-{i}")))
+            .await
+            .expect("accepted");
+    }
+}
+
+/// Waits, on the virtual clock, until every delivery has ended.
+async fn settle(sources: &Sources) {
+    sources
+        .settle_within(Duration::from_secs(3600))
+        .await
+        .expect("settled");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_failing_event_is_retried_twice_after_one_and_two_minutes_then_dead_lettered() {
     let (healthy, calls) = (
@@ -57,10 +75,7 @@ async fn a_failing_event_is_retried_twice_after_one_and_two_minutes_then_dead_le
         .publish("orders", Message::new("o-1"))
         .await
         .expect("accepted");
-    sources
-        .settle_within(Duration::from_secs(3600))
-        .await
-        .expect("settled");
+    settle(&sources).await;
     assert_eq!(calls.load(Ordering::SeqCst), 3);
     let attempts: Vec<(u32, Duration)> = sources
         .runtime()
@@ -107,24 +122,13 @@ async fn redriven_dead_letters_are_delivered_again_and_purge_empties_the_store()
         .policy(faasport_adapter_local::DeliveryPolicy::aws().with_async_retries(0))
         .build()
         .expect("valid app");
-    for n in 0..3 {
-        sources
-            .publish("orders", Message::new(format!("o-{n}")))
-            .await
-            .expect("accepted");
-    }
-    sources
-        .settle_within(Duration::from_secs(3600))
-        .await
-        .expect("settled");
+    publish_orders(&sources, 3).await;
+    settle(&sources).await;
     assert_eq!(sources.dead_letters().len(), 3);
     healthy.store(true, Ordering::SeqCst);
     let first = sources.dead_letters().list(None)[0].id.clone();
     sources.redrive(&first).expect("redrive one");
-    sources
-        .settle_within(Duration::from_secs(3600))
-        .await
-        .expect("settled");
+    settle(&sources).await;
     assert_eq!(sources.dead_letters().len(), 2);
     assert_eq!(sources.deliveries().processed, 1);
     assert!(
@@ -162,10 +166,7 @@ async fn a_function_retry_policy_overrides_the_profile_and_old_events_are_not_re
         .publish("orders", Message::new("o"))
         .await
         .expect("accepted");
-    sources
-        .settle_within(Duration::from_secs(3600))
-        .await
-        .expect("settled");
+    settle(&sources).await;
     assert_eq!(
         calls.load(Ordering::SeqCst),
         2,
@@ -240,16 +241,8 @@ async fn the_same_seed_injects_the_same_faults_and_another_seed_different_ones()
             .faults(plan)
             .build()
             .expect("valid app");
-        for n in 0..300 {
-            sources
-                .publish("orders", Message::new(format!("o-{n}")))
-                .await
-                .expect("accepted");
-        }
-        sources
-            .settle_within(Duration::from_secs(3600))
-            .await
-            .expect("settled");
+        publish_orders(&sources, 300).await;
+        settle(&sources).await;
         let d = sources.deliveries();
         let mut dead: Vec<String> = sources
             .dead_letters()
