@@ -67,7 +67,13 @@ impl Event {
     /// what a direct invocation with a custom payload looks like on every backend). A value that
     /// looks tagged but does not parse is wrapped too; use [`Event::try_from_json`] to refuse it.
     pub fn from_json(value: serde_json::Value) -> Self {
-        Self::try_from_json(value.clone()).unwrap_or_else(|_| Self::wrap(value))
+        // Only a tagged value needs a copy to fall back on; plain payloads are wrapped as they are.
+        if tagged_kind(&value).is_some() {
+            if let Ok(event) = serde_json::from_value::<Event>(value.clone()) {
+                return event;
+            }
+        }
+        Self::wrap(value)
     }
 
     /// Like [`Event::from_json`], but a value in the tagged form (an object with exactly `kind`
@@ -76,12 +82,7 @@ impl Event {
     /// # Errors
     /// [`Error::InvalidPayload`] naming the kind and what is wrong with the event.
     pub fn try_from_json(value: serde_json::Value) -> Result<Self, Error> {
-        let tagged_kind = value.as_object().and_then(|map| {
-            let kind = map.get("kind")?.as_str()?;
-            (map.len() == 2 && map.contains_key("event") && KINDS.contains(&kind))
-                .then(|| kind.to_owned())
-        });
-        match tagged_kind {
+        match tagged_kind(&value).map(str::to_owned) {
             Some(kind) => serde_json::from_value::<Event>(value)
                 .map_err(|e| Error::invalid_payload(format!("not a valid `{kind}` event: {e}"))),
             None => Ok(Self::wrap(value)),
@@ -93,6 +94,14 @@ impl Event {
             CloudEvent::new(next_invoke_id(), "faasport", INVOKE_EVENT_TYPE).with_data(value),
         )
     }
+}
+
+/// The kind of a value in the tagged form: an object with exactly `kind` (a known one) and
+/// `event`.
+fn tagged_kind(value: &serde_json::Value) -> Option<&str> {
+    let map = value.as_object()?;
+    let kind = map.get("kind")?.as_str()?;
+    (map.len() == 2 && map.contains_key("event") && KINDS.contains(&kind)).then_some(kind)
 }
 
 /// The kinds of [`Event`] in its tagged JSON form.
