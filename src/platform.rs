@@ -4,9 +4,7 @@ use faasport_core::{App, Error, Provider};
 
 /// Overrides platform detection: `local`, `aws`, `gcp` or `azure`.
 pub const PROVIDER_ENV: &str = "FAASPORT_PROVIDER";
-/// Names the function to serve where the platform does not (emulators often call every
-/// function `_`).
-pub const FUNCTION_ENV: &str = "FAASPORT_FUNCTION";
+pub use faasport_core::contract::FUNCTION_ENV;
 
 /// The providers compiled into this binary, in detection order.
 fn enabled() -> Vec<Provider> {

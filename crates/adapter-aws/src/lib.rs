@@ -53,7 +53,7 @@ mod runtime;
 use faasport_core::{App, Error};
 
 pub use crate::manifest::{sam_template, sam_template_with, SamOptions};
-pub use crate::runtime::{remaining_time, select, FUNCTION_ENV};
+pub use crate::runtime::{remaining_time, FUNCTION_ENV};
 
 /// Serves the app's function named by `FAASPORT_FUNCTION` (else `AWS_LAMBDA_FUNCTION_NAME`)
 /// under the Lambda Runtime API until the process is stopped.

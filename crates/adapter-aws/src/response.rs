@@ -10,12 +10,15 @@
 //!
 //! A body goes out as text when it is UTF-8 and its media type is not a binary one (images,
 //! audio, video, fonts, archives, PDF, octet streams); otherwise it is base64 with
-//! `isBase64Encoded: true`. Other outputs are written as their JSON ([`Output::to_json`]); an
-//! HTTP source given a non-HTTP output answers `204` for `()` and `200` with the JSON otherwise.
-//! Errors become a [`Diagnostic`] whose `errorType` is [`Error::error_type`].
+//! `isBase64Encoded: true`. Other outputs are written as their JSON ([`Output::to_json`]). The
+//! status of an HTTP source's response, errors included, is core's
+//! ([`faasport_core::contract::http_response`]): the runtime turns every result of an HTTP
+//! request into a response, never a function error. Errors of other sources become a
+//! [`Diagnostic`] whose `errorType` is [`Error::error_type`].
 
+use faasport_core::contract::output_response;
 use faasport_core::http::header::{CONTENT_TYPE, SET_COOKIE};
-use faasport_core::http::{HeaderMap, StatusCode};
+use faasport_core::http::HeaderMap;
 use faasport_core::{chain_message, BatchOutcome, Body, Error, HttpResponse, Output};
 use lambda_runtime::Diagnostic;
 use serde_json::{json, Map, Value};
@@ -36,15 +39,7 @@ pub fn to_response(source: &Source, mut outputs: Vec<Output>) -> Value {
 /// One output in the source's format.
 pub fn to_value(source: &Source, output: Output) -> Value {
     if source.is_http() {
-        let response = match output {
-            Output::Http(response) => response,
-            Output::Empty => HttpResponse::new(StatusCode::NO_CONTENT),
-            other => match HttpResponse::json(StatusCode::OK, &other.to_json()) {
-                Ok(response) => response,
-                Err(_) => HttpResponse::new(StatusCode::INTERNAL_SERVER_ERROR),
-            },
-        };
-        return http_response(source, &response);
+        return http_response(source, &output_response(output));
     }
     match output {
         Output::Batch(outcome) => batch_item_failures(source, &outcome),

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use faasport_core::contract::http_response;
 use faasport_core::{
     App, Context, Error, Function, InstanceState, Output, Provider, Resources, Trigger,
 };
@@ -30,8 +31,7 @@ use crate::event::{LambdaPayload, SourceNames};
 use crate::names::ResourceNames;
 use crate::response::{diagnostic, to_response};
 
-/// Names the function to serve; emulators call every function `_`.
-pub const FUNCTION_ENV: &str = "FAASPORT_FUNCTION";
+pub use faasport_core::contract::FUNCTION_ENV;
 
 /// The variables `lambda_runtime` requires (it panics without them).
 const REQUIRED_ENV: [&str; 4] = [
@@ -66,7 +66,7 @@ pub(crate) async fn serve(app: App) -> Result<(), Error> {
     let name = env(FUNCTION_ENV)
         .or_else(|| env("AWS_LAMBDA_FUNCTION_NAME"))
         .unwrap_or_default();
-    let function = match select(&app, &name) {
+    let function = match app.select(&name) {
         Ok(function) => function.clone(),
         Err(error) => return Err(report_init_error(error).await),
     };
@@ -94,17 +94,6 @@ pub(crate) async fn serve(app: App) -> Result<(), Error> {
         .run()
         .await
         .map_err(|e| Error::Unsupported(format!("the Lambda runtime stopped: {e}")))
-}
-
-/// The function named `name`, or [`Error::UnknownFunction`] listing the app's functions.
-///
-/// # Errors
-/// [`Error::UnknownFunction`].
-pub fn select<'a>(app: &'a App, name: &str) -> Result<&'a Function, Error> {
-    app.get(name).ok_or_else(|| Error::UnknownFunction {
-        name: name.to_owned(),
-        available: app.function_names(),
-    })
 }
 
 fn single_schedule(function: &Function) -> Option<String> {
@@ -174,9 +163,14 @@ impl FunctionServer {
         let mut outputs: Vec<Output> = Vec::with_capacity(invocation.events.len());
         for event in invocation.events {
             let left = cx.remaining_time().unwrap_or(remaining);
-            let result = tokio::time::timeout(left, self.function.call(event, cx.clone()))
-                .await
-                .unwrap_or(Err(Error::Timeout(remaining)));
+            let result = self.function.call_within(event, cx.clone(), left).await;
+            if invocation.source.is_http() {
+                // Every result of an HTTP request is an HTTP response (core's contract), never
+                // a function error, which API Gateway would turn into a 502 with its own body.
+                let response = http_response(self.function.name(), &lambda.request_id, result);
+                outputs.push(Output::Http(response));
+                continue;
+            }
             outputs.push(result.map_err(|e| diagnostic(&e))?);
         }
         Ok(to_response(&invocation.source, outputs))

@@ -164,7 +164,7 @@ fn queue_consumers_report_batch_item_failures_and_queues_cover_their_timeout() {
     assert_eq!(
         at(&t, "Resources.BillQueueQueue.Properties"),
         &yaml(
-            r#"{VisibilityTimeout: 120, RedrivePolicy: {deadLetterTargetArn: {"Fn::GetAtt": [BillDlqQueue, Arn]}, maxReceiveCount: 3}}"#
+            r#"{VisibilityTimeout: 30, RedrivePolicy: {deadLetterTargetArn: {"Fn::GetAtt": [BillDlqQueue, Arn]}, maxReceiveCount: 3}}"#
         )
     );
 }
@@ -272,12 +272,12 @@ fn limits_lambda_cannot_take_are_errors() {
     let message = sam_template(&too_long).expect_err("timeout").to_string();
     assert_eq!(
         message,
-        "not supported: function `f`: Lambda's timeout is at most 900 s, not 901"
+        "function `f` sets timeout to 901000 ms, outside the aws profile's range of 1 to 900000 ms"
     );
     let too_small = App::new("a").function(Function::new("f", tick).memory_mb(64));
     assert_eq!(
         sam_template(&too_small).expect_err("memory").to_string(),
-        "not supported: function `f`: Lambda memory is 128-10240 MB, not 64"
+        "function `f` sets memory to 64 MB, outside the aws profile's range of 128 to 10240 MB"
     );
     let short_visibility = App::new("a")
         .queue_spec(QueueSpec::new("q").visibility_timeout(Duration::from_secs(10)))
@@ -290,7 +290,7 @@ fn limits_lambda_cannot_take_are_errors() {
         sam_template(&short_visibility)
             .expect_err("visibility")
             .to_string(),
-        "not supported: queue `q` has a visibility timeout of 10 s, shorter than its consumer's timeout of 30 s"
+        "queue `q` has a visibility timeout of 10s, shorter than the 30s timeout of its consumer `f`"
     );
     let big_batch = App::new("a").function(Function::new("f", queue).stream_batched("s", 10_001));
     assert_eq!(

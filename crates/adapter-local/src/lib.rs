@@ -49,7 +49,7 @@ pub use crate::meter::{
     PricingOptions, ProviderCost,
 };
 pub use crate::pool::{Backpressure, InstancePool, KeepAlive, KeepAlivePolicy, ScaleOutRate};
-pub use crate::profile::{InvocationSource, Profile, ProfileKind, ProfileLimits, RetryDefaults};
+pub use crate::profile::{InvocationSource, Profile, ProfileKind, RetryDefaults};
 pub use crate::record::{Invocation, InvocationRecord, Outcome};
 pub use crate::replay::{ReplayMatrix, ReplayOptions, ReplayReport};
 pub use crate::report::Report;

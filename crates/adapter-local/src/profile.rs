@@ -53,7 +53,8 @@
 //! host keeps a running message hidden and shows a failed one again after host.json's
 //! `visibilityTimeout`, 0 by default; one number cannot be both, so we take SQS's).
 //!
-//! **Limits** ([`ProfileLimits`], checked when a [`LocalRuntime`](crate::LocalRuntime) is built).
+//! **Limits** (core's [`Limits`], the one table the manifests read too; checked when a
+//! [`LocalRuntime`](crate::LocalRuntime) is built).
 //! Lambda: memory 128–10,240 MB (developer guide, "Configure Lambda function memory"), timeout at
 //! most 900 s ("Lambda quotas"), INIT phase at most 10 s (the price table's `max_init_ms`).
 //! Cloud Run: memory 128 MiB (first-generation environment; 512 MiB on the second) to 32 GiB
@@ -76,7 +77,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use faasport_core::{AppError, Function};
+use faasport_core::contract::Limits;
+use faasport_core::{AppError, Function, Provider};
 
 use crate::meter::BillingProvider;
 use crate::pool::{Backpressure, ScaleOutRate};
@@ -158,55 +160,6 @@ impl Default for RetryDefaults {
     }
 }
 
-/// What a provider accepts from a function's configuration, and how long an instance may take
-/// to start. See the [module docs](crate::profile) for the values and sources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ProfileLimits {
-    /// The smallest memory a function may ask for (MB).
-    pub min_memory_mb: u32,
-    /// The largest memory a function may ask for (MB).
-    pub max_memory_mb: u32,
-    /// The longest timeout a function may set (`None`: no limit).
-    pub max_timeout: Option<Duration>,
-    /// How long an initialiser may run before the start is abandoned (`None`: the function's
-    /// timeout).
-    pub max_init: Option<Duration>,
-}
-
-impl Default for ProfileLimits {
-    /// No limits; the initialiser is bounded by the function's timeout.
-    fn default() -> Self {
-        Self {
-            min_memory_mb: 1,
-            max_memory_mb: u32::MAX,
-            max_timeout: None,
-            max_init: None,
-        }
-    }
-}
-
-impl ProfileLimits {
-    /// Memory between `min_mb` and `max_mb`.
-    pub fn memory_mb(mut self, min_mb: u32, max_mb: u32) -> Self {
-        self.min_memory_mb = min_mb;
-        self.max_memory_mb = max_mb;
-        self
-    }
-
-    /// Timeouts up to `max` (`None`: any).
-    pub fn max_timeout(mut self, max: Option<Duration>) -> Self {
-        self.max_timeout = max;
-        self
-    }
-
-    /// Initialisers bounded by `max` (`None`: the function's timeout).
-    pub fn max_init(mut self, max: Option<Duration>) -> Self {
-        self.max_init = max;
-        self
-    }
-}
-
 /// The scaling behaviour of one provider. See the [module docs](crate::profile) for the values
 /// and sources.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -236,7 +189,7 @@ pub struct Profile {
     pub billing: Option<BillingProvider>,
     /// What the provider accepts from a function's configuration.
     #[serde(default)]
-    pub limits: ProfileLimits,
+    pub limits: Limits,
 }
 
 impl Profile {
@@ -255,10 +208,7 @@ impl Profile {
             keep_alive: Duration::from_secs(10 * 60),
             retry: RetryDefaults::default(),
             billing: Some(BillingProvider::AwsLambda),
-            limits: ProfileLimits::default()
-                .memory_mb(128, 10_240)
-                .max_timeout(Some(Duration::from_secs(900)))
-                .max_init(Some(Duration::from_secs(10))),
+            limits: Limits::of(Provider::Aws),
         }
     }
 
@@ -283,10 +233,7 @@ impl Profile {
                 ..RetryDefaults::default()
             },
             billing: Some(BillingProvider::CloudRun),
-            limits: ProfileLimits::default()
-                .memory_mb(128, 32 * 1024)
-                .max_timeout(Some(Duration::from_secs(60 * 60)))
-                .max_init(Some(Duration::from_secs(240))),
+            limits: Limits::of(Provider::Gcp),
         }
     }
 
@@ -310,9 +257,7 @@ impl Profile {
                 ..RetryDefaults::default()
             },
             billing: Some(BillingProvider::AzureConsumption),
-            limits: ProfileLimits::default()
-                .memory_mb(1, 1536)
-                .max_timeout(Some(Duration::from_secs(10 * 60))),
+            limits: Limits::of(Provider::Azure),
         }
     }
 
@@ -325,7 +270,7 @@ impl Profile {
             target_utilisation: 1.0,
             retry: Profile::aws().retry,
             billing: None,
-            limits: ProfileLimits::default(),
+            limits: Limits::of(Provider::Local),
             ..Profile::gcp()
         }
     }
@@ -373,7 +318,7 @@ impl Profile {
     }
 
     /// Sets the limits functions are checked against.
-    pub fn limits(mut self, limits: ProfileLimits) -> Self {
+    pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
@@ -381,47 +326,16 @@ impl Profile {
     /// How long `function`'s initialiser may run: the profile's start-up bound, or the
     /// function's timeout where the provider documents none.
     pub fn init_limit(&self, function: &Function) -> Duration {
-        self.limits
-            .max_init
-            .unwrap_or_else(|| function.timeout_duration())
+        self.limits.init_limit(function)
     }
 
-    /// Checks `function`'s memory and timeout against what the provider accepts.
+    /// Checks `function`'s memory, timeout and retry policy against what the provider accepts
+    /// (core's [`Limits`], the same table the manifests read).
     ///
     /// # Errors
     /// [`AppError::OutOfPlatformRange`] naming the function, the limit and the profile.
     pub fn check(&self, function: &Function) -> Result<(), AppError> {
-        let limits = &self.limits;
-        let out_of_range = |limit, value, min, max, unit| AppError::OutOfPlatformRange {
-            function: function.name().to_owned(),
-            limit,
-            value,
-            min,
-            max,
-            unit,
-            platform: self.kind.to_string(),
-        };
-        let memory = function.memory();
-        if !(limits.min_memory_mb..=limits.max_memory_mb).contains(&memory) {
-            return Err(out_of_range(
-                "memory",
-                u64::from(memory),
-                u64::from(limits.min_memory_mb),
-                u64::from(limits.max_memory_mb),
-                "MB",
-            ));
-        }
-        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-        match limits.max_timeout {
-            Some(max) if function.timeout_duration() > max => Err(out_of_range(
-                "timeout",
-                millis(function.timeout_duration()),
-                1,
-                millis(max),
-                "ms",
-            )),
-            _ => Ok(()),
-        }
+        self.limits.check(function, &self.kind.to_string())
     }
 
     /// The backpressure for invocations from `source`.

@@ -471,10 +471,7 @@ impl LocalRuntime {
         self.inner
             .functions
             .get(function)
-            .ok_or_else(|| Error::UnknownFunction {
-                name: function.to_owned(),
-                available: self.inner.app.function_names(),
-            })
+            .ok_or_else(|| self.inner.app.unknown_function(function))
     }
 }
 

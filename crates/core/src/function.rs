@@ -329,6 +329,23 @@ impl Function {
     pub async fn call(&self, event: Event, cx: Context) -> Result<Output, Error> {
         self.handler.call(event, cx).await
     }
+
+    /// Runs the handler on one event, cancelled after `limit` with [`Error::Timeout`]. Every
+    /// runtime calls this with the time left before its deadline, so a timeout looks the same
+    /// everywhere.
+    ///
+    /// # Errors
+    /// As [`Function::call`], or [`Error::Timeout`].
+    pub async fn call_within(
+        &self,
+        event: Event,
+        cx: Context,
+        limit: Duration,
+    ) -> Result<Output, Error> {
+        tokio::time::timeout(limit, self.call(event, cx))
+            .await
+            .unwrap_or(Err(Error::Timeout(limit)))
+    }
 }
 
 impl fmt::Debug for Function {

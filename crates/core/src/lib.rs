@@ -14,12 +14,16 @@
 //!   declared topics, queues, buckets and functions.
 //! - [`Error`]: typed, with a retry hint.
 //!
+//! - [`contract`]: every rule a user can observe (HTTP statuses, delivery, limits, function
+//!   selection), written once and read by every backend.
+//!
 //! This crate does no I/O and names no cloud.
 #![warn(missing_docs)]
 
 mod app;
 mod body;
 mod context;
+pub mod contract;
 mod error;
 pub mod event;
 mod function;

@@ -51,18 +51,7 @@ pub(super) fn resource(
     options: &SamOptions,
 ) -> Result<(String, Value), Error> {
     let unsupported = |why: String| Error::Unsupported(format!("function `{}`: {why}", f.name()));
-    if !(128..=10_240).contains(&f.memory()) {
-        return Err(unsupported(format!(
-            "Lambda memory is 128-10240 MB, not {}",
-            f.memory()
-        )));
-    }
     let timeout = timeout_secs(f);
-    if timeout > 900 {
-        return Err(unsupported(format!(
-            "Lambda's timeout is at most 900 s, not {timeout}"
-        )));
-    }
     let mut p = Mapping::new();
     p.insert("FunctionName".into(), function_name(f.name()));
     p.insert("MemorySize".into(), f.memory().into());
@@ -105,22 +94,12 @@ pub(super) fn resource(
 fn invoke_config(f: &Function, ids: &LogicalIds) -> Result<Option<Value>, String> {
     let retry = f.retry_policy();
     let mut config = Mapping::new();
+    // The ranges were checked against core's `Limits` for AWS (`App::validate_for`).
     if let Some(retries) = retry.max_retries {
-        if retries > 2 {
-            return Err(format!(
-                "Lambda retries an asynchronous event at most 2 times, not {retries}"
-            ));
-        }
         config.insert("MaximumRetryAttempts".into(), retries.into());
     }
     if let Some(age) = retry.max_event_age {
-        let secs = age.as_secs();
-        if !(60..=21_600).contains(&secs) {
-            return Err(format!(
-                "Lambda's maximum event age is 60-21600 s, not {secs}"
-            ));
-        }
-        config.insert("MaximumEventAgeInSeconds".into(), secs.into());
+        config.insert("MaximumEventAgeInSeconds".into(), age.as_secs().into());
     }
     if let Some(target) = f.dead_letter_target() {
         let (kind, destination) = match target {

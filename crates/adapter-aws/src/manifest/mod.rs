@@ -33,20 +33,29 @@
 //! function-to-function invoke policies. Bucket names must be lower case, so use a lower-case
 //! stack name; function names stay under Lambda's 64 characters with a short stack name.
 //!
-//! Limits Lambda cannot take (memory outside 128-10240 MB, timeout over 900 s, more than 2
-//! retries, a maximum event age outside 60 s-6 h, a cron both day fields restrict, a queue
-//! visibility timeout shorter than its consumer's timeout) are errors, not a template that
-//! fails to deploy. `cfn-lint` 1.53.3 (which runs the SAM transform) passes the output.
+//! Limits Lambda cannot take are errors, not a template that fails to deploy: memory outside
+//! 128-10240 MB, a timeout over 900 s, more than 2 retries, a maximum event age outside
+//! 60 s-6 h and a queue visibility timeout shorter than its consumer's timeout
+//! ([`App::validate_for`] with core's [`Limits`](faasport_core::contract::Limits), the same
+//! table the local `aws` profile enforces, so [`Error::App`]), and a cron both day fields
+//! restrict. A queue without its own visibility timeout gets the one the local queue uses
+//! ([`contract::visibility_timeout`]: SQS's 30 s, raised to the longest consumer timeout). `cfn-lint` 1.53.3 (which runs the SAM transform) passes the output.
 
 mod function;
 mod schedule;
 
 use std::collections::BTreeMap;
 
-use faasport_core::{App, Error, QueueSpec, Trigger};
+use std::time::Duration;
+
+use faasport_core::contract;
+use faasport_core::{App, Error, Provider, QueueSpec, Trigger};
 use serde_yaml_ng::{Mapping, Value};
 
 pub use self::schedule::eventbridge_schedule;
+
+/// SQS's default visibility timeout.
+const SQS_VISIBILITY: Duration = Duration::from_secs(30);
 
 /// Choices the app declaration does not make.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -86,7 +95,7 @@ pub fn sam_template(app: &App) -> Result<String, Error> {
 /// # Errors
 /// As [`sam_template`].
 pub fn sam_template_with(app: &App, options: &SamOptions) -> Result<String, Error> {
-    app.validate()?;
+    app.validate_for(Provider::Aws)?;
     let ids = LogicalIds::new(app)?;
     let mut resources = Mapping::new();
     for topic in app.topics() {
@@ -187,29 +196,9 @@ pub fn sam_template_with(app: &App, options: &SamOptions) -> Result<String, Erro
 }
 
 fn queue_resource(app: &App, queue: &QueueSpec, ids: &LogicalIds) -> Result<Value, Error> {
-    // Lambda requires the visibility timeout to cover the consumer's timeout; AWS advises 6x.
-    let consumer_timeout = app
-        .functions()
-        .iter()
-        .filter(|f| {
-            f.triggers()
-                .iter()
-                .any(|t| matches!(t, Trigger::Queue { queue: q, .. } if *q == queue.name))
-        })
-        .map(function::timeout_secs)
-        .max();
-    let visibility = match (queue.visibility_timeout, consumer_timeout) {
-        (Some(v), Some(t)) if v.as_secs() < t => {
-            return Err(Error::Unsupported(format!(
-                "queue `{}` has a visibility timeout of {} s, shorter than its consumer's timeout of {t} s",
-                queue.name,
-                v.as_secs()
-            )))
-        }
-        (Some(v), _) => Some(v.as_secs()),
-        (None, Some(t)) => Some((t * 6).clamp(30, 43_200)),
-        (None, None) => None,
-    };
+    // The same visibility as the local queue: core's rule, from SQS's 30 s default.
+    let visibility = contract::visibility_timeout(app, queue, SQS_VISIBILITY)?;
+    let visibility = Some(visibility.as_secs_f64().ceil() as u64);
     let mut properties = Mapping::new();
     if let Some(v) = visibility {
         properties.insert("VisibilityTimeout".into(), v.into());

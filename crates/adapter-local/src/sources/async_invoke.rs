@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use faasport_core::contract::Delivery;
 use faasport_core::{Error, Event};
 
 use super::ledger::Ticket;
@@ -40,12 +41,7 @@ impl Hub {
         event: Event,
     ) -> Result<String, Error> {
         self.accepting()?;
-        if self.runtime.app().get(function).is_none() {
-            return Err(Error::UnknownFunction {
-                name: function.to_owned(),
-                available: self.runtime.app().function_names(),
-            });
-        }
+        self.runtime.app().select(function)?;
         let id = self.next_id("invoke");
         self.dispatch(function, event, &id);
         Ok(id)
@@ -81,21 +77,26 @@ impl Hub {
                 invoked = self.runtime.invoke_with(function, event.clone(), options) => invoked,
                 () = self.stopped.cancelled() => return,
             };
-            let error = match invoked.map(|i| i.result) {
-                Ok(Ok(_)) => {
-                    self.ledger.processed(ticket);
-                    return;
-                }
-                Ok(Err(e)) | Err(e) => e,
+            let result = match invoked {
+                Ok(invocation) => invocation.result,
+                Err(e) => Err(e),
             };
-            let delay = match &error {
-                Error::Throttled { retry_after, .. } => {
+            let delivery = Delivery::of(&result, &[]);
+            if delivery == Delivery::Ack {
+                self.ledger.processed(ticket);
+                return;
+            }
+            let error = result.err().unwrap_or_else(|| {
+                Error::transient("the handler's batch outcome reported the event failed")
+            });
+            let delay = match delivery {
+                Delivery::Throttled(retry_after) => {
                     // A throttled event goes back on the internal queue; it uses no retry.
                     attempt -= 1;
                     throttles += 1;
                     Some(retry_after.unwrap_or_else(|| self.policy.throttle_delay(throttles)))
                 }
-                e if e.is_retryable() && attempt <= max_retries => {
+                Delivery::Retry | Delivery::RetryItems(_) if attempt <= max_retries => {
                     Some(self.policy.retry_delay(attempt))
                 }
                 _ => None,

@@ -3,14 +3,14 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use faasport_core::{App, AppError, Error, QueueSpec, Trigger};
+use faasport_core::contract;
+use faasport_core::{App, AppError, Error};
 
 use super::bindings::LocalBindings;
 use super::buckets::{BucketBackend, Buckets};
@@ -126,7 +126,8 @@ impl SourcesBuilder {
             .queues()
             .iter()
             .map(|spec| {
-                let visibility = visibility_timeout(&self.app, spec, &policy)?;
+                let visibility =
+                    contract::visibility_timeout(&self.app, spec, policy.visibility_timeout)?;
                 let receives = spec.max_receive_count.unwrap_or(policy.max_receive_count);
                 Ok((
                     spec.name.clone(),
@@ -155,38 +156,5 @@ impl SourcesBuilder {
         });
         bindings.connect(&hub);
         Ok(Sources { hub })
-    }
-}
-
-/// A queue's visibility timeout. One the queue sets must cover the timeout of every function that
-/// consumes it, or a message still being processed would be delivered again (SQS refuses such an
-/// event source mapping). The policy's default is raised to the longest consumer timeout instead,
-/// as the SAM manifest raises the queue it writes.
-fn visibility_timeout(
-    app: &App,
-    spec: &QueueSpec,
-    policy: &DeliveryPolicy,
-) -> Result<Duration, AppError> {
-    let consumers = app.functions().iter().filter(|f| {
-        f.triggers()
-            .iter()
-            .any(|t| matches!(t, Trigger::Queue { queue, .. } if *queue == spec.name))
-    });
-    match spec.visibility_timeout {
-        Some(visibility) => match consumers
-            .into_iter()
-            .find(|f| f.timeout_duration() > visibility)
-        {
-            Some(f) => Err(AppError::VisibilityBelowTimeout {
-                queue: spec.name.clone(),
-                function: f.name().to_owned(),
-                visibility,
-                timeout: f.timeout_duration(),
-            }),
-            None => Ok(visibility),
-        },
-        None => Ok(consumers
-            .map(|f| f.timeout_duration())
-            .fold(policy.visibility_timeout, Duration::max)),
     }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use faasport_core::{Error, Event, Output, QueueBatch, QueueMessage, Trigger};
+use faasport_core::contract::Delivery;
+use faasport_core::{Error, Event, QueueBatch, QueueMessage, Trigger};
 
 use super::queues::{Expired, LocalQueue};
 use super::Hub;
@@ -119,23 +120,24 @@ async fn run_batch(hub: &Hub, function: &str, queue: &LocalQueue, messages: Vec<
         invoked = hub.runtime.invoke_with(function, event, InvokeOptions::default().attempt(attempt).source(InvocationSource::Event)) => invoked,
         () = hub.stopped.cancelled() => return,
     };
-    match invoked.map(|i| i.result) {
-        Ok(Ok(Output::Batch(outcome))) => {
-            let unknown = outcome.failed.iter().any(|id| !ids.contains(id));
-            if unknown {
-                // An id that is not in the batch makes the whole batch fail, as on Lambda.
-                queue.fail(&ids, "the batch outcome named a message not in the batch");
-                return;
-            }
-            let (failed, ok): (Vec<String>, Vec<String>) =
-                ids.into_iter().partition(|id| outcome.failed.contains(id));
+    let result = match invoked {
+        Ok(invocation) => invocation.result,
+        Err(e) => Err(e),
+    };
+    match Delivery::of(&result, &ids) {
+        Delivery::Ack => {
+            queue.delete(&ids);
+        }
+        Delivery::RetryItems(failed) => {
+            let ok: Vec<String> = ids.into_iter().filter(|id| !failed.contains(id)).collect();
             queue.delete(&ok);
             queue.fail(&failed, "reported failed in the batch outcome");
         }
-        Ok(Ok(_)) => {
-            queue.delete(&ids);
-        }
-        Ok(Err(e)) | Err(e) => fail(queue, &ids, &e),
+        // A queue has no reject: the message fails and the max receive count dead-letters it.
+        _ => match &result {
+            Err(e) => fail(queue, &ids, e),
+            Ok(_) => queue.fail(&ids, "the batch outcome named a message not in the batch"),
+        },
     }
 }
 

@@ -19,7 +19,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use faasport_core::{App, Error, Event, Message, Output, QueueBatch, QueueMessage, Trigger};
+use faasport_core::contract::Delivery;
+use faasport_core::{App, Error, Event, Message, QueueBatch, QueueMessage, Trigger};
 
 use super::queues::{Expired, LocalQueue};
 use super::shutdown::QueueLeftover;
@@ -199,20 +200,26 @@ async fn run_batch(hub: &Hub, c: &Consumer, records: Vec<QueueMessage>) {
         c.queue.fail(failed, why);
         c.queue.requeue_front(failed);
     };
-    match invoked.map(|i| i.result) {
-        Ok(Ok(Output::Batch(outcome))) => {
-            if outcome.failed.iter().any(|id| !ids.contains(id)) {
-                retry(&ids, "the batch outcome named a record not in the batch");
-                return;
-            }
-            let (failed, ok): (Vec<String>, Vec<String>) =
-                ids.into_iter().partition(|id| outcome.failed.contains(id));
+    let result = match invoked {
+        Ok(invocation) => invocation.result,
+        Err(e) => Err(e),
+    };
+    match Delivery::of(&result, &ids) {
+        Delivery::Ack => {
+            c.queue.delete(&ids);
+        }
+        Delivery::RetryItems(failed) => {
+            let ok: Vec<String> = ids
+                .iter()
+                .filter(|id| !failed.contains(id))
+                .cloned()
+                .collect();
             c.queue.delete(&ok);
             retry(&failed, "reported failed in the batch outcome");
         }
-        Ok(Ok(_)) => {
-            c.queue.delete(&ids);
-        }
-        Ok(Err(e)) | Err(e) => retry(&ids, &e.to_string()),
+        _ => match &result {
+            Err(e) => retry(&ids, &e.to_string()),
+            Ok(_) => retry(&ids, "the batch outcome named a record not in the batch"),
+        },
     }
 }

@@ -135,6 +135,60 @@ impl App {
         self.functions.iter().find(|f| f.name() == name)
     }
 
+    /// The function named `name`, for a runtime choosing what to serve or a call by name.
+    ///
+    /// This is the one lookup every backend uses, so an unknown name fails the same way
+    /// everywhere.
+    ///
+    /// # Errors
+    /// [`Error::UnknownFunction`] listing the app's functions.
+    ///
+    /// # Examples
+    /// ```
+    /// use faasport_core::{App, Context, Error, Event, Function};
+    ///
+    /// async fn f(_: Event, _: Context) -> Result<(), Error> { Ok(()) }
+    /// let app = App::new("shop").function(Function::new("bill", f)).function(Function::new("ship", f));
+    /// assert_eq!(app.select("bill").map(Function::name).ok(), Some("bill"));
+    /// assert_eq!(
+    ///     app.select("refund").unwrap_err().to_string(),
+    ///     "no function named `refund` (available: bill, ship)"
+    /// );
+    /// ```
+    pub fn select(&self, name: &str) -> Result<&Function, crate::Error> {
+        self.get(name).ok_or_else(|| self.unknown_function(name))
+    }
+
+    /// The error for a function name the app does not have, listing the names it has; what
+    /// [`App::select`] returns, for runtimes that look functions up in their own tables.
+    pub fn unknown_function(&self, name: &str) -> crate::Error {
+        crate::Error::UnknownFunction {
+            name: name.to_owned(),
+            available: self.function_names(),
+        }
+    }
+
+    /// Validates the app as a whole ([`App::validate`]) and against what `provider` accepts
+    /// ([`Limits::of`](crate::contract::Limits::of)): memory, timeout, retries and event age of
+    /// every function, and the visibility timeout of every queue.
+    ///
+    /// Manifest writers and the local profiles call this, so an app that a provider would
+    /// refuse fails before it is deployed, and the local run refuses it too.
+    ///
+    /// # Errors
+    /// The first [`AppError`] found.
+    pub fn validate_for(&self, provider: crate::Provider) -> Result<(), AppError> {
+        self.validate()?;
+        let limits = crate::contract::Limits::of(provider);
+        for function in &self.functions {
+            limits.check(function, provider.as_str())?;
+        }
+        for queue in &self.queues {
+            crate::contract::visibility_timeout(self, queue, Duration::ZERO)?;
+        }
+        Ok(())
+    }
+
     /// The function names, comma separated (for error messages).
     pub fn function_names(&self) -> String {
         self.functions

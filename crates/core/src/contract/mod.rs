@@ -1,0 +1,28 @@
+//! The contract: every rule a user can observe, written once and read by every backend.
+//!
+//! An adapter translates bytes between its platform and these rules, and decides nothing a
+//! user could see. The conformance matrix (`tests/conformance/`) runs one table of scenarios
+//! through every backend to prove it.
+//!
+//! | rule | where | read by |
+//! |---|---|---|
+//! | how a result becomes an HTTP response: status per error kind, body, `x-request-id` | [`http_response`] | the local gateway, API Gateway / ALB / Function URL responses on AWS, the Google Cloud and Azure servers |
+//! | how a result becomes delivery: ack, retry, dead letter, partial batch | [`Delivery`] | local topics, queues and streams; `batchItemFailures` on AWS; push status codes on Google Cloud and Azure |
+//! | provider limits: memory, timeout, start-up, retries, event age | [`Limits`] | the local profiles, every manifest writer, [`App::validate_for`](crate::App::validate_for) |
+//! | a queue's visibility timeout | [`visibility_timeout`] | local queues, the SAM template |
+//! | which function a process serves | [`FUNCTION_ENV`], [`App::select`](crate::App::select) | every runtime |
+//! | panic containment | [`Function::call`](crate::Function::call) | every runtime (one catching path) |
+
+mod delivery;
+mod http;
+mod limits;
+mod visibility;
+
+pub use self::delivery::Delivery;
+pub use self::http::{error_response, http_response, output_response, REQUEST_ID_HEADER};
+pub use self::limits::Limits;
+pub use self::visibility::visibility_timeout;
+
+/// The environment variable that names the function a process serves, where the platform does
+/// not (emulators call every function `_`; one container image serves many Cloud Run services).
+pub const FUNCTION_ENV: &str = "FAASPORT_FUNCTION";
