@@ -1,0 +1,184 @@
+//! The conformance matrix: one table of scenarios (`scenarios.rs`), one driver per backend,
+//! the same expectations for all of them.
+//!
+//! | driver | how a scenario is sent | needs |
+//! |---|---|---|
+//! | `local` | in-process: HTTP routed by the gateway's route table, events to the function | nothing |
+//! | `local_gateway` | real HTTP to `serve`'s gateway on loopback | nothing |
+//! | `aws` | the `conformance` example under cargo-lambda: Function URL requests, Invoke API payloads in each source's format, the SAM template for dead-letter routing | `FAASPORT_CARGO_LAMBDA` (`.ci/run`), `--features aws` |
+//!
+//! A row a backend cannot express names the backend and the reason in `not_on`; the driver
+//! prints it. The README's feature table is checked against this table
+//! (`readme_lists_every_scenario`).
+
+#[path = "../../examples/conformance/app.rs"]
+#[allow(dead_code)]
+mod app;
+#[cfg(feature = "aws")]
+mod aws;
+mod local;
+mod scenarios;
+
+use bytes::Bytes;
+use faasport::http::HeaderMap;
+use serde_json::Value;
+
+use crate::scenarios::{Backend, BodyIs, Expect, Scenario, SCENARIOS};
+
+/// What a driver saw.
+#[derive(Debug)]
+pub enum Observed {
+    /// An HTTP answer.
+    Http {
+        /// The status code.
+        status: u16,
+        /// The headers.
+        headers: HeaderMap,
+        /// The body.
+        body: Bytes,
+    },
+    /// The event was acknowledged.
+    Ack,
+    /// These batch items were reported failed.
+    Partial(Vec<String>),
+    /// The whole event failed, with this error type.
+    Failed(String),
+    /// A JSON answer.
+    Json(Value),
+    /// Whether the exhausted event reached a dead-letter target.
+    DeadLettered(bool),
+    /// The backend cannot express the scenario.
+    NotExpressible(&'static str),
+}
+
+/// Compares what a driver saw with the scenario's expectation.
+pub fn check(scenario: &Scenario, observed: &Observed) -> Result<(), String> {
+    let fail = |why: String| Err(format!("{why}; observed {observed:?}"));
+    match (&scenario.expect, observed) {
+        (_, Observed::NotExpressible(_)) => Ok(()),
+        (
+            Expect::Http {
+                status,
+                headers: want,
+                body,
+            },
+            Observed::Http {
+                status: got,
+                headers,
+                body: bytes,
+            },
+        ) => {
+            if status != got {
+                return fail(format!("status {got}, expected {status}"));
+            }
+            for (name, value) in *want {
+                let all: Vec<&str> = headers
+                    .get_all(*name)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                if !all
+                    .iter()
+                    .any(|v| v == value || v.split(", ").any(|p| p == *value))
+                {
+                    return fail(format!("header {name}: {all:?}, expected {value}"));
+                }
+            }
+            let request_id = headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if request_id.is_empty() {
+                return fail("no x-request-id header".into());
+            }
+            let json = || serde_json::from_slice::<Value>(bytes).unwrap_or(Value::Null);
+            match body {
+                BodyIs::Bytes(expected) if bytes.as_ref() != *expected => {
+                    fail(format!("body {bytes:?}, expected {expected:?}"))
+                }
+                BodyIs::Json(expected) if json() != expected() => {
+                    fail(format!("body {}, expected {}", json(), expected()))
+                }
+                BodyIs::Error(message) => {
+                    let want = serde_json::json!({ "error": message, "request_id": request_id });
+                    if json() == want {
+                        Ok(())
+                    } else {
+                        fail(format!("body {}, expected {want}", json()))
+                    }
+                }
+                BodyIs::JsonWhere(what, predicate) if !predicate(&json()) => {
+                    fail(format!("body {} is not {what}", json()))
+                }
+                _ => Ok(()),
+            }
+        }
+        (Expect::Ack, Observed::Ack) => Ok(()),
+        (Expect::Partial(want), Observed::Partial(got)) if got == want => Ok(()),
+        (Expect::Json(want), Observed::Json(got)) if *got == want() => Ok(()),
+        (Expect::DeadLettered, Observed::DeadLettered(true)) => Ok(()),
+        (expect, _) => fail(format!("expected {expect:?}")),
+    }
+}
+
+/// Runs every scenario through `drive` and fails with every mismatch at once.
+pub async fn run_matrix<F, Fut>(backend: Backend, mut drive: F)
+where
+    F: FnMut(&'static Scenario) -> Fut,
+    Fut: std::future::Future<Output = Observed>,
+{
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for scenario in SCENARIOS {
+        if let Some((_, why)) = scenario.not_on.iter().find(|(b, _)| *b == backend) {
+            eprintln!("{backend:?}: `{}` not expressible: {why}", scenario.name);
+            continue;
+        }
+        let observed = drive(scenario).await;
+        if let Observed::NotExpressible(why) = observed {
+            failures.push(format!(
+                "`{}`: the driver says it cannot express it ({why}) but the table does not mark it",
+                scenario.name
+            ));
+            continue;
+        }
+        ran += 1;
+        if let Err(why) = check(scenario, &observed) {
+            failures.push(format!("`{}`: {why}", scenario.name));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{backend:?}: {} of {ran} scenarios differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(ran > 0, "{backend:?} ran no scenario");
+}
+
+#[test]
+fn readme_lists_every_scenario() {
+    let readme = include_str!("../../README.md");
+    let missing: Vec<&str> = SCENARIOS
+        .iter()
+        .map(|s| s.name)
+        .filter(|name| !readme.contains(name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md's conformance table lacks: {missing:?}"
+    );
+    for scenario in SCENARIOS {
+        for (backend, why) in scenario.not_on {
+            let line = readme
+                .lines()
+                .find(|l| l.contains(scenario.name))
+                .unwrap_or_default();
+            assert!(
+                line.contains("n/a") && readme.contains(why),
+                "README.md's row for `{}` does not say it is not on {backend:?}, or the README lacks the reason: {why}",
+                scenario.name
+            );
+        }
+    }
+}
