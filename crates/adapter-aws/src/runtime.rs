@@ -19,9 +19,10 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use faasport_core::contract::http_response;
+use faasport_core::contract::{http_response, RouteMatch, RouteTable};
+use faasport_core::event::PathParams;
 use faasport_core::{
-    App, Context, Error, Function, InstanceState, Output, Provider, Resources, Trigger,
+    App, Context, Error, Event, Function, InstanceState, Output, Provider, Resources, Trigger,
 };
 use lambda_runtime::tower::{Layer, Service};
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent, LambdaInvocation, Runtime};
@@ -77,6 +78,7 @@ pub(crate) async fn serve(app: App) -> Result<(), Error> {
     let resources = ResourceNames::from_env(&app, env);
     let bindings = crate::bindings::AwsBindings::new(resources.clone()).into_bindings();
     let server = Arc::new(FunctionServer {
+        routes: RouteTable::from_app(&app),
         names: SourceNames {
             resources,
             schedule: single_schedule(&function),
@@ -133,6 +135,7 @@ async fn report_init_error(error: Error) -> Error {
 
 struct FunctionServer {
     function: Function,
+    routes: RouteTable,
     state: InstanceState,
     resources: Resources,
     names: SourceNames,
@@ -144,9 +147,12 @@ impl FunctionServer {
         if let Some(reason) = payload.get(MALFORMED_MARKER).and_then(Value::as_str) {
             return Err(diagnostic(&Error::invalid_payload(reason)));
         }
-        let invocation = LambdaPayload::from_value(payload)
+        let mut invocation = LambdaPayload::from_value(payload)
             .and_then(|p| p.into_invocation(&self.names))
             .map_err(|e| diagnostic(&e.into()))?;
+        for event in &mut invocation.events {
+            self.fill_path_params(event);
+        }
         let remaining = remaining_time(lambda.deadline, self.function.timeout_duration());
         let cx = Context::new(lambda.request_id.clone(), self.function.name())
             .with_timeout(remaining)
@@ -174,6 +180,27 @@ impl FunctionServer {
             outputs.push(result.map_err(|e| diagnostic(&e))?);
         }
         Ok(to_response(&invocation.source, outputs))
+    }
+}
+
+impl FunctionServer {
+    /// Function URLs and ALB carry no path parameters; they come from the function's own
+    /// routes ([`RouteTable`], the local gateway's matcher), so `path_param` reads the same as
+    /// behind API Gateway or locally.
+    fn fill_path_params(&self, event: &mut Event) {
+        let Event::Http(request) = event else {
+            return;
+        };
+        if !request.path_params().is_empty() {
+            return;
+        }
+        if let RouteMatch::Found { function, params } =
+            self.routes.find(request.method(), request.path())
+        {
+            if function == self.function.name() && !params.is_empty() {
+                request.extensions_mut().insert(PathParams(params));
+            }
+        }
     }
 }
 

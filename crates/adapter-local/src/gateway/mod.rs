@@ -35,11 +35,10 @@
 
 mod admin;
 mod respond;
-mod routes;
 
 pub use self::admin::ADMIN_PREFIX;
 pub use self::respond::REQUEST_ID_HEADER;
-pub use self::routes::{RouteMatch, RouteTable};
+pub use faasport_core::contract::{RouteMatch, RouteTable};
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -10,17 +10,20 @@
 //! | how a result becomes delivery: ack, retry, dead letter, partial batch | [`Delivery`] | local topics, queues and streams; `batchItemFailures` on AWS; push status codes on Google Cloud and Azure |
 //! | provider limits: memory, timeout, start-up, retries, event age | [`Limits`] | the local profiles, every manifest writer, [`App::validate_for`](crate::App::validate_for) |
 //! | a queue's visibility timeout | [`visibility_timeout`] | local queues, the SAM template |
+//! | which function an HTTP method and path reach, and the path parameters | [`RouteTable`] | the local gateway, adapters whose platform gives no path parameters |
 //! | which function a process serves | [`FUNCTION_ENV`], [`App::select`](crate::App::select) | every runtime |
 //! | panic containment | [`Function::call`](crate::Function::call) | every runtime (one catching path) |
 
 mod delivery;
 mod http;
 mod limits;
+mod routes;
 mod visibility;
 
 pub use self::delivery::Delivery;
 pub use self::http::{error_response, http_response, output_response, REQUEST_ID_HEADER};
 pub use self::limits::Limits;
+pub use self::routes::{RouteMatch, RouteTable};
 pub use self::visibility::visibility_timeout;
 
 /// The environment variable that names the function a process serves, where the platform does

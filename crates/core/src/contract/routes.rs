@@ -4,13 +4,17 @@
 //! segments). When several routes match, the most specific wins, segment by segment: a literal
 //! beats a parameter, which beats a catch-all; then a route for the exact method beats one for
 //! any method. A path that matches only under other methods is a 405, otherwise a 404.
+//!
+//! The local gateway routes with it, and a cloud adapter whose platform does not extract path
+//! parameters (a Lambda Function URL or ALB, a Cloud Run service) fills them from it, so
+//! `req.path_param("id")` answers the same everywhere.
 
 use std::collections::BTreeMap;
 
 use http::Method;
 
-use faasport_core::event::percent_decode;
-use faasport_core::{App, Trigger};
+use crate::event::percent_decode;
+use crate::{App, Trigger};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
@@ -168,7 +172,7 @@ fn show(segment: &Segment) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use faasport_core::{Context, Error, Function, HttpRequest, HttpResponse};
+    use crate::{Context, Error, Function, HttpRequest, HttpResponse};
 
     async fn h(_: HttpRequest, _: Context) -> Result<HttpResponse, Error> {
         Ok(HttpResponse::ok())
