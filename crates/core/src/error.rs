@@ -117,9 +117,9 @@ pub enum Error {
     #[error("the handler expects {expected} events but received a {actual} event")]
     EventMismatch {
         /// The kind of event the handler takes.
-        expected: &'static str,
+        expected: crate::EventKind,
         /// The kind of event that arrived.
-        actual: &'static str,
+        actual: crate::EventKind,
     },
     /// A function used a resource the app did not declare.
     #[error("{kind} `{name}` is not declared by the app")]

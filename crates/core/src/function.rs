@@ -14,7 +14,7 @@ use http::Method;
 use crate::trigger::{DeadLetter, RetryPolicy, Trigger};
 
 use crate::handler::{panic_message, BoxHandler};
-use crate::{Context, Error, Event, Handler, InstanceState, Output, StorageEventKind};
+use crate::{Context, Error, Event, EventKind, Handler, InstanceState, Output, StorageEventKind};
 
 /// The memory a function gets unless it says otherwise (MB), Lambda's default.
 pub const DEFAULT_MEMORY_MB: u32 = 128;
@@ -285,8 +285,8 @@ impl Function {
         self.dead_letter.as_ref()
     }
 
-    /// The kind of event the handler takes (`http`, ..., `any`, `json`).
-    pub fn accepts(&self) -> &'static str {
+    /// The kind of event the handler takes.
+    pub fn accepts(&self) -> EventKind {
         self.handler.accepts()
     }
 

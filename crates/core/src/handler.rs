@@ -23,7 +23,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::FutureExt as _;
 
-use crate::{Context, Error, Event, FromEvent, HandlerError, IntoOutput, Output};
+use crate::{Context, Error, Event, EventKind, FromEvent, HandlerError, IntoOutput, Output};
 
 /// Something that turns an event and a context into an output.
 ///
@@ -36,7 +36,7 @@ use crate::{Context, Error, Event, FromEvent, HandlerError, IntoOutput, Output};
 pub trait Handler<M>: Clone + Send + Sync + Sized + 'static {
     /// The kind of event the handler accepts (`http`, `queue`, ..., `any`, `json`), used to check
     /// triggers when the app is validated.
-    const ACCEPTS: &'static str;
+    const ACCEPTS: EventKind;
 
     /// Runs the handler.
     fn call(&self, event: Event, cx: Context) -> BoxFuture<'static, Result<Output, Error>>;
@@ -54,7 +54,7 @@ where
     O: IntoOutput + 'static,
     Err: std::error::Error + Send + Sync + 'static,
 {
-    const ACCEPTS: &'static str = E::KIND;
+    const ACCEPTS: EventKind = E::KIND;
 
     fn call(&self, event: Event, cx: Context) -> BoxFuture<'static, Result<Output, Error>> {
         let input = match E::from_event(event) {
@@ -77,7 +77,7 @@ type ErasedFn = dyn Fn(Event, Context) -> BoxFuture<'static, Result<Output, Erro
 #[derive(Clone)]
 pub struct BoxHandler {
     inner: Arc<ErasedFn>,
-    accepts: &'static str,
+    accepts: EventKind,
 }
 
 impl BoxHandler {
@@ -90,7 +90,7 @@ impl BoxHandler {
     }
 
     /// The kind of event the handler accepts.
-    pub fn accepts(&self) -> &'static str {
+    pub fn accepts(&self) -> EventKind {
         self.accepts
     }
 
@@ -175,7 +175,7 @@ mod tests {
     #[tokio::test]
     async fn async_fns_with_any_error_type_are_handlers() {
         let h = BoxHandler::new(http_ok);
-        assert_eq!(h.accepts(), "http");
+        assert_eq!(h.accepts(), EventKind::Http);
         let req = HttpRequest::new(http::Method::GET, "/x").expect("req");
         let Ok(Output::Http(resp)) = h.call(Event::Http(req), cx()).await else {
             panic!("expected http output")
@@ -196,7 +196,7 @@ mod tests {
         );
 
         let h = BoxHandler::new(echo_json);
-        assert_eq!(h.accepts(), "json");
+        assert_eq!(h.accepts(), EventKind::Json);
         let out = h
             .call(Event::from_json(serde_json::json!([1, 2])), cx())
             .await
@@ -246,8 +246,8 @@ mod tests {
         assert!(matches!(
             err,
             Error::EventMismatch {
-                expected: "http",
-                actual: "cloud_event"
+                expected: EventKind::Http,
+                actual: EventKind::CloudEvent
             }
         ));
     }

@@ -42,9 +42,9 @@ pub use crate::context::{
 };
 pub use crate::error::{chain_message, BoxError, Error, HandlerError, ResourceKind};
 pub use crate::event::{
-    ChangeBatch, ChangeOperation, ChangeRecord, CloudEvent, Event, FromEvent, HttpRequest,
-    HttpResponse, Json, QueueBatch, QueueMessage, ScheduleTick, StorageEvent, StorageEventKind,
-    TopicMessage,
+    ChangeBatch, ChangeOperation, ChangeRecord, CloudEvent, Event, EventKind, FromEvent,
+    HttpRequest, HttpResponse, Json, QueueBatch, QueueMessage, ScheduleTick, StorageEvent,
+    StorageEventKind, TopicMessage,
 };
 pub use crate::function::{Function, DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT};
 pub use crate::handler::{panic_message, AsyncFnMarker, BoxHandler, Handler};

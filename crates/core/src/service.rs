@@ -25,7 +25,7 @@ use http_body_util::{BodyExt as _, Full};
 
 use crate::error::BoxError;
 use crate::{Context, Error, Event, Function, Handler, HandlerError, HttpRequest, HttpResponse};
-use crate::{FromEvent as _, Output};
+use crate::{EventKind, FromEvent as _, Output};
 
 /// The marker for [`ServiceHandler`]; callers never name it.
 #[derive(Debug)]
@@ -73,7 +73,7 @@ where
     RB: http_body::Body<Data = Bytes> + Send + 'static,
     RB::Error: Into<BoxError>,
 {
-    const ACCEPTS: &'static str = "http";
+    const ACCEPTS: EventKind = EventKind::Http;
 
     fn call(&self, event: Event, _cx: Context) -> BoxFuture<'static, Result<Output, Error>> {
         let mut service = self
@@ -141,7 +141,7 @@ mod tests {
             ),
         );
         let f = Function::service("api", router);
-        assert_eq!(f.accepts(), "http");
+        assert_eq!(f.accepts(), EventKind::Http);
         let req = HttpRequest::new(http::Method::POST, "/api/items/7")
             .expect("request")
             .with_body(vec![0u8, 1, 2]);

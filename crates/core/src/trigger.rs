@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use http::Method;
 
-use crate::StorageEventKind;
+use crate::{EventKind, StorageEventKind};
 
 /// What makes a function run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,16 +76,16 @@ pub enum Trigger {
 
 impl Trigger {
     /// The event kind this trigger delivers.
-    pub fn event_kind(&self) -> &'static str {
+    pub fn event_kind(&self) -> EventKind {
         match self {
-            Trigger::Http { .. } => "http",
-            Trigger::Topic { .. } => "topic",
-            Trigger::Queue { .. } => "queue",
-            Trigger::Schedule { .. } => "schedule",
-            Trigger::Storage { .. } => "storage",
-            Trigger::Change { .. } => "change",
-            Trigger::Stream { .. } => "queue",
-            Trigger::CloudEvent { .. } => "cloud_event",
+            Trigger::Http { .. } => EventKind::Http,
+            Trigger::Topic { .. } => EventKind::Topic,
+            Trigger::Queue { .. } => EventKind::Queue,
+            Trigger::Schedule { .. } => EventKind::Schedule,
+            Trigger::Storage { .. } => EventKind::Storage,
+            Trigger::Change { .. } => EventKind::Change,
+            Trigger::Stream { .. } => EventKind::Queue,
+            Trigger::CloudEvent { .. } => EventKind::CloudEvent,
         }
     }
 }

@@ -135,8 +135,8 @@ pub enum AppError {
         /// The function.
         function: String,
         /// The trigger's event kind.
-        trigger: &'static str,
+        trigger: crate::EventKind,
         /// The handler's event kind.
-        accepts: &'static str,
+        accepts: crate::EventKind,
     },
 }

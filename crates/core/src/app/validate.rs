@@ -161,12 +161,7 @@ fn check_trigger(
     routes: &mut BTreeMap<String, String>,
 ) -> Result<(), AppError> {
     let kind = trigger.event_kind();
-    let accepted = match f.accepts() {
-        "any" => true,
-        "json" => matches!(kind, "http" | "topic" | "cloud_event"),
-        own => own == kind,
-    };
-    if !accepted {
+    if !f.accepts().takes(kind) {
         return Err(AppError::TriggerMismatch {
             function: f.name().to_owned(),
             trigger: kind,
@@ -293,7 +288,7 @@ mod stream_tests {
                 batch_size: crate::function::DEFAULT_BATCH_SIZE,
             }]
         );
-        assert_eq!(f.triggers()[0].event_kind(), "queue");
+        assert_eq!(f.triggers()[0].event_kind(), crate::EventKind::Queue);
         App::new("a").function(f).validate().expect("valid");
     }
 
@@ -318,8 +313,8 @@ mod stream_tests {
             err,
             AppError::TriggerMismatch {
                 function: "tick".into(),
-                trigger: "queue",
-                accepts: "schedule",
+                trigger: crate::EventKind::Queue,
+                accepts: crate::EventKind::Schedule,
             }
         );
     }

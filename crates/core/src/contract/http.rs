@@ -155,8 +155,8 @@ mod tests {
         );
         assert_eq!(
             status(Err(Error::EventMismatch {
-                expected: "http",
-                actual: "topic"
+                expected: crate::EventKind::Http,
+                actual: crate::EventKind::Topic
             })),
             StatusCode::BAD_REQUEST
         );

@@ -7,6 +7,7 @@
 mod change;
 mod cloud;
 mod http;
+mod kind;
 mod queue;
 mod schedule;
 mod storage;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use self::change::{ChangeBatch, ChangeOperation, ChangeRecord};
 pub use self::cloud::CloudEvent;
 pub use self::http::{percent_decode, HttpRequest, HttpResponse, PathParams};
+pub use self::kind::EventKind;
 pub use self::queue::{QueueBatch, QueueMessage};
 pub use self::schedule::ScheduleTick;
 pub use self::storage::{StorageEvent, StorageEventKind};
@@ -50,15 +52,15 @@ pub enum Event {
 
 impl Event {
     /// The event's kind, as used in JSON and in error messages.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> EventKind {
         match self {
-            Event::Http(_) => "http",
-            Event::Queue(_) => "queue",
-            Event::Topic(_) => "topic",
-            Event::Schedule(_) => "schedule",
-            Event::Storage(_) => "storage",
-            Event::Change(_) => "change",
-            Event::CloudEvent(_) => "cloud_event",
+            Event::Http(_) => EventKind::Http,
+            Event::Queue(_) => EventKind::Queue,
+            Event::Topic(_) => EventKind::Topic,
+            Event::Schedule(_) => EventKind::Schedule,
+            Event::Storage(_) => EventKind::Storage,
+            Event::Change(_) => EventKind::Change,
+            Event::CloudEvent(_) => EventKind::CloudEvent,
         }
     }
 
@@ -131,8 +133,8 @@ fn next_invoke_id() -> String {
     note = "a handler's first argument must be one of: HttpRequest, QueueBatch, TopicMessage, ScheduleTick, StorageEvent, ChangeBatch, CloudEvent, Event, or Json<T>"
 )]
 pub trait FromEvent: Sized + Send + 'static {
-    /// The kind name used in mismatch errors.
-    const KIND: &'static str;
+    /// The kind of event it takes, used to check triggers and in mismatch errors.
+    const KIND: EventKind;
 
     /// Extracts `Self` from the event.
     ///
@@ -142,21 +144,21 @@ pub trait FromEvent: Sized + Send + 'static {
 }
 
 impl FromEvent for Event {
-    const KIND: &'static str = "any";
+    const KIND: EventKind = EventKind::Any;
     fn from_event(event: Event) -> Result<Self, Error> {
         Ok(event)
     }
 }
 
 macro_rules! from_event_variant {
-    ($ty:ty, $variant:ident, $kind:literal) => {
+    ($ty:ty, $variant:ident) => {
         impl FromEvent for $ty {
-            const KIND: &'static str = $kind;
+            const KIND: EventKind = EventKind::$variant;
             fn from_event(event: Event) -> Result<Self, Error> {
                 match event {
                     Event::$variant(inner) => Ok(inner),
                     other => Err(Error::EventMismatch {
-                        expected: $kind,
+                        expected: EventKind::$variant,
                         actual: other.kind(),
                     }),
                 }
@@ -171,13 +173,13 @@ macro_rules! from_event_variant {
     };
 }
 
-from_event_variant!(HttpRequest, Http, "http");
-from_event_variant!(QueueBatch, Queue, "queue");
-from_event_variant!(TopicMessage, Topic, "topic");
-from_event_variant!(ScheduleTick, Schedule, "schedule");
-from_event_variant!(StorageEvent, Storage, "storage");
-from_event_variant!(ChangeBatch, Change, "change");
-from_event_variant!(CloudEvent, CloudEvent, "cloud_event");
+from_event_variant!(HttpRequest, Http);
+from_event_variant!(QueueBatch, Queue);
+from_event_variant!(TopicMessage, Topic);
+from_event_variant!(ScheduleTick, Schedule);
+from_event_variant!(StorageEvent, Storage);
+from_event_variant!(ChangeBatch, Change);
+from_event_variant!(CloudEvent, CloudEvent);
 
 /// A JSON payload of type `T`, read from whatever carried it: a CloudEvent's data, an HTTP
 /// request's body, or a topic message's body.
@@ -185,7 +187,7 @@ from_event_variant!(CloudEvent, CloudEvent, "cloud_event");
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned + Send + 'static> FromEvent for Json<T> {
-    const KIND: &'static str = "json";
+    const KIND: EventKind = EventKind::Json;
     fn from_event(event: Event) -> Result<Self, Error> {
         let value = match event {
             Event::CloudEvent(ce) => match (ce.data, ce.data_base64) {
@@ -198,7 +200,7 @@ impl<T: DeserializeOwned + Send + 'static> FromEvent for Json<T> {
             Event::Topic(msg) => msg.body.to_json()?,
             other => {
                 return Err(Error::EventMismatch {
-                    expected: "json",
+                    expected: EventKind::Json,
                     actual: other.kind(),
                 })
             }
@@ -240,7 +242,7 @@ mod tests {
         ];
         for event in events {
             let json = serde_json::to_value(&event).expect("serialise");
-            assert_eq!(json["kind"], event.kind());
+            assert_eq!(json["kind"], event.kind().as_str());
             assert_eq!(Event::from_json(json), event);
         }
     }
@@ -248,7 +250,7 @@ mod tests {
     #[test]
     fn untagged_json_becomes_an_invoke_cloudevent_readable_as_json() {
         let event = Event::from_json(serde_json::json!({"order": 7}));
-        assert_eq!(event.kind(), "cloud_event");
+        assert_eq!(event.kind(), EventKind::CloudEvent);
         let Json(v): Json<serde_json::Value> = Json::from_event(event).expect("json");
         assert_eq!(v["order"], 7);
     }
@@ -262,11 +264,11 @@ mod tests {
                 .starts_with("invalid payload: not a valid `http` event"),
             "{err}"
         );
-        assert_eq!(Event::from_json(bad).kind(), "cloud_event");
+        assert_eq!(Event::from_json(bad).kind(), EventKind::CloudEvent);
         let custom = serde_json::json!({"kind": "order", "event": 1});
         assert_eq!(
             Event::try_from_json(custom).map(|e| e.kind()).ok(),
-            Some("cloud_event")
+            Some(EventKind::CloudEvent)
         );
     }
 
