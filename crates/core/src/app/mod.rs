@@ -235,3 +235,84 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod dead_letter_tests {
+    use crate::{App, AppError, Context, DeadLetter, Error, Function, QueueSpec, TopicMessage};
+
+    async fn on_message(_msg: TopicMessage, _cx: Context) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn app() -> App {
+        App::new("shop")
+            .topic("orders")
+            .queue("failed")
+            .queue("own")
+            .queue("jobs")
+            .dead_letter(DeadLetter::Queue("failed".into()))
+            .function(Function::new("bill", on_message).subscribe("orders"))
+            .function(
+                Function::new("refund", on_message)
+                    .subscribe("orders")
+                    .dead_letter(DeadLetter::Queue("own".into()))
+                    .sends("jobs"),
+            )
+    }
+
+    #[test]
+    fn a_function_without_its_own_dead_letter_takes_the_app_default() {
+        let app = app();
+        app.validate().expect("valid");
+        let target = |name| app.get(name).and_then(|f| app.dead_letter_for(f)).cloned();
+        assert_eq!(target("bill"), Some(DeadLetter::Queue("failed".into())));
+        assert_eq!(target("refund"), Some(DeadLetter::Queue("own".into())));
+    }
+
+    #[test]
+    fn a_queue_takes_the_app_default_unless_it_is_that_queue_or_a_topic() {
+        let app = app();
+        let jobs = QueueSpec::new("jobs");
+        assert_eq!(app.dead_letter_queue_for(&jobs), Some("failed"));
+        assert_eq!(app.dead_letter_queue_for(&QueueSpec::new("failed")), None);
+        let own = QueueSpec::new("jobs").dead_letter_queue("own");
+        assert_eq!(app.dead_letter_queue_for(&own), Some("own"));
+        let topic_default = app.dead_letter(DeadLetter::Topic("orders".into()));
+        assert_eq!(topic_default.dead_letter_queue_for(&jobs), None);
+    }
+
+    #[test]
+    fn an_undeclared_default_dead_letter_is_refused() {
+        let err = app()
+            .dead_letter(DeadLetter::Topic("lost".into()))
+            .validate()
+            .expect_err("undeclared");
+        assert_eq!(
+            err.to_string(),
+            "the app's default dead letter is topic `lost`, which the app does not declare"
+        );
+        assert!(matches!(err, AppError::UndeclaredDeadLetter { .. }));
+    }
+
+    #[test]
+    fn a_function_receives_async_events_from_its_triggers_or_from_functions_that_may_invoke_it() {
+        let app = App::new("a")
+            .topic("t")
+            .function(
+                Function::new("sub", on_message)
+                    .subscribe("t")
+                    .publishes("t"),
+            )
+            .function(Function::new("callee", on_message).publishes("t"))
+            .function(Function::new("caller", on_message).invokes("callee"));
+        let receives = |name| app.get(name).is_some_and(|f| app.receives_async_events(f));
+        assert!(receives("sub"));
+        assert!(receives("callee"));
+        assert!(!receives("caller"));
+        // A function that declares nothing may invoke every function, itself included.
+        let open = app.function(Function::new("open", on_message));
+        assert!(open
+            .get("caller")
+            .is_some_and(|f| open.receives_async_events(f)));
+    }
+}
