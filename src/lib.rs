@@ -38,9 +38,10 @@ mod platform;
 
 pub use faasport_core as core;
 pub use faasport_core::{
-    http, App, BatchOutcome, Body, ChangeBatch, CloudEvent, Context, DeadLetter, Error, Event,
-    Function, HttpRequest, HttpResponse, Json, Message, Output, Provider, QueueBatch, QueueMessage,
-    QueueSpec, RetryPolicy, ScheduleTick, StorageEvent, StorageEventKind, TopicMessage,
+    http, Access, App, BatchOutcome, Body, ChangeBatch, CloudEvent, Context, DeadLetter, Error,
+    Event, Function, HttpRequest, HttpResponse, Json, Message, Operation, Output, Provider,
+    QueueBatch, QueueMessage, QueueSpec, RetryPolicy, ScheduleTick, StorageEvent, StorageEventKind,
+    TopicMessage,
 };
 
 #[cfg(feature = "local")]

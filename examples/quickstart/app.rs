@@ -1,4 +1,8 @@
 //! A small shop: an HTTP API that takes orders, a consumer that bills them, a nightly job.
+//!
+//! Each function declares what it uses (`publishes`, `writes`, `reads`): locally any other use
+//! fails naming the function and the resource, and `manifest aws` grants each only that. Events
+//! that exhaust their retries land in the `failed` queue, locally and on the cloud.
 
 use std::time::Duration;
 
@@ -48,15 +52,20 @@ pub async fn create_order(req: HttpRequest, cx: Context) -> Result<HttpResponse,
     )
 }
 
-/// Bills each published order; a failure is retried by the platform.
-pub async fn bill(msg: TopicMessage, _cx: Context) -> Result<(), Error> {
+/// Bills each published order and keeps a receipt; a failure is retried by the platform.
+pub async fn bill(msg: TopicMessage, cx: Context) -> Result<(), Error> {
     let order: Order = msg.body.to_json()?;
     tokio::time::sleep(Duration::from_millis(20 + order.amount_cents % 30)).await;
+    cx.bucket("receipts")
+        .put(&format!("receipts/{}", msg.id), msg.body)
+        .await?;
     Ok(())
 }
 
-/// Runs at 02:00 UTC every day.
-pub async fn nightly(_tick: ScheduleTick, _cx: Context) -> Result<(), Error> {
+/// Runs at 02:00 UTC every day: counts the receipts.
+pub async fn nightly(_tick: ScheduleTick, cx: Context) -> Result<(), Error> {
+    let receipts = cx.bucket("receipts").list("receipts/").await?;
+    tracing::info!(receipts = receipts.len(), "nightly report");
     tokio::time::sleep(Duration::from_millis(900)).await;
     Ok(())
 }
@@ -65,6 +74,9 @@ pub async fn nightly(_tick: ScheduleTick, _cx: Context) -> Result<(), Error> {
 pub fn app() -> App {
     App::new("shop")
         .topic("orders")
+        .bucket("receipts")
+        .queue("failed")
+        .dead_letter(DeadLetter::Queue("failed".into()))
         .function(
             Function::new("create-order", create_order)
                 .init(|| async {
@@ -74,17 +86,20 @@ pub fn app() -> App {
                     })
                 })
                 .http(Method::POST, "/orders")
+                .publishes("orders")
                 .memory_mb(256)
                 .timeout(Duration::from_secs(10)),
         )
         .function(
             Function::new("bill", bill)
                 .subscribe("orders")
+                .writes("receipts")
                 .max_instances(50),
         )
         .function(
             Function::new("nightly", nightly)
                 .schedule("0 2 * * *")
+                .reads("receipts")
                 .memory_mb(512)
                 .timeout(Duration::from_secs(60)),
         )

@@ -265,6 +265,245 @@ fn every_function_may_use_exactly_the_declared_resources() {
     );
 }
 
+/// Functions that each declare their own access, beside one that declares nothing.
+fn least_privilege() -> App {
+    App::new("shop")
+        .topic("orders")
+        .topic("audit")
+        .queue("invoices")
+        .bucket("uploads")
+        .bucket("reports")
+        .function(
+            Function::new("create-order", http)
+                .http(Method::POST, "/orders")
+                .publishes("orders")
+                .writes("uploads"),
+        )
+        .function(
+            Function::new("bill", topic)
+                .subscribe("orders")
+                .sends("invoices")
+                .reads("uploads")
+                .reads("reports")
+                .writes("reports")
+                .invokes("create-order"),
+        )
+        .function(
+            Function::new("report", tick)
+                .schedule("rate(1 day)")
+                .reads("reports"),
+        )
+        .function(Function::new("anything", topic).subscribe("audit"))
+}
+
+fn policies(t: &Value, function: &str) -> Value {
+    at(
+        t,
+        &format!("Resources.{function}Function.Properties.Policies"),
+    )
+    .clone()
+}
+
+#[test]
+fn a_function_gets_exactly_the_policies_it_declared() {
+    let t = template(&least_privilege());
+    assert_eq!(
+        policies(&t, "CreateOrder"),
+        yaml(
+            r#"[{SNSPublishMessagePolicy: {TopicName: {"Fn::GetAtt": [OrdersTopic, TopicName]}}},
+                {S3CrudPolicy: {BucketName: {"Fn::Sub": "${AWS::StackName}-${AWS::AccountId}-uploads"}}}]"#
+        )
+    );
+    assert_eq!(
+        policies(&t, "Bill"),
+        yaml(
+            r#"[{SQSSendMessagePolicy: {QueueName: {"Fn::GetAtt": [InvoicesQueue, QueueName]}}},
+                {S3CrudPolicy: {BucketName: {"Fn::Sub": "${AWS::StackName}-${AWS::AccountId}-reports"}}},
+                {S3ReadPolicy: {BucketName: {"Fn::Sub": "${AWS::StackName}-${AWS::AccountId}-uploads"}}},
+                {LambdaInvokePolicy: {FunctionName: {"Fn::Sub": "${AWS::StackName}-create-order"}}}]"#
+        )
+    );
+    assert_eq!(
+        policies(&t, "Report"),
+        yaml(
+            r#"[{S3ReadPolicy: {BucketName: {"Fn::Sub": "${AWS::StackName}-${AWS::AccountId}-reports"}}}]"#
+        )
+    );
+}
+
+#[test]
+fn a_function_that_declares_nothing_gets_every_app_resource_as_the_broader_shorthand() {
+    let t = template(&least_privilege());
+    let names: Vec<String> = policies(&t, "Anything")
+        .as_sequence()
+        .expect("list")
+        .iter()
+        .map(|p| serde_yaml_ng::to_string(p).expect("yaml"))
+        .map(|p| p.split(':').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "SNSPublishMessagePolicy",
+            "SNSPublishMessagePolicy",
+            "SQSSendMessagePolicy",
+            "S3CrudPolicy",
+            "S3CrudPolicy",
+            "LambdaInvokePolicy",
+            "LambdaInvokePolicy",
+            "LambdaInvokePolicy",
+            "LambdaInvokePolicy",
+        ]
+    );
+}
+
+#[test]
+fn the_least_privilege_template_passes_cfn_lint() {
+    lint(&least_privilege());
+}
+
+#[test]
+fn a_function_with_its_own_dead_letter_fails_over_to_it() {
+    let app = App::new("shop")
+        .topic("orders")
+        .topic("audit")
+        .queue("bill-failures")
+        .function(
+            Function::new("bill", topic)
+                .subscribe("orders")
+                .dead_letter(DeadLetter::Queue("bill-failures".into())),
+        );
+    let t = template(&app);
+    assert_eq!(
+        at(&t, "Resources.BillFunction.Properties.EventInvokeConfig"),
+        &yaml(
+            r#"{DestinationConfig: {OnFailure: {Type: SQS, Destination: {"Fn::GetAtt": [BillFailuresQueue, Arn]}}}}"#
+        )
+    );
+    assert_eq!(at(&t, "Resources.ShopDeadLetters"), &Value::Null);
+    assert_eq!(at(&t, "Outputs"), &Value::Null);
+}
+
+#[test]
+fn a_function_without_its_own_dead_letter_fails_over_to_the_app_default() {
+    let app = App::new("shop")
+        .topic("orders")
+        .topic("failed")
+        .dead_letter(DeadLetter::Topic("failed".into()))
+        .function(Function::new("bill", topic).subscribe("orders"))
+        .function(Function::new("nightly", tick).schedule("0 2 * * *"));
+    let t = template(&app);
+    for function in ["Bill", "Nightly"] {
+        assert_eq!(
+            at(
+                &t,
+                &format!("Resources.{function}Function.Properties.EventInvokeConfig")
+            ),
+            &yaml("{DestinationConfig: {OnFailure: {Type: SNS, Destination: {Ref: FailedTopic}}}}"),
+            "{function}"
+        );
+    }
+    assert_eq!(at(&t, "Resources.ShopDeadLetters"), &Value::Null);
+}
+
+#[test]
+fn a_function_without_any_dead_letter_fails_over_to_the_generated_app_queue() {
+    let app = App::new("shop")
+        .topic("orders")
+        .queue("invoices")
+        .function(
+            Function::new("bill", topic)
+                .subscribe("orders")
+                .sends("invoices"),
+        )
+        .function(
+            Function::new("api", http)
+                .http(Method::GET, "/")
+                .publishes("orders"),
+        )
+        .function(
+            Function::new("mail", queue)
+                .queue("invoices")
+                .publishes("orders"),
+        );
+    let t = template(&app);
+    assert_eq!(
+        at(&t, "Resources.BillFunction.Properties.EventInvokeConfig"),
+        &yaml(
+            r#"{DestinationConfig: {OnFailure: {Type: SQS, Destination: {"Fn::GetAtt": [ShopDeadLetters, Arn]}}}}"#
+        )
+    );
+    // Every function declares its access and none invokes `api` or `mail`: no destination.
+    assert_eq!(
+        at(&t, "Resources.ApiFunction.Properties.EventInvokeConfig"),
+        &Value::Null
+    );
+    assert_eq!(
+        at(&t, "Resources.MailFunction.Properties.EventInvokeConfig"),
+        &Value::Null
+    );
+    assert_eq!(
+        at(&t, "Resources.ShopDeadLetters"),
+        &yaml("{Type: 'AWS::SQS::Queue', Properties: {MessageRetentionPeriod: 1209600}}")
+    );
+    // A consumed queue without a dead-letter queue redrives there after local's receive count.
+    assert_eq!(
+        at(&t, "Resources.InvoicesQueue.Properties.RedrivePolicy"),
+        &yaml(
+            r#"{deadLetterTargetArn: {"Fn::GetAtt": [ShopDeadLetters, Arn]}, maxReceiveCount: 5}"#
+        )
+    );
+    assert_eq!(
+        at(&t, "Outputs.DeadLettersUrl.Value"),
+        &yaml("{Ref: ShopDeadLetters}")
+    );
+    lint(&app);
+}
+
+#[test]
+fn a_function_another_may_invoke_can_fail_asynchronously_and_gets_a_destination() {
+    // Every function declares its access, so only `work` can be invoked (by `api`).
+    let app = App::new("shop")
+        .queue("failed")
+        .dead_letter(DeadLetter::Queue("failed".into()))
+        .function(
+            Function::new("api", http)
+                .http(Method::GET, "/")
+                .invokes("work"),
+        )
+        .function(Function::new("work", topic).sends("failed"));
+    let t = template(&app);
+    assert_eq!(
+        at(&t, "Resources.WorkFunction.Properties.EventInvokeConfig"),
+        &yaml(
+            r#"{DestinationConfig: {OnFailure: {Type: SQS, Destination: {"Fn::GetAtt": [FailedQueue, Arn]}}}}"#
+        )
+    );
+    assert_eq!(
+        at(&t, "Resources.ApiFunction.Properties.EventInvokeConfig"),
+        &Value::Null
+    );
+}
+
+fn lint(app: &App) {
+    let Some(cfn_lint) = common::peer("FAASPORT_CFN_LINT") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("template.yaml");
+    std::fs::write(&path, sam_template(app).expect("template")).expect("write");
+    let out = std::process::Command::new(cfn_lint)
+        .arg(&path)
+        .output()
+        .expect("run cfn-lint");
+    assert!(
+        out.status.success(),
+        "cfn-lint failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn limits_lambda_cannot_take_are_errors() {
     let too_long =
@@ -308,20 +547,5 @@ fn limits_lambda_cannot_take_are_errors() {
 
 #[test]
 fn the_template_passes_cfn_lint() {
-    let Some(cfn_lint) = common::peer("FAASPORT_CFN_LINT") else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("template.yaml");
-    std::fs::write(&path, sam_template(&shop()).expect("template")).expect("write");
-    let out = std::process::Command::new(cfn_lint)
-        .arg(&path)
-        .output()
-        .expect("run cfn-lint");
-    assert!(
-        out.status.success(),
-        "cfn-lint failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    lint(&shop());
 }

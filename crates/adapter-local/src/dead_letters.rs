@@ -2,9 +2,11 @@
 //!
 //! The store is the local runtime's last word on an event: an asynchronous delivery (topic,
 //! schedule, storage event, `invoke_async`) that ran out of retries or of age, and a queue message
-//! past its max receive count, each land here with the reason and the number of attempts. When
-//! the function or queue declares a dead-letter target, the event is also forwarded there, as on
-//! the cloud; the store keeps its copy so nothing depends on someone consuming that target.
+//! past its max receive count, each land here with the reason and the number of attempts. The
+//! event is also forwarded to the function's or queue's own dead-letter target, else to the app's
+//! default ([`App::dead_letter`](faasport_core::App::dead_letter); for a queue, only when that is
+//! another queue), as the manifests route it on the cloud; the store keeps its copy so nothing
+//! depends on someone consuming that target.
 //!
 //! Entries can be listed, inspected, purged, and redriven (see
 //! [`Sources::redrive`](crate::Sources::redrive)).

@@ -4,8 +4,8 @@ use std::sync::{Arc, Mutex};
 
 use faasport_adapter_local::{BucketBackend, DeadLetterSource, Sources};
 use faasport_core::{
-    App, Context, Error, Function, Json, Message, Object, QueueBatch, ResourceKind, StorageEvent,
-    StorageEventKind,
+    App, Context, Error, Function, Json, Message, Object, Operation, QueueBatch, Scope,
+    StorageEvent, StorageEventKind,
 };
 
 type Log = Arc<Mutex<Vec<String>>>;
@@ -122,7 +122,7 @@ async fn an_undeclared_resource_is_an_error_that_names_it() {
     let err = inv.result.expect_err("undeclared");
     assert!(
         err.to_string()
-            .contains("topic `secrets` is not declared by the app"),
+            .contains("function `sneaky` uses topic `secrets`, which the app does not declare"),
         "{err}"
     );
     let direct = sources
@@ -130,7 +130,7 @@ async fn an_undeclared_resource_is_an_error_that_names_it() {
         .await
         .expect_err("undeclared");
     assert!(
-        matches!(direct, Error::Undeclared { kind: ResourceKind::Topic, ref name } if name == "secrets")
+        matches!(direct, Error::Undeclared { function: None, operation: Operation::Publish, ref name, scope: Scope::App } if name == "secrets")
     );
     let queue = sources
         .send("nope", Message::new("x"))

@@ -121,13 +121,19 @@ pub enum Error {
         /// The kind of event that arrived.
         actual: crate::EventKind,
     },
-    /// A function used a resource the app did not declare.
-    #[error("{kind} `{name}` is not declared by the app")]
+    /// A resource was used without the declaration it needs: the function declares access but
+    /// not this use, or the app does not declare the resource (see [`Access`](crate::Access)).
+    #[error("{}", crate::access::undeclared_message(function.as_deref(), *operation, name, *scope))]
     Undeclared {
-        /// What kind of resource.
-        kind: ResourceKind,
-        /// The name that was used.
+        /// The function that tried; `None` for a use from outside any function (a test
+        /// publishing straight into the local sources).
+        function: Option<String>,
+        /// What it tried to do; [`Operation::kind`](crate::Operation::kind) is the resource's kind.
+        operation: crate::Operation,
+        /// The resource's name.
         name: String,
+        /// Which declaration is missing: the function's or the app's.
+        scope: crate::Scope,
     },
     /// A function name that the app does not have.
     #[error("no function named `{name}` (available: {available})")]

@@ -1,4 +1,5 @@
-//! [`Function`]: a handler with its triggers, limits, retry policy and dead-letter target.
+//! [`Function`]: a handler with its triggers, limits, retry policy, dead-letter target and the
+//! access it declares to the app's resources.
 
 use std::any::Any;
 use std::fmt;
@@ -11,6 +12,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt as _;
 use http::Method;
 
+use crate::access::{Access, Operation};
 use crate::trigger::{DeadLetter, RetryPolicy, Trigger};
 
 use crate::handler::{panic_message, BoxHandler};
@@ -42,7 +44,8 @@ type BoxInit =
 ///     .queue("invoices")
 ///     .memory_mb(256)
 ///     .timeout(Duration::from_secs(10))
-///     .max_instances(50);
+///     .max_instances(50)
+///     .publishes("receipts");
 /// assert_eq!(f.name(), "bill");
 /// ```
 #[derive(Clone)]
@@ -58,6 +61,7 @@ pub struct Function {
     concurrency_per_instance: Option<u32>,
     retry: RetryPolicy,
     dead_letter: Option<DeadLetter>,
+    access: Access,
 }
 
 impl Function {
@@ -76,6 +80,7 @@ impl Function {
             concurrency_per_instance: None,
             retry: RetryPolicy::default(),
             dead_letter: None,
+            access: Access::new(),
         }
     }
 
@@ -240,6 +245,51 @@ impl Function {
         self
     }
 
+    /// Declares that the handler publishes to a declared topic.
+    ///
+    /// Once a function declares any access ([`publishes`](Self::publishes),
+    /// [`sends`](Self::sends), [`reads`](Self::reads), [`writes`](Self::writes),
+    /// [`invokes`](Self::invokes)), it may use only what it declared, and the manifests grant it
+    /// only that. A function that declares nothing may use every resource the app declares (the
+    /// broader shorthand). Triggers grant nothing: subscribing to a topic does not allow
+    /// publishing to it. See [`Access`].
+    pub fn publishes(self, topic: impl Into<String>) -> Self {
+        self.grant(Operation::Publish, topic)
+    }
+
+    /// Declares that the handler sends to a declared queue (see [`Function::publishes`]).
+    pub fn sends(self, queue: impl Into<String>) -> Self {
+        self.grant(Operation::Send, queue)
+    }
+
+    /// Declares that the handler reads (gets and lists objects in) a declared bucket (see
+    /// [`Function::publishes`]).
+    pub fn reads(self, bucket: impl Into<String>) -> Self {
+        self.grant(Operation::Read, bucket)
+    }
+
+    /// Declares that the handler writes (puts and deletes objects in) a declared bucket. Writing
+    /// does not include reading: declare both to do both (see [`Function::publishes`]).
+    pub fn writes(self, bucket: impl Into<String>) -> Self {
+        self.grant(Operation::Write, bucket)
+    }
+
+    /// Declares that the handler invokes another function of the app, synchronously or
+    /// asynchronously (see [`Function::publishes`]).
+    pub fn invokes(self, function: impl Into<String>) -> Self {
+        self.grant(Operation::Invoke, function)
+    }
+
+    fn grant(mut self, operation: Operation, name: impl Into<String>) -> Self {
+        self.access = self.access.grant(operation, name);
+        self
+    }
+
+    /// The access this function declared; empty when it relies on the app-level declarations.
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
     /// The name.
     pub fn name(&self) -> &str {
         &self.name
@@ -361,6 +411,7 @@ impl fmt::Debug for Function {
             .field("concurrency_per_instance", &self.concurrency_per_instance)
             .field("retry", &self.retry)
             .field("dead_letter", &self.dead_letter)
+            .field("access", &self.access)
             .finish_non_exhaustive()
     }
 }

@@ -11,7 +11,8 @@
 //! - [`Function`] and [`App`]: triggers, limits, retry policy, dead letters, declared resources;
 //!   [`App::validate`] reports mistakes as typed [`AppError`]s.
 //! - [`Context`]: request id, deadline, attempt, memory, provider, instance state, and the
-//!   declared topics, queues, buckets and functions.
+//!   topics, queues, buckets and functions the function may use ([`Access`]: declared per
+//!   function, or every app resource for a function that declares none).
 //! - [`Error`]: typed, with a retry hint.
 //!
 //! - [`contract`]: every rule a user can observe (HTTP statuses, delivery, limits, function
@@ -20,6 +21,7 @@
 //! This crate does no I/O and names no cloud.
 #![warn(missing_docs)]
 
+mod access;
 mod app;
 mod body;
 mod context;
@@ -34,6 +36,7 @@ mod schedule;
 pub mod service;
 mod trigger;
 
+pub use crate::access::{Access, Operation, Scope};
 pub use crate::app::{App, AppError, QueueSpec};
 pub use crate::body::Body;
 pub use crate::context::{

@@ -88,6 +88,20 @@ impl Trigger {
             Trigger::CloudEvent { .. } => EventKind::CloudEvent,
         }
     }
+
+    /// Whether the platform delivers this trigger's events as asynchronous invocations, retried
+    /// on failure and then dead-lettered: topics, schedules, storage events and CloudEvents (SNS,
+    /// EventBridge Scheduler, S3 and EventBridge all invoke Lambda asynchronously). Queue and
+    /// stream batches have their own redelivery; HTTP is answered to the caller.
+    pub fn is_asynchronous(&self) -> bool {
+        matches!(
+            self,
+            Trigger::Topic { .. }
+                | Trigger::Schedule { .. }
+                | Trigger::Storage { .. }
+                | Trigger::CloudEvent { .. }
+        )
+    }
 }
 
 /// How failed asynchronous deliveries are retried. `None` fields take the runtime profile's
@@ -120,7 +134,9 @@ impl RetryPolicy {
     }
 }
 
-/// Where events go when every retry failed.
+/// Where events go when every retry failed: a function's own
+/// ([`Function::dead_letter`](crate::Function::dead_letter)) or the app's default
+/// ([`App::dead_letter`](crate::App::dead_letter)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeadLetter {

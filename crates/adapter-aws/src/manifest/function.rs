@@ -1,11 +1,13 @@
 //! One `AWS::Serverless::Function`: limits, events, destinations, policies.
 
-use faasport_core::{App, DeadLetter, Error, Function, ResourceKind, StorageEventKind, Trigger};
+use std::collections::BTreeSet;
+
+use faasport_core::{App, Error, Function, Operation, ResourceKind, StorageEventKind, Trigger};
 use serde_yaml_ng::{Mapping, Value};
 
 use super::{
-    bucket_name, eventbridge_schedule, function_name, get_att, list, map, reference, LogicalIds,
-    SamOptions,
+    bucket_name, dead_letters, eventbridge_schedule, function_name, get_att, list, map, reference,
+    LogicalIds, SamOptions,
 };
 use crate::names::env_var;
 
@@ -73,10 +75,10 @@ pub(super) fn resource(
             )]),
         );
     }
-    if let Some(config) = invoke_config(f, ids).map_err(unsupported)? {
+    if let Some(config) = invoke_config(app, f, ids).map_err(unsupported)? {
         p.insert("EventInvokeConfig".into(), config);
     }
-    let policies = policies(app, ids);
+    let policies = policies(app, f, ids);
     if !policies.is_empty() {
         p.insert("Policies".into(), Value::Sequence(policies));
     }
@@ -91,7 +93,7 @@ pub(super) fn resource(
     Ok((ids.function(f.name()), resource))
 }
 
-fn invoke_config(f: &Function, ids: &LogicalIds) -> Result<Option<Value>, String> {
+fn invoke_config(app: &App, f: &Function, ids: &LogicalIds) -> Result<Option<Value>, String> {
     let retry = f.retry_policy();
     let mut config = Mapping::new();
     // The ranges were checked against core's `Limits` for AWS (`App::validate_for`).
@@ -101,47 +103,48 @@ fn invoke_config(f: &Function, ids: &LogicalIds) -> Result<Option<Value>, String
     if let Some(age) = retry.max_event_age {
         config.insert("MaximumEventAgeInSeconds".into(), age.as_secs().into());
     }
-    if let Some(target) = f.dead_letter_target() {
-        let (kind, destination) = match target {
-            DeadLetter::Queue(q) => ("SQS", get_att(&ids.queue(q), "Arn")),
-            DeadLetter::Topic(t) => ("SNS", reference(&ids.topic(t))),
-            #[allow(unreachable_patterns)]
-            _ => return Err("unknown dead-letter target".into()),
-        };
+    if let Some(target) = dead_letters::for_function(app, f)? {
         config.insert(
             "DestinationConfig".into(),
-            map([(
-                "OnFailure",
-                map([("Type", kind.into()), ("Destination", destination)]),
-            )]),
+            map([("OnFailure", dead_letters::on_failure(app, target, ids))]),
         );
     }
     Ok((!config.is_empty()).then_some(Value::Mapping(config)))
 }
 
-fn policies(app: &App, ids: &LogicalIds) -> Vec<Value> {
+/// Policies for exactly what `f` may use ([`Declared::access_of`]): its own declarations, or every
+/// app resource when it declares none. A bucket it writes gets `S3CrudPolicy` (no SAM policy
+/// template writes without reading), one it only reads `S3ReadPolicy`.
+fn policies(app: &App, f: &Function, ids: &LogicalIds) -> Vec<Value> {
+    let access = app.declared().access_of(f.name());
     let mut out = Vec::new();
-    for topic in app.topics() {
+    for topic in access.names(Operation::Publish) {
         let name = get_att(&ids.topic(topic), "TopicName");
         out.push(map([(
             "SNSPublishMessagePolicy",
             map([("TopicName", name)]),
         )]));
     }
-    for queue in app.queues() {
-        let name = get_att(&ids.queue(&queue.name), "QueueName");
+    for queue in access.names(Operation::Send) {
+        let name = get_att(&ids.queue(queue), "QueueName");
         out.push(map([("SQSSendMessagePolicy", map([("QueueName", name)]))]));
     }
-    for bucket in app.buckets() {
-        out.push(map([(
-            "S3CrudPolicy",
-            map([("BucketName", bucket_name(bucket))]),
-        )]));
+    let buckets: BTreeSet<&str> = access
+        .names(Operation::Read)
+        .chain(access.names(Operation::Write))
+        .collect();
+    for bucket in buckets {
+        let policy = if access.allows(Operation::Write, bucket) {
+            "S3CrudPolicy"
+        } else {
+            "S3ReadPolicy"
+        };
+        out.push(map([(policy, map([("BucketName", bucket_name(bucket))]))]));
     }
-    for f in app.functions() {
+    for callee in access.names(Operation::Invoke) {
         out.push(map([(
             "LambdaInvokePolicy",
-            map([("FunctionName", function_name(f.name()))]),
+            map([("FunctionName", function_name(callee))]),
         )]));
     }
     out
@@ -285,27 +288,42 @@ fn sam_path(path: &str) -> String {
         .join("/")
 }
 
-/// The API's URL when the app has HTTP routes.
+/// The stack's outputs: the API's URL when the app has HTTP routes, and the generated
+/// dead-letter queue's URL when there is one.
 pub(super) fn outputs(app: &App, options: &SamOptions) -> Option<Value> {
+    let mut outputs = Mapping::new();
     let has_http = app.functions().iter().any(|f| {
         f.triggers()
             .iter()
             .any(|t| matches!(t, Trigger::Http { .. }))
     });
-    if !has_http {
-        return None;
+    if has_http {
+        let (api, path) = if options.rest_api {
+            ("ServerlessRestApi", "Prod/")
+        } else {
+            ("ServerlessHttpApi", "")
+        };
+        let url =
+            format!("https://${{{api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{path}");
+        outputs.insert(
+            "ApiUrl".into(),
+            map([
+                ("Description", "The HTTP endpoint".into()),
+                ("Value", super::sub(&url)),
+            ]),
+        );
     }
-    let (api, path) = if options.rest_api {
-        ("ServerlessRestApi", "Prod/")
-    } else {
-        ("ServerlessHttpApi", "")
-    };
-    let url = format!("https://${{{api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{path}");
-    Some(map([(
-        "ApiUrl",
-        map([
-            ("Description", "The HTTP endpoint".into()),
-            ("Value", super::sub(&url)),
-        ]),
-    )]))
+    if dead_letters::needs_generated_queue(app) {
+        outputs.insert(
+            "DeadLettersUrl".into(),
+            map([
+                (
+                    "Description",
+                    "Events that exhausted their retries without a declared dead letter".into(),
+                ),
+                ("Value", reference(&dead_letters::generated_queue_id(app))),
+            ]),
+        );
+    }
+    (!outputs.is_empty()).then_some(Value::Mapping(outputs))
 }

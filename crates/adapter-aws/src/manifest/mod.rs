@@ -1,8 +1,9 @@
 //! The SAM template (`template.yaml`) for an app.
 //!
 //! One `AWS::Serverless::Function` per function, plus the declared topics (`AWS::SNS::Topic`),
-//! queues (`AWS::SQS::Queue`, with a redrive policy for a declared dead-letter queue) and
-//! buckets (`AWS::S3::Bucket`). Each function gets:
+//! queues (`AWS::SQS::Queue`, with a redrive policy when consumed or given a dead-letter queue),
+//! buckets (`AWS::S3::Bucket`) and, when something would otherwise drop failed events, the app's
+//! dead-letter queue (`<App>DeadLetters`). Each function gets:
 //!
 //! - `MemorySize`, `Timeout` (whole seconds, rounded up), `ReservedConcurrentExecutions` from
 //!   its instance cap, and `ProvisionedConcurrencyConfig` with `AutoPublishAlias: live` from its
@@ -16,16 +17,21 @@
 //!   put before the mapping exists are not skipped; `ReportBatchItemFailures`, so a failed
 //!   record's sequence number is retried from), CloudEvent types as `EventBridgeRule` on
 //!   `detail-type`;
-//! - `EventInvokeConfig` with its retry policy and its dead-letter target as the `OnFailure`
-//!   destination;
+//! - `EventInvokeConfig` with its retry policy and, when it can receive asynchronous
+//!   invocations, an `OnFailure` destination: its own dead letter, the app's default, or the
+//!   app's generated dead-letter queue (see [`dead_letters`], which also gives every consumed
+//!   queue a redrive policy), so the cloud keeps what the local runtime dead-letters;
 //! - the environment variables of [`crate::names`] for every declared resource (in
 //!   `Globals`), and `FAASPORT_FUNCTION` with its name;
-//! - policies for exactly the app's declared resources: publish to its topics, send to its
-//!   queues, read and write its buckets, invoke its functions. (A handler may use any resource
-//!   the app declares, so every function gets the same set, and nothing else.) Reading a
-//!   DynamoDB or Kinesis stream needs no policy here: SAM attaches the event source's
-//!   execution role (`AWSLambdaDynamoDBExecutionRole`, `AWSLambdaKinesisExecutionRole`) for
-//!   the event it writes, and the function itself never calls the stream.
+//! - policies for exactly what the function may use, as [`Access`](faasport_core::Access)
+//!   defines it: a function that declares access gets `SNSPublishMessagePolicy` for each topic
+//!   it publishes to, `SQSSendMessagePolicy` for each queue it sends to, `S3ReadPolicy` for each
+//!   bucket it only reads, `S3CrudPolicy` for each bucket it writes (no SAM policy template
+//!   writes without reading) and `LambdaInvokePolicy` for each function it invokes, and nothing
+//!   else; a function that declares nothing gets all of them for every app resource (the
+//!   broader shorthand). Triggers need no policy here: SAM adds the event source's own (the
+//!   SQS poller, `AWSLambdaDynamoDBExecutionRole`, `AWSLambdaKinesisExecutionRole`), and the
+//!   permission an `OnFailure` destination needs.
 //!
 //! Functions and buckets get names derived from the stack (`${AWS::StackName}-<name>`,
 //! `${AWS::StackName}-${AWS::AccountId}-<name>`), so policies and variables can name them
@@ -41,6 +47,7 @@
 //! restrict. A queue without its own visibility timeout gets the one the local queue uses
 //! ([`contract::visibility_timeout`]: SQS's 30 s, raised to the longest consumer timeout). `cfn-lint` 1.53.3 (which runs the SAM transform) passes the output.
 
+mod dead_letters;
 mod function;
 mod schedule;
 
@@ -108,6 +115,12 @@ pub fn sam_template_with(app: &App, options: &SamOptions) -> Result<String, Erro
         resources.insert(
             ids.queue(&queue.name).into(),
             queue_resource(app, queue, &ids)?,
+        );
+    }
+    if dead_letters::needs_generated_queue(app) {
+        resources.insert(
+            dead_letters::generated_queue_id(app).into(),
+            dead_letters::generated_queue(),
         );
     }
     for bucket in app.buckets() {
@@ -203,14 +216,19 @@ fn queue_resource(app: &App, queue: &QueueSpec, ids: &LogicalIds) -> Result<Valu
     if let Some(v) = visibility {
         properties.insert("VisibilityTimeout".into(), v.into());
     }
-    if let Some(dlq) = &queue.dead_letter_queue {
+    if let Some(arn) = dead_letters::for_queue(app, queue)
+        .and_then(|target| dead_letters::queue_arn(app, target, ids))
+    {
         properties.insert(
             "RedrivePolicy".into(),
             map([
-                ("deadLetterTargetArn", get_att(&ids.queue(dlq), "Arn")),
+                ("deadLetterTargetArn", arn),
                 (
                     "maxReceiveCount",
-                    queue.max_receive_count.unwrap_or(5).into(),
+                    queue
+                        .max_receive_count
+                        .unwrap_or(dead_letters::DEFAULT_MAX_RECEIVE_COUNT)
+                        .into(),
                 ),
             ]),
         );

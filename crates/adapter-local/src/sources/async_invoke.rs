@@ -55,13 +55,15 @@ impl Hub {
         ticket: Ticket,
     ) {
         let accepted = Instant::now();
-        let (max_retries, max_age, target) = match self.runtime.app().get(function) {
+        let app = self.runtime.app();
+        let (max_retries, max_age, target) = match app.get(function) {
             Some(f) => {
                 let retry = f.retry_policy();
                 (
                     retry.max_retries.unwrap_or(self.policy.async_retries),
                     retry.max_event_age.unwrap_or(self.policy.max_event_age),
-                    f.dead_letter_target().cloned(),
+                    // Its own target, else the app's default (as the manifests route it).
+                    app.dead_letter_for(f).cloned(),
                 )
             }
             None => (0, Duration::ZERO, None),

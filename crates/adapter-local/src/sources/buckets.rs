@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use faasport_core::{
-    Body, Error, Event, Object, ObjectInfo, ResourceKind, StorageEvent, StorageEventKind, Trigger,
+    Body, Error, Event, Object, ObjectInfo, Operation, ResourceKind, StorageEvent,
+    StorageEventKind, Trigger,
 };
 
 use super::Hub;
@@ -124,11 +125,11 @@ impl Buckets {
 }
 
 impl Hub {
-    fn check_bucket(&self, bucket: &str) -> Result<(), Error> {
+    fn check_bucket(&self, operation: Operation, bucket: &str) -> Result<(), Error> {
         if self.runtime.app().buckets().iter().any(|b| b == bucket) {
             Ok(())
         } else {
-            Err(Self::undeclared(ResourceKind::Bucket, bucket))
+            Err(Self::undeclared(operation, bucket))
         }
     }
 
@@ -138,7 +139,7 @@ impl Hub {
         key: &str,
         object: Object,
     ) -> Result<ObjectInfo, Error> {
-        self.check_bucket(bucket)?;
+        self.check_bucket(Operation::Write, bucket)?;
         self.accepting()?;
         let info = info(key, &object.body).with_last_modified(self.now());
         self.buckets.put(bucket, key, object).await?;
@@ -157,7 +158,7 @@ impl Hub {
         bucket: &str,
         key: &str,
     ) -> Result<Option<Object>, Error> {
-        self.check_bucket(bucket)?;
+        self.check_bucket(Operation::Read, bucket)?;
         self.buckets.get(bucket, key).await
     }
 
@@ -166,7 +167,7 @@ impl Hub {
         bucket: &str,
         prefix: &str,
     ) -> Result<Vec<ObjectInfo>, Error> {
-        self.check_bucket(bucket)?;
+        self.check_bucket(Operation::Read, bucket)?;
         self.buckets.list(bucket, prefix).await
     }
 
@@ -175,7 +176,7 @@ impl Hub {
         bucket: &str,
         key: &str,
     ) -> Result<(), Error> {
-        self.check_bucket(bucket)?;
+        self.check_bucket(Operation::Write, bucket)?;
         self.accepting()?;
         if self.buckets.delete(bucket, key).await? {
             self.emit(

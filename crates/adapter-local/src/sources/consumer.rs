@@ -90,15 +90,15 @@ impl Poller {
             "received {attempts} times without success (max receive count); last error: {}",
             expired.last_error.as_deref().unwrap_or("none recorded")
         );
-        let target = self
-            .hub
-            .runtime
-            .app()
+        // Its own dead-letter queue, else the app's default when that is another queue, as the
+        // manifests' redrive policies route it.
+        let app = self.hub.runtime.app();
+        let target = app
             .queues()
             .iter()
             .find(|q| q.name == self.queue.name())
-            .and_then(|q| q.dead_letter_queue.clone())
-            .map(faasport_core::DeadLetter::Queue);
+            .and_then(|q| app.dead_letter_queue_for(q))
+            .map(|q| faasport_core::DeadLetter::Queue(q.to_owned()));
         let event = Event::Queue(QueueBatch::new(self.queue.name(), vec![expired.message]));
         let source = DeadLetterSource::Queue(self.queue.name().to_owned());
         self.hub

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use faasport_core::{DeadLetter as Target, Error, Event, Message, ResourceKind};
+use faasport_core::{DeadLetter as Target, Error, Event, Message, Operation, Scope};
 
 use super::buckets::Buckets;
 use super::ledger::DeliveryLedger;
@@ -108,10 +108,14 @@ impl Hub {
         Ok(())
     }
 
-    pub(crate) fn undeclared(kind: ResourceKind, name: &str) -> Error {
+    /// A direct use (from a test or the admin API, not a function) of a resource the app does
+    /// not declare.
+    pub(crate) fn undeclared(operation: Operation, name: &str) -> Error {
         Error::Undeclared {
-            kind,
+            function: None,
+            operation,
             name: name.to_owned(),
+            scope: Scope::App,
         }
     }
 

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use faasport_core::{Error, Event, Message, ResourceKind, TopicMessage, Trigger};
+use faasport_core::{Error, Event, Message, Operation, TopicMessage, Trigger};
 
 use super::Hub;
 
@@ -27,7 +27,7 @@ impl Hub {
         message: Message,
     ) -> Result<String, Error> {
         if !self.runtime.app().topics().iter().any(|t| t == topic) {
-            return Err(Self::undeclared(ResourceKind::Topic, topic));
+            return Err(Self::undeclared(Operation::Publish, topic));
         }
         self.check_size("message", message.body.len())?;
         let id = self.next_id("msg");
@@ -61,7 +61,7 @@ impl Hub {
         let q = self
             .queues
             .get(queue)
-            .ok_or_else(|| Self::undeclared(ResourceKind::Queue, queue))?;
+            .ok_or_else(|| Self::undeclared(Operation::Send, queue))?;
         self.check_size("message", message.body.len())?;
         let id = self.next_id("msg");
         q.send(id.clone(), message, self.now());

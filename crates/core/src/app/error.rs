@@ -30,11 +30,20 @@ pub enum AppError {
         /// The name.
         name: String,
     },
-    /// A trigger or dead-letter target names a resource the app did not declare.
+    /// A trigger, dead-letter target or per-function access declaration names a resource the
+    /// app did not declare.
     #[error("function `{function}` uses {kind} `{name}`, which the app does not declare")]
     Undeclared {
         /// The function (or queue, for a queue's dead-letter queue).
         function: String,
+        /// The kind.
+        kind: ResourceKind,
+        /// The name.
+        name: String,
+    },
+    /// The app's default dead-letter target is not a declared queue or topic.
+    #[error("the app's default dead letter is {kind} `{name}`, which the app does not declare")]
+    UndeclaredDeadLetter {
         /// The kind.
         kind: ResourceKind,
         /// The name.

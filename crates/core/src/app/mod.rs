@@ -6,7 +6,7 @@ mod validate;
 use std::time::Duration;
 
 use crate::context::Declared;
-use crate::Function;
+use crate::{DeadLetter, Function, Operation};
 
 pub use self::error::AppError;
 
@@ -55,13 +55,21 @@ impl QueueSpec {
 }
 /// An application: functions and the topics, queues and buckets they share.
 ///
+/// Resources are declared once here; each function then declares which of them it uses
+/// ([`Function::publishes`] and its siblings). A function that declares nothing may use every
+/// resource of the app: a shorthand that is broader than least privilege (see
+/// [`Access`](crate::Access)).
+///
 /// # Examples
 /// ```
 /// use faasport_core::{App, Context, Error, Function, TopicMessage};
 ///
 /// async fn audit(_msg: TopicMessage, _cx: Context) -> Result<(), Error> { Ok(()) }
 ///
-/// let app = App::new("shop").topic("orders").function(Function::new("audit", audit).subscribe("orders"));
+/// let app = App::new("shop")
+///     .topic("orders")
+///     .topic("audited")
+///     .function(Function::new("audit", audit).subscribe("orders").publishes("audited"));
 /// assert!(app.validate().is_ok());
 ///
 /// let broken = App::new("shop").function(Function::new("audit", audit).subscribe("orderz"));
@@ -77,6 +85,7 @@ pub struct App {
     topics: Vec<String>,
     queues: Vec<QueueSpec>,
     buckets: Vec<String>,
+    dead_letter: Option<DeadLetter>,
 }
 
 impl App {
@@ -88,6 +97,7 @@ impl App {
             topics: Vec::new(),
             queues: Vec::new(),
             buckets: Vec::new(),
+            dead_letter: None,
         }
     }
 
@@ -118,6 +128,55 @@ impl App {
     pub fn bucket(mut self, name: impl Into<String>) -> Self {
         self.buckets.push(name.into());
         self
+    }
+
+    /// Sets the default dead-letter target: where an asynchronous event (topic, schedule,
+    /// storage event, CloudEvent, `invoke_async`) goes once it has exhausted its retries, for
+    /// every function without its own [`Function::dead_letter`], and where a consumed queue
+    /// without its own dead-letter queue sends messages past their max receive count (when the
+    /// target is a queue; see [`App::dead_letter_queue_for`]).
+    ///
+    /// Without one, the local runtime still keeps such events in its dead-letter list, and the
+    /// manifests create a dead-letter queue for the app so the cloud keeps them too.
+    pub fn dead_letter(mut self, target: DeadLetter) -> Self {
+        self.dead_letter = Some(target);
+        self
+    }
+
+    /// The default dead-letter target, if set.
+    pub fn dead_letter_target(&self) -> Option<&DeadLetter> {
+        self.dead_letter.as_ref()
+    }
+
+    /// Where `function`'s exhausted asynchronous events go: its own target, else the app's
+    /// default, else nowhere but the backend's own dead-letter store.
+    pub fn dead_letter_for<'a>(&'a self, function: &'a Function) -> Option<&'a DeadLetter> {
+        function.dead_letter_target().or(self.dead_letter.as_ref())
+    }
+
+    /// The queue that takes `queue`'s messages past their max receive count: its own
+    /// dead-letter queue, else the app's default when that is a queue (other than `queue`
+    /// itself; a queue cannot redrive to a topic or to itself).
+    pub fn dead_letter_queue_for<'a>(&'a self, queue: &'a QueueSpec) -> Option<&'a str> {
+        queue
+            .dead_letter_queue
+            .as_deref()
+            .or(match &self.dead_letter {
+                Some(DeadLetter::Queue(q)) if *q != queue.name => Some(q.as_str()),
+                _ => None,
+            })
+    }
+
+    /// Whether `function` can receive asynchronous invocations: it has an asynchronous trigger
+    /// ([`Trigger::is_asynchronous`](crate::Trigger::is_asynchronous)) or some function of the
+    /// app may invoke it (a function may be invoked with `invoke_async`).
+    pub fn receives_async_events(&self, function: &Function) -> bool {
+        let declared = self.declared();
+        function.triggers().iter().any(|t| t.is_asynchronous())
+            || self
+                .functions
+                .iter()
+                .any(|caller| declared.allows(caller.name(), Operation::Invoke, function.name()))
     }
 
     /// The app's name.
@@ -213,13 +272,101 @@ impl App {
         &self.buckets
     }
 
-    /// The declared names, for [`Context`](crate::Context) checks.
+    /// The declared names and each function's access, for [`Context`](crate::Context) checks
+    /// and the manifests' grants ([`Declared::access_of`]).
     pub fn declared(&self) -> Declared {
         Declared {
             topics: self.topics.iter().cloned().collect(),
             queues: self.queues.iter().map(|q| q.name.clone()).collect(),
             buckets: self.buckets.iter().cloned().collect(),
             functions: self.functions.iter().map(|f| f.name().to_owned()).collect(),
+            access: self
+                .functions
+                .iter()
+                .filter(|f| !f.access().is_empty())
+                .map(|f| (f.name().to_owned(), f.access().clone()))
+                .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod dead_letter_tests {
+    use crate::{App, AppError, Context, DeadLetter, Error, Function, QueueSpec, TopicMessage};
+
+    async fn on_message(_msg: TopicMessage, _cx: Context) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn app() -> App {
+        App::new("shop")
+            .topic("orders")
+            .queue("failed")
+            .queue("own")
+            .queue("jobs")
+            .dead_letter(DeadLetter::Queue("failed".into()))
+            .function(Function::new("bill", on_message).subscribe("orders"))
+            .function(
+                Function::new("refund", on_message)
+                    .subscribe("orders")
+                    .dead_letter(DeadLetter::Queue("own".into()))
+                    .sends("jobs"),
+            )
+    }
+
+    #[test]
+    fn a_function_without_its_own_dead_letter_takes_the_app_default() {
+        let app = app();
+        app.validate().expect("valid");
+        let target = |name| app.get(name).and_then(|f| app.dead_letter_for(f)).cloned();
+        assert_eq!(target("bill"), Some(DeadLetter::Queue("failed".into())));
+        assert_eq!(target("refund"), Some(DeadLetter::Queue("own".into())));
+    }
+
+    #[test]
+    fn a_queue_takes_the_app_default_unless_it_is_that_queue_or_a_topic() {
+        let app = app();
+        let jobs = QueueSpec::new("jobs");
+        assert_eq!(app.dead_letter_queue_for(&jobs), Some("failed"));
+        assert_eq!(app.dead_letter_queue_for(&QueueSpec::new("failed")), None);
+        let own = QueueSpec::new("jobs").dead_letter_queue("own");
+        assert_eq!(app.dead_letter_queue_for(&own), Some("own"));
+        let topic_default = app.dead_letter(DeadLetter::Topic("orders".into()));
+        assert_eq!(topic_default.dead_letter_queue_for(&jobs), None);
+    }
+
+    #[test]
+    fn an_undeclared_default_dead_letter_is_refused() {
+        let err = app()
+            .dead_letter(DeadLetter::Topic("lost".into()))
+            .validate()
+            .expect_err("undeclared");
+        assert_eq!(
+            err.to_string(),
+            "the app's default dead letter is topic `lost`, which the app does not declare"
+        );
+        assert!(matches!(err, AppError::UndeclaredDeadLetter { .. }));
+    }
+
+    #[test]
+    fn a_function_receives_async_events_from_its_triggers_or_from_functions_that_may_invoke_it() {
+        let app = App::new("a")
+            .topic("t")
+            .function(
+                Function::new("sub", on_message)
+                    .subscribe("t")
+                    .publishes("t"),
+            )
+            .function(Function::new("callee", on_message).publishes("t"))
+            .function(Function::new("caller", on_message).invokes("callee"));
+        let receives = |name| app.get(name).is_some_and(|f| app.receives_async_events(f));
+        assert!(receives("sub"));
+        assert!(receives("callee"));
+        assert!(!receives("caller"));
+        // A function that declares nothing may invoke every function, itself included.
+        let open = app.function(Function::new("open", on_message));
+        assert!(open
+            .get("caller")
+            .is_some_and(|f| open.receives_async_events(f)));
     }
 }

@@ -30,11 +30,21 @@ impl App {
                 check_trigger(f, trigger, &declared, &mut routes)?;
             }
             if let Some(target) = f.dead_letter_target() {
-                let (kind, name) = match target {
-                    DeadLetter::Queue(q) => (ResourceKind::Queue, q),
-                    DeadLetter::Topic(t) => (ResourceKind::Topic, t),
-                };
+                let (kind, name) = target_of(target);
                 require(&declared, f.name(), kind, name)?;
+            }
+            // Per-function access must name app resources: the app declares, functions pick.
+            for (operation, name) in f.access().iter() {
+                require(&declared, f.name(), operation.kind(), name)?;
+            }
+        }
+        if let Some(target) = &self.dead_letter {
+            let (kind, name) = target_of(target);
+            if !declared.contains(kind, name) {
+                return Err(AppError::UndeclaredDeadLetter {
+                    kind,
+                    name: name.to_owned(),
+                });
             }
         }
         Ok(())
@@ -79,6 +89,13 @@ impl App {
             }
         }
         Ok(())
+    }
+}
+
+fn target_of(target: &DeadLetter) -> (ResourceKind, &str) {
+    match target {
+        DeadLetter::Queue(q) => (ResourceKind::Queue, q),
+        DeadLetter::Topic(t) => (ResourceKind::Topic, t),
     }
 }
 

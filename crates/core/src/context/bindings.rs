@@ -1,11 +1,12 @@
-//! What a context reaches resources through: the declared names and the backend's bindings.
+//! What a context reaches resources through: the declared names, each function's access, and
+//! the backend's bindings.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
 use crate::resource::{FunctionInvoker, ObjectStore, QueueSender, TopicPublisher};
-use crate::{Error, ResourceKind};
+use crate::{Access, Error, Operation, ResourceKind, Scope};
 
 /// The backend's implementations of the resource traits. A missing one makes its operations
 /// fail with [`Error::Unsupported`].
@@ -64,7 +65,8 @@ impl fmt::Debug for Bindings {
     }
 }
 
-/// The resources an app declared; a context refuses anything else.
+/// The resources an app declared, and what each function declared it uses; a context refuses
+/// anything else (the rule is in [`Access`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Declared {
@@ -76,10 +78,13 @@ pub struct Declared {
     pub buckets: BTreeSet<String>,
     /// Function names.
     pub functions: BTreeSet<String>,
+    /// Per-function access, by function name. A function that is absent (or whose access is
+    /// empty) may use every declared resource.
+    pub access: BTreeMap<String, Access>,
 }
 
 impl Declared {
-    /// Whether a resource of `kind` named `name` was declared.
+    /// Whether a resource of `kind` named `name` was declared by the app.
     pub fn contains(&self, kind: ResourceKind, name: &str) -> bool {
         match kind {
             ResourceKind::Topic => self.topics.contains(name),
@@ -89,15 +94,60 @@ impl Declared {
         }
     }
 
-    pub(super) fn check(&self, kind: ResourceKind, name: &str) -> Result<(), Error> {
-        if self.contains(kind, name) {
-            Ok(())
-        } else {
-            Err(Error::Undeclared {
-                kind,
-                name: name.to_owned(),
-            })
+    /// The function's own declarations, when it has any.
+    fn own(&self, function: &str) -> Option<&Access> {
+        self.access.get(function).filter(|a| !a.is_empty())
+    }
+
+    /// Whether `function` may do `operation` on `name`: what it declared if it declared
+    /// anything, otherwise anything the app declares.
+    pub fn allows(&self, function: &str, operation: Operation, name: &str) -> bool {
+        match self.own(function) {
+            Some(access) => access.allows(operation, name),
+            None => self.contains(operation.kind(), name),
         }
+    }
+
+    /// Everything `function` may do, spelled out: its own declarations, or, when it has none,
+    /// every operation on every resource of the app (the broader shorthand). Manifest writers
+    /// grant exactly this.
+    pub fn access_of(&self, function: &str) -> Access {
+        if let Some(access) = self.own(function) {
+            return access.clone();
+        }
+        let uses = [
+            (Operation::Publish, &self.topics),
+            (Operation::Send, &self.queues),
+            (Operation::Read, &self.buckets),
+            (Operation::Write, &self.buckets),
+            (Operation::Invoke, &self.functions),
+        ];
+        uses.into_iter()
+            .flat_map(|(op, names)| names.iter().map(move |name| (op, name)))
+            .fold(Access::new(), |access, (op, name)| {
+                access.grant(op, name.as_str())
+            })
+    }
+
+    /// [`Declared::allows`], as the error a context returns.
+    ///
+    /// # Errors
+    /// [`Error::Undeclared`] naming the function, the operation and the resource.
+    pub fn check(&self, function: &str, operation: Operation, name: &str) -> Result<(), Error> {
+        if self.allows(function, operation, name) {
+            return Ok(());
+        }
+        let scope = if self.own(function).is_some() {
+            Scope::Function
+        } else {
+            Scope::App
+        };
+        Err(Error::Undeclared {
+            function: Some(function.to_owned()),
+            operation,
+            name: name.to_owned(),
+            scope,
+        })
     }
 }
 

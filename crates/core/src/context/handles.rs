@@ -1,11 +1,12 @@
-//! Handles to declared resources, from [`Context`]: each checks the declaration, then calls the
-//! backend's binding.
+//! Handles to resources, from [`Context`]: each checks that the function may do the operation
+//! (publish, send, read, write, invoke; see [`Access`](crate::Access)), then calls the backend's
+//! binding.
 
 use std::sync::Arc;
 
 use super::Context;
 use crate::resource::{InvokeMode, Message, Object, ObjectInfo, ObjectStore};
-use crate::{Body, Error, ResourceKind};
+use crate::{Body, Error, Operation};
 
 /// A declared topic, from [`Context::topic`].
 #[derive(Debug, Clone, Copy)]
@@ -18,11 +19,11 @@ impl TopicHandle<'_> {
     /// Publishes a message; returns its id.
     ///
     /// # Errors
-    /// [`Error::Undeclared`] for an undeclared topic; [`Error::Binding`] if the backend fails.
+    /// [`Error::Undeclared`] unless the function may publish to the topic; [`Error::Binding`] if the backend fails.
     pub async fn publish(&self, message: Message) -> Result<String, Error> {
         let topics = self
             .cx
-            .binding(ResourceKind::Topic, self.name, |b| b.topics.as_ref())?;
+            .binding(Operation::Publish, self.name, |b| b.topics.as_ref())?;
         topics.publish(self.name, message).await
     }
 }
@@ -38,11 +39,11 @@ impl QueueHandle<'_> {
     /// Sends a message; returns its id.
     ///
     /// # Errors
-    /// [`Error::Undeclared`] for an undeclared queue; [`Error::Binding`] if the backend fails.
+    /// [`Error::Undeclared`] unless the function may send to the queue; [`Error::Binding`] if the backend fails.
     pub async fn send(&self, message: Message) -> Result<String, Error> {
         let queues = self
             .cx
-            .binding(ResourceKind::Queue, self.name, |b| b.queues.as_ref())?;
+            .binding(Operation::Send, self.name, |b| b.queues.as_ref())?;
         queues.send(self.name, message).await
     }
 }
@@ -55,23 +56,25 @@ pub struct BucketHandle<'a> {
 }
 
 impl BucketHandle<'_> {
-    fn store(&self) -> Result<&Arc<dyn ObjectStore>, Error> {
+    fn store(&self, operation: Operation) -> Result<&Arc<dyn ObjectStore>, Error> {
         self.cx
-            .binding(ResourceKind::Bucket, self.name, |b| b.objects.as_ref())
+            .binding(operation, self.name, |b| b.objects.as_ref())
     }
 
     /// Reads an object; `None` if the key does not exist.
     ///
     /// # Errors
-    /// [`Error::Undeclared`] for an undeclared bucket; [`Error::Binding`] if the backend fails.
+    /// [`Error::Undeclared`] unless the function may read the bucket; [`Error::Binding`] if the
+    /// backend fails.
     pub async fn get(&self, key: &str) -> Result<Option<Object>, Error> {
-        self.store()?.get(self.name, key).await
+        self.store(Operation::Read)?.get(self.name, key).await
     }
 
     /// Writes an object.
     ///
     /// # Errors
-    /// As [`BucketHandle::get`].
+    /// [`Error::Undeclared`] unless the function may write the bucket; [`Error::Binding`] if the
+    /// backend fails.
     pub async fn put(&self, key: &str, body: impl Into<Body>) -> Result<ObjectInfo, Error> {
         self.put_object(key, Object::new(body)).await
     }
@@ -79,17 +82,21 @@ impl BucketHandle<'_> {
     /// Writes an object with its media type.
     ///
     /// # Errors
-    /// As [`BucketHandle::get`].
+    /// [`Error::Undeclared`] unless the function may write the bucket; [`Error::Binding`] if the
+    /// backend fails.
     pub async fn put_object(&self, key: &str, object: Object) -> Result<ObjectInfo, Error> {
-        self.store()?.put(self.name, key, object).await
+        self.store(Operation::Write)?
+            .put(self.name, key, object)
+            .await
     }
 
     /// Deletes an object (a missing key is not an error).
     ///
     /// # Errors
-    /// As [`BucketHandle::get`].
+    /// [`Error::Undeclared`] unless the function may write the bucket; [`Error::Binding`] if the
+    /// backend fails.
     pub async fn delete(&self, key: &str) -> Result<(), Error> {
-        self.store()?.delete(self.name, key).await
+        self.store(Operation::Write)?.delete(self.name, key).await
     }
 
     /// Lists objects whose keys start with `prefix`.
@@ -97,7 +104,7 @@ impl BucketHandle<'_> {
     /// # Errors
     /// As [`BucketHandle::get`].
     pub async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, Error> {
-        self.store()?.list(self.name, prefix).await
+        self.store(Operation::Read)?.list(self.name, prefix).await
     }
 }
 
@@ -112,11 +119,11 @@ impl FunctionHandle<'_> {
     /// Invokes the function and waits for its JSON result.
     ///
     /// # Errors
-    /// [`Error::Undeclared`] for an unknown function; the callee's error otherwise.
+    /// [`Error::Undeclared`] unless this function may invoke it; the callee's error otherwise.
     pub async fn invoke(&self, payload: serde_json::Value) -> Result<serde_json::Value, Error> {
         let invoker = self
             .cx
-            .binding(ResourceKind::Function, self.name, |b| b.invoker.as_ref())?;
+            .binding(Operation::Invoke, self.name, |b| b.invoker.as_ref())?;
         let result = invoker.invoke(self.name, payload, InvokeMode::Sync).await?;
         Ok(result.unwrap_or(serde_json::Value::Null))
     }
@@ -124,11 +131,11 @@ impl FunctionHandle<'_> {
     /// Queues an asynchronous invocation and returns once it is accepted.
     ///
     /// # Errors
-    /// [`Error::Undeclared`] for an unknown function; [`Error::Binding`] if it was not accepted.
+    /// [`Error::Undeclared`] unless this function may invoke it; [`Error::Binding`] if it was not accepted.
     pub async fn invoke_async(&self, payload: serde_json::Value) -> Result<(), Error> {
         let invoker = self
             .cx
-            .binding(ResourceKind::Function, self.name, |b| b.invoker.as_ref())?;
+            .binding(Operation::Invoke, self.name, |b| b.invoker.as_ref())?;
         invoker
             .invoke(self.name, payload, InvokeMode::Async)
             .await

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 pub use self::bindings::{Bindings, Declared, Resources};
 pub use self::handles::{BucketHandle, FunctionHandle, QueueHandle, TopicHandle};
 pub use self::provider::{Provider, UnknownProvider};
-use crate::{Error, ResourceKind};
+use crate::{Error, Operation};
 
 /// Per-instance state produced by a function's initialiser.
 pub type InstanceState = Option<Arc<dyn Any + Send + Sync>>;
@@ -23,7 +23,7 @@ pub type InstanceState = Option<Arc<dyn Any + Send + Sync>>;
 /// Everything a handler knows about the current invocation.
 ///
 /// Adapters build it with [`Context::new`] and the `with_*` methods; handlers read it and use it
-/// to reach the app's declared resources ([`Context::topic`], [`Context::queue`],
+/// to reach the resources their function may use ([`Context::topic`], [`Context::queue`],
 /// [`Context::bucket`], [`Context::function`]).
 #[derive(Clone)]
 pub struct Context {
@@ -105,7 +105,8 @@ impl Context {
         self
     }
 
-    /// Sets the declared resources and their bindings.
+    /// Sets the declared resources and their bindings. The context checks each use against the
+    /// access of the function it was created for ([`Context::function_name`]).
     pub fn with_resources(mut self, resources: Resources) -> Self {
         self.resources = resources;
         self
@@ -162,35 +163,46 @@ impl Context {
         self.state.as_deref().and_then(|s| s.downcast_ref::<S>())
     }
 
-    /// A declared topic. Publishing to an undeclared one fails with [`Error::Undeclared`].
+    /// A topic. Publishing fails with [`Error::Undeclared`] unless the function declares
+    /// [`publishes`](crate::Function::publishes) to it, or declares no access at all and the app
+    /// declares the topic (see [`Access`](crate::Access) for the rule, which every handle
+    /// follows).
     pub fn topic<'a>(&'a self, name: &'a str) -> TopicHandle<'a> {
         TopicHandle { cx: self, name }
     }
 
-    /// A declared queue.
+    /// A queue the function [`sends`](crate::Function::sends) to.
     pub fn queue<'a>(&'a self, name: &'a str) -> QueueHandle<'a> {
         QueueHandle { cx: self, name }
     }
 
-    /// A declared bucket.
+    /// A bucket the function [`reads`](crate::Function::reads) or
+    /// [`writes`](crate::Function::writes).
     pub fn bucket<'a>(&'a self, name: &'a str) -> BucketHandle<'a> {
         BucketHandle { cx: self, name }
     }
 
-    /// Another function of the app.
+    /// Another function of the app, which this one [`invokes`](crate::Function::invokes).
     pub fn function<'a>(&'a self, name: &'a str) -> FunctionHandle<'a> {
         FunctionHandle { cx: self, name }
     }
 
+    /// The binding for `operation` on `name`, once the function's access allows it.
     fn binding<T: ?Sized>(
         &self,
-        kind: ResourceKind,
+        operation: Operation,
         name: &str,
         pick: impl FnOnce(&Bindings) -> Option<&Arc<T>>,
     ) -> Result<&Arc<T>, Error> {
-        self.resources.declared.check(kind, name)?;
+        self.resources
+            .declared
+            .check(&self.function_name, operation, name)?;
         pick(&self.resources.bindings).ok_or_else(|| {
-            Error::Unsupported(format!("{kind} bindings on provider {}", self.provider))
+            Error::Unsupported(format!(
+                "{} bindings on provider {}",
+                operation.kind(),
+                self.provider
+            ))
         })
     }
 }
