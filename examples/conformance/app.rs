@@ -129,7 +129,6 @@ pub fn app() -> App {
         .topic("orders")
         .topic("doomed")
         .queue("jobs")
-        .queue("failed")
         .bucket("uploads")
         .function(f(
             Function::new("item", item).http(Method::GET, "/items/{id}")
@@ -162,7 +161,7 @@ pub fn app() -> App {
         ))
         .function(f(Function::new("raw", raw).cloud_event("com.example.thing")))
         .function(f(Function::new("double", double)))
-        .function(f(Function::new("doomed", doomed)
-            .subscribe("doomed")
-            .dead_letter(DeadLetter::Queue("failed".into()))))
+        // No dead letter of its own and no app default: locally the event stays in the
+        // dead-letter list; the SAM template routes it to the generated app queue.
+        .function(f(Function::new("doomed", doomed).subscribe("doomed")))
 }

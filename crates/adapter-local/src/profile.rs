@@ -155,7 +155,7 @@ impl Default for RetryDefaults {
             retry_delays: [Duration::from_secs(60), Duration::from_secs(120)],
             max_event_age: Duration::from_secs(6 * 3600),
             visibility_timeout: Duration::from_secs(30),
-            max_receive_count: 5,
+            max_receive_count: faasport_core::contract::DEFAULT_MAX_RECEIVE_COUNT,
         }
     }
 }

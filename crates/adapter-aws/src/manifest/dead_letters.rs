@@ -24,10 +24,6 @@ use serde_yaml_ng::Value;
 
 use super::{get_att, map, pascal, reference, LogicalIds};
 
-/// Receives before a message is dead-lettered when the queue does not say (the local
-/// profile's default, as SQS has no default redrive).
-pub(super) const DEFAULT_MAX_RECEIVE_COUNT: u32 = 5;
-
 /// SQS's longest retention, for the generated dead-letter queue.
 const RETENTION_SECS: u32 = 14 * 24 * 3600;
 

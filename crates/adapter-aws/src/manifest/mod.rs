@@ -227,7 +227,7 @@ fn queue_resource(app: &App, queue: &QueueSpec, ids: &LogicalIds) -> Result<Valu
                     "maxReceiveCount",
                     queue
                         .max_receive_count
-                        .unwrap_or(dead_letters::DEFAULT_MAX_RECEIVE_COUNT)
+                        .unwrap_or(contract::DEFAULT_MAX_RECEIVE_COUNT)
                         .into(),
                 ),
             ]),

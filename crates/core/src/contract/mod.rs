@@ -26,6 +26,13 @@ pub use self::limits::Limits;
 pub use self::routes::{RouteMatch, RouteTable};
 pub use self::visibility::visibility_timeout;
 
+/// Receives of a queue message, the first included, before it is dead-lettered, where the queue
+/// sets none: the local queues and the redrive policy of every deployed queue use it. SQS has
+/// no maximum without a redrive policy (a poison message would circulate for the 4-day
+/// retention); 5 is Azure Storage queues' `maxDequeueCount` and Pub/Sub's default maximum
+/// delivery attempts.
+pub const DEFAULT_MAX_RECEIVE_COUNT: u32 = 5;
+
 /// The environment variable that names the function a process serves, where the platform does
 /// not (emulators call every function `_`; one container image serves many Cloud Run services).
 pub const FUNCTION_ENV: &str = "FAASPORT_FUNCTION";
