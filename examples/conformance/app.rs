@@ -19,7 +19,7 @@ async fn item(req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
 }
 
 async fn create(req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
-    let order: Value = req.json()?;
+    let order: Value = req.read_json()?;
     HttpResponse::json(StatusCode::CREATED, &order)?
         .with_header("location", "/orders/1")?
         .with_header("set-cookie", "session=abc; Path=/")?

@@ -25,7 +25,7 @@ pub struct Catalogue {
 
 /// `POST /orders`: validates the order and publishes it to the `orders` topic.
 pub async fn create_order(req: HttpRequest, cx: Context) -> Result<HttpResponse, Error> {
-    let order: Order = match req.json() {
+    let order: Order = match req.read_json() {
         Ok(order) => order,
         Err(e) => {
             return Ok(HttpResponse::text(

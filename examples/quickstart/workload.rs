@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use faasport::core::chrono::{TimeZone, Utc};
 use faasport::local::{
-    DeliveryCounts, InvocationSource, InvokeOptions, Outcome, Profile, ProfileKind, Report, Sources,
+    DeliveryCounts, InvocationSource, InvokeOptions, LocalCloud, Outcome, Profile, ProfileKind,
+    Report,
 };
 use faasport::prelude::*;
 
@@ -49,7 +50,7 @@ pub async fn run(profile: Profile) -> Result<WorkloadRun, Error> {
         .single()
         .ok_or_else(|| Error::invalid_payload("bad start time"))?;
     let kind = profile.kind;
-    let shop = Sources::builder(app::app())
+    let shop = LocalCloud::builder(app::app())
         .clock_start(start)
         .runtime(move |runtime| runtime.profile(profile))
         .build()?;

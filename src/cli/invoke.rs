@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use faasport_adapter_local::{Profile, Report, Sources};
+use faasport_adapter_local::{LocalCloud, Profile, Report};
 use faasport_core::{App, Error, Event};
 
 /// Reads the event from `--data`, `--file`, or `{}`.
@@ -41,7 +41,7 @@ pub async fn invoke(
     event: Event,
     out: &mut dyn Write,
 ) -> Result<Report, Error> {
-    let sources = Sources::builder(app)
+    let sources = LocalCloud::builder(app)
         .runtime(move |runtime| runtime.profile(profile))
         .build()?;
     let invocation = sources.runtime().invoke(function, event).await?;

@@ -70,7 +70,7 @@ async fn the_context_carries_the_runtime_apis_request_id_arn_trace_id_and_the_en
         // The answer went back under the same request id.
         let answered = log.posts(&format!("/invocation/{request_id}/response"));
         assert_eq!(answered.len(), 1, "{:?}", log.all());
-        assert_eq!(answered[0].json(), context);
+        assert_eq!(answered[0].read_json(), context);
         request_ids.push(request_id.to_owned());
     }
     assert_ne!(

@@ -84,7 +84,7 @@ async fn a_failing_initialiser_is_reported_as_an_init_error_and_the_process_exit
         reported.request_headers["lambda-runtime-function-error-type"],
         "InitError"
     );
-    assert_eq!(reported.json(), expected);
+    assert_eq!(reported.read_json(), expected);
     assert!((200..300).contains(&reported.status), "{}", reported.status);
 }
 
@@ -111,7 +111,7 @@ async fn a_handler_panic_fails_only_its_invocation_and_the_warm_instance_serves_
     let panicked = events[1].header("lambda-runtime-aws-request-id");
     let reported = log.posts(&format!("/invocation/{panicked}/error"));
     assert_eq!(reported.len(), 1, "{:?}", log.all());
-    assert_eq!(reported[0].json(), error);
+    assert_eq!(reported[0].read_json(), error);
 
     // Same process, same instance state: warm, not restarted.
     let (status, next) = lambda.invoke_json(b"{}").await;

@@ -284,7 +284,7 @@ impl Exchange {
     }
 
     /// The request body as JSON.
-    pub fn json(&self) -> serde_json::Value {
+    pub fn read_json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.request_body).unwrap_or_else(|e| {
             panic!(
                 "{} {} sent no JSON ({e}): {}",

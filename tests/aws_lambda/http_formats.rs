@@ -48,11 +48,17 @@ async fn http_responses_come_back_in_the_format_of_v1_v2_alb_and_function_urls()
         assert_eq!(doc["statusCode"], 200, "{name}");
         assert_eq!(doc["isBase64Encoded"], false, "{name}");
         let echoed = body_json(&doc);
-        assert_eq!(
-            echoed,
-            expected_request(name),
-            "{name}: every request field echoed"
-        );
+        let mut expected = expected_request(name);
+        if expected["event"]["path_params"] == serde_json::json!({}) {
+            // Function URLs and ALB carry no path parameters: the runtime fills them from the
+            // app's routes (echo's `/{*path}`), as the local gateway does.
+            let uri = expected["event"]["uri"].as_str().unwrap_or("/").to_owned();
+            let path = uri.split('?').next().unwrap_or("/").trim_start_matches('/');
+            if !path.is_empty() {
+                expected["event"]["path_params"] = serde_json::json!({ "path": path });
+            }
+        }
+        assert_eq!(echoed, expected, "{name}: every request field echoed");
         // Pinned, so that the comparison above cannot pass on a mapping that lost the request.
         let pinned = match name {
             "apigw-v1-rest.json" => Some(("POST", "/orders/42?q=hello%20world&tag=red&tag=blue")),

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use faasport::core::contract::http_response;
 use faasport::http::{self, HeaderValue, Method};
 use faasport::local::gateway::{RouteMatch, RouteTable};
-use faasport::local::{serve, DeadLetterSource, Sources};
+use faasport::local::{serve, DeadLetterSource, LocalCloud};
 use faasport::{
     CloudEvent, Event, HttpRequest, Message, Output, QueueBatch, QueueMessage, ScheduleTick,
     StorageEvent, StorageEventKind, TopicMessage,
@@ -107,7 +107,7 @@ fn observe(
 
 /// Publishes to a topic whose subscriber always fails, on the virtual clock, and looks for the
 /// event in the dead letters once every retry is spent.
-async fn exhaust(sources: &Sources, topic: &str, function: &str) -> Observed {
+async fn exhaust(sources: &LocalCloud, topic: &str, function: &str) -> Observed {
     sources
         .publish(topic, Message::new("{}"))
         .await
@@ -124,7 +124,7 @@ async fn exhaust(sources: &Sources, topic: &str, function: &str) -> Observed {
 
 #[tokio::test(start_paused = true)]
 async fn every_scenario_holds_in_process_on_the_local_runtime() {
-    let sources = Sources::builder(app::app()).build().expect("valid app");
+    let sources = LocalCloud::builder(app::app()).build().expect("valid app");
     run_matrix(Backend::Local, |scenario| {
         let sources = &sources;
         async move {

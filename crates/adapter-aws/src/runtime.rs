@@ -153,7 +153,7 @@ impl FunctionServer {
         for event in &mut invocation.events {
             self.fill_path_params(event);
         }
-        let remaining = remaining_time(lambda.deadline, self.function.timeout_duration());
+        let remaining = remaining_time(lambda.deadline, self.function.spec().timeout);
         let cx = Context::new(lambda.request_id.clone(), self.function.name())
             .with_timeout(remaining)
             .with_memory_mb(u32::try_from(lambda.env_config.memory).unwrap_or(0))

@@ -4,19 +4,19 @@
 mod common;
 
 use common::{fixture, fixture_json};
-use faasport_adapter_aws::event::{Invocation, LambdaPayload, Source, SourceNames};
+use faasport_adapter_aws::event::{DecodedPayload, LambdaPayload, Source, SourceNames};
 use faasport_adapter_aws::names::ResourceNames;
 use faasport_core::chrono::{TimeZone, Utc};
 use faasport_core::{ChangeOperation, Event, ResourceKind, StorageEventKind};
 use serde_json::json;
 
-fn map(name: &str, names: &SourceNames) -> Invocation {
+fn map(name: &str, names: &SourceNames) -> DecodedPayload {
     LambdaPayload::from_slice(&fixture(name))
         .and_then(|p| p.into_invocation(names))
         .expect("maps")
 }
 
-fn only(invocation: Invocation) -> Event {
+fn only(invocation: DecodedPayload) -> Event {
     let [event] = <[Event; 1]>::try_from(invocation.events).expect("one event");
     event
 }

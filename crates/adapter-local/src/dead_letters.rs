@@ -9,7 +9,7 @@
 //! depends on someone consuming that target.
 //!
 //! Entries can be listed, inspected, purged, and redriven (see
-//! [`Sources::redrive`](crate::Sources::redrive)).
+//! [`LocalCloud::redrive`](crate::LocalCloud::redrive)).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -42,7 +42,7 @@ impl fmt::Display for DeadLetterSource {
 /// One dead-lettered event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct DeadLetter {
+pub struct DeadLetterEntry {
     /// The entry's id in the store (`dl-N`).
     pub id: String,
     /// Where it came from.
@@ -68,7 +68,7 @@ pub struct DeadLetters {
 #[derive(Debug, Default)]
 struct State {
     next: u64,
-    entries: BTreeMap<u64, DeadLetter>,
+    entries: BTreeMap<u64, DeadLetterEntry>,
 }
 
 impl DeadLetters {
@@ -89,7 +89,7 @@ impl DeadLetters {
         let mut state = self.lock();
         state.next += 1;
         let id = format!("dl-{}", state.next);
-        let entry = DeadLetter {
+        let entry = DeadLetterEntry {
             id: id.clone(),
             source,
             event_id: event_id.into(),
@@ -106,7 +106,7 @@ impl DeadLetters {
     }
 
     /// Every entry, oldest first; only those from `source` when given.
-    pub fn list(&self, source: Option<&DeadLetterSource>) -> Vec<DeadLetter> {
+    pub fn list(&self, source: Option<&DeadLetterSource>) -> Vec<DeadLetterEntry> {
         self.lock()
             .entries
             .values()
@@ -126,13 +126,13 @@ impl DeadLetters {
     }
 
     /// One entry by id.
-    pub fn get(&self, id: &str) -> Option<DeadLetter> {
+    pub fn get(&self, id: &str) -> Option<DeadLetterEntry> {
         let key = parse_id(id)?;
         self.lock().entries.get(&key).cloned()
     }
 
     /// Removes one entry by id, returning it.
-    pub fn take(&self, id: &str) -> Option<DeadLetter> {
+    pub fn take(&self, id: &str) -> Option<DeadLetterEntry> {
         let key = parse_id(id)?;
         self.lock().entries.remove(&key)
     }

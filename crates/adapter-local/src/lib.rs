@@ -63,9 +63,9 @@ pub mod serve;
 pub mod sources;
 mod spawned;
 
-pub use crate::dead_letters::{DeadLetter, DeadLetterSource, DeadLetters};
+pub use crate::dead_letters::{DeadLetterEntry, DeadLetterSource, DeadLetters};
 pub use crate::faults::{event_key, Fault, FaultPlan, Faults};
 pub use crate::sources::{
-    BucketBackend, DeliveryCounts, DeliveryPolicy, NotSettled, QueueStats, ShutdownReport, Sources,
-    SourcesBuilder,
+    BucketBackend, DeliveryCounts, DeliveryPolicy, LocalCloud, LocalCloudBuilder, NotSettled,
+    QueueStats, ShutdownReport,
 };

@@ -289,7 +289,7 @@ impl LocalRuntime {
             init: std::time::Duration::ZERO,
             duration: std::time::Duration::ZERO,
             billed: std::time::Duration::ZERO,
-            memory_mb: f.memory(),
+            memory_mb: f.spec().memory_mb,
             cold: false,
             instance: None,
             outcome: Outcome::Ok,
@@ -311,9 +311,9 @@ impl LocalRuntime {
             record.instance = Some(lease.instance().id());
             let trace_id = format!("local-{request_id}");
             let cx = Context::new(request_id, pool.name().clone())
-                .with_timeout(f.timeout_duration())
+                .with_timeout(f.spec().timeout)
                 .with_attempt(options.attempt)
-                .with_memory_mb(f.memory())
+                .with_memory_mb(f.spec().memory_mb)
                 .with_provider(Provider::Local)
                 .with_trace_id(trace_id)
                 .with_state(lease.instance().state().clone())
@@ -329,9 +329,9 @@ impl LocalRuntime {
                     None => f.call(event, cx).await,
                 }
             };
-            let result = match tokio::time::timeout(f.timeout_duration(), call).await {
+            let result = match tokio::time::timeout(f.spec().timeout, call).await {
                 Ok(result) => result,
-                Err(_) => Err(Error::Timeout(f.timeout_duration())),
+                Err(_) => Err(Error::Timeout(f.spec().timeout)),
             };
             record.duration = started.elapsed();
             if matches!(result, Err(Error::Timeout(_))) {
@@ -441,9 +441,12 @@ impl LocalRuntime {
                                 }
                     })
                     .filter_map(|e| e.instance);
-                let capacity =
-                    WarmCapacity::new(d.pool.min_instances(), d.pool.function().memory(), wall)
-                        .instance_ids(ids);
+                let capacity = WarmCapacity::new(
+                    d.pool.min_instances(),
+                    d.pool.function().spec().memory_mb,
+                    wall,
+                )
+                .instance_ids(ids);
                 (name.clone(), capacity)
             })
             .collect()

@@ -27,7 +27,7 @@ use std::time::Duration;
 use faasport_core::{App, Error};
 
 use crate::gateway::{Gateway, GatewayConfig, GatewayError, DEFAULT_BODY_LIMIT};
-use crate::sources::{BucketBackend, DeliveryPolicy, ShutdownReport, Sources};
+use crate::sources::{BucketBackend, DeliveryPolicy, LocalCloud, ShutdownReport};
 use crate::{FaultPlan, Profile, Report};
 
 pub use crate::spawned::{spawn, RunningServer};
@@ -159,7 +159,7 @@ pub async fn serve_with(
     on_ready: impl FnOnce(SocketAddr),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<ServeReport, ServeError> {
-    let mut builder = Sources::builder(app).buckets(options.buckets);
+    let mut builder = LocalCloud::builder(app).buckets(options.buckets);
     if let Some(profile) = options.profile {
         builder = builder.runtime(move |runtime| runtime.profile(profile));
     }

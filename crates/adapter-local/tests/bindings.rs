@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use faasport_adapter_local::{BucketBackend, DeadLetterSource, Sources};
+use faasport_adapter_local::{BucketBackend, DeadLetterSource, LocalCloud};
 use faasport_core::{
     App, Context, Error, Function, Json, Message, Object, Operation, QueueBatch, Scope,
     StorageEvent, StorageEventKind,
@@ -71,7 +71,7 @@ fn app(log: Log) -> App {
 #[tokio::test(start_paused = true)]
 async fn a_handler_reaches_every_declared_resource_through_its_context() {
     let log = Log::default();
-    let sources = Sources::builder(app(log.clone()))
+    let sources = LocalCloud::builder(app(log.clone()))
         .build()
         .expect("valid app");
     sources.start();
@@ -108,7 +108,7 @@ async fn a_handler_reaches_every_declared_resource_through_its_context() {
 
 #[tokio::test(start_paused = true)]
 async fn an_undeclared_resource_is_an_error_that_names_it() {
-    let sources = Sources::builder(app(Log::default()))
+    let sources = LocalCloud::builder(app(Log::default()))
         .build()
         .expect("valid app");
     let inv = sources
@@ -149,7 +149,7 @@ async fn an_undeclared_resource_is_an_error_that_names_it() {
 
 #[tokio::test(start_paused = true)]
 async fn oversize_messages_are_refused_with_a_typed_error() {
-    let sources = Sources::builder(app(Log::default()))
+    let sources = LocalCloud::builder(app(Log::default()))
         .max_message_bytes(8)
         .build()
         .expect("valid app");
@@ -191,7 +191,7 @@ async fn bad_json_on_a_topic_is_dead_lettered_at_once_and_on_a_queue_after_its_r
         .queue("numbers-q")
         .function(Function::new("strict", strict).subscribe("numbers"))
         .function(Function::new("strict-batch", strict_batch).queue("numbers-q"));
-    let sources = Sources::builder(app).build().expect("valid app");
+    let sources = LocalCloud::builder(app).build().expect("valid app");
     sources.start();
     sources
         .publish("numbers", Message::new("{not json"))
@@ -256,7 +256,7 @@ async fn bucket_writes_and_deletes_emit_matching_storage_events_from_a_directory
                 prefix: Some("img/".into()),
             }),
         );
-    let sources = Sources::builder(app)
+    let sources = LocalCloud::builder(app)
         .buckets(BucketBackend::Directory(dir.path().to_path_buf()))
         .build()
         .expect("valid app");

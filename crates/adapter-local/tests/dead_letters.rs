@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use faasport_adapter_local::{DeadLetterSource, FaultPlan, Faults, Sources};
+use faasport_adapter_local::{DeadLetterSource, FaultPlan, Faults, LocalCloud};
 use faasport_core::{
     App, Context, DeadLetter as Target, Error, Event, Function, Message, QueueSpec, RetryPolicy,
     TopicMessage,
@@ -44,7 +44,7 @@ fn app(healthy: Arc<AtomicBool>, calls: Arc<AtomicU32>) -> App {
 }
 
 /// Publishes orders `o-0` .. `o-{n-1}`.
-async fn publish_orders(sources: &Sources, n: usize) {
+async fn publish_orders(sources: &LocalCloud, n: usize) {
     for i in 0..n {
         sources
             .publish("orders", Message::new(format!("o-{i}")))
@@ -54,7 +54,7 @@ async fn publish_orders(sources: &Sources, n: usize) {
 }
 
 /// Waits, on the virtual clock, until every delivery has ended.
-async fn settle(sources: &Sources) {
+async fn settle(sources: &LocalCloud) {
     sources
         .settle_within(Duration::from_secs(3600))
         .await
@@ -67,7 +67,7 @@ async fn a_failing_event_is_retried_twice_after_one_and_two_minutes_then_dead_le
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicU32::new(0)),
     );
-    let sources = Sources::builder(app(healthy, calls.clone()))
+    let sources = LocalCloud::builder(app(healthy, calls.clone()))
         .build()
         .expect("valid app");
     let started = tokio::time::Instant::now();
@@ -118,7 +118,7 @@ async fn redriven_dead_letters_are_delivered_again_and_purge_empties_the_store()
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicU32::new(0)),
     );
-    let sources = Sources::builder(app(healthy.clone(), calls.clone()))
+    let sources = LocalCloud::builder(app(healthy.clone(), calls.clone()))
         .policy(faasport_adapter_local::DeliveryPolicy::aws().with_async_retries(0))
         .build()
         .expect("valid app");
@@ -161,7 +161,7 @@ async fn a_function_retry_policy_overrides_the_profile_and_old_events_are_not_re
                     .with_max_event_age(Duration::from_secs(150)),
             ),
     );
-    let sources = Sources::builder(app).build().expect("valid app");
+    let sources = LocalCloud::builder(app).build().expect("valid app");
     sources
         .publish("orders", Message::new("o"))
         .await
@@ -188,7 +188,7 @@ async fn shutdown_stops_accepting_and_reports_what_was_left() {
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicU32::new(0)),
     );
-    let sources = Sources::builder(app(healthy, calls))
+    let sources = LocalCloud::builder(app(healthy, calls))
         .build()
         .expect("valid app");
     let id = sources
@@ -237,7 +237,7 @@ async fn the_same_seed_injects_the_same_faults_and_another_seed_different_ones()
                 .timeout_rate(0.1)
                 .duplicate_rate(0.1),
         );
-        let sources = Sources::builder(app)
+        let sources = LocalCloud::builder(app)
             .faults(plan)
             .build()
             .expect("valid app");

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use faasport_adapter_local::{DeadLetterSource, Sources};
+use faasport_adapter_local::{DeadLetterSource, LocalCloud};
 use faasport_core::{
     App, BatchOutcome, Context, DeadLetter, Error, Function, Message, QueueBatch, TopicMessage,
 };
@@ -32,20 +32,20 @@ fn app() -> App {
         .function(Function::new("work", failing_batch).queue("jobs"))
 }
 
-async fn settle(sources: &Sources) {
+async fn settle(sources: &LocalCloud) {
     sources
         .settle_within(Duration::from_secs(3600))
         .await
         .expect("settled");
 }
 
-fn visible(sources: &Sources, queue: &str) -> u64 {
+fn visible(sources: &LocalCloud, queue: &str) -> u64 {
     sources.queue_stats(queue).expect("declared").visible
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_event_that_exhausts_its_retries_lands_in_the_app_default_dead_letter() {
-    let sources = Sources::builder(app()).build().expect("valid app");
+    let sources = LocalCloud::builder(app()).build().expect("valid app");
     sources.start();
     sources
         .publish("orders", Message::new("o-1"))
@@ -65,7 +65,7 @@ async fn an_event_that_exhausts_its_retries_lands_in_the_app_default_dead_letter
 
 #[tokio::test(start_paused = true)]
 async fn a_consumed_queue_without_its_own_dead_letter_queue_redrives_to_the_app_default() {
-    let sources = Sources::builder(app()).build().expect("valid app");
+    let sources = LocalCloud::builder(app()).build().expect("valid app");
     sources.start();
     sources
         .send("jobs", Message::new("j-1"))
@@ -86,7 +86,7 @@ async fn without_any_dead_letter_the_event_stays_visible_in_the_dead_letter_list
     let app = App::new("shop")
         .topic("orders")
         .function(Function::new("bill", failing).subscribe("orders"));
-    let sources = Sources::builder(app).build().expect("valid app");
+    let sources = LocalCloud::builder(app).build().expect("valid app");
     sources.start();
     sources
         .publish("orders", Message::new("o-1"))

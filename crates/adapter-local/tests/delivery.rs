@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use faasport_adapter_local::{DeadLetterSource, FaultPlan, Faults, Sources};
+use faasport_adapter_local::{DeadLetterSource, FaultPlan, Faults, LocalCloud};
 use faasport_core::{
     App, BatchOutcome, Context, Error, Event, Function, Message, QueueBatch, QueueSpec,
     TopicMessage,
@@ -81,7 +81,7 @@ fn faults() -> FaultPlan {
     )
 }
 
-fn dead_numbers(sources: &Sources, source: &DeadLetterSource) -> BTreeSet<u32> {
+fn dead_numbers(sources: &LocalCloud, source: &DeadLetterSource) -> BTreeSet<u32> {
     sources
         .dead_letters()
         .list(Some(source))
@@ -102,7 +102,7 @@ fn dead_numbers(sources: &Sources, source: &DeadLetterSource) -> BTreeSet<u32> {
 #[tokio::test(start_paused = true)]
 async fn every_topic_event_and_queue_message_ends_processed_or_dead_lettered() {
     let (topic_seen, queue_seen) = (Seen::default(), Seen::default());
-    let sources = Sources::builder(app(topic_seen.clone(), queue_seen.clone()))
+    let sources = LocalCloud::builder(app(topic_seen.clone(), queue_seen.clone()))
         .faults(faults())
         .build()
         .expect("valid app");

@@ -8,7 +8,7 @@ use http::{Method, StatusCode};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use faasport_adapter_local::gateway::{Gateway, GatewayConfig, GatewayError};
-use faasport_adapter_local::{FaultPlan, Faults, Sources};
+use faasport_adapter_local::{FaultPlan, Faults, LocalCloud};
 use faasport_core::{App, Context, Error, Function, HttpRequest, HttpResponse, Json};
 
 mod common;
@@ -31,7 +31,7 @@ struct NewOrder {
 }
 
 async fn create(req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
-    let order: NewOrder = req.json()?;
+    let order: NewOrder = req.read_json()?;
     HttpResponse::json(StatusCode::CREATED, &serde_json::json!({"qty": order.qty}))
 }
 
@@ -110,7 +110,7 @@ fn app() -> App {
 
 async fn start() -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let plan = FaultPlan::new(7).function("busy", Faults::new().throttle_rate(1.0));
-    let sources = Sources::builder(app())
+    let sources = LocalCloud::builder(app())
         .faults(plan)
         .build()
         .expect("valid app");
@@ -311,7 +311,7 @@ async fn health_and_prometheus_metrics_live_under_the_reserved_prefix() {
 async fn a_route_under_the_reserved_prefix_is_refused() {
     let app = App::new("gw")
         .function(Function::new("sneaky", busy).http(Method::GET, "/_faasport/health"));
-    let sources = Sources::builder(app).build().expect("valid app");
+    let sources = LocalCloud::builder(app).build().expect("valid app");
     let err = Gateway::bind(sources, GatewayConfig::default())
         .await
         .expect_err("reserved");

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{Method, StatusCode};
 
 use faasport_adapter_local::gateway::{Gateway, GatewayConfig};
-use faasport_adapter_local::Sources;
+use faasport_adapter_local::LocalCloud;
 use faasport_core::{App, Context, Error, Function, HttpRequest, HttpResponse};
 
 mod common;
@@ -39,7 +39,7 @@ async fn the_metrics_endpoint_exposes_a_duration_histogram_and_instance_gauges_p
         .function(Function::new("quick", quick).http(Method::GET, "/quick"))
         .function(Function::new("slow", slow).http(Method::GET, "/slow"))
         .function(Function::new("held", held).http(Method::GET, "/held"));
-    let sources = Sources::builder(app).build().expect("valid app");
+    let sources = LocalCloud::builder(app).build().expect("valid app");
     let config = GatewayConfig::default().addr(SocketAddr::from(([127, 0, 0, 1], 0)));
     let gateway = Gateway::bind(sources, config).await.expect("bind");
     let addr = gateway.local_addr();

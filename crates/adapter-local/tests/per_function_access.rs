@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use faasport_adapter_local::Sources;
+use faasport_adapter_local::LocalCloud;
 use faasport_core::{
     App, Context, Error, Event, Function, Json, Message, Operation, Scope, TopicMessage,
 };
@@ -46,7 +46,7 @@ fn app(log: Log) -> App {
 }
 
 async fn invoke(
-    sources: &Sources,
+    sources: &LocalCloud,
     function: &str,
     payload: serde_json::Value,
 ) -> Result<(), Error> {
@@ -61,7 +61,7 @@ async fn invoke(
 #[tokio::test(start_paused = true)]
 async fn a_declared_publish_reaches_the_subscribers() {
     let log = Log::default();
-    let sources = Sources::builder(app(log.clone()))
+    let sources = LocalCloud::builder(app(log.clone()))
         .build()
         .expect("valid app");
     sources.start();
@@ -78,7 +78,7 @@ async fn a_declared_publish_reaches_the_subscribers() {
 #[tokio::test(start_paused = true)]
 async fn an_undeclared_publish_fails_naming_the_function_and_the_topic() {
     let log = Log::default();
-    let sources = Sources::builder(app(log.clone()))
+    let sources = LocalCloud::builder(app(log.clone()))
         .build()
         .expect("valid app");
     sources.start();
@@ -107,7 +107,7 @@ async fn an_undeclared_publish_fails_naming_the_function_and_the_topic() {
 
 #[tokio::test(start_paused = true)]
 async fn writing_a_bucket_does_not_allow_reading_it() {
-    let sources = Sources::builder(app(Log::default()))
+    let sources = LocalCloud::builder(app(Log::default()))
         .build()
         .expect("valid app");
     let err = invoke(&sources, "archive", serde_json::json!({}))
@@ -126,7 +126,7 @@ async fn writing_a_bucket_does_not_allow_reading_it() {
 
 #[tokio::test(start_paused = true)]
 async fn the_refusal_is_typed_with_the_function_operation_and_resource() {
-    let sources = Sources::builder(app(Log::default()))
+    let sources = LocalCloud::builder(app(Log::default()))
         .build()
         .expect("valid app");
     let declared = sources.runtime().app().declared();

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use faasport_adapter_local::Sources;
+use faasport_adapter_local::LocalCloud;
 use faasport_core::{
     App, AppError, BatchOutcome, Context, Error, Function, Message, QueueBatch, QueueSpec,
 };
@@ -25,7 +25,7 @@ fn app(queue: QueueSpec, timeout: Duration) -> App {
 #[test]
 fn a_visibility_timeout_shorter_than_the_consumer_timeout_is_refused_naming_both() {
     let spec = QueueSpec::new("jobs").visibility_timeout(Duration::from_secs(20));
-    let err = Sources::builder(app(spec, Duration::from_secs(45)))
+    let err = LocalCloud::builder(app(spec, Duration::from_secs(45)))
         .build()
         .expect_err("visibility below the timeout");
     let Error::App(app_error) = err else {
@@ -49,7 +49,7 @@ fn a_visibility_timeout_shorter_than_the_consumer_timeout_is_refused_naming_both
 #[test]
 fn a_visibility_timeout_equal_to_the_consumer_timeout_is_accepted() {
     let spec = QueueSpec::new("jobs").visibility_timeout(Duration::from_secs(45));
-    assert!(Sources::builder(app(spec, Duration::from_secs(45)))
+    assert!(LocalCloud::builder(app(spec, Duration::from_secs(45)))
         .build()
         .is_ok());
 }
@@ -57,7 +57,7 @@ fn a_visibility_timeout_equal_to_the_consumer_timeout_is_accepted() {
 #[test]
 fn a_max_receive_count_of_zero_is_refused() {
     let spec = QueueSpec::new("jobs").max_receive_count(0);
-    let err = Sources::builder(app(spec, Duration::from_secs(1)))
+    let err = LocalCloud::builder(app(spec, Duration::from_secs(1)))
         .build()
         .expect_err("zero receives");
     assert!(
@@ -85,7 +85,7 @@ async fn the_default_visibility_timeout_covers_a_consumer_that_runs_longer() {
             .queue("jobs")
             .timeout(Duration::from_secs(60)),
     );
-    let sources = Sources::builder(app).build().expect("valid app");
+    let sources = LocalCloud::builder(app).build().expect("valid app");
     sources.start();
     sources.send("jobs", Message::new("m")).await.expect("sent");
     sources

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use faasport_adapter_local::Sources;
+use faasport_adapter_local::LocalCloud;
 use faasport_core::{App, AppError, Context, Error, Function, ScheduleTick};
 
 type Ticks = Arc<Mutex<BTreeMap<String, Vec<DateTime<Utc>>>>>;
@@ -60,7 +60,7 @@ fn app(ticks: Ticks) -> App {
 #[tokio::test(start_paused = true)]
 async fn a_simulated_day_fires_each_schedule_exactly_as_often_as_expected() {
     let ticks = Ticks::default();
-    let sources = Sources::builder(app(ticks.clone()))
+    let sources = LocalCloud::builder(app(ticks.clone()))
         .clock_start(start())
         .build()
         .expect("valid app");
@@ -107,7 +107,7 @@ async fn a_simulated_day_fires_each_schedule_exactly_as_often_as_expected() {
 async fn a_tick_is_scheduled_time_not_run_time_and_stops_at_shutdown() {
     let ticks = Ticks::default();
     let app = app(ticks.clone());
-    let sources = Sources::builder(app)
+    let sources = LocalCloud::builder(app)
         .clock_start(start())
         .build()
         .expect("valid app");
@@ -139,7 +139,7 @@ fn a_bad_cron_expression_is_a_typed_error_naming_the_function() {
         "cron(0 18 * * ? 2026)",
     ] {
         let app = App::new("clock").function(Function::new("nightly", noop).schedule(bad));
-        let err = Sources::builder(app).build().expect_err(bad);
+        let err = LocalCloud::builder(app).build().expect_err(bad);
         match err {
             Error::App(AppError::InvalidSchedule { function, source }) => {
                 assert_eq!(function, "nightly");

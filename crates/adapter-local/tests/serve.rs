@@ -24,7 +24,7 @@ async fn bill(_m: faasport_core::TopicMessage, _cx: Context) -> Result<(), Error
 
 async fn call(addr: SocketAddr, method: Method, path: &str) -> (StatusCode, serde_json::Value) {
     let reply = common::call(addr, method, path, Bytes::new()).await;
-    (reply.status, reply.json())
+    (reply.status, reply.read_json())
 }
 
 #[tokio::test]

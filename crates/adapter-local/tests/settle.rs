@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use faasport_adapter_local::Sources;
+use faasport_adapter_local::LocalCloud;
 use faasport_core::{
     App, BatchOutcome, Context, Error, Function, Message, QueueBatch, TopicMessage,
 };
@@ -35,7 +35,7 @@ async fn settle_within_names_the_deliveries_and_queues_still_pending() {
                 .queue("jobs")
                 .timeout(Duration::from_secs(600)),
         );
-    let sources = Sources::builder(app).build().expect("valid app");
+    let sources = LocalCloud::builder(app).build().expect("valid app");
     sources.start();
     let event = sources
         .publish("orders", Message::new("o"))
@@ -75,7 +75,7 @@ async fn settle_within_returns_once_everything_is_delivered() {
     let app = App::new("s")
         .topic("orders")
         .function(Function::new("audit", quick).subscribe("orders"));
-    let sources = Sources::builder(app).build().expect("valid app");
+    let sources = LocalCloud::builder(app).build().expect("valid app");
     sources
         .publish("orders", Message::new("o"))
         .await

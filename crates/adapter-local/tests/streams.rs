@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use faasport_adapter_local::{DeadLetterSource, DeliveryPolicy, Sources};
+use faasport_adapter_local::{DeadLetterSource, DeliveryPolicy, LocalCloud};
 use faasport_core::{App, BatchOutcome, Context, Error, Function, Message, QueueBatch};
 
 type Seen = Arc<Mutex<Vec<Vec<(String, String, u32)>>>>;
@@ -77,7 +77,7 @@ async fn every_consumer_gets_every_record_in_order_in_batches_of_its_size() {
             Function::new("three", consumer(small.clone(), &[], None)).stream_batched("clicks", 3),
         )
         .function(Function::new("ten", consumer(large.clone(), &[], None)).stream("clicks"));
-    let sources = Sources::builder(app).build().expect("valid app");
+    let sources = LocalCloud::builder(app).build().expect("valid app");
     sources.start();
     let ids = sources
         .put_records(
@@ -142,7 +142,7 @@ async fn failed_records_come_back_first_until_the_max_receive_count_then_are_dea
         Function::new("clicks-fn", consumer(seen.clone(), &["r2"], Some("r5")))
             .stream_batched("clicks", 2),
     );
-    let sources = Sources::builder(app)
+    let sources = LocalCloud::builder(app)
         .policy(DeliveryPolicy::aws().with_max_receive_count(3))
         .build()
         .expect("valid app");
@@ -205,7 +205,7 @@ async fn failed_records_come_back_first_until_the_max_receive_count_then_are_dea
 async fn a_stream_nobody_consumes_is_refused() {
     let app = App::new("s")
         .function(Function::new("other", consumer(Default::default(), &[], None)).stream("clicks"));
-    let sources = Sources::builder(app).build().expect("valid app");
+    let sources = LocalCloud::builder(app).build().expect("valid app");
     let err = sources
         .put_record("nowhere", Message::new("x"))
         .await

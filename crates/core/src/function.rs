@@ -54,14 +54,48 @@ pub struct Function {
     handler: BoxHandler,
     init: Option<BoxInit>,
     triggers: Vec<Trigger>,
-    memory_mb: u32,
-    timeout: Duration,
-    max_instances: Option<u32>,
-    min_instances: u32,
-    concurrency_per_instance: Option<u32>,
-    retry: RetryPolicy,
-    dead_letter: Option<DeadLetter>,
+    spec: FunctionSpec,
     access: Access,
+}
+
+/// A function's limits and failure handling, read with [`Function::spec`].
+///
+/// Each field has the name of the [`Function`] builder method that sets it
+/// (`Function::new(..).memory_mb(256)` sets `spec().memory_mb`): one word for setting and
+/// reading, as in tower and axum. The local runtime enforces these values and every manifest
+/// writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FunctionSpec {
+    /// Memory in MB ([`DEFAULT_MEMORY_MB`] unless set).
+    pub memory_mb: u32,
+    /// How long one invocation may run ([`DEFAULT_TIMEOUT`] unless set).
+    pub timeout: Duration,
+    /// The instance cap (reserved concurrency), if any.
+    pub max_instances: Option<u32>,
+    /// Instances kept warm (provisioned concurrency, min instances).
+    pub min_instances: u32,
+    /// Invocations one instance runs at once, if set (the profile decides otherwise).
+    pub concurrency_per_instance: Option<u32>,
+    /// How failed asynchronous deliveries are retried.
+    pub retry: RetryPolicy,
+    /// Where events go when every retry failed, if the function names a target of its own
+    /// (otherwise the app's default, see [`App::dead_letter_for`](crate::App::dead_letter_for)).
+    pub dead_letter: Option<DeadLetter>,
+}
+
+impl Default for FunctionSpec {
+    fn default() -> Self {
+        Self {
+            memory_mb: DEFAULT_MEMORY_MB,
+            timeout: DEFAULT_TIMEOUT,
+            max_instances: None,
+            min_instances: 0,
+            concurrency_per_instance: None,
+            retry: RetryPolicy::default(),
+            dead_letter: None,
+        }
+    }
 }
 
 impl Function {
@@ -73,13 +107,7 @@ impl Function {
             handler: BoxHandler::new(handler),
             init: None,
             triggers: Vec::new(),
-            memory_mb: DEFAULT_MEMORY_MB,
-            timeout: DEFAULT_TIMEOUT,
-            max_instances: None,
-            min_instances: 0,
-            concurrency_per_instance: None,
-            retry: RetryPolicy::default(),
-            dead_letter: None,
+            spec: FunctionSpec::default(),
             access: Access::new(),
         }
     }
@@ -205,43 +233,43 @@ impl Function {
 
     /// Sets the memory in MB (billing and the manifests use it).
     pub fn memory_mb(mut self, memory_mb: u32) -> Self {
-        self.memory_mb = memory_mb;
+        self.spec.memory_mb = memory_mb;
         self
     }
 
     /// Sets the timeout after which an invocation is cancelled.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.spec.timeout = timeout;
         self
     }
 
     /// Caps the instances (Lambda reserved concurrency, Cloud Run max instances).
     pub fn max_instances(mut self, max: u32) -> Self {
-        self.max_instances = Some(max);
+        self.spec.max_instances = Some(max);
         self
     }
 
     /// Keeps instances started ahead and never reaped (provisioned concurrency, min instances).
     pub fn min_instances(mut self, min: u32) -> Self {
-        self.min_instances = min;
+        self.spec.min_instances = min;
         self
     }
 
     /// Sets how many invocations one instance runs at once (the profile decides otherwise).
     pub fn concurrency_per_instance(mut self, concurrency: u32) -> Self {
-        self.concurrency_per_instance = Some(concurrency);
+        self.spec.concurrency_per_instance = Some(concurrency);
         self
     }
 
     /// Sets the retry policy for asynchronous deliveries.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.spec.retry = retry;
         self
     }
 
     /// Sends events that exhausted their retries to a declared queue or topic.
     pub fn dead_letter(mut self, target: DeadLetter) -> Self {
-        self.dead_letter = Some(target);
+        self.spec.dead_letter = Some(target);
         self
     }
 
@@ -300,39 +328,10 @@ impl Function {
         &self.triggers
     }
 
-    /// The memory in MB.
-    pub fn memory(&self) -> u32 {
-        self.memory_mb
-    }
-
-    /// The timeout.
-    pub fn timeout_duration(&self) -> Duration {
-        self.timeout
-    }
-
-    /// The instance cap, if any.
-    pub fn instance_limit(&self) -> Option<u32> {
-        self.max_instances
-    }
-
-    /// The instances kept warm.
-    pub fn min_instance_count(&self) -> u32 {
-        self.min_instances
-    }
-
-    /// The per-instance concurrency, if set.
-    pub fn instance_concurrency(&self) -> Option<u32> {
-        self.concurrency_per_instance
-    }
-
-    /// The retry policy.
-    pub fn retry_policy(&self) -> RetryPolicy {
-        self.retry
-    }
-
-    /// The dead-letter target.
-    pub fn dead_letter_target(&self) -> Option<&DeadLetter> {
-        self.dead_letter.as_ref()
+    /// The limits and failure handling ([`FunctionSpec`]), each field named as the builder
+    /// method that sets it.
+    pub fn spec(&self) -> &FunctionSpec {
+        &self.spec
     }
 
     /// The kind of event the handler takes.
@@ -404,13 +403,7 @@ impl fmt::Debug for Function {
             .field("name", &self.name)
             .field("accepts", &self.handler.accepts())
             .field("triggers", &self.triggers)
-            .field("memory_mb", &self.memory_mb)
-            .field("timeout", &self.timeout)
-            .field("max_instances", &self.max_instances)
-            .field("min_instances", &self.min_instances)
-            .field("concurrency_per_instance", &self.concurrency_per_instance)
-            .field("retry", &self.retry)
-            .field("dead_letter", &self.dead_letter)
+            .field("spec", &self.spec)
             .field("access", &self.access)
             .finish_non_exhaustive()
     }

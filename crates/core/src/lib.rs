@@ -49,7 +49,9 @@ pub use crate::event::{
     HttpRequest, HttpResponse, Json, QueueBatch, QueueMessage, ScheduleTick, StorageEvent,
     StorageEventKind, TopicMessage,
 };
-pub use crate::function::{Function, DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT};
+pub use crate::function::{
+    Function, FunctionSpec, DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT,
+};
 pub use crate::handler::{panic_message, AsyncFnMarker, BoxHandler, Handler};
 pub use crate::output::{BatchOutcome, IntoOutput, Output};
 pub use crate::resource::{InvokeMode, Message, Object, ObjectInfo};

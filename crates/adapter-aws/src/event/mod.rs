@@ -156,7 +156,7 @@ impl Source {
 /// becomes its own event and the handler runs once per event.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct Invocation {
+pub struct DecodedPayload {
     /// The source, for the response.
     pub source: Source,
     /// The events, in payload order (one for everything but SNS and S3).
@@ -222,8 +222,8 @@ impl LambdaPayload {
     ///
     /// # Errors
     /// [`EventError::InvalidField`] for an unusable value (bad base64, an invalid URI).
-    pub fn into_invocation(self, names: &SourceNames) -> Result<Invocation, EventError> {
-        let one = |source, event| Invocation {
+    pub fn into_invocation(self, names: &SourceNames) -> Result<DecodedPayload, EventError> {
+        let one = |source, event| DecodedPayload {
             source,
             events: vec![event],
         };
@@ -245,11 +245,11 @@ impl LambdaPayload {
                 let (batch, sequences) = change::from_dynamodb(event)?;
                 one(Source::DynamoDb { sequences }, Event::Change(batch))
             }
-            Self::Sns(event) => Invocation {
+            Self::Sns(event) => DecodedPayload {
                 source: Source::Sns,
                 events: notification::from_sns(event, names),
             },
-            Self::S3(event) => Invocation {
+            Self::S3(event) => DecodedPayload {
                 source: Source::S3,
                 events: notification::from_s3(event, names)?,
             },

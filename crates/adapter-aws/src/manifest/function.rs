@@ -13,7 +13,7 @@ use crate::names::env_var;
 
 /// The function's timeout in whole seconds, rounded up.
 pub(super) fn timeout_secs(f: &Function) -> u64 {
-    f.timeout_duration().as_secs_f64().ceil() as u64
+    f.spec().timeout.as_secs_f64().ceil() as u64
 }
 
 /// The resource variables every function gets (see [`crate::names`]).
@@ -56,22 +56,22 @@ pub(super) fn resource(
     let timeout = timeout_secs(f);
     let mut p = Mapping::new();
     p.insert("FunctionName".into(), function_name(f.name()));
-    p.insert("MemorySize".into(), f.memory().into());
+    p.insert("MemorySize".into(), f.spec().memory_mb.into());
     p.insert("Timeout".into(), timeout.into());
     p.insert(
         "Environment".into(),
         map([("Variables", map([("FAASPORT_FUNCTION", f.name().into())]))]),
     );
-    if let Some(max) = f.instance_limit() {
+    if let Some(max) = f.spec().max_instances {
         p.insert("ReservedConcurrentExecutions".into(), max.into());
     }
-    if f.min_instance_count() > 0 {
+    if f.spec().min_instances > 0 {
         p.insert("AutoPublishAlias".into(), "live".into());
         p.insert(
             "ProvisionedConcurrencyConfig".into(),
             map([(
                 "ProvisionedConcurrentExecutions",
-                f.min_instance_count().into(),
+                f.spec().min_instances.into(),
             )]),
         );
     }
@@ -94,7 +94,7 @@ pub(super) fn resource(
 }
 
 fn invoke_config(app: &App, f: &Function, ids: &LogicalIds) -> Result<Option<Value>, String> {
-    let retry = f.retry_policy();
+    let retry = f.spec().retry;
     let mut config = Mapping::new();
     // The ranges were checked against core's `Limits` for AWS (`App::validate_for`).
     if let Some(retries) = retry.max_retries {

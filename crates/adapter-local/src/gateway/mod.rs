@@ -25,8 +25,8 @@
 //! # Examples
 //! ```no_run
 //! use faasport_adapter_local::gateway::{Gateway, GatewayConfig};
-//! use faasport_adapter_local::Sources;
-//! # async fn run(sources: Sources) -> Result<(), Box<dyn std::error::Error>> {
+//! use faasport_adapter_local::LocalCloud;
+//! # async fn run(sources: LocalCloud) -> Result<(), Box<dyn std::error::Error>> {
 //! let gateway = Gateway::bind(sources, GatewayConfig::default()).await?;
 //! println!("listening on http://{}", gateway.local_addr());
 //! gateway.serve(async { let _ = tokio::signal::ctrl_c().await; }).await?;
@@ -53,7 +53,7 @@ use http_body_util::{BodyExt as _, Limited};
 
 use faasport_core::{Body, Event, HttpRequest};
 
-use crate::{InvocationSource, InvokeOptions, Sources};
+use crate::{InvocationSource, InvokeOptions, LocalCloud};
 
 /// The request body limit unless set: 6 MB, Lambda's synchronous payload limit.
 pub const DEFAULT_BODY_LIMIT: usize = 6 * 1024 * 1024;
@@ -116,7 +116,7 @@ pub enum GatewayError {
 }
 
 pub(crate) struct GatewayState {
-    pub(crate) sources: Sources,
+    pub(crate) sources: LocalCloud,
     routes: RouteTable,
     body_limit: usize,
     statuses: Mutex<BTreeMap<u16, u64>>,
@@ -160,7 +160,7 @@ impl Gateway {
     /// # Errors
     /// [`GatewayError::Bind`], or [`GatewayError::ReservedRoute`] if a route starts with
     /// [`ADMIN_PREFIX`].
-    pub async fn bind(sources: Sources, config: GatewayConfig) -> Result<Self, GatewayError> {
+    pub async fn bind(sources: LocalCloud, config: GatewayConfig) -> Result<Self, GatewayError> {
         let routes = RouteTable::from_app(sources.app());
         let reserved = ADMIN_PREFIX.trim_end_matches('/');
         if let Some(route) = routes.patterns().into_iter().find(|p| {

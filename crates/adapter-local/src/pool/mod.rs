@@ -95,14 +95,16 @@ impl InstancePool {
     ) -> Arc<Self> {
         let now = Instant::now();
         let concurrency = function
-            .instance_concurrency()
+            .spec()
+            .concurrency_per_instance
             .unwrap_or(profile.concurrency_per_instance)
             .max(1);
         let max = function
-            .instance_limit()
+            .spec()
+            .max_instances
             .or(profile.max_instances)
             .unwrap_or(u32::MAX);
-        let min = function.min_instance_count().min(max);
+        let min = function.spec().min_instances.min(max);
         let state = PoolState {
             slots: Vec::new(),
             census: Default::default(),

@@ -11,7 +11,7 @@ use faasport_core::{Error, Event};
 
 use super::ledger::Ticket;
 use super::Hub;
-use crate::dead_letters::{DeadLetter, DeadLetterSource};
+use crate::dead_letters::{DeadLetterEntry, DeadLetterSource};
 use crate::faults::event_key;
 use crate::{InvocationSource, InvokeOptions};
 
@@ -58,7 +58,7 @@ impl Hub {
         let app = self.runtime.app();
         let (max_retries, max_age, target) = match app.get(function) {
             Some(f) => {
-                let retry = f.retry_policy();
+                let retry = f.spec().retry;
                 (
                     retry.max_retries.unwrap_or(self.policy.async_retries),
                     retry.max_event_age.unwrap_or(self.policy.max_event_age),
@@ -124,7 +124,7 @@ impl Hub {
     }
 
     /// Delivers a dead letter again and removes it from the store.
-    pub(crate) fn redrive(self: &Arc<Self>, id: &str) -> Result<DeadLetter, Error> {
+    pub(crate) fn redrive(self: &Arc<Self>, id: &str) -> Result<DeadLetterEntry, Error> {
         self.accepting()?;
         let entry = self
             .dead_letters

@@ -1,4 +1,4 @@
-//! [`SourcesBuilder`]: configures the sources and the runtime under them.
+//! [`LocalCloudBuilder`]: configures the sources and the runtime under them.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64};
@@ -16,7 +16,7 @@ use super::bindings::LocalBindings;
 use super::buckets::{BucketBackend, Buckets};
 use super::policy::DeliveryPolicy;
 use super::queues::LocalQueue;
-use super::{Hub, Sources};
+use super::{Hub, LocalCloud};
 use crate::dead_letters::DeadLetters;
 use crate::faults::FaultPlan;
 use crate::{LocalRuntime, RuntimeBuilder};
@@ -26,8 +26,8 @@ pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
 type Configure = Box<dyn FnOnce(RuntimeBuilder) -> RuntimeBuilder + Send>;
 
-/// Builds [`Sources`].
-pub struct SourcesBuilder {
+/// Builds [`LocalCloud`].
+pub struct LocalCloudBuilder {
     app: App,
     policy: Option<DeliveryPolicy>,
     faults: Option<FaultPlan>,
@@ -37,9 +37,9 @@ pub struct SourcesBuilder {
     configure: Option<Configure>,
 }
 
-impl std::fmt::Debug for SourcesBuilder {
+impl std::fmt::Debug for LocalCloudBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SourcesBuilder")
+        f.debug_struct("LocalCloudBuilder")
             .field("app", &self.app.name())
             .field("policy", &self.policy)
             .field("faults", &self.faults)
@@ -48,7 +48,7 @@ impl std::fmt::Debug for SourcesBuilder {
     }
 }
 
-impl SourcesBuilder {
+impl LocalCloudBuilder {
     pub(crate) fn new(app: App) -> Self {
         Self {
             app,
@@ -107,7 +107,7 @@ impl SourcesBuilder {
     /// [`Error::App`] if the app is invalid (an unparsable schedule, say), or
     /// [`AppError::VisibilityBelowTimeout`] if a queue sets a visibility timeout shorter than the
     /// timeout of a function that consumes it.
-    pub fn build(self) -> Result<Sources, Error> {
+    pub fn build(self) -> Result<LocalCloud, Error> {
         let bindings = LocalBindings::unconnected();
         let mut builder = LocalRuntime::builder(self.app.clone());
         if let Some(configure) = self.configure {
@@ -155,6 +155,6 @@ impl SourcesBuilder {
             instant_start: Instant::now(),
         });
         bindings.connect(&hub);
-        Ok(Sources { hub })
+        Ok(LocalCloud { hub })
     }
 }

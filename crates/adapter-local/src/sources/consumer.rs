@@ -31,7 +31,8 @@ pub(crate) fn start_all(hub: &Arc<Hub>) {
                 continue;
             };
             let limit = f
-                .instance_limit()
+                .spec()
+                .max_instances
                 .unwrap_or(hub.policy.queue_concurrency)
                 .max(1);
             let poller = Poller {

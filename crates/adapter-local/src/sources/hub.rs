@@ -20,7 +20,7 @@ use crate::dead_letters::{DeadLetterSource, DeadLetters};
 use crate::faults::FaultPlan;
 use crate::LocalRuntime;
 
-/// Shared state of one [`Sources`](super::Sources).
+/// Shared state of one [`LocalCloud`](super::LocalCloud).
 #[derive(Debug)]
 pub(crate) struct Hub {
     pub(super) runtime: LocalRuntime,

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | topic publish | one asynchronous invocation per subscriber | retried per [`DeliveryPolicy`] (Lambda: 2 retries, 6 h max age), then dead-lettered |
 //! | queue send | at least once, in batches (size and window), with a visibility timeout | failed messages (all, or those a [`BatchOutcome`](faasport_core::BatchOutcome) names) reappear after the visibility timeout; past the max receive count they are dead-lettered |
-//! | stream put | to every consumer of the stream, in order, one batch at a time per consumer (see [`Sources::put_records`]) | failed records are delivered again at once, ahead of later ones; past the max receive count they are dead-lettered |
+//! | stream put | to every consumer of the stream, in order, one batch at a time per consumer (see [`LocalCloud::put_records`]) | failed records are delivered again at once, ahead of later ones; past the max receive count they are dead-lettered |
 //! | schedule | one asynchronous invocation per tick, on the runtime's clock | as a topic |
 //! | bucket put/delete | one asynchronous invocation per matching storage trigger | as a topic |
 //! | `invoke_async` | one asynchronous invocation | as a topic |
@@ -17,11 +17,11 @@
 //!
 //! Nothing accepted is dropped silently: every delivery ends processed or in the
 //! [`DeadLetters`] store (and its declared dead-letter target), and
-//! [`Sources::shutdown`] reports and logs whatever was still pending.
+//! [`LocalCloud::shutdown`] reports and logs whatever was still pending.
 //!
 //! # Examples
 //! ```
-//! use faasport_adapter_local::Sources;
+//! use faasport_adapter_local::LocalCloud;
 //! use faasport_core::{App, Context, Error, Function, Message, TopicMessage};
 //!
 //! async fn audit(_m: TopicMessage, _cx: Context) -> Result<(), Error> { Ok(()) }
@@ -29,7 +29,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Error> {
 //! let app = App::new("shop").topic("orders").function(Function::new("audit", audit).subscribe("orders"));
-//! let sources = Sources::builder(app).build()?;
+//! let sources = LocalCloud::builder(app).build()?;
 //! sources.publish("orders", Message::new("{}")).await?;
 //! sources.settle_within(std::time::Duration::from_secs(60)).await.expect("settled");
 //! assert_eq!(sources.deliveries().processed, 1);
@@ -53,7 +53,7 @@ mod streams;
 mod topics;
 
 pub use self::buckets::BucketBackend;
-pub use self::builder::SourcesBuilder;
+pub use self::builder::LocalCloudBuilder;
 pub use self::ledger::{DeliveryCounts, PendingDelivery};
 pub use self::policy::DeliveryPolicy;
 pub use self::queues::QueueStats;
@@ -67,21 +67,21 @@ use std::time::Duration;
 
 use faasport_core::{App, Error, Event, Message, Object, ObjectInfo};
 
-use crate::dead_letters::{DeadLetter, DeadLetterSource, DeadLetters};
+use crate::dead_letters::{DeadLetterEntry, DeadLetterSource, DeadLetters};
 use crate::LocalRuntime;
 
 pub(crate) use self::hub::Hub;
 
 /// The local runtime with its event sources. Cheap to clone; clones share everything.
 #[derive(Debug, Clone)]
-pub struct Sources {
+pub struct LocalCloud {
     hub: Arc<Hub>,
 }
 
-impl Sources {
+impl LocalCloud {
     /// Starts building sources for `app`.
-    pub fn builder(app: App) -> SourcesBuilder {
-        SourcesBuilder::new(app)
+    pub fn builder(app: App) -> LocalCloudBuilder {
+        LocalCloudBuilder::new(app)
     }
 
     /// The runtime that executes the functions.
@@ -112,7 +112,7 @@ impl Sources {
     /// Sends to a declared queue; returns the message id.
     ///
     /// # Errors
-    /// As [`Sources::publish`].
+    /// As [`LocalCloud::publish`].
     pub async fn send(&self, queue: &str, message: Message) -> Result<String, Error> {
         self.hub.send(queue, message)
     }
@@ -120,7 +120,7 @@ impl Sources {
     /// Puts one record to a data stream (Kinesis on AWS); returns its sequence number.
     ///
     /// # Errors
-    /// As [`Sources::put_records`].
+    /// As [`LocalCloud::put_records`].
     pub async fn put_record(&self, stream: &str, message: Message) -> Result<String, Error> {
         let mut ids = self.hub.put_records(stream, vec![message])?;
         Ok(ids.pop().unwrap_or_default())
@@ -132,7 +132,7 @@ impl Sources {
     /// Streams are external, not declared resources: a stream exists locally when some function
     /// has a [`Trigger::Stream`](faasport_core::Trigger::Stream) on it. Every such function gets
     /// every record, in order, in batches of up to its trigger's batch size, one batch at a
-    /// time (once [`Sources::start`] ran). A batch that fails, or the records its
+    /// time (once [`LocalCloud::start`] ran). A batch that fails, or the records its
     /// [`BatchOutcome`](faasport_core::BatchOutcome) names, are delivered again before any later
     /// record; a record delivered the policy's max receive count
     /// ([`DeliveryPolicy::max_receive_count`]) without success is dead-lettered (source: the
@@ -171,7 +171,7 @@ impl Sources {
     /// Reads an object from a declared bucket.
     ///
     /// # Errors
-    /// As [`Sources::put_object`].
+    /// As [`LocalCloud::put_object`].
     pub async fn get_object(&self, bucket: &str, key: &str) -> Result<Option<Object>, Error> {
         self.hub.get_object(bucket, key).await
     }
@@ -179,7 +179,7 @@ impl Sources {
     /// Deletes an object and, if it existed, emits a storage event.
     ///
     /// # Errors
-    /// As [`Sources::put_object`].
+    /// As [`LocalCloud::put_object`].
     pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<(), Error> {
         self.hub.delete_object(bucket, key).await
     }
@@ -202,14 +202,14 @@ impl Sources {
     ///
     /// # Errors
     /// [`Error::InvalidPayload`] if there is no such entry; [`Error::ShuttingDown`].
-    pub fn redrive(&self, id: &str) -> Result<DeadLetter, Error> {
+    pub fn redrive(&self, id: &str) -> Result<DeadLetterEntry, Error> {
         self.hub.redrive(id)
     }
 
     /// Redrives every dead letter (from `source` when given); returns how many.
     ///
     /// # Errors
-    /// As [`Sources::redrive`].
+    /// As [`LocalCloud::redrive`].
     pub fn redrive_all(&self, source: Option<&DeadLetterSource>) -> Result<usize, Error> {
         let entries = self.dead_letters().list(source);
         for entry in &entries {
@@ -232,12 +232,12 @@ impl Sources {
     /// Under a paused clock this also advances virtual time through retries and timeouts.
     ///
     /// It waits for as long as that takes, which is forever if a handler never finishes; prefer
-    /// [`Sources::settle_within`] wherever a bound makes sense (tests, scripts).
+    /// [`LocalCloud::settle_within`] wherever a bound makes sense (tests, scripts).
     pub async fn settle(&self) {
         settle::settle(&self.hub).await;
     }
 
-    /// Like [`Sources::settle`], but gives up after `limit` on the runtime's clock (virtual
+    /// Like [`LocalCloud::settle`], but gives up after `limit` on the runtime's clock (virtual
     /// time under a paused clock).
     ///
     /// # Errors
@@ -258,7 +258,7 @@ impl Sources {
         self.hub.is_closing()
     }
 
-    /// Runs one HTTP invocation as in-flight work: [`Sources::shutdown`] waits for it within the
+    /// Runs one HTTP invocation as in-flight work: [`LocalCloud::shutdown`] waits for it within the
     /// grace period, and abandons and counts it
     /// ([`ShutdownReport::requests_abandoned`]) if it is still running when the period ends.
     /// `None` means it was abandoned.

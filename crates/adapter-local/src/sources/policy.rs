@@ -3,7 +3,7 @@
 //! The numbers come from the runtime's [`Profile`] ([`Profile::retry`], a [`RetryDefaults`]):
 //! the [profile docs](crate::profile) hold the one table of retry counts, delays, event ages,
 //! visibility timeouts and max receive counts, with their sources. [`DeliveryPolicy::from_profile`]
-//! reads it (this is what [`Sources`](crate::Sources) uses unless a policy is set), and
+//! reads it (this is what [`LocalCloud`](crate::LocalCloud) uses unless a policy is set), and
 //! [`DeliveryPolicy::aws`], [`gcp`](DeliveryPolicy::gcp) and [`azure`](DeliveryPolicy::azure) are
 //! the policies of those profiles.
 //!

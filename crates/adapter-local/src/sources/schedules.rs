@@ -5,7 +5,7 @@
 //! previous scheduled time, not from when the previous tick ran, so a slow handler never shifts
 //! the schedule, and under a paused tokio clock a whole day of ticks runs in milliseconds.
 //!
-//! The runtime's clock starts at [`SourcesBuilder::clock_start`](super::SourcesBuilder::clock_start)
+//! The runtime's clock starts at [`LocalCloudBuilder::clock_start`](super::LocalCloudBuilder::clock_start)
 //! (the real time by default) and advances with tokio's clock. A rate schedule first fires one
 //! period after the sources start.
 

@@ -1,4 +1,4 @@
-//! Waiting for the sources to go quiet: [`Sources::settle`](super::Sources::settle) and its
+//! Waiting for the sources to go quiet: [`LocalCloud::settle`](super::LocalCloud::settle) and its
 //! bounded form, whose [`NotSettled`] error says what is still pending.
 
 use std::fmt;
@@ -9,7 +9,7 @@ use super::shutdown::QueueLeftover;
 use super::Hub;
 
 /// The sources were still busy when the limit given to
-/// [`Sources::settle_within`](super::Sources::settle_within) passed.
+/// [`LocalCloud::settle_within`](super::LocalCloud::settle_within) passed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub struct NotSettled {

@@ -25,7 +25,7 @@ impl Reply {
     }
 
     /// The body as JSON (`null` if it is not JSON).
-    pub fn json(&self) -> serde_json::Value {
+    pub fn read_json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
     }
 }

@@ -151,7 +151,11 @@ impl App {
     /// Where `function`'s exhausted asynchronous events go: its own target, else the app's
     /// default, else nowhere but the backend's own dead-letter store.
     pub fn dead_letter_for<'a>(&'a self, function: &'a Function) -> Option<&'a DeadLetter> {
-        function.dead_letter_target().or(self.dead_letter.as_ref())
+        function
+            .spec()
+            .dead_letter
+            .as_ref()
+            .or(self.dead_letter.as_ref())
     }
 
     /// The queue that takes `queue`'s messages past their max receive count: its own

@@ -29,7 +29,7 @@ impl App {
             for trigger in f.triggers() {
                 check_trigger(f, trigger, &declared, &mut routes)?;
             }
-            if let Some(target) = f.dead_letter_target() {
+            if let Some(target) = f.spec().dead_letter.as_ref() {
                 let (kind, name) = target_of(target);
                 require(&declared, f.name(), kind, name)?;
             }
@@ -130,23 +130,23 @@ fn check_limits(f: &Function) -> Result<(), AppError> {
             limit,
         })
     };
-    if f.timeout_duration().is_zero() {
+    if f.spec().timeout.is_zero() {
         return zero("timeout");
     }
-    if f.memory() == 0 {
+    if f.spec().memory_mb == 0 {
         return zero("memory");
     }
-    if f.instance_concurrency() == Some(0) {
+    if f.spec().concurrency_per_instance == Some(0) {
         return zero("concurrency per instance");
     }
-    if let Some(max) = f.instance_limit() {
+    if let Some(max) = f.spec().max_instances {
         if max == 0 {
             return zero("max instances");
         }
-        if f.min_instance_count() > max {
+        if f.spec().min_instances > max {
             return Err(AppError::MinAboveMax {
                 function: f.name().to_owned(),
-                min: f.min_instance_count(),
+                min: f.spec().min_instances,
                 max,
             });
         }

@@ -5,7 +5,7 @@
 //! | `Ok(Output::Http)` | the handler's | the handler's |
 //! | `Ok(Output::Json)`, `Ok(Output::Batch)` | 200 | the JSON, `application/json` |
 //! | `Ok(Output::Empty)` | 204 | empty |
-//! | [`Error::BadRequest`] (also returned by a handler, e.g. from `req.json()?`), [`Error::EventMismatch`] | 400 | `{"error": reason, "request_id"}` |
+//! | [`Error::BadRequest`] (also returned by a handler, e.g. from `req.read_json()?`), [`Error::EventMismatch`] | 400 | `{"error": reason, "request_id"}` |
 //! | [`Error::Throttled`] | 429 with `Retry-After` (whole seconds, at least 1) | `{"error": "too many requests", ..}` |
 //! | [`Error::Timeout`] | 504 | `{"error": "the function timed out", ..}` |
 //! | [`Error::ShuttingDown`] | 503 | `{"error": "shutting down", ..}` |

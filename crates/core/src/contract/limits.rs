@@ -115,7 +115,7 @@ impl Limits {
     /// How long `function`'s initialiser may run: the start-up bound, or the function's
     /// timeout where the provider documents none.
     pub fn init_limit(&self, function: &Function) -> Duration {
-        self.max_init.unwrap_or_else(|| function.timeout_duration())
+        self.max_init.unwrap_or_else(|| function.spec().timeout)
     }
 
     /// Checks `function`'s memory, timeout and retry policy against these limits; `platform`
@@ -148,7 +148,7 @@ impl Limits {
             unit,
             platform: platform.to_owned(),
         };
-        let memory = function.memory();
+        let memory = function.spec().memory_mb;
         if !(self.min_memory_mb..=self.max_memory_mb).contains(&memory) {
             return Err(out_of_range(
                 "memory",
@@ -160,12 +160,12 @@ impl Limits {
         }
         let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         if let Some(max) = self.max_timeout {
-            if function.timeout_duration() > max {
-                let timeout = millis(function.timeout_duration());
+            if function.spec().timeout > max {
+                let timeout = millis(function.spec().timeout);
                 return Err(out_of_range("timeout", timeout, 1, millis(max), "ms"));
             }
         }
-        let retry = function.retry_policy();
+        let retry = function.spec().retry;
         if let (Some(max), Some(retries)) = (self.max_async_retries, retry.max_retries) {
             if retries > max {
                 let (retries, max) = (u64::from(retries), u64::from(max));

@@ -24,17 +24,17 @@ pub fn visibility_timeout(
             .any(|t| matches!(t, Trigger::Queue { queue: q, .. } if *q == queue.name))
     });
     match queue.visibility_timeout {
-        Some(visibility) => match consumers.find(|f| f.timeout_duration() > visibility) {
+        Some(visibility) => match consumers.find(|f| f.spec().timeout > visibility) {
             Some(f) => Err(AppError::VisibilityBelowTimeout {
                 queue: queue.name.clone(),
                 function: f.name().to_owned(),
                 visibility,
-                timeout: f.timeout_duration(),
+                timeout: f.spec().timeout,
             }),
             None => Ok(visibility),
         },
         None => Ok(consumers
-            .map(|f| f.timeout_duration())
+            .map(|f| f.spec().timeout)
             .fold(default, Duration::max)),
     }
 }

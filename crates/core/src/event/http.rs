@@ -124,7 +124,7 @@ impl HttpRequest {
     /// # Errors
     /// [`Error::BadRequest`] (`invalid JSON: ...` with the parser's message) if the body is not
     /// valid JSON for `T`: the caller sent it, so gateways answer 400 with the reason.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+    pub fn read_json<T: DeserializeOwned>(&self) -> Result<T, Error> {
         self.inner
             .body()
             .to_json()

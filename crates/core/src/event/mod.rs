@@ -196,7 +196,7 @@ impl<T: DeserializeOwned + Send + 'static> FromEvent for Json<T> {
                 (None, None) => serde_json::from_value(serde_json::Value::Null)?,
             },
             // The caller sent the body: a bad one is the caller's error (400), not ours.
-            Event::Http(req) => req.json()?,
+            Event::Http(req) => req.read_json()?,
             Event::Topic(msg) => msg.body.to_json()?,
             other => {
                 return Err(Error::EventMismatch {
