@@ -172,9 +172,7 @@ fn events(f: &Function, ids: &LogicalIds, options: &SamOptions) -> Result<Mappin
                 batch_size,
                 batch_window,
             } => {
-                if !(1..=10_000).contains(batch_size) {
-                    return Err(format!("SQS batch size is 1-10000, not {batch_size}"));
-                }
+                // 1-10,000 was checked against core's `Limits` (`App::validate_for`).
                 // Lambda requires a batching window for batches over 10.
                 let window = batch_window.as_secs_f64().ceil() as u64;
                 let window = if *batch_size > 10 {
@@ -236,20 +234,15 @@ fn events(f: &Function, ids: &LogicalIds, options: &SamOptions) -> Result<Mappin
             // TRIM_HORIZON, as for DynamoDB: records written before the mapping exists are
             // delivered too (as the local runtime delivers every record put), at the price of
             // replaying the stream's retention on first deploy.
-            Trigger::Stream { stream, batch_size } => {
-                if !(1..=10_000).contains(batch_size) {
-                    return Err(format!("Kinesis batch size is 1-10000, not {batch_size}"));
-                }
-                (
-                    "Kinesis",
-                    map([
-                        ("Stream", reference(&ids.kinesis_parameter(stream))),
-                        ("StartingPosition", "TRIM_HORIZON".into()),
-                        ("BatchSize", (*batch_size).into()),
-                        ("FunctionResponseTypes", batch_responses()),
-                    ]),
-                )
-            }
+            Trigger::Stream { stream, batch_size } => (
+                "Kinesis",
+                map([
+                    ("Stream", reference(&ids.kinesis_parameter(stream))),
+                    ("StartingPosition", "TRIM_HORIZON".into()),
+                    ("BatchSize", (*batch_size).into()),
+                    ("FunctionResponseTypes", batch_responses()),
+                ]),
+            ),
             Trigger::CloudEvent { event_type } => (
                 "EventBridgeRule",
                 map([(
