@@ -62,11 +62,15 @@ impl HandlerError {
         let boxed: BoxError = Box::new(error);
         match boxed.downcast::<Error>() {
             Ok(own) => Self::from_faasport(*own),
-            Err(other) => Self {
-                error_type: short_type_name::<E>().to_owned(),
-                message: chain_message(other.as_ref()),
-                retryable: true,
-            },
+            Err(other) => Self::from_boxed(short_type_name::<E>(), other.as_ref()),
+        }
+    }
+
+    fn from_boxed(error_type: &str, error: &(dyn std::error::Error + 'static)) -> Self {
+        Self {
+            error_type: error_type.to_owned(),
+            message: chain_message(error),
+            retryable: true,
         }
     }
 
@@ -211,6 +215,35 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error a handler returned, as the invocation's error.
+    ///
+    /// A faasport [`Error`] comes back as itself, so `matches!(e, Error::BadRequest { .. })`
+    /// holds for a handler that returned [`Error::bad_request`]. The exceptions are the
+    /// runtime's own verdicts about an invocation ([`Error::Timeout`], [`Error::Panic`],
+    /// [`Error::Throttled`], [`Error::Init`]): a handler that relays one from a call it made
+    /// did run, so it becomes an [`Error::Handler`] keeping the type name and retry hint, and
+    /// is metered and delivered as a handler failure. Any other error type becomes an
+    /// [`Error::Handler`] too ([`HandlerError::from_error`]).
+    pub fn from_handler<E>(error: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let boxed: BoxError = Box::new(error);
+        match boxed.downcast::<Error>() {
+            Ok(own) => match *own {
+                verdict @ (Error::Timeout(_)
+                | Error::Panic(_)
+                | Error::Throttled { .. }
+                | Error::Init { .. }) => Error::Handler(HandlerError::from_faasport(verdict)),
+                other => other,
+            },
+            Err(other) => Error::Handler(HandlerError::from_boxed(
+                short_type_name::<E>(),
+                other.as_ref(),
+            )),
+        }
+    }
+
     /// An application error that a retry may fix (a dependency was down, say).
     pub fn transient(message: impl Into<String>) -> Self {
         Error::Custom {
