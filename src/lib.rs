@@ -44,7 +44,11 @@ pub use faasport_core::{
 };
 
 #[cfg(feature = "local")]
+#[doc(inline)]
 pub use faasport_adapter_local as local;
+
+#[cfg(feature = "local")]
+pub mod testing;
 
 #[cfg(feature = "aws")]
 pub use faasport_adapter_aws as aws;

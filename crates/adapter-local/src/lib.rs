@@ -63,6 +63,10 @@ pub mod serve;
 pub mod sources;
 mod spawned;
 
+/// The axum version the [`gateway`] is built on, so its [`router`](gateway::router) can be
+/// named and called without a separate dependency.
+pub use axum;
+
 pub use crate::dead_letters::{DeadLetter, DeadLetterSource, DeadLetters};
 pub use crate::faults::{event_key, Fault, FaultPlan, Faults};
 pub use crate::sources::{

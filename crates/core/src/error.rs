@@ -77,6 +77,11 @@ impl HandlerError {
     fn from_faasport(error: Error) -> Self {
         match error {
             Error::Handler(inner) => inner,
+            Error::Custom { message, retryable } => Self {
+                error_type: custom_type(retryable).to_owned(),
+                message,
+                retryable,
+            },
             other => Self {
                 error_type: other.error_type().to_owned(),
                 message: chain_message(&other),
@@ -102,6 +107,14 @@ pub fn chain_message(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     message
+}
+
+fn custom_type(retryable: bool) -> &'static str {
+    if retryable {
+        "TransientError"
+    } else {
+        "PermanentError"
+    }
 }
 
 fn short_type_name<T>() -> &'static str {
@@ -204,8 +217,9 @@ pub enum Error {
     /// The runtime is shutting down and takes no new work.
     #[error("the runtime is shutting down")]
     ShuttingDown,
-    /// An error raised by application code with an explicit retry hint.
-    #[error("{message}")]
+    /// An error raised by application code with an explicit retry hint. It displays as
+    /// `TransientError: message` or `PermanentError: message`, its [`Error::error_type`] first.
+    #[error("{}: {message}", custom_type(*.retryable))]
     Custom {
         /// The message.
         message: String,
@@ -311,10 +325,7 @@ impl Error {
             Error::Unsupported(_) => "Unsupported",
             Error::ShuttingDown => "ShuttingDown",
             Error::Io(_) => "IoError",
-            Error::Custom {
-                retryable: true, ..
-            } => "TransientError",
-            Error::Custom { .. } => "PermanentError",
+            Error::Custom { retryable, .. } => custom_type(*retryable),
         }
     }
 }
@@ -341,5 +352,18 @@ mod tests {
         assert_eq!(e.error_type, "PermanentError");
         assert!(!e.retryable);
         assert!(Error::transient("x").is_retryable());
+    }
+
+    #[test]
+    fn an_application_error_displays_its_kind_first_as_it_did_through_a_handler() {
+        assert_eq!(
+            Error::transient("db down").to_string(),
+            "TransientError: db down"
+        );
+        let wrapped = Error::Handler(HandlerError::from_error(Error::permanent("bad order")));
+        assert_eq!(
+            wrapped.to_string(),
+            Error::permanent("bad order").to_string()
+        );
     }
 }
