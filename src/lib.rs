@@ -39,8 +39,9 @@ mod platform;
 pub use faasport_core as core;
 pub use faasport_core::{
     http, App, BatchOutcome, Body, ChangeBatch, CloudEvent, Context, DeadLetter, Error, Event,
-    Function, HttpRequest, HttpResponse, Json, Message, Output, Provider, QueueBatch, QueueMessage,
-    QueueSpec, RetryPolicy, ScheduleTick, StorageEvent, StorageEventKind, TopicMessage,
+    Function, HttpRequest, HttpResponse, Json, Message, Object, ObjectInfo, Output, Provider,
+    QueueBatch, QueueMessage, QueueSpec, RetryPolicy, ScheduleTick, StorageEvent, StorageEventKind,
+    TopicMessage,
 };
 
 #[cfg(feature = "local")]
@@ -60,8 +61,8 @@ pub mod prelude {
     pub use faasport_core::http::{Method, StatusCode};
     pub use faasport_core::{
         App, BatchOutcome, Body, ChangeBatch, ChangeOperation, ChangeRecord, CloudEvent, Context,
-        DeadLetter, Error, Event, Function, HttpRequest, HttpResponse, Json, Message, Output,
-        Provider, QueueBatch, QueueMessage, QueueSpec, RetryPolicy, ScheduleTick, StorageEvent,
-        StorageEventKind, TopicMessage,
+        DeadLetter, Error, Event, Function, HttpRequest, HttpResponse, Json, Message, Object,
+        ObjectInfo, Output, Provider, QueueBatch, QueueMessage, QueueSpec, RetryPolicy,
+        ScheduleTick, StorageEvent, StorageEventKind, TopicMessage,
     };
 }

@@ -23,9 +23,10 @@ pub const DEFAULT_SETTLE_LIMIT: Duration = Duration::from_secs(24 * 60 * 60);
 /// use faasport::prelude::*;
 /// use faasport::testing::TestApp;
 ///
+/// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Error> {
-/// let app = TestApp::builder(App::new("shop"))
+/// let app = TestApp::builder(App::new("shop").function(idle()))
 ///     .profile(Profile::azure())
 ///     .faults(FaultPlan::new(7).every_function(Faults::new().error_rate(0.5)))
 ///     .build()?;
@@ -56,9 +57,10 @@ impl TestAppBuilder {
     /// # Examples
     /// ```
     /// # use faasport::{local::Profile, prelude::*, testing::TestApp};
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Error> {
-    /// let app = TestApp::builder(App::new("a")).profile(Profile::gcp()).build()?;
+    /// let app = TestApp::builder(App::new("a").function(idle())).profile(Profile::gcp()).build()?;
     /// # let _ = app; Ok(())
     /// # }
     /// ```
@@ -95,9 +97,10 @@ impl TestAppBuilder {
     /// # Examples
     /// ```
     /// # use faasport::{local::DeliveryPolicy, prelude::*, testing::TestApp};
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Error> {
-    /// let app = TestApp::builder(App::new("a")).policy(DeliveryPolicy::aws().with_async_retries(0)).build()?;
+    /// let app = TestApp::builder(App::new("a").function(idle())).policy(DeliveryPolicy::aws().with_async_retries(0)).build()?;
     /// # let _ = app; Ok(())
     /// # }
     /// ```
@@ -112,10 +115,11 @@ impl TestAppBuilder {
     /// ```
     /// # use faasport::{prelude::*, testing::TestApp};
     /// use faasport::core::chrono::{TimeZone, Utc};
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Error> {
     /// let start = Utc.with_ymd_and_hms(2026, 1, 1, 1, 59, 0).single().expect("a valid time");
-    /// let app = TestApp::builder(App::new("a")).clock_start(start).build()?;
+    /// let app = TestApp::builder(App::new("a").function(idle())).clock_start(start).build()?;
     /// # let _ = app; Ok(())
     /// # }
     /// ```
@@ -129,10 +133,11 @@ impl TestAppBuilder {
     /// # Examples
     /// ```
     /// # use faasport::{prelude::*, testing::TestApp};
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Error> {
     /// let dir = std::env::temp_dir().join("faasport-doc-bucket-dir");
-    /// let app = TestApp::builder(App::new("a")).bucket_dir(dir).build()?;
+    /// let app = TestApp::builder(App::new("a").function(idle())).bucket_dir(dir).build()?;
     /// # let _ = app; Ok(())
     /// # }
     /// ```
@@ -150,9 +155,10 @@ impl TestAppBuilder {
     /// ```
     /// # use std::time::Duration;
     /// # use faasport::{prelude::*, testing::TestApp};
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Error> {
-    /// let app = TestApp::builder(App::new("a")).settle_limit(Duration::from_secs(60)).build()?;
+    /// let app = TestApp::builder(App::new("a").function(idle())).settle_limit(Duration::from_secs(60)).build()?;
     /// # let _ = app; Ok(())
     /// # }
     /// ```
@@ -167,9 +173,10 @@ impl TestAppBuilder {
     /// # Examples
     /// ```
     /// # use faasport::{prelude::*, testing::TestApp};
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main]
     /// # async fn main() -> Result<(), Error> {
-    /// let app = TestApp::builder(App::new("a")).real_clock().build()?;
+    /// let app = TestApp::builder(App::new("a").function(idle())).real_clock().build()?;
     /// # let _ = app; Ok(())
     /// # }
     /// ```
@@ -188,9 +195,10 @@ impl TestAppBuilder {
     /// # Examples
     /// ```
     /// # use faasport::{prelude::*, testing::TestApp};
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Error> {
-    /// let app = TestApp::builder(App::new("a")).build()?;
+    /// let app = TestApp::builder(App::new("a").function(idle())).build()?;
     /// # let _ = app; Ok(())
     /// # }
     /// ```

@@ -41,9 +41,10 @@ impl TestApp {
     /// # Examples
     /// ```
     /// # use faasport::{prelude::*, testing::TestApp};
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Error> {
-    /// let app = TestApp::new(App::new("a").bucket("docs"))?;
+    /// let app = TestApp::new(App::new("a").function(idle()).bucket("docs"))?;
     /// app.put_object("docs", "b", Object::new("2")).await?;
     /// app.put_object("docs", "a", Object::new("1")).await?;
     /// let keys: Vec<String> = app.objects("docs").await?.into_iter().map(|o| o.key).collect();
@@ -63,9 +64,10 @@ impl TestApp {
     /// # Examples
     /// ```
     /// # use faasport::{prelude::*, testing::TestApp};
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Error> {
-    /// let app = TestApp::new(App::new("a").bucket("docs"))?;
+    /// let app = TestApp::new(App::new("a").function(idle()).bucket("docs"))?;
     /// app.put_object("docs", "a.txt", Object::new("hi")).await?;
     /// let object = app.object("docs", "a.txt").await?.expect("stored");
     /// assert_eq!(object.body.as_str(), Some("hi"));
@@ -84,9 +86,10 @@ impl TestApp {
     /// # Examples
     /// ```
     /// # use faasport::{prelude::*, testing::TestApp};
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let app = TestApp::new(App::new("a").queue("outbox"))?;
+    /// let app = TestApp::new(App::new("a").function(idle()).queue("outbox"))?;
     /// app.send("outbox", Message::new("mail")).await?;
     /// assert_eq!(app.queue("outbox")[0].body.as_str(), Some("mail"));
     /// # Ok(())
@@ -192,9 +195,10 @@ impl TestApp {
     /// # Examples
     /// ```
     /// # use faasport::{prelude::*, testing::TestApp};
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Error> {
-    /// let app = TestApp::new(App::new("shop"))?;
+    /// let app = TestApp::new(App::new("shop").function(idle()))?;
     /// assert_eq!(app.report().app, "shop");
     /// # Ok(())
     /// # }

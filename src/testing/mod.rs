@@ -99,9 +99,10 @@ impl TestApp {
     /// use faasport::prelude::*;
     /// use faasport::testing::TestApp;
     ///
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Error> {
-    /// let app = TestApp::new(App::new("empty"))?;
+    /// let app = TestApp::new(App::new("empty").function(idle()))?;
     /// assert!(app.invocations("anything").is_empty());
     /// # Ok(())
     /// # }
@@ -118,9 +119,10 @@ impl TestApp {
     /// use faasport::prelude::*;
     /// use faasport::testing::TestApp;
     ///
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Error> {
-    /// let app = TestApp::builder(App::new("shop")).profile(Profile::gcp()).build()?;
+    /// let app = TestApp::builder(App::new("shop").function(idle())).profile(Profile::gcp()).build()?;
     /// assert_eq!(app.sources().runtime().profile().kind, faasport::local::ProfileKind::Gcp);
     /// # Ok(())
     /// # }
@@ -284,9 +286,10 @@ impl TestApp {
     /// use faasport::prelude::*;
     /// use faasport::testing::TestApp;
     ///
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let app = TestApp::new(App::new("a").queue("jobs"))?;
+    /// let app = TestApp::new(App::new("a").function(idle()).queue("jobs"))?;
     /// let id = app.send("jobs", Message::new("job 1")).await?;
     /// assert_eq!(app.queue("jobs")[0].id, id);
     /// # Ok(())
@@ -307,9 +310,10 @@ impl TestApp {
     /// use faasport::prelude::*;
     /// use faasport::testing::TestApp;
     ///
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let app = TestApp::new(App::new("a").bucket("uploads"))?;
+    /// let app = TestApp::new(App::new("a").function(idle()).bucket("uploads"))?;
     /// let info = app.put_object("uploads", "a.txt", Object::new("hello")).await?;
     /// assert_eq!(info.size, 5);
     /// # Ok(())
@@ -388,9 +392,10 @@ impl TestApp {
     /// use faasport::prelude::*;
     /// use faasport::testing::TestApp;
     ///
+    /// # fn idle() -> Function { async fn idle(_: Event, _cx: Context) -> Result<(), Error> { Ok(()) } Function::new("idle", idle) }
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Error> {
-    /// let app = TestApp::new(App::new("a").queue("jobs"))?;
+    /// let app = TestApp::new(App::new("a").function(idle()).queue("jobs"))?;
     /// assert_eq!(app.sources().queue_stats("jobs").map(|s| s.sent), Some(0));
     /// # Ok(())
     /// # }
