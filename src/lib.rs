@@ -17,6 +17,14 @@
 //! }
 //! ```
 //!
+//! ## Testing
+//!
+//! [`testing::TestApp`] runs an app on the local runtime in-process and on a virtual clock:
+//! invoke functions, call the HTTP API through the real gateway, publish, settle, travel in
+//! time, inject faults, and read what was published, stored, dead-lettered and billed. The
+//! local runtime itself is [`local`] ([`local::Sources`], [`local::FaultPlan`],
+//! [`local::gateway::router`], ...).
+//!
 //! ## Features
 //!
 //! | feature | backend | what [`run`] does |
