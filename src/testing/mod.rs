@@ -1,6 +1,6 @@
 //! Test your own functions: the app on the local runtime, in-process, on a virtual clock.
 //!
-//! [`TestApp`] runs an [`App`](crate::App) the way `serve` does, with real local bindings
+//! [`TestApp`] runs an [`App`] the way `serve` does, with real local bindings
 //! (topics fan out, queues deliver in batches with visibility timeouts, buckets emit storage
 //! events, schedules fire, failures are retried and dead-lettered), but without a socket and on
 //! tokio's paused clock, so a test of an hour of retries and cron ticks takes milliseconds and
