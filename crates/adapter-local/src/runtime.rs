@@ -120,7 +120,10 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Serves the context's resource handles with these bindings (the local sources by default).
+    /// Serves the context's resource handles with these bindings. [`LocalCloud`](crate::LocalCloud)
+    /// sets its own; a runtime built without sources has none, and a handler's publish, send,
+    /// object or invoke call fails with an error that says to use
+    /// [`LocalCloud::builder`](crate::LocalCloud::builder).
     pub fn bindings(mut self, bindings: Bindings) -> Self {
         self.bindings = bindings;
         self
@@ -231,7 +234,7 @@ impl LocalRuntime {
     pub fn builder(app: App) -> RuntimeBuilder {
         RuntimeBuilder {
             app,
-            bindings: Bindings::none(),
+            bindings: crate::sources::LocalBindings::unconnected().bindings(),
             faults: None,
             scaling: ScalingSettings::default(),
         }

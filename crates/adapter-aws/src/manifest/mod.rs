@@ -19,7 +19,7 @@
 //!   `detail-type`;
 //! - `EventInvokeConfig` with its retry policy and, when it can receive asynchronous
 //!   invocations, an `OnFailure` destination: its own dead letter, the app's default, or the
-//!   app's generated dead-letter queue (see [`dead_letters`], which also gives every consumed
+//!   app's generated dead-letter queue (see the `dead_letters` module, which also gives every consumed
 //!   queue a redrive policy), so the cloud keeps what the local runtime dead-letters;
 //! - the environment variables of [`crate::names`] for every declared resource (in
 //!   `Globals`), and `FAASPORT_FUNCTION` with its name;

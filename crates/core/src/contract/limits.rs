@@ -16,7 +16,7 @@
 //! startup probe allows 240 s); Azure Functions "Function app timeout duration" and the
 //! Consumption plan's 1.5 GB instance; SQS, Kinesis and DynamoDB event source mappings take
 //! batches of 1–10,000 (Lambda "Using Lambda with Amazon SQS"); Azure Storage queues fetch at
-//! most 32 messages at once (host.json `queues.batchSize`). See `reference/pricing-and-scaling.md`.
+//! most 32 messages at once (host.json `queues.batchSize`). See the project's reference notes on pricing and scaling.
 
 use std::time::Duration;
 
@@ -65,7 +65,7 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// The limits of `provider` (see the [module docs](self) for the values and sources);
+    /// The limits of `provider` (the values and their sources are listed in `contract/limits.rs`);
     /// [`Provider::Local`] has none.
     pub fn of(provider: Provider) -> Self {
         let secs = Duration::from_secs;
