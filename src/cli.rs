@@ -323,7 +323,7 @@ fn write_manifest(
             }
             other => format!("faasport cannot write {other} deployment files yet"),
         };
-        return Err(Error::Unsupported(reason));
+        return Err(Error::Manifest { provider, reason });
     };
     std::fs::create_dir_all(dir)?;
     let path = dir.join(file);

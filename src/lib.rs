@@ -31,8 +31,8 @@
 //! |---|---|---|
 //! | `local` (default) | the local runtime | the binary becomes its own CLI: `serve`, `invoke`, `report`, `replay`, `dead-letters`, `manifest` |
 //! | `aws` | AWS Lambda | serves one function under the Lambda Runtime API; `manifest aws` writes a SAM template |
-//! | `gcp` | Cloud Run functions / Knative | not implemented yet: fails with [`Error::Unsupported`] |
-//! | `azure` | Azure Functions custom handler | not implemented yet: fails with [`Error::Unsupported`] |
+//! | `gcp` | Cloud Run functions / Knative | not implemented yet: fails with [`Error::Platform`] |
+//! | `azure` | Azure Functions custom handler | not implemented yet: fails with [`Error::Platform`] |
 //!
 //! Features are additive. With several enabled, [`run`] picks the platform from the environment
 //! (`AWS_LAMBDA_RUNTIME_API`, `FUNCTIONS_CUSTOMHANDLER_PORT`, `K_SERVICE` / `FUNCTION_TARGET`,

@@ -190,7 +190,7 @@ impl TestAppBuilder {
     ///
     /// # Errors
     /// [`Error::App`] for an invalid app, or a route under the reserved `/_faasport/` prefix;
-    /// [`Error::Unsupported`] for the virtual clock outside a current-thread tokio runtime.
+    /// [`Error::Local`] for the virtual clock outside a current-thread tokio runtime.
     ///
     /// # Examples
     /// ```
@@ -216,8 +216,10 @@ impl TestAppBuilder {
                 runtime
             })
             .build()?;
-        let router = router(sources.clone(), GatewayConfig::default())
-            .map_err(|e| Error::Unsupported(faasport_core::chain_message(&e)))?;
+        let router =
+            router(sources.clone(), GatewayConfig::default()).map_err(|e| Error::Local {
+                reason: faasport_core::chain_message(&e),
+            })?;
         sources.start();
         Ok(TestApp {
             sources,

@@ -91,7 +91,7 @@ impl TestApp {
     /// buckets and the virtual clock starting at the current time.
     ///
     /// # Errors
-    /// [`Error::App`] for an invalid app; [`Error::Unsupported`] outside a current-thread tokio
+    /// [`Error::App`] for an invalid app; [`Error::Local`] outside a current-thread tokio
     /// runtime (see [the clock](self#the-clock)).
     ///
     /// # Examples

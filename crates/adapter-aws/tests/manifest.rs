@@ -541,7 +541,7 @@ fn limits_lambda_cannot_take_are_errors() {
         .function(Function::new("g", queue).stream("orders"));
     assert_eq!(
         sam_template(&same_name).expect_err("collision").to_string(),
-        "not supported: table `orders` and stream `orders` both become the template parameter `OrdersStreamArn`; rename one"
+        "the aws manifest cannot express this app: table `orders` and stream `orders` both become the template parameter `OrdersStreamArn`; rename one"
     );
 }
 

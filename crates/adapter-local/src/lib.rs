@@ -46,7 +46,7 @@
 //!
 //! [`LocalRuntime::new`] builds the runtime alone, for scaling and metering experiments: it
 //! has no sources, so a handler that publishes, sends, stores or invokes gets an
-//! [`Error::Unsupported`](faasport_core::Error::Unsupported) that says to build with
+//! [`Error::NoBinding`](faasport_core::Error::NoBinding) that says to build with
 //! [`LocalCloud::builder`] instead.
 #![warn(missing_docs)]
 

@@ -152,7 +152,9 @@ impl RuntimeBuilder {
         }
         let prices = match self.scaling.prices {
             Some(table) => table,
-            None => PriceTable::bundled().map_err(|e| Error::Unsupported(e.to_string()))?,
+            None => PriceTable::bundled().map_err(|e| Error::Local {
+                reason: e.to_string(),
+            })?,
         };
         let shared = PoolShared {
             ids: Arc::new(AtomicU64::new(1)),
@@ -483,12 +485,13 @@ impl LocalRuntime {
 
 /// Pauses tokio's clock for [`RuntimeBuilder::virtual_clock`].
 fn pause_clock() -> Result<(), Error> {
-    let handle = tokio::runtime::Handle::try_current()
-        .map_err(|_| Error::Unsupported("the virtual clock needs a tokio runtime".to_owned()))?;
+    let handle = tokio::runtime::Handle::try_current().map_err(|_| Error::Local {
+        reason: "the virtual clock needs a tokio runtime".to_owned(),
+    })?;
     if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread {
-        return Err(Error::Unsupported(
-            "the virtual clock needs a current-thread tokio runtime".to_owned(),
-        ));
+        return Err(Error::Local {
+            reason: "the virtual clock needs a current-thread tokio runtime".to_owned(),
+        });
     }
     // Pausing twice panics in tokio; an already paused clock is what we want.
     let _ = std::panic::catch_unwind(tokio::time::pause);

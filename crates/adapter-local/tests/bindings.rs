@@ -351,8 +351,8 @@ async fn a_runtime_without_sources_says_to_build_it_with_sources() {
     let error = invocation.result.expect_err("publishing needs sources");
     assert_eq!(
         error.to_string(),
-        "not supported: topic `news` needs the local event sources, and this runtime was built \
-         without them (`LocalRuntime::new`): build it with `LocalCloud::builder(app)`, or test \
-         with `faasport::testing::TestApp`, to have topics, queues, buckets and function calls"
+        "no topic binding for `news` on local: this runtime was built without the local event \
+         sources (`LocalRuntime::new`): build it with `LocalCloud::builder(app)`, or test with \
+         `faasport::testing::TestApp`, to have topics, queues, buckets and function calls"
     );
 }

@@ -214,9 +214,49 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
-    /// The backend does not support this operation.
-    #[error("not supported: {0}")]
-    Unsupported(String),
+    /// No backend can be chosen, or the one asked for is not compiled into this binary.
+    #[error("no backend to run on: {reason}")]
+    NoBackend {
+        /// Why, and what to set or build.
+        reason: String,
+    },
+    /// The process is not on the platform its backend serves (its environment is missing or
+    /// wrong), or the platform's runtime interface stopped.
+    #[error("{provider} platform: {reason}")]
+    Platform {
+        /// The backend.
+        provider: crate::Provider,
+        /// What is missing or what failed.
+        reason: String,
+    },
+    /// A deployment manifest cannot express the app as declared.
+    #[error("the {provider} manifest cannot express this app: {reason}")]
+    Manifest {
+        /// Whose manifest.
+        provider: crate::Provider,
+        /// What it cannot express, naming the function or resource.
+        reason: String,
+    },
+    /// The backend has no binding for this kind of resource (a crate feature left out, or a
+    /// local runtime built without its event sources).
+    #[error("no {kind} binding for `{name}` on {provider}: {fix}")]
+    NoBinding {
+        /// The kind of resource.
+        kind: ResourceKind,
+        /// The resource.
+        name: String,
+        /// The backend.
+        provider: crate::Provider,
+        /// How to get one.
+        fix: String,
+    },
+    /// The local runtime cannot do what was asked as it is set up (a clock it cannot pause, a
+    /// price table that does not load, a stream nobody consumes, a replay that fails).
+    #[error("local runtime: {reason}")]
+    Local {
+        /// What is wrong, and the fix where there is one.
+        reason: String,
+    },
     /// A file or socket operation failed.
     #[error("I/O failed")]
     Io(#[from] std::io::Error),
@@ -308,7 +348,11 @@ impl Error {
             | Error::InvalidPayload { .. }
             | Error::Json(_)
             | Error::BadRequest { .. }
-            | Error::Unsupported(_) => false,
+            | Error::NoBackend { .. }
+            | Error::Platform { .. }
+            | Error::Manifest { .. }
+            | Error::NoBinding { .. }
+            | Error::Local { .. } => false,
         }
     }
 
@@ -328,7 +372,11 @@ impl Error {
             Error::Throttled { .. } => "Throttled",
             Error::Init { .. } => "InitError",
             Error::Binding { .. } => "BindingError",
-            Error::Unsupported(_) => "Unsupported",
+            Error::NoBackend { .. } => "NoBackend",
+            Error::Platform { .. } => "PlatformError",
+            Error::Manifest { .. } => "ManifestError",
+            Error::NoBinding { .. } => "NoBinding",
+            Error::Local { .. } => "LocalRuntimeError",
             Error::ShuttingDown => "ShuttingDown",
             Error::Io(_) => "IoError",
             Error::Custom { retryable, .. } => custom_type(*retryable),

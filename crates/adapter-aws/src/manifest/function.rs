@@ -2,7 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use faasport_core::{App, Error, Function, Operation, ResourceKind, StorageEventKind, Trigger};
+use faasport_core::{
+    App, Error, Function, Operation, Provider, ResourceKind, StorageEventKind, Trigger,
+};
 use serde_yaml_ng::{Mapping, Value};
 
 use super::{
@@ -52,7 +54,10 @@ pub(super) fn resource(
     ids: &LogicalIds,
     options: &SamOptions,
 ) -> Result<(String, Value), Error> {
-    let unsupported = |why: String| Error::Unsupported(format!("function `{}`: {why}", f.name()));
+    let unsupported = |why: String| Error::Manifest {
+        provider: Provider::Aws,
+        reason: format!("function `{}`: {why}", f.name()),
+    };
     let timeout = timeout_secs(f);
     let mut p = Mapping::new();
     p.insert("FunctionName".into(), function_name(f.name()));

@@ -49,12 +49,16 @@ impl LocalBindings {
     fn hub(&self, kind: ResourceKind, name: &str) -> Result<Arc<Hub>, Error> {
         match self.hub.get() {
             Some(hub) => hub.upgrade().ok_or(Error::ShuttingDown),
-            None => Err(Error::Unsupported(format!(
-                "{kind} `{name}` needs the local event sources, and this runtime was built \
-                 without them (`LocalRuntime::new`): build it with `LocalCloud::builder(app)`, or \
-                 test with `faasport::testing::TestApp`, to have topics, queues, buckets and \
-                 function calls"
-            ))),
+            None => Err(Error::NoBinding {
+                kind,
+                name: name.to_owned(),
+                provider: faasport_core::Provider::Local,
+                fix: "this runtime was built without the local event sources \
+                      (`LocalRuntime::new`): build it with `LocalCloud::builder(app)`, or test \
+                      with `faasport::testing::TestApp`, to have topics, queues, buckets and \
+                      function calls"
+                    .to_owned(),
+            }),
         }
     }
 }

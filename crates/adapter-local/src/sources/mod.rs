@@ -142,7 +142,7 @@ impl LocalCloud {
     /// consuming function) and the records after it go on.
     ///
     /// # Errors
-    /// [`Error::Unsupported`] if no function consumes `stream`; [`Error::InvalidPayload`] for an
+    /// [`Error::Local`] if no function consumes `stream`; [`Error::InvalidPayload`] for an
     /// oversize record (none of the records is put); [`Error::ShuttingDown`].
     pub async fn put_records(
         &self,
