@@ -57,7 +57,8 @@ pub fn push_response(
         }
         Delivery::Throttled(after) => {
             let mut response = error_response(status, "too many requests", Some(request_id));
-            let seconds = after.map_or(1, |d| d.as_secs().max(1));
+            // Whole seconds, at least 1, as core's HTTP rule writes it.
+            let seconds = after.map_or(1, |d| d.as_secs_f64().ceil().max(1.0) as u64);
             response
                 .headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from(seconds));
@@ -90,4 +91,31 @@ pub fn unreadable(error: &EventError, request_id: &str) -> HttpResponse {
 /// The 404 for paths that never reach the function.
 pub fn not_invoked(request_id: &str) -> HttpResponse {
     error_response(StatusCode::NOT_FOUND, "not found", Some(request_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_throttled_event_is_429_with_retry_after_in_whole_seconds() {
+        let throttled = Err(Error::Throttled {
+            reason: "max instances".into(),
+            retry_after: Some(Duration::from_millis(1500)),
+        });
+        let response = push_response("f", "r1", &throttled);
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[RETRY_AFTER], "2");
+        assert_eq!(response.headers()[REQUEST_ID_HEADER], "r1");
+    }
+
+    #[test]
+    fn an_acknowledged_event_is_204_without_a_body_even_when_the_handler_returned_json() {
+        let response = push_response("f", "r2", &Ok(Output::Json(serde_json::json!({"a": 1}))));
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        assert!(response.body().is_empty());
+        assert_eq!(response.headers()[REQUEST_ID_HEADER], "r2");
+    }
 }
