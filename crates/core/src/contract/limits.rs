@@ -58,7 +58,7 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// The limits of `provider` (see the [module docs](self) for the values and sources);
+    /// The limits of `provider` (values and sources: the table atop `contract/limits.rs`);
     /// [`Provider::Local`] has none.
     pub fn of(provider: Provider) -> Self {
         let secs = Duration::from_secs;
