@@ -13,7 +13,7 @@
 //! | binary CloudEvent (Eventarc) | a `ce-specversion` header | per `type`, below |
 //! | Pub/Sub push envelope | a JSON body with `message` and `subscription` (or `message.messageId`), no `context` | [`TopicMessage`](faasport_core::TopicMessage) ([`pubsub`]) |
 //! | legacy background event | a JSON body with `context`, or a top-level `eventType` | converted to a CloudEvent ([`legacy`]), then per `type` |
-//! | Cloud Scheduler HTTP target | `X-CloudScheduler: true`, for a function with a schedule | [`ScheduleTick`](faasport_core::ScheduleTick) ([`scheduler`]) |
+//! | Cloud Scheduler HTTP target | `X-CloudScheduler: true`, for a function with a schedule | [`ScheduleTick`] ([`scheduler`]) |
 //! | anything else | | [`HttpRequest`] if the function has an HTTP route, else refused, 400 |
 //!
 //! | CloudEvent `type` | neutral event |
