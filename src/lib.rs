@@ -31,7 +31,7 @@
 //! |---|---|---|
 //! | `local` (default) | the local runtime | the binary becomes its own CLI: `serve`, `invoke`, `report`, `replay`, `dead-letters`, `manifest` |
 //! | `aws` | AWS Lambda | serves one function under the Lambda Runtime API; `manifest aws` writes a SAM template |
-//! | `gcp` | Cloud Run functions / Knative | not implemented yet: fails with [`Error::Platform`] |
+//! | `gcp` | Cloud Run functions / Knative | serves one function on `$PORT` under the Functions Framework contract (HTTP, CloudEvents, Pub/Sub push, Storage, Scheduler); no resource bindings or manifests yet |
 //! | `azure` | Azure Functions custom handler | not implemented yet: fails with [`Error::Platform`] |
 //!
 //! Features are additive. With several enabled, [`run`] picks the platform from the environment
@@ -61,6 +61,9 @@ pub mod testing;
 
 #[cfg(feature = "aws")]
 pub use faasport_adapter_aws as aws;
+
+#[cfg(feature = "gcp")]
+pub use faasport_adapter_gcp as gcp;
 
 pub use crate::platform::{detect_provider, run, FUNCTION_ENV, PROVIDER_ENV};
 

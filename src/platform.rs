@@ -157,6 +157,19 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "gcp")]
+    #[test]
+    fn a_cloud_run_service_or_function_target_selects_gcp() {
+        assert_eq!(
+            detect_provider(env(&[("K_SERVICE", "shop")])).ok(),
+            Some(Provider::Gcp)
+        );
+        assert_eq!(
+            detect_provider(env(&[("FUNCTION_TARGET", "echo")])).ok(),
+            Some(Provider::Gcp)
+        );
+    }
+
     #[cfg(not(feature = "gcp"))]
     #[test]
     fn requesting_a_provider_that_is_not_compiled_in_is_an_error() {

@@ -1,24 +1,54 @@
-//! The Google Cloud adapter of faasport (not implemented yet).
+//! The Google Cloud adapter of faasport.
 //!
-//! It will serve the Functions Framework contract on `$PORT`, which is also the Cloud Run and
-//! Knative container contract: HTTP functions, CloudEvents in binary and structured mode, Pub/Sub
-//! push envelopes, Cloud Storage and Cloud Scheduler events; publish with `google-cloud-pubsub`;
-//! and write the deployment description (gcloud commands or service YAML and triggers).
+//! [`run`] serves one function of an [`App`] under the Functions Framework contract, which is
+//! also the Cloud Run and Knative container contract: it listens on `0.0.0.0:$PORT`, picks the
+//! function from `FUNCTION_TARGET` (else `FAASPORT_FUNCTION`, else the only one), runs its
+//! initialiser once, turns each request into a neutral [`Event`](faasport_core::Event) (plain
+//! HTTP, CloudEvents in binary and structured mode, Pub/Sub push envelopes, Cloud Storage and
+//! Cloud Scheduler events, legacy background events), runs the handler with a
+//! [`Context`](faasport_core::Context), and answers with core's status rules.
 //!
-//! Today [`run`] refuses with [`Error::Platform`] so an app built with the `gcp` feature fails
-//! loudly rather than silently doing nothing.
+//! | module | what it does |
+//! |---|---|
+//! | [`event`] | request shape detection; CloudEvents, Pub/Sub, Storage, Scheduler and legacy events in, neutral events out |
+//! | [`response`] | HTTP responses for HTTP functions, push statuses for events |
+//! | `runtime` | the serve loop ([`run`], [`FunctionServer`]) |
+//! | [`names`] | the environment variables that name each resource |
+//!
+//! # Running it
+//!
+//! ```text
+//! PORT=8080 FAASPORT_PROVIDER=gcp cargo run --example echo --features gcp
+//! curl -s localhost:8080/hello                                       # an HTTP request
+//! curl -s localhost:8080/ -H 'ce-specversion: 1.0' -H 'ce-id: 1' \
+//!      -H 'ce-source: //pubsub.googleapis.com/projects/p/topics/echo-topic' \
+//!      -H 'ce-type: google.cloud.pubsub.topic.v1.messagePublished' \
+//!      -H 'content-type: application/json' -d '{"message": {"data": "aGk=", "messageId": "1"}}'
+//! ```
+//!
+//! # Not yet
+//!
+//! Resource bindings (publishing with `google-cloud-pubsub`, objects with
+//! `google-cloud-storage`) are not implemented: using a declared resource from the context
+//! fails with [`Error::NoBinding`]. Nor are the deployment descriptions (gcloud, Knative).
 #![warn(missing_docs)]
+
+pub mod event;
+pub mod names;
+pub mod response;
+mod runtime;
 
 use faasport_core::{App, Error};
 
-/// Serves `app` on Google Cloud.
+pub use crate::runtime::{FunctionServer, DEFAULT_PORT, MAX_BODY_BYTES, PORT_ENV, TARGET_ENV};
+
+/// Serves the app's function named by `FUNCTION_TARGET` (else `FAASPORT_FUNCTION`, else the
+/// only one) on `0.0.0.0:$PORT` until SIGTERM.
 ///
 /// # Errors
-/// Always [`Error::Platform`] until the adapter lands; an invalid app is reported first.
+/// An app Google Cloud would refuse ([`Error::App`]), a bad `PORT`
+/// ([`Error::Platform`]), [`Error::UnknownFunction`] listing the names, [`Error::Init`], or
+/// the listener's [`Error::Io`].
 pub async fn run(app: App) -> Result<(), Error> {
-    app.validate()?;
-    Err(Error::Platform {
-        provider: faasport_core::Provider::Gcp,
-        reason: "the Google Cloud adapter is not implemented yet".into(),
-    })
+    runtime::serve(app).await
 }
