@@ -6,6 +6,7 @@
 //! | `local` | in-process: HTTP routed by the gateway's route table, events to the function | nothing |
 //! | `local_gateway` | real HTTP to `serve`'s gateway on loopback | nothing |
 //! | `aws` | the `conformance` example under cargo-lambda: Function URL requests, Invoke API payloads in each source's format, the SAM template for dead-letter routing | `FAASPORT_CARGO_LAMBDA` (`.ci/run`), `--features aws` |
+//! | `gcp` | the `conformance` example under the gcp adapter on a loopback `$PORT`: plain HTTP, Pub/Sub push envelopes, Cloud Scheduler requests, binary-mode CloudEvents | `--features gcp` |
 //!
 //! A row a backend cannot express names the backend and the reason in `not_on`; the driver
 //! prints it. The README's feature table is checked against this table
@@ -16,6 +17,8 @@
 mod app;
 #[cfg(feature = "aws")]
 mod aws;
+#[cfg(feature = "gcp")]
+mod gcp;
 mod local;
 mod scenarios;
 

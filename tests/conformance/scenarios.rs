@@ -14,6 +14,8 @@ pub enum Backend {
     LocalGateway,
     /// The AWS adapter under cargo-lambda: Function URL requests and Invoke API payloads.
     Aws,
+    /// The Google Cloud adapter on `$PORT`: HTTP, Pub/Sub push, Scheduler, CloudEvents.
+    Gcp,
 }
 
 /// What is sent.
@@ -104,6 +106,13 @@ pub struct Scenario {
 
 const GATEWAY_IS_HTTP_ONLY: &str =
     "the gateway carries HTTP only; events reach the local runtime through its sources (the Local column)";
+
+const GCP_ONE_MESSAGE: &str =
+    "Pub/Sub push delivers one message per request, so a batch of three with one failure cannot be sent";
+const GCP_NO_REPLY: &str =
+    "an acknowledged event answers 204 without a body (Knative Eventing would read a body as a reply event)";
+const GCP_NO_MANIFEST: &str =
+    "the gcp adapter writes no manifest yet, so nothing routes exhausted events to a dead-letter topic";
 
 const fn http(method: &'static str, path: &'static str) -> Input {
     Input::Http {
@@ -271,15 +280,19 @@ pub const SCENARIOS: &[Scenario] = &[
         },
         not_on: &[],
     },
-    event(
-        "a queue batch with one failed message retries only that one",
-        "batch",
-        Input::Queue {
+    Scenario {
+        name: "a queue batch with one failed message retries only that one",
+        function: "batch",
+        input: Input::Queue {
             queue: "jobs",
             messages: &[("m1", "ok"), ("m2", "fail"), ("m3", "ok")],
         },
-        Expect::Partial(&["m2"]),
-    ),
+        expect: Expect::Partial(&["m2"]),
+        not_on: &[
+            (Backend::LocalGateway, GATEWAY_IS_HTTP_ONLY),
+            (Backend::Gcp, GCP_ONE_MESSAGE),
+        ],
+    },
     event(
         "a topic message arrives with its attributes",
         "notify",
@@ -307,28 +320,36 @@ pub const SCENARIOS: &[Scenario] = &[
         },
         Expect::Ack,
     ),
-    event(
-        "a raw CloudEvent keeps its type, source and data",
-        "raw",
-        Input::Cloud {
+    Scenario {
+        name: "a raw CloudEvent keeps its type, source and data",
+        function: "raw",
+        input: Input::Cloud {
             source: "com.example",
             ty: "com.example.thing",
             data: r#"{"n":7}"#,
         },
-        Expect::Json(
+        expect: Expect::Json(
             || json!({ "type": "com.example.thing", "source": "com.example", "data": { "n": 7 } }),
         ),
-    ),
+        not_on: &[
+            (Backend::LocalGateway, GATEWAY_IS_HTTP_ONLY),
+            (Backend::Gcp, GCP_NO_REPLY),
+        ],
+    },
     event(
         "Json<T> takes a custom payload and returns one",
         "double",
         Input::Json(r#"{"qty":2}"#),
         Expect::Json(|| json!({ "qty": 4 })),
     ),
-    event(
-        "a topic message that keeps failing is dead-lettered, not dropped",
-        "doomed",
-        Input::Exhausting { topic: "doomed" },
-        Expect::DeadLettered,
-    ),
+    Scenario {
+        name: "a topic message that keeps failing is dead-lettered, not dropped",
+        function: "doomed",
+        input: Input::Exhausting { topic: "doomed" },
+        expect: Expect::DeadLettered,
+        not_on: &[
+            (Backend::LocalGateway, GATEWAY_IS_HTTP_ONLY),
+            (Backend::Gcp, GCP_NO_MANIFEST),
+        ],
+    },
 ];

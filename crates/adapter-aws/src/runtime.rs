@@ -19,8 +19,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use faasport_core::contract::{http_response, RouteMatch, RouteTable};
-use faasport_core::event::PathParams;
+use faasport_core::contract::{http_response, RouteTable};
 use faasport_core::{
     App, Context, Error, Event, Function, InstanceState, Output, Provider, Resources, Trigger,
 };
@@ -194,18 +193,8 @@ impl FunctionServer {
     /// routes ([`RouteTable`], the local gateway's matcher), so `path_param` reads the same as
     /// behind API Gateway or locally.
     fn fill_path_params(&self, event: &mut Event) {
-        let Event::Http(request) = event else {
-            return;
-        };
-        if !request.path_params().is_empty() {
-            return;
-        }
-        if let RouteMatch::Found { function, params } =
-            self.routes.find(request.method(), request.path())
-        {
-            if function == self.function.name() && !params.is_empty() {
-                request.extensions_mut().insert(PathParams(params));
-            }
+        if let Event::Http(request) = event {
+            self.routes.fill_path_params(self.function.name(), request);
         }
     }
 }

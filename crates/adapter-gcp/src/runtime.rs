@@ -27,10 +27,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
 use bytes::Bytes;
-use faasport_core::contract::{error_response, Limits, FUNCTION_ENV};
+use faasport_core::contract::{error_response, Limits, RouteTable, FUNCTION_ENV};
 use faasport_core::http::StatusCode;
 use faasport_core::{
-    App, Bindings, Context, Error, Function, HttpResponse, InstanceState, Provider, Resources,
+    App, Bindings, Context, Error, Event, Function, HttpResponse, InstanceState, Provider,
+    Resources,
 };
 
 use crate::event::{self, SourceNames};
@@ -56,6 +57,7 @@ pub struct FunctionServer {
     state: InstanceState,
     resources: Resources,
     names: SourceNames,
+    routes: RouteTable,
     platform: Vec<(&'static str, String)>,
     ids: RequestIds,
 }
@@ -101,6 +103,7 @@ impl FunctionServer {
         .collect();
         Ok(Self {
             names: SourceNames::for_function(&function, resources),
+            routes: RouteTable::from_app(app),
             resources: Resources::new(app.declared(), Bindings::none()),
             function,
             state,
@@ -121,10 +124,14 @@ impl FunctionServer {
             return response::not_invoked(&request_id);
         }
         let trace_id = trace_id(request.headers());
-        let invocation = match event::from_request(request, &self.names) {
+        let mut invocation = match event::from_request(request, &self.names) {
             Ok(invocation) => invocation,
             Err(error) => return response::unreadable(&error, &request_id),
         };
+        // Cloud Run passes the path as it came: parameters come from the app's routes.
+        if let Event::Http(request) = &mut invocation.event {
+            self.routes.fill_path_params(self.function.name(), request);
+        }
         let timeout = self.function.spec().timeout;
         let mut cx = Context::new(request_id.clone(), self.function.name())
             .with_timeout(timeout)

@@ -8,7 +8,8 @@
 //! | start-up (initialiser) | 10 s (INIT phase) | 240 s (default startup probe) | the function's timeout | the function's timeout |
 //! | asynchronous retries | at most 2 | any (retries on: until the event age runs out) | any (opt-in retry policies) | any |
 //! | maximum event age | 60 s–6 h | up to 24 h (the retry window) | any | any |
-//! | batch size (queue, stream, change) | 1–10,000 | any (a push carries one message; the batch has one) | 1–32 (host.json `batchSize`) | any |
+//! | queue batch size | 1–10,000 | any (a push carries one message; the batch has one) | 1–32 (host.json `queues.batchSize`) | any |
+//! | stream and change batch size | 1–10,000 | any | any (Event Hubs and Cosmos DB set their own) | any |
 //!
 //! Sources: AWS Lambda developer guide ("Configure Lambda function memory", "Lambda quotas",
 //! "invocation-async-error-handling": `MaximumRetryAttempts` 0–2, `MaximumEventAgeInSeconds`
@@ -44,9 +45,12 @@ pub struct Limits {
     /// The range of maximum event ages a function may ask for (`None`: any).
     #[serde(default)]
     pub event_age: Option<(Duration, Duration)>,
-    /// The largest batch a queue, stream or change trigger may ask for (`None`: any).
+    /// The largest batch a queue trigger may ask for (`None`: any).
     #[serde(default)]
-    pub max_batch_size: Option<u32>,
+    pub max_queue_batch: Option<u32>,
+    /// The largest batch a data-stream or change-stream trigger may ask for (`None`: any).
+    #[serde(default)]
+    pub max_stream_batch: Option<u32>,
 }
 
 impl Default for Limits {
@@ -59,7 +63,8 @@ impl Default for Limits {
             max_init: None,
             max_async_retries: None,
             event_age: None,
-            max_batch_size: None,
+            max_queue_batch: None,
+            max_stream_batch: None,
         }
     }
 }
@@ -76,7 +81,8 @@ impl Limits {
                 .max_init(Some(secs(10)))
                 .max_async_retries(Some(2))
                 .event_age(Some((secs(60), secs(6 * 3600))))
-                .max_batch_size(Some(10_000)),
+                .max_queue_batch(Some(10_000))
+                .max_stream_batch(Some(10_000)),
             Provider::Gcp => Self::default()
                 .memory_mb(128, 32 * 1024)
                 .max_timeout(Some(secs(60 * 60)))
@@ -85,7 +91,7 @@ impl Limits {
             Provider::Azure => Self::default()
                 .memory_mb(1, 1536)
                 .max_timeout(Some(secs(10 * 60)))
-                .max_batch_size(Some(32)),
+                .max_queue_batch(Some(32)),
             Provider::Local => Self::default(),
         }
     }
@@ -121,9 +127,15 @@ impl Limits {
         self
     }
 
-    /// Batches up to `max` messages or records (`None`: any).
-    pub fn max_batch_size(mut self, max: Option<u32>) -> Self {
-        self.max_batch_size = max;
+    /// Queue batches up to `max` messages (`None`: any).
+    pub fn max_queue_batch(mut self, max: Option<u32>) -> Self {
+        self.max_queue_batch = max;
+        self
+    }
+
+    /// Stream and change batches up to `max` records (`None`: any).
+    pub fn max_stream_batch(mut self, max: Option<u32>) -> Self {
+        self.max_stream_batch = max;
         self
     }
 
@@ -194,13 +206,14 @@ impl Limits {
             }
         }
         for trigger in function.triggers() {
-            let size = match trigger {
-                Trigger::Queue { batch_size, .. }
-                | Trigger::Stream { batch_size, .. }
-                | Trigger::Change { batch_size, .. } => *batch_size,
+            let (size, max) = match trigger {
+                Trigger::Queue { batch_size, .. } => (*batch_size, self.max_queue_batch),
+                Trigger::Stream { batch_size, .. } | Trigger::Change { batch_size, .. } => {
+                    (*batch_size, self.max_stream_batch)
+                }
                 _ => continue,
             };
-            let max = self.max_batch_size.unwrap_or(u32::MAX);
+            let max = max.unwrap_or(u32::MAX);
             if size == 0 || size > max {
                 let (size, max) = (u64::from(size), u64::from(max));
                 return Err(out_of_range("batch size", size, 1, max, "messages"));
@@ -260,6 +273,9 @@ mod tests {
         let forty = Function::new("f", noop).queue_batched("q", 40, Duration::ZERO);
         assert!(Limits::of(Provider::Aws).check(&forty, "aws").is_ok());
         assert!(Limits::of(Provider::Azure).check(&forty, "azure").is_err());
+        // Azure's 32 is the Storage-queue fetch; a change feed's 100 is not bound by it.
+        let changes = Function::new("f", noop).change_stream("orders");
+        assert!(Limits::of(Provider::Azure).check(&changes, "azure").is_ok());
     }
 
     #[test]

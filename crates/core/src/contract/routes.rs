@@ -84,6 +84,27 @@ impl RouteTable {
             .collect()
     }
 
+    /// Fills `request`'s path parameters from the route of `function` it matches, where the
+    /// platform gave none (a Lambda Function URL or ALB, Cloud Run, Knative). A request that
+    /// already carries parameters (API Gateway extracted them) is left as it is, and so is one
+    /// that matches another function's route.
+    pub fn fill_path_params(&self, function: &str, request: &mut crate::HttpRequest) {
+        if !request.path_params().is_empty() {
+            return;
+        }
+        if let RouteMatch::Found {
+            function: found,
+            params,
+        } = self.find(request.method(), request.path())
+        {
+            if found == function && !params.is_empty() {
+                request
+                    .extensions_mut()
+                    .insert(crate::event::PathParams(params));
+            }
+        }
+    }
+
     /// Finds the route for `method` and `path` (the URI path, still percent-encoded).
     pub fn find(&self, method: &Method, path: &str) -> RouteMatch {
         let parts: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
