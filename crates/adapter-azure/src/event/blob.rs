@@ -6,7 +6,8 @@
 //! ends in `trigger`; the generated `path` is `<container>/{name}` so that `name` carries the
 //! blob name, already decoded. Without it the name is the `Uri` path after the container,
 //! percent-decoded. The blob trigger fires for new and updated blobs only, so the kind is
-//! always [`Created`](faasport_core::StorageEventKind::Created).
+//! always [`Created`](faasport_core::StorageEventKind::Created). The ETag loses its quotes, as
+//! S3 events give it.
 
 use faasport_core::event::percent_decode;
 use faasport_core::{Body, Event, StorageEvent, StorageEventKind};
