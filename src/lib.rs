@@ -24,7 +24,7 @@
 //! | `local` (default) | the local runtime | the binary becomes its own CLI: `serve`, `invoke`, `report`, `replay`, `dead-letters`, `manifest` |
 //! | `aws` | AWS Lambda | serves one function under the Lambda Runtime API; `manifest aws` writes a SAM template |
 //! | `gcp` | Cloud Run functions / Knative | not implemented yet: fails with [`Error::Unsupported`] |
-//! | `azure` | Azure Functions custom handler | not implemented yet: fails with [`Error::Unsupported`] |
+//! | `azure` | Azure Functions custom handler | serves every function on `$FUNCTIONS_CUSTOMHANDLER_PORT` (invocation requests and proxied HTTP); `manifest azure` writes `host.json` and one `function.json` per trigger |
 //!
 //! Features are additive. With several enabled, [`run`] picks the platform from the environment
 //! (`AWS_LAMBDA_RUNTIME_API`, `FUNCTIONS_CUSTOMHANDLER_PORT`, `K_SERVICE` / `FUNCTION_TARGET`,
@@ -49,6 +49,9 @@ pub use faasport_adapter_local as local;
 
 #[cfg(feature = "aws")]
 pub use faasport_adapter_aws as aws;
+
+#[cfg(feature = "azure")]
+pub use faasport_adapter_azure as azure;
 
 pub use crate::platform::{detect_provider, run, FUNCTION_ENV, PROVIDER_ENV};
 

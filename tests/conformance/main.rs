@@ -6,6 +6,7 @@
 //! | `local` | in-process: HTTP routed by the gateway's route table, events to the function | nothing |
 //! | `local_gateway` | real HTTP to `serve`'s gateway on loopback | nothing |
 //! | `aws` | the `conformance` example under cargo-lambda: Function URL requests, Invoke API payloads in each source's format, the SAM template for dead-letter routing | `FAASPORT_CARGO_LAMBDA` (`.ci/run`), `--features aws` |
+//! | `azure` | the `conformance` example as a custom handler: proxied HTTP requests, invocation requests in each trigger's format, the generated `function.json` for dead-letter routing | `--features azure` (the examples built by `cargo test`) |
 //!
 //! A row a backend cannot express names the backend and the reason in `not_on`; the driver
 //! prints it. The README's feature table is checked against this table
@@ -16,6 +17,8 @@
 mod app;
 #[cfg(feature = "aws")]
 mod aws;
+#[cfg(feature = "azure")]
+mod azure;
 mod local;
 mod scenarios;
 

@@ -14,6 +14,8 @@ pub enum Backend {
     LocalGateway,
     /// The AWS adapter under cargo-lambda: Function URL requests and Invoke API payloads.
     Aws,
+    /// The Azure adapter as a custom handler: proxied HTTP requests and invocation requests.
+    Azure,
 }
 
 /// What is sent.

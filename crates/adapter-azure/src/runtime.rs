@@ -2,6 +2,11 @@
 //!
 //! - The server listens on `127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT` (else the legacy
 //!   `FUNCTIONS_HTTPWORKER_PORT`); the host polls `GET /` until it answers.
+//! - The HTTP mode is the one the app's `host.json` sets (read from `$FUNCTIONS_APP_ROOT_PATH`,
+//!   else the working directory, else proxying, which the generated `host.json` sets). With
+//!   proxying or forwarding on, the host never sends an HTTP function's request as an
+//!   invocation request, so `POST /create` is the `create` route's request, not an invocation
+//!   of an Azure function named `create`.
 //! - `POST /{AzureFunctionName}` with an invocation request is decoded by that Azure function's
 //!   trigger ([`crate::names`], [`crate::event`]) and answered with `{Outputs, Logs,
 //!   ReturnValue}` ([`crate::response`]). An unknown name is answered 404, listing the Azure
@@ -40,6 +45,7 @@ use http::{HeaderValue, Method, StatusCode};
 use tokio::sync::OnceCell;
 
 use crate::event::InvocationRequest;
+use crate::manifest::HttpMode;
 use crate::names::{azure_functions, AzureFunction, INVOKE_ROUTE_PREFIX};
 use crate::response::{delivery_answer, http_answer, protocol_error, proxied, ready};
 
@@ -52,15 +58,15 @@ const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
 /// The largest request body read: Azure's 100 MB HTTP request limit, base64 encoded.
 const MAX_BODY: usize = 140 * 1024 * 1024;
 
-/// The custom handler's routes for `app`, ready to serve or to call in tests
-/// (`tower::ServiceExt::oneshot`).
+/// The custom handler's routes for `app` when the host passes HTTP requests as `mode` says,
+/// ready to serve or to call in tests (`tower::ServiceExt::oneshot`).
 ///
 /// # Errors
 /// [`Error::App`] if the app is invalid or outside Azure's limits
 /// ([`App::validate_for`]).
-pub fn router(app: App) -> Result<Router, Error> {
+pub fn router(app: App, mode: HttpMode) -> Result<Router, Error> {
     app.validate_for(Provider::Azure)?;
-    let server = Arc::new(Server::new(app));
+    let server = Arc::new(Server::new(app, mode));
     Ok(Router::new().fallback(dispatch).with_state(server))
 }
 
@@ -77,10 +83,13 @@ pub(crate) async fn serve(app: App) -> Result<(), Error> {
         .trim()
         .parse()
         .map_err(|_| Error::invalid_payload(format!("{PORT_ENV}=`{port}` is not a port number")))?;
-    let router = router(app)?;
+    let app_root =
+        env("FUNCTIONS_APP_ROOT_PATH").map_or_else(|| ".".into(), std::path::PathBuf::from);
+    let mode = HttpMode::from_app_root(&app_root).unwrap_or_default();
+    let router = router(app, mode)?;
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
-    tracing::debug!(port, "serving as an Azure Functions custom handler");
+    tracing::debug!(port, ?mode, "serving as an Azure Functions custom handler");
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -109,6 +118,7 @@ struct Slot {
 
 struct Server {
     app: App,
+    mode: HttpMode,
     slots: BTreeMap<String, Slot>,
     azure: BTreeMap<String, AzureFunction>,
     routes: RouteTable,
@@ -116,7 +126,7 @@ struct Server {
 }
 
 impl Server {
-    fn new(app: App) -> Self {
+    fn new(app: App, mode: HttpMode) -> Self {
         let slots = app
             .functions()
             .iter()
@@ -139,6 +149,7 @@ impl Server {
             azure,
             resources,
             app,
+            mode,
         }
     }
 
@@ -202,7 +213,8 @@ async fn dispatch(State(server): State<Arc<Server>>, request: Request) -> http::
     let invoked = path
         .strip_prefix('/')
         .filter(|_| parts.method == Method::POST)
-        .and_then(|name| server.azure.get(name));
+        .and_then(|name| server.azure.get(name))
+        .filter(|azure| server.mode == HttpMode::Json || !azure.is_http());
     if let Some(azure) = invoked {
         return invocation(&server, azure, &bytes, &request_id).await;
     }

@@ -7,7 +7,8 @@ use axum::body::Body;
 use faasport_core::http::StatusCode;
 use serde_json::json;
 
-use common::{fixture, invoke, router, send};
+use common::{fixture, invoke, proxying_router, router, send};
+use faasport_adapter_azure::manifest::HttpMode;
 
 #[tokio::test]
 async fn the_readiness_poll_is_answered_200() {
@@ -81,6 +82,38 @@ async fn a_base64_http_body_in_json_mode_reaches_the_handler_as_bytes() {
     assert_eq!(body["body"], "AJ+SlgD/");
     assert_eq!(body["method"], "POST");
     assert_eq!(body["id"], "7");
+}
+
+#[tokio::test]
+async fn with_proxying_on_a_post_to_an_http_functions_name_is_its_route_not_an_invocation() {
+    // `multi-http-2` is the Azure name of `multi`'s POST /multi route; `/publish` is both the
+    // route of `publishes` and, were it an Azure function name, an invocation path.
+    let app = faasport_core::App::new("a").function(
+        faasport_core::Function::new(
+            "binary",
+            |req: faasport_core::HttpRequest, _: faasport_core::Context| async move {
+                Ok::<_, faasport_core::Error>(
+                    faasport_core::HttpResponse::ok().with_body(req.body().clone()),
+                )
+            },
+        )
+        .http(faasport_core::http::Method::POST, "/binary"),
+    );
+    let request = || {
+        http::Request::post("/binary")
+            .body(Body::from(vec![0u8, 255]))
+            .expect("request")
+    };
+    let proxying = faasport_adapter_azure::router(app.clone(), HttpMode::Proxying).expect("router");
+    let answer = send(&proxying, request()).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(&answer.body[..], &[0u8, 255]);
+    let json_mode = faasport_adapter_azure::router(app, HttpMode::Json).expect("router");
+    let answer = send(&json_mode, request()).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    // Event functions are invocations in every mode.
+    let answer = invoke(&proxying_router(), "queue", &fixture("queue-storage.json")).await;
+    assert_eq!(answer.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -224,7 +257,7 @@ async fn an_app_over_azure_limits_is_refused_before_serving() {
         )
         .memory_mb(4096),
     );
-    let error = faasport_adapter_azure::router(app)
+    let error = faasport_adapter_azure::router(app, HttpMode::Proxying)
         .err()
         .map(|e| e.to_string());
     assert_eq!(

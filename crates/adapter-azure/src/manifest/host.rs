@@ -57,6 +57,18 @@ pub(super) fn host_json(app: &App, options: &ProjectOptions) -> Value {
     })
 }
 
+/// The HTTP mode a `host.json` document sets (the flags the host reads; neither is JSON mode).
+pub(super) fn http_mode_of(host: &Value) -> HttpMode {
+    let flag = |name: &str| host["customHandler"][name].as_bool() == Some(true);
+    if flag("enableProxyingHttpRequest") {
+        HttpMode::Proxying
+    } else if flag("enableForwardingHttpRequest") {
+        HttpMode::Forwarding
+    } else {
+        HttpMode::Json
+    }
+}
+
 pub(super) fn local_settings() -> Value {
     json!({
         "IsEncrypted": false,
@@ -76,6 +88,15 @@ pub(super) fn timespan(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_http_mode_is_read_back_from_host_json() {
+        let app = App::new("a");
+        for mode in [HttpMode::Proxying, HttpMode::Forwarding, HttpMode::Json] {
+            let options = ProjectOptions::default().http_mode(mode);
+            assert_eq!(http_mode_of(&host_json(&app, &options)), mode);
+        }
+    }
 
     #[test]
     fn timespans_round_up_to_the_second() {

@@ -37,6 +37,17 @@ pub enum HttpMode {
     Json,
 }
 
+impl HttpMode {
+    /// The mode set by the `host.json` in `app_root` (the host passes it as
+    /// `FUNCTIONS_APP_ROOT_PATH` and starts the handler there), or `None` when there is no
+    /// readable `host.json`.
+    pub fn from_app_root(app_root: &std::path::Path) -> Option<Self> {
+        let text = std::fs::read_to_string(app_root.join("host.json")).ok()?;
+        let host: Value = serde_json::from_str(&text).ok()?;
+        Some(host::http_mode_of(&host))
+    }
+}
+
 /// Options for [`project`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::Router;
+use faasport_adapter_azure::manifest::HttpMode;
 use faasport_core::http::{Method, StatusCode};
 use faasport_core::{
     App, Context, Error, Event, Function, HttpRequest, HttpResponse, Json, StorageEventKind,
@@ -108,9 +109,15 @@ pub fn app() -> App {
         .function(Function::new("publishes", publishes).http(Method::POST, "/publish"))
 }
 
-/// The router for [`app`].
+/// The router for [`app`] in JSON mode: every trigger, HTTP included, as invocation requests
+/// (proxied paths are served too).
 pub fn router() -> Router {
-    faasport_adapter_azure::router(app()).expect("the test app is valid")
+    faasport_adapter_azure::router(app(), HttpMode::Json).expect("the test app is valid")
+}
+
+/// The router for [`app`] with proxying on, as the generated `host.json` sets it.
+pub fn proxying_router() -> Router {
+    faasport_adapter_azure::router(app(), HttpMode::Proxying).expect("the test app is valid")
 }
 
 /// A fixture's text.
