@@ -6,7 +6,7 @@
 //! | none (invoke endpoint) | `httpTrigger`, `authLevel: function`, `methods: ["post"]`, `route: faasport-invoke/<function>`; plus the `http` output | |
 //! | queue | `queueTrigger`, `queueName` (lower case) | `AzureWebJobsStorage` |
 //! | topic | `serviceBusTrigger`, `topicName`, `subscriptionName` = the function | `ServiceBusConnection` |
-//! | schedule | `timerTrigger`, `schedule` as NCRONTAB ([`ncrontab`](super::ncrontab)) | |
+//! | schedule | `timerTrigger`, `schedule` as NCRONTAB ([`super::ncrontab`]) | |
 //! | storage | `blobTrigger`, `path: <container>/<prefix>{name}` | `AzureWebJobsStorage` |
 //! | stream | `eventHubTrigger`, `eventHubName`, `consumerGroup: $Default`, `cardinality: many` | `EventHubConnection` |
 //! | change | `cosmosDBTrigger`, `databaseName` = the app, `containerName` = the table, `leaseContainerName: leases`, `maxItemsPerInvocation` = the batch size | `CosmosDBConnection` |
