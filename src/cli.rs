@@ -3,10 +3,15 @@
 //! ```text
 //! app [--profile aws|gcp|azure|custom] [--state-dir DIR] <command>
 //!
-//! app serve [--port N]                        run the app locally until Ctrl-C or SIGTERM; prints
+//! app serve [--port N] [--bucket-dir DIR]     run the app locally until Ctrl-C or SIGTERM; prints
 //!                                             the address, routes, schedules, queues and topics
-//! app invoke <function> [--data JSON | --file PATH]
-//!                                             send one event and print the output and its record
+//! app invoke [<function>] [--http 'METHOD /path'] [--data JSON | --file PATH]
+//!                                             send one event and print the output and its record;
+//!                                             buckets and unconsumed queues persist in the state
+//!                                             folder between calls
+//! app objects <bucket> [--prefix P] [--url URL] | messages <queue> | published <topic>
+//!                                             the objects, queue contents and topic history of a
+//!                                             running `serve`
 //! app report [--json]                         print what the last run measured and would cost
 //! app replay <trace> [--format csv|azure] [--durations FILE] [--cold-start-ms N] [--json]
 //!                                             a traffic trace under every profile and keep-alive
@@ -23,10 +28,13 @@
 //!
 //! `--data` takes either the tagged form of an [`Event`](faasport_core::Event) (`{"kind": "http", "event": {...}}`) or
 //! any other JSON, which arrives as a CloudEvent of type `faasport.invoke` (read it with
-//! [`Json<T>`](faasport_core::Json)).
+//! [`Json<T>`](faasport_core::Json)); `invoke --help` shows the forms. `--http 'POST /orders'`
+//! builds an HTTP request (body from `--data`) and picks the function its route names.
 
+mod admin;
 mod banner;
 mod dead_letters;
+mod inspect;
 mod invoke;
 mod replay;
 mod state;
@@ -40,6 +48,8 @@ use faasport_adapter_local::Profile;
 use faasport_core::{App, Error, Provider};
 
 pub use self::dead_letters::{DeadLetterCommand, DeadLetterFilter};
+pub use self::inspect::InspectCommand;
+pub use self::invoke::EVENT_FORMAT_HELP;
 pub use self::replay::TraceFormat;
 pub use self::state::STATE_DIR_ENV;
 
@@ -50,7 +60,8 @@ pub struct Cli {
     /// Scale, throttle and bill like this provider.
     #[arg(long, value_enum, default_value_t = ProfileName::Aws, global = true)]
     pub profile: ProfileName,
-    /// Where the last run's report is kept (default: `$FAASPORT_STATE_DIR` or `.faasport`).
+    /// Where the last run's report, and `invoke`'s buckets and queues, are kept (default:
+    /// `$FAASPORT_STATE_DIR` or `.faasport`).
     #[arg(long, global = true)]
     pub state_dir: Option<PathBuf>,
     /// What to do.
@@ -91,12 +102,20 @@ pub enum Command {
         /// The gateway's port on 127.0.0.1.
         #[arg(long, default_value_t = 8080)]
         port: u16,
+        /// Keep bucket objects as files under this folder (in memory otherwise).
+        #[arg(long)]
+        bucket_dir: Option<PathBuf>,
     },
     /// Invoke one function with one event and print its output and invocation record.
+    #[command(after_help = EVENT_FORMAT_HELP)]
     Invoke {
-        /// The function's name.
-        function: String,
-        /// The event as JSON.
+        /// The function's name (with `--http`, the route's function by default).
+        #[arg(required_unless_present = "http")]
+        function: Option<String>,
+        /// Send an HTTP request, `METHOD /path?query`, with `--data` as its body.
+        #[arg(long, value_name = "METHOD /PATH")]
+        http: Option<String>,
+        /// The event as JSON (see EVENTS below), or the body with `--http`.
         #[arg(long, conflicts_with = "file")]
         data: Option<String>,
         /// A file holding the event as JSON.
@@ -141,6 +160,10 @@ pub enum Command {
         #[command(subcommand)]
         command: DeadLetterCommand,
     },
+    /// Show the objects of a bucket, the messages of a queue or the history of a topic in a
+    /// running `serve`.
+    #[command(flatten)]
+    Inspect(InspectCommand),
     /// Write the deployment files for a provider.
     Manifest {
         /// `aws`, `gcp` or `azure`.
@@ -187,19 +210,34 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
     match cli.command {
         Command::Invoke {
             function,
+            http,
             data,
             file,
         } => {
-            let event = invoke::read_event(data, file)?;
-            let report = invoke::invoke(app, cli.profile.profile(), &function, event, out).await?;
+            let (event, routed) = invoke::read_event(&app, http.as_deref(), data, file)?;
+            let Some(function) = function.or(routed) else {
+                return Err(Error::invalid_payload("name the function to invoke"));
+            };
+            let report = invoke::invoke(
+                app,
+                cli.profile.profile(),
+                &function,
+                event,
+                Some(&state_dir),
+                out,
+            )
+            .await?;
             state::save_report(&state_dir, &report)?;
             Ok(())
         }
-        Command::Serve { port } => {
+        Command::Serve { port, bucket_dir } => {
             use faasport_adapter_local::serve::{serve_until_signal, ServeError, ServeOptions};
-            let options = ServeOptions::default()
+            let mut options = ServeOptions::default()
                 .port(port)
                 .profile(cli.profile.profile());
+            if let Some(dir) = bucket_dir {
+                options = options.bucket_dir(dir);
+            }
             let routes = app.clone();
             let served = serve_until_signal(app, options, |addr| {
                 // Written before serving starts, and flushed, so scripts can wait for it.
@@ -230,6 +268,7 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             Ok(())
         }
         Command::DeadLetters { url, command } => dead_letters::run(&url, &command, out).await,
+        Command::Inspect(command) => inspect::run(&command, out).await,
         Command::Replay {
             trace,
             format,
@@ -300,7 +339,7 @@ fn write_manifest(
             }
             other => format!("faasport cannot write {other} deployment files yet"),
         };
-        return Err(Error::Unsupported(reason));
+        return Err(Error::Manifest { provider, reason });
     };
     for (file, text) in files {
         let path = dir.join(file);

@@ -17,13 +17,21 @@
 //! }
 //! ```
 //!
+//! ## Testing
+//!
+//! [`testing::TestApp`] runs an app on the local runtime in-process and on a virtual clock:
+//! invoke functions, call the HTTP API through the real gateway, publish, settle, travel in
+//! time, inject faults, and read what was published, stored, dead-lettered and billed. The
+//! local runtime itself is [`local`] ([`local::LocalCloud`], [`local::FaultPlan`],
+//! [`local::gateway::router`], ...).
+//!
 //! ## Features
 //!
 //! | feature | backend | what [`run`] does |
 //! |---|---|---|
 //! | `local` (default) | the local runtime | the binary becomes its own CLI: `serve`, `invoke`, `report`, `replay`, `dead-letters`, `manifest` |
 //! | `aws` | AWS Lambda | serves one function under the Lambda Runtime API; `manifest aws` writes a SAM template |
-//! | `gcp` | Cloud Run functions / Knative | not implemented yet: fails with [`Error::Unsupported`] |
+//! | `gcp` | Cloud Run functions / Knative | not implemented yet: fails with [`Error::Platform`] |
 //! | `azure` | Azure Functions custom handler | serves every function on `$FUNCTIONS_CUSTOMHANDLER_PORT` (invocation requests and proxied HTTP); `manifest azure` writes `host.json` and one `function.json` per trigger |
 //!
 //! Features are additive. With several enabled, [`run`] picks the platform from the environment
@@ -39,13 +47,17 @@ mod platform;
 pub use faasport_core as core;
 pub use faasport_core::{
     http, Access, App, BatchOutcome, Body, ChangeBatch, CloudEvent, Context, DeadLetter, Error,
-    Event, Function, HttpRequest, HttpResponse, Json, Message, Operation, Output, Provider,
-    QueueBatch, QueueMessage, QueueSpec, RetryPolicy, ScheduleTick, StorageEvent, StorageEventKind,
-    TopicMessage,
+    Event, Function, HttpRequest, HttpResponse, Json, Message, Object, ObjectInfo, Operation,
+    Output, Provider, QueueBatch, QueueMessage, QueueSpec, RetryPolicy, ScheduleTick, StorageEvent,
+    StorageEventKind, TopicMessage,
 };
 
 #[cfg(feature = "local")]
+#[doc(inline)]
 pub use faasport_adapter_local as local;
+
+#[cfg(feature = "local")]
+pub mod testing;
 
 #[cfg(feature = "aws")]
 pub use faasport_adapter_aws as aws;
@@ -60,8 +72,8 @@ pub mod prelude {
     pub use faasport_core::http::{Method, StatusCode};
     pub use faasport_core::{
         App, BatchOutcome, Body, ChangeBatch, ChangeOperation, ChangeRecord, CloudEvent, Context,
-        DeadLetter, Error, Event, Function, HttpRequest, HttpResponse, Json, Message, Output,
-        Provider, QueueBatch, QueueMessage, QueueSpec, RetryPolicy, ScheduleTick, StorageEvent,
-        StorageEventKind, TopicMessage,
+        DeadLetter, Error, Event, Function, HttpRequest, HttpResponse, Json, Message, Object,
+        ObjectInfo, Output, Provider, QueueBatch, QueueMessage, QueueSpec, RetryPolicy,
+        ScheduleTick, StorageEvent, StorageEventKind, TopicMessage,
     };
 }

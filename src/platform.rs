@@ -31,18 +31,23 @@ fn enabled() -> Vec<Provider> {
 /// otherwise local if enabled, else the only enabled cloud.
 ///
 /// # Errors
-/// [`Error::Unsupported`] if the requested provider is unknown or not compiled in, or if no
+/// [`Error::NoBackend`] if the requested provider is unknown or not compiled in, or if no
 /// provider can be chosen.
 pub fn detect_provider(env: impl Fn(&str) -> Option<String>) -> Result<Provider, Error> {
     let enabled = enabled();
     if let Some(requested) = env(PROVIDER_ENV).filter(|v| !v.trim().is_empty()) {
-        let provider: Provider = requested
-            .parse()
-            .map_err(|e: faasport_core::UnknownProvider| Error::Unsupported(e.to_string()))?;
+        let provider: Provider =
+            requested
+                .parse()
+                .map_err(|e: faasport_core::UnknownProvider| Error::NoBackend {
+                    reason: e.to_string(),
+                })?;
         if !enabled.contains(&provider) {
-            return Err(Error::Unsupported(format!(
-                "{PROVIDER_ENV}={provider} but this binary was built without the `{provider}` feature"
-            )));
+            return Err(Error::NoBackend {
+                reason: format!(
+                    "{PROVIDER_ENV}={provider} but this binary was built without the `{provider}` feature"
+                ),
+            });
         }
         return Ok(provider);
     }
@@ -60,9 +65,11 @@ pub fn detect_provider(env: impl Fn(&str) -> Option<String>) -> Result<Provider,
     }
     match enabled.as_slice() {
         [only] => Ok(*only),
-        _ => Err(Error::Unsupported(
-            "cannot tell which platform this is: set FAASPORT_PROVIDER to aws, gcp or azure".into(),
-        )),
+        _ => Err(Error::NoBackend {
+            reason:
+                "cannot tell which platform this is: set FAASPORT_PROVIDER to aws, gcp or azure"
+                    .into(),
+        }),
     }
 }
 
@@ -89,9 +96,9 @@ pub async fn run(app: App) -> Result<(), Error> {
         #[cfg(feature = "azure")]
         Provider::Azure => faasport_adapter_azure::run(app).await,
         #[allow(unreachable_patterns)]
-        other => Err(Error::Unsupported(format!(
-            "the `{other}` feature is not enabled"
-        ))),
+        other => Err(Error::NoBackend {
+            reason: format!("the `{other}` feature is not enabled"),
+        }),
     }
 }
 

@@ -449,3 +449,183 @@ async fn invoke_lists_asynchronous_work_still_retrying_as_undelivered() {
     assert_eq!(undelivered.len(), 1, "{printed}");
     assert_eq!(undelivered[0]["function"], "bill");
 }
+
+#[test]
+fn invoke_help_documents_the_tagged_event_format_and_http_requests() {
+    let mut command = Cli::command();
+    let help = command
+        .find_subcommand_mut("invoke")
+        .expect("invoke")
+        .render_help()
+        .to_string();
+    for needle in [
+        r#"{"kind": KIND, "event": {...}}"#,
+        r#"{"kind": "queue", "event": {"queue": "jobs""#,
+        "--http 'METHOD /path?query'",
+        "STATE_DIR/buckets",
+    ] {
+        assert!(
+            help.contains(needle),
+            "invoke --help misses {needle}:\n{help}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn invoke_http_builds_the_request_and_picks_the_function_by_route() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().to_str().expect("utf-8 path");
+    let (result, out) = run(&["--state-dir", state, "invoke", "--http", "GET /hello/ada"]).await;
+    assert!(result.is_ok(), "{result:?}");
+    let printed: serde_json::Value = serde_json::from_str(&out).expect("JSON output");
+    assert_eq!(printed["record"]["function"], "greet");
+    assert_eq!(printed["output"]["output"]["status"], 200);
+    assert_eq!(printed["output"]["output"]["body"], r#"{"hello":"ada"}"#);
+
+    let (result, _) = run(&["--state-dir", state, "invoke", "--http", "GET /nowhere"]).await;
+    let err = result.expect_err("no route").to_string();
+    assert_eq!(
+        err,
+        "invalid payload: no route for GET /nowhere (routes: GET /hello/{name})"
+    );
+    let (result, _) = run(&["--state-dir", state, "invoke", "--http", "/hello/ada"]).await;
+    let err = result.expect_err("no method").to_string();
+    assert!(err.contains("expected `METHOD /path`"), "{err}");
+}
+
+#[tokio::test]
+async fn a_plain_payload_for_an_http_function_suggests_the_http_flag_and_tagged_form() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().to_str().expect("utf-8 path");
+    let (result, out) = run(&[
+        "--state-dir",
+        state,
+        "invoke",
+        "greet",
+        "--data",
+        r#"{"name": "ada"}"#,
+    ])
+    .await;
+    let err = result.expect_err("a plain payload does not fit");
+    assert!(matches!(err, Error::InvalidPayload { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "invalid payload: the handler expects http events but received a cloud_event event; \
+         send an HTTP request with `--http 'METHOD /path' --data BODY`, or \
+         --data '{\"kind\": \"http\", \"event\": {...}}' (the formats are in `invoke --help`)"
+    );
+    let printed: serde_json::Value = serde_json::from_str(&out).expect("JSON output");
+    assert!(printed["hint"]
+        .as_str()
+        .is_some_and(|h| h.contains("--http")));
+}
+
+fn store_app() -> App {
+    async fn store(Json(doc): Json<serde_json::Value>, cx: Context) -> Result<(), Error> {
+        let key = doc["key"].as_str().unwrap_or("none").to_owned();
+        cx.bucket("docs").put(&key, doc.to_string()).await?;
+        cx.queue("outbox").send(Message::new(key)).await.map(drop)
+    }
+    async fn count(_: Json<serde_json::Value>, cx: Context) -> Result<Json<usize>, Error> {
+        Ok(Json(cx.bucket("docs").list("").await?.len()))
+    }
+    App::new("store")
+        .bucket("docs")
+        .queue("outbox")
+        .function(Function::new("store", store))
+        .function(Function::new("count", count))
+}
+
+async fn run_app(app: App, args: &[&str]) -> (Result<(), Error>, String) {
+    let mut out = Vec::new();
+    let result = execute(app, cli(args), &mut out).await;
+    (result, String::from_utf8_lossy(&out).into_owned())
+}
+
+#[tokio::test]
+async fn consecutive_invokes_share_buckets_and_unconsumed_queues_through_the_state_dir() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().to_str().expect("utf-8 path");
+    for key in ["a", "b"] {
+        let data = format!(r#"{{"key": "{key}"}}"#);
+        let (result, _) = run_app(
+            store_app(),
+            &["--state-dir", state, "invoke", "store", "--data", &data],
+        )
+        .await;
+        assert!(result.is_ok(), "{result:?}");
+    }
+    let (result, out) = run_app(store_app(), &["--state-dir", state, "invoke", "count"]).await;
+    assert!(result.is_ok(), "{result:?}");
+    let printed: serde_json::Value = serde_json::from_str(&out).expect("JSON output");
+    assert_eq!(printed["output"], 2, "{printed}");
+    let saved: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("queues.json")).expect("saved queues"),
+    )
+    .expect("JSON");
+    let bodies: Vec<&str> = saved["outbox"]
+        .as_array()
+        .expect("outbox kept")
+        .iter()
+        .filter_map(|m| m["body"].as_str())
+        .collect();
+    assert_eq!(bodies, ["a", "b"]);
+}
+
+#[test]
+fn serve_takes_a_bucket_directory() {
+    let parsed = cli(&["serve", "--port", "0", "--bucket-dir", "/tmp/objects"]);
+    assert!(
+        matches!(
+            &parsed.command,
+            faasport::cli::Command::Serve { port: 0, bucket_dir: Some(dir) }
+                if dir == std::path::Path::new("/tmp/objects")
+        ),
+        "{parsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn objects_messages_and_published_show_the_state_of_a_running_server() {
+    async fn ingest(req: HttpRequest, cx: Context) -> Result<HttpResponse, Error> {
+        cx.bucket("docs").put("d1", req.body().clone()).await?;
+        cx.queue("outbox").send(Message::new("mail")).await?;
+        cx.topic("news").publish(Message::new("fresh")).await?;
+        Ok(HttpResponse::new(StatusCode::ACCEPTED))
+    }
+    let app = App::new("state")
+        .bucket("docs")
+        .queue("outbox")
+        .topic("news")
+        .function(Function::new("ingest", ingest).http(Method::POST, "/ingest"));
+    let server = serve_on_loopback(&app).await;
+    let url = server.url();
+    assert_eq!(post(&format!("{url}/ingest"), "hello").await, 202);
+
+    let ask = |args: Vec<&str>| {
+        let app = app.clone();
+        let mut full = args;
+        full.extend(["--url", url.as_str()]);
+        let parsed = cli(&full);
+        async move {
+            let mut out = Vec::new();
+            execute(app, parsed, &mut out)
+                .await
+                .map(|()| serde_json::from_slice::<serde_json::Value>(&out).expect("JSON"))
+        }
+    };
+    let objects = ask(vec!["objects", "docs"]).await.expect("objects");
+    assert_eq!(
+        (objects[0]["key"].as_str(), objects[0]["size"].as_u64()),
+        (Some("d1"), Some(5))
+    );
+    let messages = ask(vec!["messages", "outbox"]).await.expect("messages");
+    assert_eq!(messages[0]["body"], "mail");
+    let published = ask(vec!["published", "news"]).await.expect("published");
+    assert_eq!(published[0]["body"], "fresh");
+    let missing = ask(vec!["published", "nope"])
+        .await
+        .expect_err("undeclared");
+    assert!(missing.to_string().contains("404"), "{missing}");
+    server.stop().await.expect("clean serve");
+}

@@ -69,3 +69,71 @@ async fn cloud_run_packs_the_same_bursts_onto_far_fewer_instances() {
         cold(&aws)
     );
 }
+
+// The idiom for testing your own app: `faasport::testing::TestApp` on the virtual clock.
+
+fn post_order(body: &'static str) -> faasport::http::Request<&'static str> {
+    faasport::http::Request::post("/orders")
+        .header("content-type", "application/json")
+        .body(body)
+        .expect("a valid request")
+}
+
+#[tokio::test]
+async fn an_order_posted_to_the_api_is_created_and_billed_once() {
+    use faasport::prelude::*;
+    use faasport::testing::TestApp;
+
+    let shop = TestApp::new(app::app()).expect("a valid app");
+    let response = shop
+        .http(post_order(r#"{"customer":"ada","amount_cents":1250}"#))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: serde_json::Value = response.body().to_json().expect("JSON");
+    assert_eq!(created["order"]["customer"], "ada");
+
+    shop.settle().await.expect("settled");
+    let published = shop.published("orders");
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].id, created["id"].as_str().expect("an id"));
+    assert_eq!(shop.invocations("bill").len(), 1);
+    assert!(shop.dead_letters().is_empty());
+    assert_eq!(shop.cold_starts("create-order"), 1);
+}
+
+#[tokio::test]
+async fn the_api_refuses_malformed_and_out_of_range_orders_without_publishing() {
+    use faasport::prelude::*;
+    use faasport::testing::TestApp;
+
+    let shop = TestApp::new(app::app()).expect("a valid app");
+    let malformed = shop.http(post_order("{not json")).await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let zero = shop
+        .http(post_order(r#"{"customer":"ada","amount_cents":0}"#))
+        .await;
+    assert_eq!(zero.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(zero.body().as_str(), Some("amount out of range"));
+    shop.settle().await.expect("settled");
+    assert!(shop.published("orders").is_empty());
+}
+
+#[tokio::test]
+async fn the_nightly_job_fires_at_two_in_the_morning() {
+    use faasport::core::chrono::{TimeZone, Utc};
+    use faasport::testing::TestApp;
+
+    let start = Utc
+        .with_ymd_and_hms(2026, 11, 28, 1, 30, 0)
+        .single()
+        .expect("a valid time");
+    let shop = TestApp::builder(app::app())
+        .clock_start(start)
+        .build()
+        .expect("a valid app");
+    shop.advance(std::time::Duration::from_secs(29 * 60)).await;
+    assert!(shop.invocations("nightly").is_empty());
+    shop.advance(std::time::Duration::from_secs(2 * 60)).await;
+    shop.settle().await.expect("settled");
+    assert_eq!(shop.invocations("nightly").len(), 1);
+}

@@ -74,9 +74,9 @@ pub async fn run(profile: Profile) -> Result<WorkloadRun, Error> {
             }));
         }
         for call in calls {
-            let invocation = call
-                .await
-                .map_err(|e| Error::Unsupported(format!("workload task failed: {e}")))??;
+            let invocation = call.await.map_err(|e| Error::Local {
+                reason: format!("workload task failed: {e}"),
+            })??;
             if invocation.record.outcome == Outcome::Ok {
                 orders_created += 1;
             }

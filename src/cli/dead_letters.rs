@@ -5,12 +5,11 @@
 use std::io::Write;
 
 use clap::{Args, Subcommand};
-use http_body_util::{BodyExt as _, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 
-use faasport_core::http::{Method, Request, StatusCode};
+use faasport_core::http::Method;
 use faasport_core::Error;
+
+use super::admin::encode;
 
 /// Which dead letters `list` and `purge` act on: all, or one function's or one queue's.
 #[derive(Debug, Clone, Default, Args)]
@@ -69,18 +68,6 @@ impl DeadLetterCommand {
     }
 }
 
-fn encode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 /// Sends the command to the server at `base_url` (e.g. `http://127.0.0.1:8080`) and prints the
 /// JSON it answers.
 ///
@@ -93,43 +80,5 @@ pub async fn run(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let (method, path) = command.request();
-    let uri = format!("{}{path}", base_url.trim_end_matches('/'));
-    let request = Request::builder()
-        .method(method)
-        .uri(&uri)
-        .body(Full::new(bytes::Bytes::new()))
-        .map_err(|e| Error::invalid_payload(format!("bad server address `{base_url}`: {e}")))?;
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<bytes::Bytes>>();
-    let response = client
-        .request(request)
-        .await
-        .map_err(|e| unreachable_server(&uri, e))?;
-    let status = response.status();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| unreachable_server(&uri, e))?
-        .to_bytes();
-    let text = String::from_utf8_lossy(&body);
-    if !status.is_success() {
-        return Err(Error::invalid_payload(format!(
-            "{uri} answered {status}: {text}"
-        )));
-    }
-    if status == StatusCode::NO_CONTENT || body.is_empty() {
-        writeln!(out, "ok")?;
-    } else {
-        match serde_json::from_slice::<serde_json::Value>(&body) {
-            Ok(json) => writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?,
-            Err(_) => writeln!(out, "{text}")?,
-        }
-    }
-    Ok(())
-}
-
-fn unreachable_server(uri: &str, e: impl std::fmt::Display) -> Error {
-    Error::Io(std::io::Error::other(format!(
-        "cannot reach {uri} ({e}); is `serve` running there?"
-    )))
+    super::admin::call(base_url, method, &path, out).await
 }

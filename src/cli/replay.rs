@@ -66,8 +66,11 @@ fn load(args: &ReplayArgs) -> Result<Trace, Error> {
 pub fn run(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
     let trace = load(args)?;
     let options = ReplayOptions::default().cold_start(Duration::from_millis(args.cold_start_ms));
-    let report = compare_blocking(&trace, &ReplayMatrix::standard(), &options)
-        .map_err(|e| Error::Unsupported(format!("replay failed: {}", chain_message(&e))))?;
+    let report = compare_blocking(&trace, &ReplayMatrix::standard(), &options).map_err(|e| {
+        Error::Local {
+            reason: format!("replay failed: {}", chain_message(&e)),
+        }
+    })?;
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {

@@ -34,7 +34,7 @@
 //! | `s3` | yes | [`ObjectStore`](faasport_core::resource::ObjectStore) on `aws-sdk-s3` |
 //!
 //! Without one of them, using that kind of resource fails with
-//! [`Error::Unsupported`].
+//! [`Error::NoBinding`].
 //!
 //! # Testing against emulators
 //!
@@ -59,7 +59,7 @@ pub use crate::runtime::{remaining_time, FUNCTION_ENV};
 /// under the Lambda Runtime API until the process is stopped.
 ///
 /// # Errors
-/// An invalid app ([`Error::App`]); [`Error::Unsupported`] when the Lambda environment
+/// An invalid app ([`Error::App`]); [`Error::Platform`] when the Lambda environment
 /// variables are missing; [`Error::UnknownFunction`] or [`Error::Init`] after reporting them
 /// to the Runtime API's init-error endpoint.
 pub async fn run(app: App) -> Result<(), Error> {

@@ -51,10 +51,13 @@ pub(crate) async fn serve(app: App) -> Result<(), Error> {
         .filter(|v| env(v).is_none())
         .collect();
     if !missing.is_empty() {
-        return Err(Error::Unsupported(format!(
-            "not running under the Lambda Runtime API: {} not set",
-            missing.join(", ")
-        )));
+        return Err(Error::Platform {
+            provider: Provider::Aws,
+            reason: format!(
+                "not running under the Lambda Runtime API: {} not set",
+                missing.join(", ")
+            ),
+        });
     }
     if env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
         .and_then(|m| m.parse::<i32>().ok())
@@ -95,7 +98,10 @@ pub(crate) async fn serve(app: App) -> Result<(), Error> {
         .layer(MalformedEventLayer)
         .run()
         .await
-        .map_err(|e| Error::Unsupported(format!("the Lambda runtime stopped: {e}")))
+        .map_err(|e| Error::Platform {
+            provider: Provider::Aws,
+            reason: format!("the Lambda runtime stopped: {e}"),
+        })
 }
 
 fn single_schedule(function: &Function) -> Option<String> {

@@ -534,14 +534,14 @@ fn limits_lambda_cannot_take_are_errors() {
     let big_batch = App::new("a").function(Function::new("f", queue).stream_batched("s", 10_001));
     assert_eq!(
         sam_template(&big_batch).expect_err("batch").to_string(),
-        "not supported: function `f`: Kinesis batch size is 1-10000, not 10001"
+        "function `f` sets batch size to 10001 messages, outside the aws profile's range of 1 to 10000 messages"
     );
     let same_name = App::new("a")
         .function(Function::new("f", change).change_stream("orders"))
         .function(Function::new("g", queue).stream("orders"));
     assert_eq!(
         sam_template(&same_name).expect_err("collision").to_string(),
-        "not supported: table `orders` and stream `orders` both become the template parameter `OrdersStreamArn`; rename one"
+        "the aws manifest cannot express this app: table `orders` and stream `orders` both become the template parameter `OrdersStreamArn`; rename one"
     );
 }
 

@@ -48,7 +48,7 @@ pub use crate::runtime::{router, PORT_ENV};
 /// Ctrl-C end it gracefully).
 ///
 /// # Errors
-/// An invalid app, or one outside Azure's limits ([`Error::App`]); [`Error::Unsupported`]
+/// An invalid app, or one outside Azure's limits ([`Error::App`]); [`Error::Platform`]
 /// when `FUNCTIONS_CUSTOMHANDLER_PORT` is not set (not under the Functions host);
 /// [`Error::Io`] if the port cannot be bound.
 pub async fn run(app: App) -> Result<(), Error> {

@@ -169,10 +169,10 @@ mod tests {
     fn a_retryable_failure_is_a_500_with_the_error_logged() {
         let answer = delivery_answer(&Err(Error::transient("db down")), &[]);
         assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(answer.document.logs, ["db down"]);
+        assert_eq!(answer.document.logs, ["TransientError: db down"]);
         assert_eq!(
             serde_json::to_value(&answer.document).ok(),
-            Some(json!({"Outputs": {}, "Logs": ["db down"], "ReturnValue": null}))
+            Some(json!({"Outputs": {}, "Logs": ["TransientError: db down"], "ReturnValue": null}))
         );
     }
 

@@ -74,15 +74,14 @@ pub(crate) async fn serve(app: App) -> Result<(), Error> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let port = env(PORT_ENV)
         .or_else(|| env(LEGACY_PORT_ENV))
-        .ok_or_else(|| {
-            Error::Unsupported(format!(
-                "not running under the Azure Functions host: {PORT_ENV} is not set"
-            ))
+        .ok_or_else(|| Error::Platform {
+            provider: Provider::Azure,
+            reason: format!("not running under the Azure Functions host: {PORT_ENV} is not set"),
         })?;
-    let port: u16 = port
-        .trim()
-        .parse()
-        .map_err(|_| Error::invalid_payload(format!("{PORT_ENV}=`{port}` is not a port number")))?;
+    let port: u16 = port.trim().parse().map_err(|_| Error::Platform {
+        provider: Provider::Azure,
+        reason: format!("{PORT_ENV}=`{port}` is not a port number"),
+    })?;
     let app_root =
         env("FUNCTIONS_APP_ROOT_PATH").map_or_else(|| ".".into(), std::path::PathBuf::from);
     let mode = HttpMode::from_app_root(&app_root).unwrap_or_default();

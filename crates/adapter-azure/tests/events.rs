@@ -10,6 +10,7 @@ use faasport_core::{
 use serde_json::json;
 
 use common::{echoed, fixture, invoke, router};
+use faasport_adapter_azure::event::InvocationRequest;
 
 fn at(text: &str) -> chrono::DateTime<Utc> {
     chrono::DateTime::parse_from_rfc3339(text)
@@ -134,10 +135,23 @@ async fn a_single_event_hubs_event_is_a_batch_of_one() {
 
 #[tokio::test]
 async fn a_cosmos_db_change_feed_is_a_change_batch_of_modified_documents() {
-    let answer = invoke(&router(), "cosmos", &fixture("cosmos.json")).await;
-    let (event, _) = echoed(&answer);
-    let Event::Change(batch) = event else {
-        panic!("not a change batch: {event:?}");
+    let request =
+        InvocationRequest::from_slice(fixture("cosmos.json").as_bytes()).expect("request");
+    let decoded = request
+        .decode(common::cosmos().triggers().first())
+        .expect("decoded");
+    assert_eq!(decoded.attempt, 1);
+    let malformed = InvocationRequest::from_slice(br#"{"Data":{"trigger":"[{\"total\":1}]"}}"#)
+        .expect("request")
+        .decode(common::cosmos().triggers().first())
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    assert_eq!(
+        malformed,
+        Err("invalid id in the cosmos invocation: missing".to_owned())
+    );
+    let Event::Change(batch) = decoded.event else {
+        panic!("not a change batch");
     };
     assert_eq!(batch.table, "orders-table");
     assert_eq!(batch.records.len(), 2);

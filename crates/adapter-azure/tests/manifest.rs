@@ -283,7 +283,6 @@ fn the_project_has_one_folder_per_trigger_named_predictably() {
             "timer/function.json",
             "blob/function.json",
             "hub/function.json",
-            "cosmos/function.json",
             "grid/function.json",
             "invoke/function.json",
             "multi-queue-1/function.json",
@@ -358,13 +357,24 @@ fn each_trigger_becomes_its_documented_binding() {
         "many"
     );
     assert_eq!(doc("hub/function.json")["retry"]["maxRetryCount"], -1);
+    let cosmos = common::cosmos();
+    let azure = faasport_adapter_azure::names::AzureFunction {
+        name: "cosmos".into(),
+        function: "cosmos".into(),
+        trigger: cosmos.triggers().first().cloned(),
+    };
+    let doc_cosmos =
+        faasport_adapter_azure::manifest::function::function_json(&common::app(), &cosmos, &azure)
+            .expect("function.json");
+    check_function("cosmos/function.json", &doc_cosmos);
     assert_eq!(
-        doc("cosmos/function.json")["bindings"][0]["databaseName"],
-        "shop"
-    );
-    assert_eq!(
-        doc("cosmos/function.json")["bindings"][0]["containerName"],
-        "orders-table"
+        doc_cosmos,
+        json!({"bindings": [{"type": "cosmosDBTrigger", "direction": "in", "name": "trigger",
+            "databaseName": "shop", "containerName": "orders-table", "leaseContainerName": "leases",
+            "createLeaseContainerIfNotExists": true, "maxItemsPerInvocation": 100,
+            "connection": "CosmosDBConnection"}],
+         "retry": {"strategy": "exponentialBackoff", "maxRetryCount": -1,
+            "minimumInterval": "00:00:01", "maximumInterval": "00:15:00"}})
     );
     assert_eq!(
         doc("grid/function.json"),
@@ -387,6 +397,6 @@ fn a_schedule_azure_cannot_express_is_refused_with_the_reason() {
         .map(|e| e.to_string());
     assert_eq!(
         error.as_deref(),
-        Some("not supported: function `odd`: the schedule `rate(7 minutes)` cannot be written for Azure: a rate must divide an hour (minutes) or a day (hours), or be one day")
+        Some("the azure manifest cannot express this app: function `odd`: the schedule `rate(7 minutes)` cannot be written for Azure: a rate must divide an hour (minutes) or a day (hours), or be one day")
     );
 }

@@ -211,11 +211,6 @@ async fn malformed_requests_get_a_400_that_says_why_and_the_server_keeps_serving
             "invalid IsPastDue in the timer invocation: 3 is not a boolean",
         ),
         (
-            "cosmos",
-            r#"{"Data":{"trigger":"[{\"total\":1}]"}}"#,
-            "invalid id in the cosmos invocation: missing",
-        ),
-        (
             "grid",
             r#"{"Data":{"trigger":{"id":"1"}}}"#,
             "invalid topic in the eventgrid invocation: missing",

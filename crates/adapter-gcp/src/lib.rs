@@ -5,7 +5,7 @@
 //! push envelopes, Cloud Storage and Cloud Scheduler events; publish with `google-cloud-pubsub`;
 //! and write the deployment description (gcloud commands or service YAML and triggers).
 //!
-//! Today [`run`] refuses with [`Error::Unsupported`] so an app built with the `gcp` feature fails
+//! Today [`run`] refuses with [`Error::Platform`] so an app built with the `gcp` feature fails
 //! loudly rather than silently doing nothing.
 #![warn(missing_docs)]
 
@@ -14,10 +14,11 @@ use faasport_core::{App, Error};
 /// Serves `app` on Google Cloud.
 ///
 /// # Errors
-/// Always [`Error::Unsupported`] until the adapter lands; an invalid app is reported first.
+/// Always [`Error::Platform`] until the adapter lands; an invalid app is reported first.
 pub async fn run(app: App) -> Result<(), Error> {
     app.validate()?;
-    Err(Error::Unsupported(
-        "the Google Cloud adapter is not implemented yet".into(),
-    ))
+    Err(Error::Platform {
+        provider: faasport_core::Provider::Gcp,
+        reason: "the Google Cloud adapter is not implemented yet".into(),
+    })
 }

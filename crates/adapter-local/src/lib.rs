@@ -16,23 +16,38 @@
 //! or the Azure Functions 2019 trace) through the runtime under each profile and keep-alive
 //! policy and reports cold starts, idle instance time and cost.
 //!
-//! ```
-//! use faasport_adapter_local::LocalRuntime;
-//! use faasport_core::{App, Context, Error, Event, Function, Json};
+//! [`LocalCloud`] is the front door: the runtime with its event sources (topics, queues, streams,
+//! schedules, buckets, dead letters), so a handler's `cx.topic(..)`, `cx.queue(..)`,
+//! `cx.bucket(..)` and `cx.function(..)` work as they do in the cloud. The [`gateway`] serves
+//! its HTTP functions ([`gateway::router`] without a socket), and [`serve`] runs it all until
+//! a signal. To test an app, the facade's `faasport::testing::TestApp` wraps this on the
+//! virtual clock.
 //!
-//! async fn double(Json(n): Json<i64>, _cx: Context) -> Result<Json<i64>, Error> {
+//! ```
+//! use faasport_adapter_local::LocalCloud;
+//! use faasport_core::{App, Context, Error, Event, Function, Json, Message};
+//!
+//! async fn double(Json(n): Json<i64>, cx: Context) -> Result<Json<i64>, Error> {
+//!     cx.topic("results").publish(Message::json(&(n * 2))?).await?;
 //!     Ok(Json(n * 2))
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Error> {
-//! let runtime = LocalRuntime::new(App::new("demo").function(Function::new("double", double)))?;
-//! let first = runtime.invoke("double", Event::from_json(21.into())).await?;
+//! let app = App::new("demo").topic("results").function(Function::new("double", double));
+//! let sources = LocalCloud::builder(app).build()?;
+//! let first = sources.runtime().invoke("double", Event::from_json(21.into())).await?;
 //! assert_eq!(first.result?.to_json(), serde_json::json!(42));
 //! assert!(first.record.cold);
+//! assert_eq!(sources.published("results")[0].body.as_str(), Some("42"));
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! [`LocalRuntime::new`] builds the runtime alone, for scaling and metering experiments: it
+//! has no sources, so a handler that publishes, sends, stores or invokes gets an
+//! [`Error::NoBinding`](faasport_core::Error::NoBinding) that says to build with
+//! [`LocalCloud::builder`] instead.
 #![warn(missing_docs)]
 
 pub mod meter;
@@ -62,6 +77,10 @@ pub mod gateway;
 pub mod serve;
 pub mod sources;
 mod spawned;
+
+/// The axum version the [`gateway`] is built on, so its [`router`](gateway::router) can be
+/// named and called without a separate dependency.
+pub use axum;
 
 pub use crate::dead_letters::{DeadLetterEntry, DeadLetterSource, DeadLetters};
 pub use crate::faults::{event_key, Fault, FaultPlan, Faults};

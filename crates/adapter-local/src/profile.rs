@@ -18,7 +18,7 @@
 //! | timeout accepted | up to 900 s | up to 60 min | up to 10 min | any |
 //! | initialiser bound | 10 s (INIT limit) | 240 s (default startup probe) | the function's timeout | the function's timeout |
 //!
-//! Sources (see `reference/pricing-and-scaling.md`): Lambda concurrency, burst of 1,000 new
+//! Sources (the project's reference notes on pricing and scaling): Lambda concurrency, burst of 1,000 new
 //! execution environments per 10 s per function and 429 on throttle: AWS Lambda developer guide,
 //! "Lambda scaling behavior" and "Understanding concurrency". Cloud Run 80 requests per instance,
 //! 100 max instances, queueing up to 60 s and the autoscaler's 60% utilisation target ("Cloud Run
@@ -37,17 +37,17 @@
 //! [`QueueSpec`](faasport_core::QueueSpec) overrides them). Asynchronous retries count handler
 //! runs after the first; the queue's max receive count counts every receive, the first included,
 //! so they are separate numbers. Lambda: 2 async retries, about 1 min then 2 min apart, max event
-//! age 6 h (`reference/pricing-and-scaling.md` §2.1, developer guide
+//! age 6 h (the pricing and scaling notes, §2.1, developer guide
 //! "invocation-async-error-handling"); SQS's default visibility timeout is 30 s, and SQS has no
 //! max receive count without a redrive policy (a poison message circulates for the 4-day
 //! retention), so 5 is our choice, the same `maxReceiveCount` the SAM manifest writes. Google:
 //! event-driven functions created through the Cloud Functions v2 API have retries off, and the
-//! 2nd-gen retry window is 24 h (`reference/wire-protocols.md` §2.7); a Pub/Sub subscription's
+//! 2nd-gen retry window is 24 h (the wire-protocol notes, §2.7); a Pub/Sub subscription's
 //! default ack deadline is 10 s and its dead-letter policy's default max delivery attempts 5.
 //! Azure: Storage-queue messages are dequeued at most `maxDequeueCount` = 5 times before they
 //! move to `<queue>-poison`, and function-level retry policies are opt-in (and only for Timer,
 //! Event Hubs, Kafka and Cosmos DB), so asynchronous events are not retried
-//! (`reference/wire-protocols.md` §3.8). Our choices where the providers give no number: the
+//! (the wire-protocol notes, §3.8). Our choices where the providers give no number: the
 //! gcp and azure retry delays (Lambda's, used when a function turns retries on), Azure's 24 h
 //! event age (only throttled events wait that long), and Azure's 30 s visibility timeout (the
 //! host keeps a running message hidden and shows a failed one again after host.json's

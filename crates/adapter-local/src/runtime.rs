@@ -120,7 +120,10 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Serves the context's resource handles with these bindings (the local sources by default).
+    /// Serves the context's resource handles with these bindings. [`LocalCloud`](crate::LocalCloud)
+    /// sets its own; a runtime built without sources has none, and a handler's publish, send,
+    /// object or invoke call fails with an error that says to use
+    /// [`LocalCloud::builder`](crate::LocalCloud::builder).
     pub fn bindings(mut self, bindings: Bindings) -> Self {
         self.bindings = bindings;
         self
@@ -149,7 +152,9 @@ impl RuntimeBuilder {
         }
         let prices = match self.scaling.prices {
             Some(table) => table,
-            None => PriceTable::bundled().map_err(|e| Error::Unsupported(e.to_string()))?,
+            None => PriceTable::bundled().map_err(|e| Error::Local {
+                reason: e.to_string(),
+            })?,
         };
         let shared = PoolShared {
             ids: Arc::new(AtomicU64::new(1)),
@@ -231,7 +236,7 @@ impl LocalRuntime {
     pub fn builder(app: App) -> RuntimeBuilder {
         RuntimeBuilder {
             app,
-            bindings: Bindings::none(),
+            bindings: crate::sources::LocalBindings::unconnected().bindings(),
             faults: None,
             scaling: ScalingSettings::default(),
         }
@@ -480,12 +485,13 @@ impl LocalRuntime {
 
 /// Pauses tokio's clock for [`RuntimeBuilder::virtual_clock`].
 fn pause_clock() -> Result<(), Error> {
-    let handle = tokio::runtime::Handle::try_current()
-        .map_err(|_| Error::Unsupported("the virtual clock needs a tokio runtime".to_owned()))?;
+    let handle = tokio::runtime::Handle::try_current().map_err(|_| Error::Local {
+        reason: "the virtual clock needs a tokio runtime".to_owned(),
+    })?;
     if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread {
-        return Err(Error::Unsupported(
-            "the virtual clock needs a current-thread tokio runtime".to_owned(),
-        ));
+        return Err(Error::Local {
+            reason: "the virtual clock needs a current-thread tokio runtime".to_owned(),
+        });
     }
     // Pausing twice panics in tokio; an already paused clock is what we want.
     let _ = std::panic::catch_unwind(tokio::time::pause);

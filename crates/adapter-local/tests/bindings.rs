@@ -330,3 +330,29 @@ async fn bucket_writes_and_deletes_emit_matching_storage_events_from_a_directory
         None
     );
 }
+
+async fn announce(_: Json<serde_json::Value>, cx: Context) -> Result<(), Error> {
+    cx.topic("news").publish(Message::new("x")).await.map(drop)
+}
+
+#[tokio::test]
+async fn a_runtime_without_sources_says_to_build_it_with_sources() {
+    let app = App::new("bare")
+        .topic("news")
+        .function(Function::new("announce", announce));
+    let runtime = faasport_adapter_local::LocalRuntime::new(app).expect("a valid app");
+    let invocation = runtime
+        .invoke(
+            "announce",
+            faasport_core::Event::from_json(serde_json::json!({})),
+        )
+        .await
+        .expect("the function exists");
+    let error = invocation.result.expect_err("publishing needs sources");
+    assert_eq!(
+        error.to_string(),
+        "no topic binding for `news` on local: this runtime was built without the local event \
+         sources (`LocalRuntime::new`): build it with `LocalCloud::builder(app)`, or test with \
+         `faasport::testing::TestApp`, to have topics, queues, buckets and function calls"
+    );
+}

@@ -188,6 +188,6 @@ async fn the_virtual_clock_option_refuses_a_multi_thread_runtime_with_a_typed_er
         .expect_err("needs current-thread");
     assert_eq!(
         err.to_string(),
-        "not supported: the virtual clock needs a current-thread tokio runtime"
+        "local runtime: the virtual clock needs a current-thread tokio runtime"
     );
 }

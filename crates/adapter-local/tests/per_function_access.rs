@@ -91,7 +91,7 @@ async fn an_undeclared_publish_fails_naming_the_function_and_the_topic() {
     .expect_err("bill does not declare publishing to audit");
     assert_eq!(
         err.to_string(),
-        "UndeclaredResource: function `bill` does not declare publishing to topic `audit`"
+        "function `bill` does not declare publishing to topic `audit`"
     );
     assert!(!err.is_retryable());
     sources
@@ -115,7 +115,7 @@ async fn writing_a_bucket_does_not_allow_reading_it() {
         .expect_err("archive only writes");
     assert_eq!(
         err.to_string(),
-        "UndeclaredResource: function `archive` does not declare reading from bucket `receipts`"
+        "function `archive` does not declare reading from bucket `receipts`"
     );
     let stored = sources
         .get_object("receipts", "r/1")

@@ -212,6 +212,6 @@ async fn a_stream_nobody_consumes_is_refused() {
         .expect_err("no consumer");
     assert_eq!(
         err.to_string(),
-        "not supported: no function consumes stream `nowhere` (streams are known locally by their stream triggers)"
+        "local runtime: no function consumes stream `nowhere` (streams are known locally by their stream triggers)"
     );
 }

@@ -62,17 +62,26 @@ impl HandlerError {
         let boxed: BoxError = Box::new(error);
         match boxed.downcast::<Error>() {
             Ok(own) => Self::from_faasport(*own),
-            Err(other) => Self {
-                error_type: short_type_name::<E>().to_owned(),
-                message: chain_message(other.as_ref()),
-                retryable: true,
-            },
+            Err(other) => Self::from_boxed(short_type_name::<E>(), other.as_ref()),
+        }
+    }
+
+    fn from_boxed(error_type: &str, error: &(dyn std::error::Error + 'static)) -> Self {
+        Self {
+            error_type: error_type.to_owned(),
+            message: chain_message(error),
+            retryable: true,
         }
     }
 
     fn from_faasport(error: Error) -> Self {
         match error {
             Error::Handler(inner) => inner,
+            Error::Custom { message, retryable } => Self {
+                error_type: custom_type(retryable).to_owned(),
+                message,
+                retryable,
+            },
             other => Self {
                 error_type: other.error_type().to_owned(),
                 message: chain_message(&other),
@@ -98,6 +107,14 @@ pub fn chain_message(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     message
+}
+
+fn custom_type(retryable: bool) -> &'static str {
+    if retryable {
+        "TransientError"
+    } else {
+        "PermanentError"
+    }
 }
 
 fn short_type_name<T>() -> &'static str {
@@ -197,17 +214,58 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
-    /// The backend does not support this operation.
-    #[error("not supported: {0}")]
-    Unsupported(String),
+    /// No backend can be chosen, or the one asked for is not compiled into this binary.
+    #[error("no backend to run on: {reason}")]
+    NoBackend {
+        /// Why, and what to set or build.
+        reason: String,
+    },
+    /// The process is not on the platform its backend serves (its environment is missing or
+    /// wrong), or the platform's runtime interface stopped.
+    #[error("{provider} platform: {reason}")]
+    Platform {
+        /// The backend.
+        provider: crate::Provider,
+        /// What is missing or what failed.
+        reason: String,
+    },
+    /// A deployment manifest cannot express the app as declared.
+    #[error("the {provider} manifest cannot express this app: {reason}")]
+    Manifest {
+        /// Whose manifest.
+        provider: crate::Provider,
+        /// What it cannot express, naming the function or resource.
+        reason: String,
+    },
+    /// The backend has no binding for this kind of resource (a crate feature left out, or a
+    /// local runtime built without its event sources).
+    #[error("no {kind} binding for `{name}` on {provider}: {fix}")]
+    NoBinding {
+        /// The kind of resource.
+        kind: ResourceKind,
+        /// The resource.
+        name: String,
+        /// The backend.
+        provider: crate::Provider,
+        /// How to get one.
+        fix: String,
+    },
+    /// The local runtime cannot do what was asked as it is set up (a clock it cannot pause, a
+    /// price table that does not load, a stream nobody consumes, a replay that fails).
+    #[error("local runtime: {reason}")]
+    Local {
+        /// What is wrong, and the fix where there is one.
+        reason: String,
+    },
     /// A file or socket operation failed.
     #[error("I/O failed")]
     Io(#[from] std::io::Error),
     /// The runtime is shutting down and takes no new work.
     #[error("the runtime is shutting down")]
     ShuttingDown,
-    /// An error raised by application code with an explicit retry hint.
-    #[error("{message}")]
+    /// An error raised by application code with an explicit retry hint. It displays as
+    /// `TransientError: message` or `PermanentError: message`, its [`Error::error_type`] first.
+    #[error("{}: {message}", custom_type(*.retryable))]
     Custom {
         /// The message.
         message: String,
@@ -217,6 +275,35 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error a handler returned, as the invocation's error.
+    ///
+    /// A faasport [`Error`] comes back as itself, so `matches!(e, Error::BadRequest { .. })`
+    /// holds for a handler that returned [`Error::bad_request`]. The exceptions are the
+    /// runtime's own verdicts about an invocation ([`Error::Timeout`], [`Error::Panic`],
+    /// [`Error::Throttled`], [`Error::Init`]): a handler that relays one from a call it made
+    /// did run, so it becomes an [`Error::Handler`] keeping the type name and retry hint, and
+    /// is metered and delivered as a handler failure. Any other error type becomes an
+    /// [`Error::Handler`] too ([`HandlerError::from_error`]).
+    pub fn from_handler<E>(error: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let boxed: BoxError = Box::new(error);
+        match boxed.downcast::<Error>() {
+            Ok(own) => match *own {
+                verdict @ (Error::Timeout(_)
+                | Error::Panic(_)
+                | Error::Throttled { .. }
+                | Error::Init { .. }) => Error::Handler(HandlerError::from_faasport(verdict)),
+                other => other,
+            },
+            Err(other) => Error::Handler(HandlerError::from_boxed(
+                short_type_name::<E>(),
+                other.as_ref(),
+            )),
+        }
+    }
+
     /// An application error that a retry may fix (a dependency was down, say).
     pub fn transient(message: impl Into<String>) -> Self {
         Error::Custom {
@@ -261,7 +348,11 @@ impl Error {
             | Error::InvalidPayload { .. }
             | Error::Json(_)
             | Error::BadRequest { .. }
-            | Error::Unsupported(_) => false,
+            | Error::NoBackend { .. }
+            | Error::Platform { .. }
+            | Error::Manifest { .. }
+            | Error::NoBinding { .. }
+            | Error::Local { .. } => false,
         }
     }
 
@@ -281,13 +372,14 @@ impl Error {
             Error::Throttled { .. } => "Throttled",
             Error::Init { .. } => "InitError",
             Error::Binding { .. } => "BindingError",
-            Error::Unsupported(_) => "Unsupported",
+            Error::NoBackend { .. } => "NoBackend",
+            Error::Platform { .. } => "PlatformError",
+            Error::Manifest { .. } => "ManifestError",
+            Error::NoBinding { .. } => "NoBinding",
+            Error::Local { .. } => "LocalRuntimeError",
             Error::ShuttingDown => "ShuttingDown",
             Error::Io(_) => "IoError",
-            Error::Custom {
-                retryable: true, ..
-            } => "TransientError",
-            Error::Custom { .. } => "PermanentError",
+            Error::Custom { retryable, .. } => custom_type(*retryable),
         }
     }
 }
@@ -314,5 +406,18 @@ mod tests {
         assert_eq!(e.error_type, "PermanentError");
         assert!(!e.retryable);
         assert!(Error::transient("x").is_retryable());
+    }
+
+    #[test]
+    fn an_application_error_displays_its_kind_first_as_it_did_through_a_handler() {
+        assert_eq!(
+            Error::transient("db down").to_string(),
+            "TransientError: db down"
+        );
+        let wrapped = Error::Handler(HandlerError::from_error(Error::permanent("bad order")));
+        assert_eq!(
+            wrapped.to_string(),
+            Error::permanent("bad order").to_string()
+        );
     }
 }

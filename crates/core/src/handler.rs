@@ -23,7 +23,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::FutureExt as _;
 
-use crate::{Context, Error, Event, EventKind, FromEvent, HandlerError, IntoOutput, Output};
+use crate::{Context, Error, Event, EventKind, FromEvent, IntoOutput, Output};
 
 /// Something that turns an event and a context into an output.
 ///
@@ -65,7 +65,7 @@ where
         Box::pin(async move {
             match fut.await {
                 Ok(out) => out.into_output(),
-                Err(e) => Err(Error::Handler(HandlerError::from_error(e))),
+                Err(e) => Err(Error::from_handler(e)),
             }
         })
     }
@@ -217,6 +217,41 @@ mod tests {
             (e.error_type.as_str(), e.message.as_str(), e.retryable),
             ("Boom", "boom", true)
         );
+    }
+
+    async fn rejects(_: Event, _cx: Context) -> Result<(), Error> {
+        Err(Error::bad_request("no `sku`"))
+    }
+
+    async fn relays_a_throttle(_: Event, _cx: Context) -> Result<(), Error> {
+        Err(Error::Throttled {
+            reason: "downstream".into(),
+            retry_after: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_faasport_error_from_a_handler_comes_back_as_itself() {
+        let err = BoxHandler::new(rejects)
+            .call(Event::from_json(serde_json::json!(1)), cx())
+            .await
+            .expect_err("rejects");
+        assert!(
+            matches!(&err, Error::BadRequest { reason } if reason == "no `sku`"),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_runtime_verdict_returned_by_a_handler_stays_a_handler_error() {
+        let err = BoxHandler::new(relays_a_throttle)
+            .call(Event::from_json(serde_json::json!(1)), cx())
+            .await
+            .expect_err("fails");
+        let Error::Handler(e) = err else {
+            panic!("expected a handler error, got {err:?}")
+        };
+        assert_eq!((e.error_type.as_str(), e.retryable), ("Throttled", true));
     }
 
     #[tokio::test]

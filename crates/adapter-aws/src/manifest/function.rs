@@ -2,7 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use faasport_core::{App, Error, Function, Operation, ResourceKind, StorageEventKind, Trigger};
+use faasport_core::{
+    App, Error, Function, Operation, Provider, ResourceKind, StorageEventKind, Trigger,
+};
 use serde_yaml_ng::{Mapping, Value};
 
 use super::{
@@ -52,7 +54,10 @@ pub(super) fn resource(
     ids: &LogicalIds,
     options: &SamOptions,
 ) -> Result<(String, Value), Error> {
-    let unsupported = |why: String| Error::Unsupported(format!("function `{}`: {why}", f.name()));
+    let unsupported = |why: String| Error::Manifest {
+        provider: Provider::Aws,
+        reason: format!("function `{}`: {why}", f.name()),
+    };
     let timeout = timeout_secs(f);
     let mut p = Mapping::new();
     p.insert("FunctionName".into(), function_name(f.name()));
@@ -172,9 +177,7 @@ fn events(f: &Function, ids: &LogicalIds, options: &SamOptions) -> Result<Mappin
                 batch_size,
                 batch_window,
             } => {
-                if !(1..=10_000).contains(batch_size) {
-                    return Err(format!("SQS batch size is 1-10000, not {batch_size}"));
-                }
+                // 1-10,000 was checked against core's `Limits` (`App::validate_for`).
                 // Lambda requires a batching window for batches over 10.
                 let window = batch_window.as_secs_f64().ceil() as u64;
                 let window = if *batch_size > 10 {
@@ -236,20 +239,15 @@ fn events(f: &Function, ids: &LogicalIds, options: &SamOptions) -> Result<Mappin
             // TRIM_HORIZON, as for DynamoDB: records written before the mapping exists are
             // delivered too (as the local runtime delivers every record put), at the price of
             // replaying the stream's retention on first deploy.
-            Trigger::Stream { stream, batch_size } => {
-                if !(1..=10_000).contains(batch_size) {
-                    return Err(format!("Kinesis batch size is 1-10000, not {batch_size}"));
-                }
-                (
-                    "Kinesis",
-                    map([
-                        ("Stream", reference(&ids.kinesis_parameter(stream))),
-                        ("StartingPosition", "TRIM_HORIZON".into()),
-                        ("BatchSize", (*batch_size).into()),
-                        ("FunctionResponseTypes", batch_responses()),
-                    ]),
-                )
-            }
+            Trigger::Stream { stream, batch_size } => (
+                "Kinesis",
+                map([
+                    ("Stream", reference(&ids.kinesis_parameter(stream))),
+                    ("StartingPosition", "TRIM_HORIZON".into()),
+                    ("BatchSize", (*batch_size).into()),
+                    ("FunctionResponseTypes", batch_responses()),
+                ]),
+            ),
             Trigger::CloudEvent { event_type } => (
                 "EventBridgeRule",
                 map([(

@@ -19,7 +19,7 @@
 //!   `detail-type`;
 //! - `EventInvokeConfig` with its retry policy and, when it can receive asynchronous
 //!   invocations, an `OnFailure` destination: its own dead letter, the app's default, or the
-//!   app's generated dead-letter queue (see [`dead_letters`], which also gives every consumed
+//!   app's generated dead-letter queue (see the `dead_letters` module, which also gives every consumed
 //!   queue a redrive policy), so the cloud keeps what the local runtime dead-letters;
 //! - the environment variables of [`crate::names`] for every declared resource (in
 //!   `Globals`), and `FAASPORT_FUNCTION` with its name;
@@ -92,7 +92,7 @@ impl SamOptions {
 /// The SAM template for `app`, as YAML, with default [`SamOptions`].
 ///
 /// # Errors
-/// An invalid app ([`Error::App`]) or a limit Lambda cannot take ([`Error::Unsupported`]).
+/// An invalid app ([`Error::App`]) or a limit Lambda cannot take ([`Error::App`]), or what SAM cannot express ([`Error::Manifest`]).
 pub fn sam_template(app: &App) -> Result<String, Error> {
     sam_template_with(app, &SamOptions::default())
 }
@@ -154,9 +154,12 @@ pub fn sam_template_with(app: &App, options: &SamOptions) -> Result<String, Erro
             };
             if let Some(other) = parameter_owners.insert(id.clone(), kind.clone()) {
                 if other != kind {
-                    return Err(Error::Unsupported(format!(
+                    return Err(Error::Manifest {
+                        provider: Provider::Aws,
+                        reason: format!(
                         "{other} and {kind} both become the template parameter `{id}`; rename one"
-                    )));
+                    ),
+                    });
                 }
             }
             parameters.insert(
@@ -204,8 +207,10 @@ pub fn sam_template_with(app: &App, options: &SamOptions) -> Result<String, Erro
     if let Some(outputs) = function::outputs(app, options) {
         template.insert("Outputs".into(), outputs);
     }
-    serde_yaml_ng::to_string(&Value::Mapping(template))
-        .map_err(|e| Error::Unsupported(format!("cannot write the SAM template: {e}")))
+    serde_yaml_ng::to_string(&Value::Mapping(template)).map_err(|e| Error::Manifest {
+        provider: Provider::Aws,
+        reason: format!("cannot write the SAM template: {e}"),
+    })
 }
 
 fn queue_resource(app: &App, queue: &QueueSpec, ids: &LogicalIds) -> Result<Value, Error> {
@@ -261,9 +266,12 @@ impl LogicalIds {
         for (kind, name) in names {
             let id = format!("{}{}", pascal(name), pascal(kind));
             if let Some(other) = taken.insert(id.clone(), format!("{kind} `{name}`")) {
-                return Err(Error::Unsupported(format!(
-                    "{other} and {kind} `{name}` both become the logical id `{id}`; rename one"
-                )));
+                return Err(Error::Manifest {
+                    provider: Provider::Aws,
+                    reason: format!(
+                        "{other} and {kind} `{name}` both become the logical id `{id}`; rename one"
+                    ),
+                });
             }
             bases.insert(format!("{kind}:{name}"), id);
         }

@@ -1,6 +1,6 @@
 //! faasport schedule expressions in EventBridge's syntax.
 
-use faasport_core::Error;
+use faasport_core::{Error, Provider};
 
 /// The EventBridge form of a schedule expression the app validated.
 ///
@@ -10,14 +10,16 @@ use faasport_core::Error;
 /// `?`). A 6-field cron with seconds must have `0` seconds: EventBridge has minute resolution.
 ///
 /// # Errors
-/// [`Error::Unsupported`] for cron expressions EventBridge cannot express.
+/// [`Error::Manifest`] for cron expressions EventBridge cannot express.
 pub fn eventbridge_schedule(expression: &str) -> Result<String, Error> {
     let text = expression.trim();
     if text.starts_with("rate(") || text.starts_with("cron(") {
         return Ok(text.to_owned());
     }
-    let unsupported =
-        |why: &str| Error::Unsupported(format!("schedule `{expression}` on EventBridge: {why}"));
+    let unsupported = |why: &str| Error::Manifest {
+        provider: Provider::Aws,
+        reason: format!("schedule `{expression}` on EventBridge: {why}"),
+    };
     let fields: Vec<&str> = text.split_whitespace().collect();
     let fields = match fields.as_slice() {
         [_, _, _, _, _] => fields.as_slice(),

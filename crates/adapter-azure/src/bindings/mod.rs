@@ -1,7 +1,7 @@
 //! Outbound resource bindings on Azure.
 //!
 //! None yet: publishing, sending, object access and invoking from the [`Context`] fail with
-//! [`Error::Unsupported`](faasport_core::Error::Unsupported) naming the operation, after the
+//! [`Error::NoBinding`](faasport_core::Error::NoBinding) naming the resource, after the
 //! per-function access check ([`Access`](faasport_core::Access)) has passed, so an undeclared
 //! use is still [`Error::Undeclared`](faasport_core::Error::Undeclared) as on every backend.
 //!

@@ -129,7 +129,10 @@ pub enum ManifestError {
 
 impl From<ManifestError> for Error {
     fn from(error: ManifestError) -> Self {
-        Error::Unsupported(error.to_string())
+        Error::Manifest {
+            provider: Provider::Azure,
+            reason: error.to_string(),
+        }
     }
 }
 
@@ -137,7 +140,7 @@ impl From<ManifestError> for Error {
 /// Azure function's `function.json` in declaration order.
 ///
 /// # Errors
-/// [`Error::App`] when the app is invalid or outside Azure's limits; [`Error::Unsupported`]
+/// [`Error::App`] when the app is invalid or outside Azure's limits; [`Error::Manifest`]
 /// for a [`ManifestError`].
 pub fn project(app: &App, options: &ProjectOptions) -> Result<Vec<ProjectFile>, Error> {
     app.validate_for(Provider::Azure)?;

@@ -15,6 +15,14 @@
 //!   one filter, `?function=NAME` or `?queue=NAME`, to keep to the dead letters of one function
 //!   or one queue; any other query, or both at once, is a 400, so a typo never purges everything.
 //!   This is how the app binary and people reach the dead letters of a running `serve`.
+//! - `GET /_faasport/buckets/{bucket}`: the bucket's objects (`key`, `size`, `etag`), sorted by
+//!   key; `?prefix=P` keeps the keys that start with `P`.
+//! - `GET /_faasport/queues/{queue}`: the messages the queue holds now, visible ones first
+//!   ([`LocalCloud::queue_messages`](crate::LocalCloud::queue_messages)).
+//! - `GET /_faasport/topics/{topic}`: the most recent messages published to the topic, oldest
+//!   first ([`LocalCloud::published`](crate::LocalCloud::published); bounded per topic).
+//!
+//!   An undeclared bucket, queue or topic is a 404 naming it.
 
 use std::fmt::Write as _;
 
@@ -24,6 +32,7 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderValue, Method, StatusCode};
 
 use faasport_core::event::percent_decode;
+use faasport_core::ResourceKind;
 
 use super::GatewayState;
 use crate::dead_letters::DeadLetterSource;
@@ -32,7 +41,7 @@ use crate::meter::{FunctionMetrics, DURATION_BUCKETS};
 /// The reserved path prefix; no function route may start with it.
 pub const ADMIN_PREFIX: &str = "/_faasport/";
 
-pub(crate) fn handle(
+pub(crate) async fn handle(
     state: &GatewayState,
     method: &Method,
     path: &str,
@@ -64,8 +73,54 @@ pub(crate) fn handle(
             }
             Err(_) => not_found(id),
         },
+        (&Method::GET, ["buckets", bucket]) => objects(state, bucket, query).await,
+        (&Method::GET, ["queues", queue]) => match state.sources.queue_messages(queue) {
+            Some(messages) => json(&messages),
+            None => undeclared(ResourceKind::Queue, queue),
+        },
+        (&Method::GET, ["topics", topic]) => {
+            if state.sources.app().topics().iter().any(|t| t == topic) {
+                json(&state.sources.published(topic))
+            } else {
+                undeclared(ResourceKind::Topic, topic)
+            }
+        }
         _ => super::respond::error(StatusCode::NOT_FOUND, "no such admin endpoint", None),
     })
+}
+
+async fn objects(state: &GatewayState, bucket: &str, query: Option<&str>) -> Response {
+    let mut prefix = String::new();
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        match pair.split_once('=') {
+            Some(("prefix", value)) => prefix = percent_decode(value, true),
+            _ => {
+                let message = format!("unknown parameter `{pair}`: use `prefix=P`");
+                return super::respond::error(StatusCode::BAD_REQUEST, &message, None);
+            }
+        }
+    }
+    match state.sources.list_objects(bucket, &prefix).await {
+        Ok(objects) => json(&objects),
+        Err(faasport_core::Error::Undeclared { .. }) => undeclared(ResourceKind::Bucket, bucket),
+        Err(e) => {
+            tracing::error!(bucket, error = %faasport_core::chain_message(&e), "cannot list a bucket");
+            super::respond::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot list the bucket",
+                None,
+            )
+        }
+    }
+}
+
+fn undeclared(kind: ResourceKind, name: &str) -> Response {
+    let message = format!("{kind} `{name}` is not declared by the app");
+    super::respond::error(StatusCode::NOT_FOUND, &message, None)
 }
 
 /// The source named by `?function=NAME` or `?queue=NAME`; no query means every source.

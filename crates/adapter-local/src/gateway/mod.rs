@@ -47,6 +47,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{Request, State};
 use axum::response::Response;
+use axum::Router;
 use http::header::{ALLOW, CONTENT_LENGTH};
 use http::{HeaderValue, StatusCode};
 use http_body_util::{BodyExt as _, Limited};
@@ -123,6 +124,23 @@ pub(crate) struct GatewayState {
 }
 
 impl GatewayState {
+    fn new(sources: LocalCloud, body_limit: usize) -> Result<Arc<Self>, GatewayError> {
+        let routes = RouteTable::from_app(sources.app());
+        let reserved = ADMIN_PREFIX.trim_end_matches('/');
+        if let Some(route) = routes.patterns().into_iter().find(|p| {
+            p.split_once(' ')
+                .is_some_and(|(_, path)| path.starts_with(reserved))
+        }) {
+            return Err(GatewayError::ReservedRoute { route });
+        }
+        Ok(Arc::new(GatewayState {
+            sources,
+            routes,
+            body_limit,
+            statuses: Mutex::new(BTreeMap::new()),
+        }))
+    }
+
     pub(crate) fn statuses(&self) -> BTreeMap<u16, u64> {
         self.statuses
             .lock()
@@ -161,26 +179,13 @@ impl Gateway {
     /// [`GatewayError::Bind`], or [`GatewayError::ReservedRoute`] if a route starts with
     /// [`ADMIN_PREFIX`].
     pub async fn bind(sources: LocalCloud, config: GatewayConfig) -> Result<Self, GatewayError> {
-        let routes = RouteTable::from_app(sources.app());
-        let reserved = ADMIN_PREFIX.trim_end_matches('/');
-        if let Some(route) = routes.patterns().into_iter().find(|p| {
-            p.split_once(' ')
-                .is_some_and(|(_, path)| path.starts_with(reserved))
-        }) {
-            return Err(GatewayError::ReservedRoute { route });
-        }
+        let state = GatewayState::new(sources, config.body_limit)?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| GatewayError::Bind {
                 addr: config.addr,
                 source,
             })?;
-        let state = Arc::new(GatewayState {
-            sources,
-            routes,
-            body_limit: config.body_limit,
-            statuses: Mutex::new(BTreeMap::new()),
-        });
         Ok(Self { listener, state })
     }
 
@@ -200,12 +205,53 @@ impl Gateway {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), GatewayError> {
-        let app = axum::Router::new().fallback(handle).with_state(self.state);
-        axum::serve(self.listener, app)
+        axum::serve(self.listener, router_of(self.state))
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(GatewayError::Serve)
     }
+}
+
+/// The gateway's routing, status mapping and admin endpoints as an axum [`Router`], without a
+/// socket: what [`Gateway::serve`] serves, for tests to call in-process with
+/// `tower::ServiceExt::oneshot` (or with `TestApp::http` of the facade's `faasport::testing`). `config.addr` is not used.
+///
+/// Requests run through `sources` exactly as served ones do: routes, path parameters, the
+/// status of each result ([`faasport_core::contract::http_response`]), the body limit, the
+/// request id header and the admin endpoints under [`ADMIN_PREFIX`]. It needs no listener, so
+/// it works on a paused clock.
+///
+/// # Examples
+/// ```
+/// use faasport_adapter_local::gateway::{router, GatewayConfig};
+/// use faasport_adapter_local::LocalCloud;
+/// use faasport_core::{http, App, Context, Error, Function, HttpRequest, HttpResponse};
+/// use tower::ServiceExt as _;
+///
+/// async fn hello(req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
+///     Ok(HttpResponse::text(http::StatusCode::OK, format!("hello {}", req.path_param("name").unwrap_or("?"))))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let app = App::new("hi").function(Function::new("hello", hello).http(http::Method::GET, "/hello/{name}"));
+/// let router = router(LocalCloud::builder(app).build()?, GatewayConfig::default())?;
+/// let request = http::Request::get("/hello/ada").body(axum::body::Body::empty())?;
+/// let response = router.oneshot(request).await?;
+/// assert_eq!(response.status(), http::StatusCode::OK);
+/// assert!(response.headers().contains_key("x-request-id"));
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// [`GatewayError::ReservedRoute`] if a route starts with [`ADMIN_PREFIX`].
+pub fn router(sources: LocalCloud, config: GatewayConfig) -> Result<Router, GatewayError> {
+    Ok(router_of(GatewayState::new(sources, config.body_limit)?))
+}
+
+fn router_of(state: Arc<GatewayState>) -> Router {
+    Router::new().fallback(handle).with_state(state)
 }
 
 async fn handle(State(state): State<Arc<GatewayState>>, request: Request) -> Response {
@@ -216,7 +262,9 @@ async fn handle(State(state): State<Arc<GatewayState>>, request: Request) -> Res
 
 async fn route(state: &GatewayState, request: Request) -> Response {
     let path = request.uri().path().to_owned();
-    if let Some(response) = admin::handle(state, request.method(), &path, request.uri().query()) {
+    if let Some(response) =
+        admin::handle(state, request.method(), &path, request.uri().query()).await
+    {
         return response;
     }
     let (function, params) = match state.routes.find(request.method(), &path) {

@@ -9,7 +9,9 @@ use std::sync::{Arc, OnceLock, Weak};
 use futures::future::BoxFuture;
 
 use faasport_core::resource::{FunctionInvoker, ObjectStore, QueueSender, TopicPublisher};
-use faasport_core::{Bindings, Error, Event, InvokeMode, Message, Object, ObjectInfo};
+use faasport_core::{
+    Bindings, Error, Event, InvokeMode, Message, Object, ObjectInfo, ResourceKind,
+};
 
 use super::Hub;
 
@@ -21,7 +23,8 @@ pub(crate) struct LocalBindings {
 }
 
 impl LocalBindings {
-    /// Bindings to be connected later with [`LocalBindings::connect`].
+    /// Bindings to be connected later with [`LocalBindings::connect`]; until then every call
+    /// fails with an error that says to build the runtime with sources.
     pub(crate) fn unconnected() -> Self {
         Self::default()
     }
@@ -41,11 +44,22 @@ impl LocalBindings {
             .with_invoker(me)
     }
 
-    fn hub(&self) -> Result<Arc<Hub>, Error> {
-        self.hub
-            .get()
-            .and_then(Weak::upgrade)
-            .ok_or(Error::ShuttingDown)
+    /// The sources; [`Error::ShuttingDown`] once they are dropped, and an error naming the fix
+    /// for a runtime built without sources ([`LocalRuntime::new`](crate::LocalRuntime::new)).
+    fn hub(&self, kind: ResourceKind, name: &str) -> Result<Arc<Hub>, Error> {
+        match self.hub.get() {
+            Some(hub) => hub.upgrade().ok_or(Error::ShuttingDown),
+            None => Err(Error::NoBinding {
+                kind,
+                name: name.to_owned(),
+                provider: faasport_core::Provider::Local,
+                fix: "this runtime was built without the local event sources \
+                      (`LocalRuntime::new`): build it with `LocalCloud::builder(app)`, or test \
+                      with `faasport::testing::TestApp`, to have topics, queues, buckets and \
+                      function calls"
+                    .to_owned(),
+            }),
+        }
     }
 }
 
@@ -55,7 +69,10 @@ impl TopicPublisher for LocalBindings {
         topic: &'a str,
         message: Message,
     ) -> BoxFuture<'a, Result<String, Error>> {
-        Box::pin(async move { self.hub()?.publish(topic, message) })
+        Box::pin(async move {
+            self.hub(ResourceKind::Topic, topic)?
+                .publish(topic, message)
+        })
     }
 }
 
@@ -65,7 +82,7 @@ impl QueueSender for LocalBindings {
         queue: &'a str,
         message: Message,
     ) -> BoxFuture<'a, Result<String, Error>> {
-        Box::pin(async move { self.hub()?.send(queue, message) })
+        Box::pin(async move { self.hub(ResourceKind::Queue, queue)?.send(queue, message) })
     }
 }
 
@@ -75,7 +92,11 @@ impl ObjectStore for LocalBindings {
         bucket: &'a str,
         key: &'a str,
     ) -> BoxFuture<'a, Result<Option<Object>, Error>> {
-        Box::pin(async move { self.hub()?.get_object(bucket, key).await })
+        Box::pin(async move {
+            self.hub(ResourceKind::Bucket, bucket)?
+                .get_object(bucket, key)
+                .await
+        })
     }
 
     fn put<'a>(
@@ -84,11 +105,19 @@ impl ObjectStore for LocalBindings {
         key: &'a str,
         object: Object,
     ) -> BoxFuture<'a, Result<ObjectInfo, Error>> {
-        Box::pin(async move { self.hub()?.put_object(bucket, key, object).await })
+        Box::pin(async move {
+            self.hub(ResourceKind::Bucket, bucket)?
+                .put_object(bucket, key, object)
+                .await
+        })
     }
 
     fn delete<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async move { self.hub()?.delete_object(bucket, key).await })
+        Box::pin(async move {
+            self.hub(ResourceKind::Bucket, bucket)?
+                .delete_object(bucket, key)
+                .await
+        })
     }
 
     fn list<'a>(
@@ -96,7 +125,11 @@ impl ObjectStore for LocalBindings {
         bucket: &'a str,
         prefix: &'a str,
     ) -> BoxFuture<'a, Result<Vec<ObjectInfo>, Error>> {
-        Box::pin(async move { self.hub()?.list_objects(bucket, prefix).await })
+        Box::pin(async move {
+            self.hub(ResourceKind::Bucket, bucket)?
+                .list_objects(bucket, prefix)
+                .await
+        })
     }
 }
 
@@ -108,7 +141,7 @@ impl FunctionInvoker for LocalBindings {
         mode: InvokeMode,
     ) -> BoxFuture<'a, Result<Option<serde_json::Value>, Error>> {
         Box::pin(async move {
-            let hub = self.hub()?;
+            let hub = self.hub(ResourceKind::Function, function)?;
             let event = Event::try_from_json(payload)?;
             match mode {
                 InvokeMode::Sync => {

@@ -14,6 +14,7 @@ use faasport_core::{App, AppError, Error};
 
 use super::bindings::LocalBindings;
 use super::buckets::{BucketBackend, Buckets};
+use super::history::{TopicHistory, DEFAULT_TOPIC_HISTORY};
 use super::policy::DeliveryPolicy;
 use super::queues::LocalQueue;
 use super::{Hub, LocalCloud};
@@ -33,6 +34,7 @@ pub struct LocalCloudBuilder {
     faults: Option<FaultPlan>,
     backend: BucketBackend,
     max_message_bytes: usize,
+    topic_history: usize,
     clock_start: Option<DateTime<Utc>>,
     configure: Option<Configure>,
 }
@@ -56,6 +58,7 @@ impl LocalCloudBuilder {
             faults: None,
             backend: BucketBackend::Memory,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            topic_history: DEFAULT_TOPIC_HISTORY,
             clock_start: None,
             configure: None,
         }
@@ -83,6 +86,13 @@ impl LocalCloudBuilder {
     /// Sets the largest topic or queue message accepted.
     pub fn max_message_bytes(mut self, limit: usize) -> Self {
         self.max_message_bytes = limit;
+        self
+    }
+
+    /// Sets how many of its most recent messages each topic remembers for
+    /// [`LocalCloud::published`] ([`DEFAULT_TOPIC_HISTORY`] unless set; 0 keeps none).
+    pub fn topic_history(mut self, limit: usize) -> Self {
+        self.topic_history = limit;
         self
     }
 
@@ -144,6 +154,7 @@ impl LocalCloudBuilder {
             buckets: Buckets::new(self.backend),
             max_message_bytes: self.max_message_bytes,
             dead_letters: DeadLetters::new(),
+            history: TopicHistory::new(self.topic_history),
             ledger: Default::default(),
             tracker: TaskTracker::new(),
             closing: CancellationToken::new(),

@@ -12,6 +12,7 @@ use tokio_util::task::TaskTracker;
 use faasport_core::{DeadLetter as Target, Error, Event, Message, Operation, Scope};
 
 use super::buckets::Buckets;
+use super::history::TopicHistory;
 use super::ledger::DeliveryLedger;
 use super::policy::DeliveryPolicy;
 use super::queues::LocalQueue;
@@ -32,6 +33,7 @@ pub(crate) struct Hub {
     pub(super) buckets: Buckets,
     pub(super) max_message_bytes: usize,
     pub(super) dead_letters: DeadLetters,
+    pub(super) history: TopicHistory,
     pub(super) ledger: DeliveryLedger,
     pub(super) tracker: TaskTracker,
     /// Cancelled when shutdown begins: no new work is accepted or polled.

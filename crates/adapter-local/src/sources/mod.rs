@@ -42,6 +42,7 @@ mod bindings;
 mod buckets;
 mod builder;
 mod consumer;
+mod history;
 mod hub;
 mod ledger;
 mod policy;
@@ -54,6 +55,7 @@ mod topics;
 
 pub use self::buckets::BucketBackend;
 pub use self::builder::LocalCloudBuilder;
+pub use self::history::DEFAULT_TOPIC_HISTORY;
 pub use self::ledger::{DeliveryCounts, PendingDelivery};
 pub use self::policy::DeliveryPolicy;
 pub use self::queues::QueueStats;
@@ -65,11 +67,12 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use faasport_core::{App, Error, Event, Message, Object, ObjectInfo};
+use faasport_core::{App, Error, Event, Message, Object, ObjectInfo, QueueMessage, TopicMessage};
 
 use crate::dead_letters::{DeadLetterEntry, DeadLetterSource, DeadLetters};
 use crate::LocalRuntime;
 
+pub(crate) use self::bindings::LocalBindings;
 pub(crate) use self::hub::Hub;
 
 /// The local runtime with its event sources. Cheap to clone; clones share everything.
@@ -139,7 +142,7 @@ impl LocalCloud {
     /// consuming function) and the records after it go on.
     ///
     /// # Errors
-    /// [`Error::Unsupported`] if no function consumes `stream`; [`Error::InvalidPayload`] for an
+    /// [`Error::Local`] if no function consumes `stream`; [`Error::InvalidPayload`] for an
     /// oversize record (none of the records is put); [`Error::ShuttingDown`].
     pub async fn put_records(
         &self,
@@ -174,6 +177,30 @@ impl LocalCloud {
     /// As [`LocalCloud::put_object`].
     pub async fn get_object(&self, bucket: &str, key: &str) -> Result<Option<Object>, Error> {
         self.hub.get_object(bucket, key).await
+    }
+
+    /// The objects of a declared bucket whose key starts with `prefix`, sorted by key.
+    ///
+    /// # Errors
+    /// As [`LocalCloud::put_object`].
+    pub async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<ObjectInfo>, Error> {
+        self.hub.list_objects(bucket, prefix).await
+    }
+
+    /// The most recent messages published to `topic`, oldest first: by a handler, by
+    /// [`LocalCloud::publish`], or as forwarded dead letters. Each topic remembers its last
+    /// [`DEFAULT_TOPIC_HISTORY`] messages unless
+    /// [`LocalCloudBuilder::topic_history`] says otherwise, so memory stays bounded.
+    pub fn published(&self, topic: &str) -> Vec<TopicMessage> {
+        self.hub.history.messages(topic)
+    }
+
+    /// The messages a declared queue holds now: the visible ones in delivery order, then those
+    /// in flight (received and not yet deleted). A message's
+    /// [`attempt`](QueueMessage::attempt) is how often it was received so far. `None` for a
+    /// queue the app does not declare.
+    pub fn queue_messages(&self, queue: &str) -> Option<Vec<QueueMessage>> {
+        self.hub.queue(queue).map(|q| q.messages())
     }
 
     /// Deletes an object and, if it existed, emits a storage event.

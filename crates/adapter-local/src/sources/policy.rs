@@ -11,7 +11,7 @@
 //!
 //! | setting | value | source |
 //! |---|---|---|
-//! | throttle back-off | 1 s doubling to 5 min, until the max event age | Lambda's internal queue (`reference/pricing-and-scaling.md` §2.1) |
+//! | throttle back-off | 1 s doubling to 5 min, until the max event age | Lambda's internal queue (the pricing and scaling notes, §2.1) |
 //! | queue batches run at once, unless the function caps its instances | 5 | Lambda's SQS event source starts with 5 concurrent batches (same table) |
 //!
 //! A function's own [`RetryPolicy`](faasport_core::RetryPolicy) overrides the retry count and

@@ -268,6 +268,29 @@ impl LocalQueue {
         stats
     }
 
+    /// The messages in the queue: the visible ones in delivery order, then those in flight by
+    /// send time.
+    pub(crate) fn messages(&self) -> Vec<QueueMessage> {
+        let mut state = self.lock();
+        promote(&mut state, Instant::now());
+        let mut seen = std::collections::HashSet::new();
+        let mut listed: Vec<QueueMessage> = state
+            .ready
+            .iter()
+            .filter(|id| seen.insert(id.as_str()))
+            .filter_map(|id| state.messages.get(id).map(|m| to_queue_message(id, m)))
+            .collect();
+        let mut in_flight: Vec<QueueMessage> = state
+            .messages
+            .iter()
+            .filter(|(id, _)| !seen.contains(id.as_str()))
+            .map(|(id, m)| to_queue_message(id, m))
+            .collect();
+        in_flight.sort_by(|a, b| (a.sent_at, &a.id).cmp(&(b.sent_at, &b.id)));
+        listed.extend(in_flight);
+        listed
+    }
+
     /// The ids of the messages still in the queue.
     pub(crate) fn message_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = self.lock().messages.keys().cloned().collect();

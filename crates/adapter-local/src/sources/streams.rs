@@ -85,9 +85,11 @@ impl Hub {
     ) -> Result<Vec<String>, Error> {
         self.accepting()?;
         let s = self.streams.get(stream).ok_or_else(|| {
-            Error::Unsupported(format!(
-                "no function consumes stream `{stream}` (streams are known locally by their stream triggers)"
-            ))
+            Error::Local {
+                reason: format!(
+                    "no function consumes stream `{stream}` (streams are known locally by their stream triggers)"
+                ),
+            }
         })?;
         for m in &messages {
             self.check_size("record", m.body.len())?;

@@ -34,6 +34,7 @@ impl Hub {
         let mut event =
             TopicMessage::new(topic, id.clone(), message.body).with_published_at(self.now());
         event.attributes = message.attributes;
+        self.history.record(&event);
         let subscribers: Vec<String> = self
             .runtime
             .app()

@@ -204,7 +204,7 @@ impl App {
     /// everywhere.
     ///
     /// # Errors
-    /// [`Error::UnknownFunction`] listing the app's functions.
+    /// [`Error::UnknownFunction`](crate::Error::UnknownFunction) listing the app's functions.
     ///
     /// # Examples
     /// ```

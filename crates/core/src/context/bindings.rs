@@ -9,7 +9,7 @@ use crate::resource::{FunctionInvoker, ObjectStore, QueueSender, TopicPublisher}
 use crate::{Access, Error, Operation, ResourceKind, Scope};
 
 /// The backend's implementations of the resource traits. A missing one makes its operations
-/// fail with [`Error::Unsupported`].
+/// fail with [`Error::NoBinding`].
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct Bindings {

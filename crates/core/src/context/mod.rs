@@ -197,12 +197,12 @@ impl Context {
         self.resources
             .declared
             .check(&self.function_name, operation, name)?;
-        pick(&self.resources.bindings).ok_or_else(|| {
-            Error::Unsupported(format!(
-                "{} bindings on provider {}",
-                operation.kind(),
-                self.provider
-            ))
+        pick(&self.resources.bindings).ok_or_else(|| Error::NoBinding {
+            kind: operation.kind(),
+            name: name.to_owned(),
+            provider: self.provider,
+            fix: "this backend was built without that kind of binding (see its crate features)"
+                .to_owned(),
         })
     }
 }

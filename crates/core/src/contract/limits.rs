@@ -8,18 +8,21 @@
 //! | start-up (initialiser) | 10 s (INIT phase) | 240 s (default startup probe) | the function's timeout | the function's timeout |
 //! | asynchronous retries | at most 2 | any (retries on: until the event age runs out) | any (opt-in retry policies) | any |
 //! | maximum event age | 60 s–6 h | up to 24 h (the retry window) | any | any |
+//! | batch size (queue, stream, change) | 1–10,000 | any (a push carries one message; the batch has one) | 1–32 (host.json `batchSize`) | any |
 //!
 //! Sources: AWS Lambda developer guide ("Configure Lambda function memory", "Lambda quotas",
 //! "invocation-async-error-handling": `MaximumRetryAttempts` 0–2, `MaximumEventAgeInSeconds`
 //! 60–21600); Cloud Run "memory-limits", "request-timeout" and "healthchecks" (the default TCP
 //! startup probe allows 240 s); Azure Functions "Function app timeout duration" and the
-//! Consumption plan's 1.5 GB instance. See `reference/pricing-and-scaling.md`.
+//! Consumption plan's 1.5 GB instance; SQS, Kinesis and DynamoDB event source mappings take
+//! batches of 1–10,000 (Lambda "Using Lambda with Amazon SQS"); Azure Storage queues fetch at
+//! most 32 messages at once (host.json `queues.batchSize`). See the project's reference notes on pricing and scaling.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AppError, Function, Provider};
+use crate::{AppError, Function, Provider, Trigger};
 
 /// What a provider accepts from a function's declaration, and how long an instance may take to
 /// start.
@@ -41,6 +44,9 @@ pub struct Limits {
     /// The range of maximum event ages a function may ask for (`None`: any).
     #[serde(default)]
     pub event_age: Option<(Duration, Duration)>,
+    /// The largest batch a queue, stream or change trigger may ask for (`None`: any).
+    #[serde(default)]
+    pub max_batch_size: Option<u32>,
 }
 
 impl Default for Limits {
@@ -53,12 +59,13 @@ impl Default for Limits {
             max_init: None,
             max_async_retries: None,
             event_age: None,
+            max_batch_size: None,
         }
     }
 }
 
 impl Limits {
-    /// The limits of `provider` (see the [module docs](self) for the values and sources);
+    /// The limits of `provider` (the values and their sources are listed in `contract/limits.rs`);
     /// [`Provider::Local`] has none.
     pub fn of(provider: Provider) -> Self {
         let secs = Duration::from_secs;
@@ -68,7 +75,8 @@ impl Limits {
                 .max_timeout(Some(secs(900)))
                 .max_init(Some(secs(10)))
                 .max_async_retries(Some(2))
-                .event_age(Some((secs(60), secs(6 * 3600)))),
+                .event_age(Some((secs(60), secs(6 * 3600))))
+                .max_batch_size(Some(10_000)),
             Provider::Gcp => Self::default()
                 .memory_mb(128, 32 * 1024)
                 .max_timeout(Some(secs(60 * 60)))
@@ -76,7 +84,8 @@ impl Limits {
                 .event_age(Some((secs(0), secs(24 * 3600)))),
             Provider::Azure => Self::default()
                 .memory_mb(1, 1536)
-                .max_timeout(Some(secs(10 * 60))),
+                .max_timeout(Some(secs(10 * 60)))
+                .max_batch_size(Some(32)),
             Provider::Local => Self::default(),
         }
     }
@@ -109,6 +118,12 @@ impl Limits {
     /// Maximum event ages within `range` (`None`: any).
     pub fn event_age(mut self, range: Option<(Duration, Duration)>) -> Self {
         self.event_age = range;
+        self
+    }
+
+    /// Batches up to `max` messages or records (`None`: any).
+    pub fn max_batch_size(mut self, max: Option<u32>) -> Self {
+        self.max_batch_size = max;
         self
     }
 
@@ -178,6 +193,19 @@ impl Limits {
                 return Err(out_of_range("maximum event age", secs, min, max, "s"));
             }
         }
+        for trigger in function.triggers() {
+            let size = match trigger {
+                Trigger::Queue { batch_size, .. }
+                | Trigger::Stream { batch_size, .. }
+                | Trigger::Change { batch_size, .. } => *batch_size,
+                _ => continue,
+            };
+            let max = self.max_batch_size.unwrap_or(u32::MAX);
+            if size == 0 || size > max {
+                let (size, max) = (u64::from(size), u64::from(max));
+                return Err(out_of_range("batch size", size, 1, max, "messages"));
+            }
+        }
         Ok(())
     }
 }
@@ -215,6 +243,23 @@ mod tests {
             })
         ));
         assert!(Limits::of(Provider::Azure).check(&retries, "azure").is_ok());
+    }
+
+    #[test]
+    fn batch_sizes_are_bounded_per_provider() {
+        let big = Function::new("f", noop).stream_batched("s", 10_001);
+        assert!(matches!(
+            Limits::of(Provider::Aws).check(&big, "aws"),
+            Err(AppError::OutOfPlatformRange {
+                limit: "batch size",
+                value: 10_001,
+                max: 10_000,
+                ..
+            })
+        ));
+        let forty = Function::new("f", noop).queue_batched("q", 40, Duration::ZERO);
+        assert!(Limits::of(Provider::Aws).check(&forty, "aws").is_ok());
+        assert!(Limits::of(Provider::Azure).check(&forty, "azure").is_err());
     }
 
     #[test]
