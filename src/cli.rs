@@ -298,7 +298,7 @@ fn write_manifest(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     app.validate()?;
-    let manifest: Option<(&str, String)> = match provider {
+    let manifest: Option<Vec<(String, String)>> = match provider {
         #[cfg(feature = "aws")]
         Provider::Aws => {
             // `cargo lambda build` puts each binary in target/lambda/<binary>/.
@@ -308,26 +308,46 @@ fn write_manifest(
                 .unwrap_or_else(|| app.name().to_owned());
             let options = faasport_adapter_aws::SamOptions::default()
                 .code_uri(format!("target/lambda/{binary}/"));
-            Some((
-                "template.yaml",
+            Some(vec![(
+                "template.yaml".to_owned(),
                 faasport_adapter_aws::sam_template_with(app, &options)?,
-            ))
+            )])
+        }
+        #[cfg(feature = "azure")]
+        Provider::Azure => {
+            // The host starts `handler` in the project folder: copy the binary there.
+            let options = faasport_adapter_azure::ProjectOptions::default();
+            let files = faasport_adapter_azure::project(app, &options)?;
+            Some(
+                files
+                    .iter()
+                    .map(|f| (f.path.clone(), f.contents()))
+                    .collect(),
+            )
         }
         _ => None,
     };
-    let Some((file, text)) = manifest else {
+    let Some(files) = manifest else {
         let reason = match provider {
             Provider::Aws => {
                 "writing the SAM template needs the `aws` feature (build with `--features aws`)"
+                    .to_owned()
+            }
+            Provider::Azure => {
+                "writing the Azure Functions project needs the `azure` feature (build with `--features azure`)"
                     .to_owned()
             }
             other => format!("faasport cannot write {other} deployment files yet"),
         };
         return Err(Error::Manifest { provider, reason });
     };
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join(file);
-    std::fs::write(&path, text)?;
-    writeln!(out, "wrote {}", path.display())?;
+    for (file, text) in files {
+        let path = dir.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, text)?;
+        writeln!(out, "wrote {}", path.display())?;
+    }
     Ok(())
 }

@@ -32,7 +32,7 @@
 //! | `local` (default) | the local runtime | the binary becomes its own CLI: `serve`, `invoke`, `report`, `replay`, `dead-letters`, `manifest` |
 //! | `aws` | AWS Lambda | serves one function under the Lambda Runtime API; `manifest aws` writes a SAM template |
 //! | `gcp` | Cloud Run functions / Knative | serves one function on `$PORT` under the Functions Framework contract (HTTP, CloudEvents, Pub/Sub push, Storage, Scheduler); no resource bindings or manifests yet |
-//! | `azure` | Azure Functions custom handler | not implemented yet: fails with [`Error::Platform`] |
+//! | `azure` | Azure Functions custom handler | serves every function on `$FUNCTIONS_CUSTOMHANDLER_PORT` (invocation requests and proxied HTTP); `manifest azure` writes `host.json` and one `function.json` per trigger |
 //!
 //! Features are additive. With several enabled, [`run`] picks the platform from the environment
 //! (`AWS_LAMBDA_RUNTIME_API`, `FUNCTIONS_CUSTOMHANDLER_PORT`, `K_SERVICE` / `FUNCTION_TARGET`,
@@ -62,6 +62,8 @@ pub mod testing;
 #[cfg(feature = "aws")]
 pub use faasport_adapter_aws as aws;
 
+#[cfg(feature = "azure")]
+pub use faasport_adapter_azure as azure;
 #[cfg(feature = "gcp")]
 pub use faasport_adapter_gcp as gcp;
 

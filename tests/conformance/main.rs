@@ -7,6 +7,7 @@
 //! | `local_gateway` | real HTTP to `serve`'s gateway on loopback | nothing |
 //! | `aws` | the `conformance` example under cargo-lambda: Function URL requests, Invoke API payloads in each source's format, the SAM template for dead-letter routing | `FAASPORT_CARGO_LAMBDA` (`.ci/run`), `--features aws` |
 //! | `gcp` | the `conformance` example under the gcp adapter on a loopback `$PORT`: plain HTTP, Pub/Sub push envelopes, Cloud Scheduler requests, binary-mode CloudEvents | `--features gcp` |
+//! | `azure` | the `conformance` example as a custom handler: proxied HTTP requests, invocation requests in each trigger's format, the generated `function.json` for dead-letter routing | `--features azure` (the examples built by `cargo test`) |
 //!
 //! A row a backend cannot express names the backend and the reason in `not_on`; the driver
 //! prints it. The README's feature table is checked against this table
@@ -17,6 +18,8 @@
 mod app;
 #[cfg(feature = "aws")]
 mod aws;
+#[cfg(feature = "azure")]
+mod azure;
 #[cfg(feature = "gcp")]
 mod gcp;
 mod local;

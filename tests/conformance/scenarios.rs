@@ -16,6 +16,8 @@ pub enum Backend {
     Aws,
     /// The Google Cloud adapter on `$PORT`: HTTP, Pub/Sub push, Scheduler, CloudEvents.
     Gcp,
+    /// The Azure adapter as a custom handler: proxied HTTP requests and invocation requests.
+    Azure,
 }
 
 /// What is sent.

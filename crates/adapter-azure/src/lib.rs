@@ -1,24 +1,57 @@
-//! The Azure Functions adapter of faasport (not implemented yet).
+//! The Azure Functions adapter of faasport: a custom handler.
 //!
-//! It will be a custom handler listening on `$FUNCTIONS_CUSTOMHANDLER_PORT`: invocation requests
-//! with `Data`/`Metadata` in, responses with `Outputs`/`Logs`/`ReturnValue` out, HTTP proxying
-//! mode; HTTP, queue, timer, blob and Service Bus triggers; output bindings for publishing; and it
-//! will write `host.json` and one `function.json` per function.
+//! [`run`] serves every function of an [`App`] on `127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT`,
+//! the port the Functions host picked. The host sends each invocation as
+//! `POST /{AzureFunctionName}` with `{"Data", "Metadata"}` (every non-HTTP trigger, and HTTP
+//! when proxying is off) and expects `{"Outputs", "Logs", "ReturnValue"}` back; with
+//! `enableProxyingHttpRequest` (or the legacy `enableForwardingHttpRequest`) it sends an HTTP
+//! trigger's request as it came, on its original path, and returns the handler's response as
+//! it is. An Azure function has exactly one trigger, so each faasport function becomes one
+//! Azure function per trigger ([`names`]); [`project`] writes the matching `host.json` and
+//! `function.json` files.
 //!
-//! Today [`run`] refuses with [`Error::Platform`] so an app built with the `azure` feature
-//! fails loudly rather than silently doing nothing.
+//! | module | what it does |
+//! |---|---|
+//! | [`event`] | invocation requests in: `Data`/`Metadata` decoded by the trigger, into neutral events |
+//! | [`response`] | outputs back: `Outputs.res`, `ReturnValue`, statuses that make the host retry, proxied responses |
+//! | `runtime` | the server ([`run`], [`router`]) |
+//! | [`bindings`] | outbound resource bindings (none yet) |
+//! | [`names`] | Azure function names for each (function, trigger), and back |
+//! | [`manifest`] | `host.json` and one `function.json` per Azure function |
+//!
+//! What a user observes is core's ([`faasport_core::contract`]): the HTTP response of every
+//! result, the delivery status of every event, Azure's limits.
+//!
+//! # Building and deploying
+//!
+//! ```text
+//! cargo build --release --features azure --example echo --target x86_64-unknown-linux-musl
+//! app manifest azure --out functions/            # host.json + one folder per Azure function (local backend CLI)
+//! cp target/x86_64-unknown-linux-musl/release/examples/echo functions/handler
+//! cd functions && func azure functionapp publish <app-name> --custom
+//! ```
 #![warn(missing_docs)]
 
-use faasport_core::{App, Error};
+pub mod bindings;
+pub mod event;
+pub mod manifest;
+pub mod names;
+pub mod response;
+mod runtime;
 
-/// Serves `app` as an Azure Functions custom handler.
+use faasport_core::{App, Error, Provider};
+
+pub use crate::manifest::{project, ProjectFile, ProjectOptions};
+pub use crate::runtime::{router, PORT_ENV};
+
+/// Serves `app` as an Azure Functions custom handler until the process is stopped (SIGTERM or
+/// Ctrl-C end it gracefully).
 ///
 /// # Errors
-/// Always [`Error::Platform`] until the adapter lands; an invalid app is reported first.
+/// An invalid app, or one outside Azure's limits ([`Error::App`]); [`Error::Platform`]
+/// when `FUNCTIONS_CUSTOMHANDLER_PORT` is not set (not under the Functions host);
+/// [`Error::Io`] if the port cannot be bound.
 pub async fn run(app: App) -> Result<(), Error> {
-    app.validate()?;
-    Err(Error::Platform {
-        provider: faasport_core::Provider::Azure,
-        reason: "the Azure adapter is not implemented yet".into(),
-    })
+    app.validate_for(Provider::Azure)?;
+    runtime::serve(app).await
 }

@@ -1,0 +1,250 @@
+//! Invocation requests in: the host's `{"Data": .., "Metadata": ..}` document, decoded into a
+//! neutral [`Event`] by the trigger the Azure function was generated for
+//! ([`AzureFunction`](crate::names::AzureFunction)).
+//!
+//! | faasport trigger | Azure trigger | `Data.trigger` | `Metadata` read | neutral event |
+//! |---|---|---|---|---|
+//! | HTTP | `httpTrigger` | the request object (`Url`, `Method`, `Query`, `Headers`, `Params`, `Body`) | | [`HttpRequest`](faasport_core::HttpRequest) |
+//! | queue | `queueTrigger` | the message text | `Id`, `DequeueCount` (the attempt), `InsertionTime` | [`QueueBatch`](faasport_core::QueueBatch) of one |
+//! | queue | `serviceBusTrigger` (queue) | the message body | `MessageId`, `DeliveryCount`, `EnqueuedTimeUtc`, `UserProperties`/`ApplicationProperties` | `QueueBatch` of one |
+//! | topic | `serviceBusTrigger` (topic + subscription) | the message body | as above | [`TopicMessage`](faasport_core::TopicMessage) |
+//! | schedule | `timerTrigger` | `{Schedule, ScheduleStatus, IsPastDue}` | `sys.UtcNow` (the tick time) | [`ScheduleTick`](faasport_core::ScheduleTick) |
+//! | storage | `blobTrigger` | the content, base64 | `name` (from the `{name}` in the path), `Uri`, `Properties.Length`/`ETag`/`LastModified` | [`StorageEvent`](faasport_core::StorageEvent) (created) |
+//! | stream | `eventHubTrigger`, `cardinality: many` (or one) | the event bodies | `SequenceNumberArray`, `EnqueuedTimeUtcArray`, `PropertiesArray` (or the singular keys) | `QueueBatch`, ids are sequence numbers |
+//! | change | `cosmosDBTrigger` | the changed documents | | [`ChangeBatch`](faasport_core::ChangeBatch) |
+//! | CloudEvent | `eventGridTrigger` | a CloudEvent or an Event Grid schema event | | [`CloudEvent`](faasport_core::CloudEvent) |
+//! | none (invoke) | `httpTrigger` on `/faasport-invoke/<name>` | the request; its body is the payload | | [`Event::from_json`] of the body |
+//!
+//! The host writes every value that is not an object with `JsonConvert.SerializeObject`, so a
+//! string may arrive JSON-encoded twice, numbers as strings and lists as JSON text
+//! (`wire-protocols.md` §3.3); [`encoding`] undoes each once. The host drops the trigger's own
+//! metadata key (`QueueTrigger`, `BlobTrigger`: every key ending in `trigger`), so a blob's name
+//! comes from the `{name}` binding expression, else from `Uri`.
+//!
+//! A request that is not JSON, or whose fields do not fit the trigger, is an [`EventError`]:
+//! the runtime answers it with 400 (the host fails that invocation) and keeps serving.
+
+mod blob;
+pub mod encoding;
+mod grid;
+mod http;
+mod queue;
+mod schedule;
+mod table;
+
+use faasport_core::{Event, Trigger};
+use serde_json::{Map, Value};
+
+use crate::names::TRIGGER_BINDING;
+
+pub use self::http::http_request;
+
+/// The host's invocation request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InvocationRequest {
+    /// The input bindings' values, by binding name.
+    pub data: Map<String, Value>,
+    /// The trigger's metadata.
+    pub metadata: Map<String, Value>,
+}
+
+/// Why an invocation request could not be turned into an event.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EventError {
+    /// The body is not JSON.
+    #[error("the invocation request is not valid JSON")]
+    NotJson(#[source] serde_json::Error),
+    /// The body is JSON but not an object with `Data` (and optionally `Metadata`) objects.
+    #[error("the invocation request has no `Data` object")]
+    NoData,
+    /// The trigger's value is missing from `Data`.
+    #[error("`Data` has no `{binding}` value for the {trigger} trigger")]
+    NoTriggerValue {
+        /// The binding name looked for.
+        binding: &'static str,
+        /// The trigger kind.
+        trigger: &'static str,
+    },
+    /// A field is missing or has the wrong type.
+    #[error("invalid {field} in the {trigger} invocation: {detail}")]
+    Field {
+        /// The trigger kind.
+        trigger: &'static str,
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl From<EventError> for faasport_core::Error {
+    fn from(error: EventError) -> Self {
+        faasport_core::Error::invalid_payload(faasport_core::chain_message(&error))
+    }
+}
+
+/// A decoded invocation: the event, its delivery attempt (1 when the host says nothing), and
+/// values for the [`Context`](faasport_core::Context)'s metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The neutral event.
+    pub event: Event,
+    /// The delivery attempt, first is 1.
+    pub attempt: u32,
+    /// Extra context metadata (`is_past_due` for timers).
+    pub metadata: Vec<(&'static str, String)>,
+}
+
+impl Decoded {
+    fn new(event: Event) -> Self {
+        Self {
+            event,
+            attempt: 1,
+            metadata: Vec::new(),
+        }
+    }
+
+    fn with_attempt(mut self, attempt: Option<u32>) -> Self {
+        if let Some(attempt) = attempt.filter(|a| *a > 0) {
+            self.attempt = attempt;
+        }
+        self
+    }
+}
+
+impl InvocationRequest {
+    /// Parses the request body.
+    ///
+    /// # Errors
+    /// [`EventError::NotJson`] or [`EventError::NoData`].
+    pub fn from_slice(body: &[u8]) -> Result<Self, EventError> {
+        let value: Value = serde_json::from_slice(body).map_err(EventError::NotJson)?;
+        let Value::Object(mut doc) = value else {
+            return Err(EventError::NoData);
+        };
+        let data = match take_ci(&mut doc, "Data") {
+            Some(Value::Object(data)) => data,
+            _ => return Err(EventError::NoData),
+        };
+        let metadata = match take_ci(&mut doc, "Metadata") {
+            Some(Value::Object(metadata)) => metadata,
+            _ => Map::new(),
+        };
+        Ok(Self { data, metadata })
+    }
+
+    /// The trigger's value: `Data.trigger`, or the only value of `Data` (a hand-written
+    /// `function.json` with another binding name).
+    pub fn trigger_value(&self) -> Option<&Value> {
+        self.data.get(TRIGGER_BINDING).or_else(|| {
+            (self.data.len() == 1)
+                .then(|| self.data.values().next())
+                .flatten()
+        })
+    }
+
+    /// A metadata value, its key matched case-insensitively as the host's serializer does.
+    pub fn meta(&self, key: &str) -> Option<&Value> {
+        encoding::get_ci(&self.metadata, key)
+    }
+
+    /// The retry count the host reports for triggers with a retry policy
+    /// (`Metadata.RetryContext.RetryCount`), as an attempt number.
+    fn retry_attempt(&self) -> Option<u32> {
+        let context = encoding::object(self.meta("RetryContext")?)?;
+        let retries = encoding::number(encoding::get_ci(&context, "RetryCount")?)?;
+        u32::try_from(retries).ok().map(|r| r.saturating_add(1))
+    }
+
+    /// Decodes the request for an Azure function with `trigger` (`None`: an invoke endpoint).
+    ///
+    /// # Errors
+    /// [`EventError`] when the request does not fit the trigger.
+    pub fn decode(&self, trigger: Option<&Trigger>) -> Result<Decoded, EventError> {
+        let value = |trigger: &'static str| {
+            self.trigger_value().ok_or(EventError::NoTriggerValue {
+                binding: TRIGGER_BINDING,
+                trigger,
+            })
+        };
+        let decoded = match trigger {
+            None => {
+                let request = http_request(value("invoke")?)?;
+                let payload = if request.body().is_empty() {
+                    Value::Null
+                } else {
+                    request.body().to_json().map_err(|e| EventError::Field {
+                        trigger: "invoke",
+                        field: "Body",
+                        detail: e.to_string(),
+                    })?
+                };
+                Decoded::new(Event::from_json(payload))
+            }
+            Some(Trigger::Http { .. }) => Decoded::new(Event::Http(http_request(value("http")?)?)),
+            Some(Trigger::Queue { queue, .. }) => {
+                queue::queue_message(self, queue, value("queue")?)?
+            }
+            Some(Trigger::Topic { topic, .. }) => {
+                queue::topic_message(self, topic, value("topic")?)?
+            }
+            Some(Trigger::Stream { stream, .. }) => {
+                queue::event_hub_batch(self, stream, value("stream")?)?
+            }
+            Some(Trigger::Schedule { expression }) => {
+                schedule::tick(self, expression, value("timer")?)?
+            }
+            Some(Trigger::Storage { bucket, .. }) => {
+                blob::blob_event(self, bucket, value("blob")?)?
+            }
+            Some(Trigger::Change { table, .. }) => table::change_batch(table, value("cosmos")?)?,
+            Some(Trigger::CloudEvent { .. }) => grid::cloud_event(value("eventgrid")?)?,
+            Some(_) => Decoded::new(Event::CloudEvent(self.raw())),
+        };
+        let attempt = self.retry_attempt();
+        Ok(match attempt {
+            Some(_) if decoded.attempt == 1 => decoded.with_attempt(attempt),
+            _ => decoded,
+        })
+    }
+
+    /// The whole request as a raw CloudEvent (`type` is `com.microsoft.azure.functions.invocation`),
+    /// for triggers this adapter has no mapping for.
+    pub fn raw(&self) -> faasport_core::CloudEvent {
+        let method = self
+            .meta("sys")
+            .and_then(encoding::object)
+            .and_then(|sys| encoding::get_ci(&sys, "MethodName").and_then(encoding::text))
+            .unwrap_or_default();
+        let id = self
+            .meta("sys")
+            .and_then(encoding::object)
+            .and_then(|sys| encoding::get_ci(&sys, "RandGuid").and_then(encoding::text))
+            .unwrap_or_default();
+        faasport_core::CloudEvent::new(
+            id,
+            format!("/functions/{method}"),
+            "com.microsoft.azure.functions.invocation",
+        )
+        .with_data(serde_json::json!({ "Data": self.data, "Metadata": self.metadata }))
+    }
+}
+
+fn take_ci(doc: &mut Map<String, Value>, key: &str) -> Option<Value> {
+    let found = doc.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned()?;
+    doc.remove(&found)
+}
+
+/// A [`EventError::Field`] for `trigger`.
+pub(crate) fn field_error(
+    trigger: &'static str,
+    field: &'static str,
+    detail: impl Into<String>,
+) -> EventError {
+    EventError::Field {
+        trigger,
+        field,
+        detail: detail.into(),
+    }
+}

@@ -1,0 +1,166 @@
+//! The Azure Functions project folder: `host.json`, `local.settings.json` and one
+//! `<AzureFunctionName>/function.json` per Azure function ([`names`](crate::names)).
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `host.json` | `version: "2.0"`; `customHandler` (the executable, `enableProxyingHttpRequest`); the extension bundle `[4.*, 5.0.0)`; `functionTimeout`, the longest function timeout (each function is still cancelled at its own); `extensions.http.routePrefix: ""` so public paths are the app's own; `extensions.queues.maxDequeueCount`, the queues' max receive count |
+//! | `local.settings.json` | `FUNCTIONS_WORKER_RUNTIME: custom` and Azurite as `AzureWebJobsStorage`, for `func start` |
+//! | `<name>/function.json` | the trigger binding (named `trigger`) and, for HTTP, the `http` output `res`; a `retry` policy where Azure reads one ([`function`]) |
+//!
+//! The app is checked against Azure's limits first ([`App::validate_for`]).
+//!
+//! Not written (yet): output bindings for publishing, dead-letter forwarding (Azure keeps
+//! exhausted messages in `<queue>-poison` and the Service Bus dead-letter subqueue; a declared
+//! [`DeadLetter`](faasport_core::DeadLetter) target is not wired), Event Grid subscriptions
+//! (the event type filter lives on the subscription), and scale settings (`max_instances` is the
+//! app-wide `WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT` setting, outside these files).
+
+pub mod function;
+mod host;
+mod schedule;
+
+use faasport_core::{App, Error, Provider};
+use serde_json::Value;
+
+pub use self::schedule::ncrontab;
+
+/// How the host passes HTTP requests to the handler.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HttpMode {
+    /// `enableProxyingHttpRequest` (current hosts): raw requests, streamed.
+    #[default]
+    Proxying,
+    /// `enableForwardingHttpRequest` (older hosts and Core Tools).
+    Forwarding,
+    /// Neither: HTTP requests come as invocation requests too.
+    Json,
+}
+
+impl HttpMode {
+    /// The mode set by the `host.json` in `app_root` (the host passes it as
+    /// `FUNCTIONS_APP_ROOT_PATH` and starts the handler there), or `None` when there is no
+    /// readable `host.json`.
+    pub fn from_app_root(app_root: &std::path::Path) -> Option<Self> {
+        let text = std::fs::read_to_string(app_root.join("host.json")).ok()?;
+        let host: Value = serde_json::from_str(&text).ok()?;
+        Some(host::http_mode_of(&host))
+    }
+}
+
+/// Options for [`project`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProjectOptions {
+    /// The handler executable, relative to the project folder (`defaultExecutablePath`).
+    pub executable: String,
+    /// How HTTP requests reach the handler.
+    pub http_mode: HttpMode,
+}
+
+impl Default for ProjectOptions {
+    /// `handler`, proxying.
+    fn default() -> Self {
+        Self {
+            executable: "handler".into(),
+            http_mode: HttpMode::Proxying,
+        }
+    }
+}
+
+impl ProjectOptions {
+    /// Sets the executable path.
+    pub fn executable(mut self, path: impl Into<String>) -> Self {
+        self.executable = path.into();
+        self
+    }
+
+    /// Sets how HTTP requests reach the handler.
+    pub fn http_mode(mut self, mode: HttpMode) -> Self {
+        self.http_mode = mode;
+        self
+    }
+}
+
+/// One file of the project folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectFile {
+    /// The path relative to the project folder, with `/` separators.
+    pub path: String,
+    /// The JSON document.
+    pub json: Value,
+}
+
+impl ProjectFile {
+    /// The document as pretty-printed JSON text with a final newline.
+    pub fn contents(&self) -> String {
+        let mut text = serde_json::to_string_pretty(&self.json).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+/// Why a project could not be written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// An Azure function name Azure refuses.
+    #[error(transparent)]
+    Name(#[from] crate::names::InvalidName),
+    /// A schedule Azure's NCRONTAB cannot express.
+    #[error(
+        "function `{function}`: the schedule `{expression}` cannot be written for Azure: {reason}"
+    )]
+    Schedule {
+        /// The function.
+        function: String,
+        /// The expression.
+        expression: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A storage trigger on deletions only (blob triggers see new and updated blobs).
+    #[error("function `{function}`: Azure blob triggers fire for new and updated blobs only, not for deletions (that needs an Event Grid subscription)")]
+    DeletionsOnly {
+        /// The function.
+        function: String,
+    },
+}
+
+impl From<ManifestError> for Error {
+    fn from(error: ManifestError) -> Self {
+        Error::Manifest {
+            provider: Provider::Azure,
+            reason: error.to_string(),
+        }
+    }
+}
+
+/// The project files for `app`, `host.json` first, then `local.settings.json`, then each
+/// Azure function's `function.json` in declaration order.
+///
+/// # Errors
+/// [`Error::App`] when the app is invalid or outside Azure's limits; [`Error::Manifest`]
+/// for a [`ManifestError`].
+pub fn project(app: &App, options: &ProjectOptions) -> Result<Vec<ProjectFile>, Error> {
+    app.validate_for(Provider::Azure)?;
+    let mut files = vec![
+        ProjectFile {
+            path: "host.json".into(),
+            json: host::host_json(app, options),
+        },
+        ProjectFile {
+            path: "local.settings.json".into(),
+            json: host::local_settings(),
+        },
+    ];
+    for azure in crate::names::azure_functions(app) {
+        crate::names::check_name(&azure.name).map_err(ManifestError::from)?;
+        let function = app.select(&azure.function)?;
+        files.push(ProjectFile {
+            path: format!("{}/function.json", azure.name),
+            json: function::function_json(app, function, &azure)?,
+        });
+    }
+    Ok(files)
+}

@@ -1,0 +1,183 @@
+//! Azure function names: how a faasport function and its triggers become Azure functions, and
+//! back.
+//!
+//! An Azure function has exactly one trigger, so a faasport function becomes one Azure function
+//! per trigger. The manifest writes one folder per [`AzureFunction`] and the runtime routes each
+//! invocation (`POST /{AzureFunctionName}`) back through the same table, so the two cannot
+//! disagree.
+//!
+//! | faasport function | Azure function(s) |
+//! |---|---|
+//! | one trigger | the function's own name (`create-order`) |
+//! | several triggers | `<function>-<kind>-<n>`, `n` counting from 1 in declaration order (`bill-queue-1`, `bill-http-2`) |
+//! | no trigger (invoked by other functions, or directly) | the function's own name, with an HTTP trigger on [`INVOKE_ROUTE_PREFIX`]`/<function>` (`authLevel: function`) |
+//!
+//! Azure accepts function names that start with a letter and hold only letters, digits, `-` and
+//! `_`, up to 127 characters ([`check_name`]).
+
+use faasport_core::{App, Function, Trigger};
+
+/// The route prefix of a triggerless function's invoke endpoint: `POST /faasport-invoke/<name>`
+/// with the JSON payload as the body.
+pub const INVOKE_ROUTE_PREFIX: &str = "faasport-invoke";
+
+/// The binding name of every trigger in the generated `function.json` files (the key of the
+/// trigger's value in the invocation's `Data`).
+pub const TRIGGER_BINDING: &str = "trigger";
+
+/// The binding name of the HTTP output (`Outputs.res`).
+pub const HTTP_OUTPUT_BINDING: &str = "res";
+
+/// The longest Azure function name.
+const MAX_NAME_LEN: usize = 127;
+
+/// One Azure function: a faasport function with one of its triggers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AzureFunction {
+    /// The Azure function name (its folder in the project, the path of its invocations).
+    pub name: String,
+    /// The faasport function it runs.
+    pub function: String,
+    /// The trigger; `None` for the invoke endpoint of a triggerless function.
+    pub trigger: Option<Trigger>,
+}
+
+impl AzureFunction {
+    /// Whether the host sees an HTTP trigger with one HTTP output: proxied in proxying mode.
+    pub fn is_http(&self) -> bool {
+        matches!(self.trigger, None | Some(Trigger::Http { .. }))
+    }
+}
+
+/// A function name Azure does not accept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{name}` is not a valid Azure function name: {reason}")]
+pub struct InvalidName {
+    /// The name.
+    pub name: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+/// The Azure functions of `app`, in declaration order.
+///
+/// # Examples
+/// ```
+/// use faasport_adapter_azure::names::azure_functions;
+/// use faasport_core::{App, Context, Error, Event, Function, http::Method};
+///
+/// async fn f(_: Event, _: Context) -> Result<(), Error> { Ok(()) }
+/// let app = App::new("shop")
+///     .queue("jobs")
+///     .function(Function::new("bill", f).queue("jobs").http(Method::POST, "/bill"))
+///     .function(Function::new("ship", f).queue("jobs"));
+/// let names: Vec<String> = azure_functions(&app).into_iter().map(|a| a.name).collect();
+/// assert_eq!(names, ["bill-queue-1", "bill-http-2", "ship"]);
+/// ```
+pub fn azure_functions(app: &App) -> Vec<AzureFunction> {
+    app.functions().iter().flat_map(of_function).collect()
+}
+
+fn of_function(function: &Function) -> Vec<AzureFunction> {
+    let name = function.name();
+    match function.triggers() {
+        [] => vec![AzureFunction {
+            name: name.to_owned(),
+            function: name.to_owned(),
+            trigger: None,
+        }],
+        [only] => vec![AzureFunction {
+            name: name.to_owned(),
+            function: name.to_owned(),
+            trigger: Some(only.clone()),
+        }],
+        several => several
+            .iter()
+            .enumerate()
+            .map(|(i, trigger)| AzureFunction {
+                name: format!("{name}-{}-{}", trigger_slug(trigger), i + 1),
+                function: name.to_owned(),
+                trigger: Some(trigger.clone()),
+            })
+            .collect(),
+    }
+}
+
+/// The word for a trigger kind in Azure function names.
+pub fn trigger_slug(trigger: &Trigger) -> &'static str {
+    match trigger {
+        Trigger::Http { .. } => "http",
+        Trigger::Topic { .. } => "topic",
+        Trigger::Queue { .. } => "queue",
+        Trigger::Schedule { .. } => "timer",
+        Trigger::Storage { .. } => "blob",
+        Trigger::Change { .. } => "cosmos",
+        Trigger::Stream { .. } => "stream",
+        Trigger::CloudEvent { .. } => "eventgrid",
+        _ => "trigger",
+    }
+}
+
+/// The path of a triggerless function's invoke endpoint (`/faasport-invoke/<function>`).
+pub fn invoke_path(function: &str) -> String {
+    format!("/{INVOKE_ROUTE_PREFIX}/{function}")
+}
+
+/// Checks that Azure accepts `name` as a function name.
+///
+/// # Errors
+/// [`InvalidName`] saying why not.
+pub fn check_name(name: &str) -> Result<(), InvalidName> {
+    let invalid = |reason| {
+        Err(InvalidName {
+            name: name.to_owned(),
+            reason,
+        })
+    };
+    if name.len() > MAX_NAME_LEN {
+        return invalid("longer than 127 characters");
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return invalid("it must start with a letter");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return invalid("only letters, digits, `-` and `_` are allowed");
+    }
+    Ok(())
+}
+
+/// The Azure resource name of a faasport queue, topic, bucket (container) or stream: lower
+/// case, as Storage queue and container names must be.
+pub fn resource_name(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_azure_refuses_say_why() {
+        assert!(check_name("create-order").is_ok());
+        assert_eq!(
+            check_name("9lives").map_err(|e| e.to_string()),
+            Err("`9lives` is not a valid Azure function name: it must start with a letter".into())
+        );
+        assert_eq!(
+            check_name("a.b").map_err(|e| e.reason),
+            Err("only letters, digits, `-` and `_` are allowed")
+        );
+        assert_eq!(
+            check_name(&"a".repeat(128)).map_err(|e| e.reason),
+            Err("longer than 127 characters")
+        );
+    }
+
+    #[test]
+    fn a_triggerless_function_is_invoked_on_its_own_route() {
+        assert_eq!(invoke_path("double"), "/faasport-invoke/double");
+    }
+}
