@@ -52,7 +52,7 @@ pub async fn run(profile: Profile) -> Result<WorkloadRun, Error> {
     let kind = profile.kind;
     let shop = LocalCloud::builder(app::app())
         .clock_start(start)
-        .runtime(move |runtime| runtime.profile(profile))
+        .profile(profile)
         .build()?;
     shop.start();
 

@@ -125,7 +125,7 @@ pub async fn invoke(
     state: Option<&Path>,
     out: &mut dyn Write,
 ) -> Result<Report, Error> {
-    let mut builder = LocalCloud::builder(app).runtime(move |runtime| runtime.profile(profile));
+    let mut builder = LocalCloud::builder(app).profile(profile);
     if let Some(dir) = state {
         builder = builder.buckets(BucketBackend::Directory(dir.join("buckets")));
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use faasport_adapter_local::gateway::{router, GatewayConfig};
-use faasport_adapter_local::{DeliveryPolicy, FaultPlan, LocalCloud, LocalCloudBuilder, Profile};
+use faasport_adapter_local::{DeliveryPolicy, FaultPlan, LocalCloud, LocalConfig, Profile};
 use faasport_core::chrono::{DateTime, Utc};
 use faasport_core::{App, Error};
 
@@ -36,20 +36,26 @@ pub const DEFAULT_SETTLE_LIMIT: Duration = Duration::from_secs(24 * 60 * 60);
 /// ```
 #[derive(Debug)]
 pub struct TestAppBuilder {
-    sources: LocalCloudBuilder,
-    profile: Option<Profile>,
-    virtual_clock: bool,
+    app: App,
+    config: LocalConfig,
     settle_limit: Duration,
 }
 
 impl TestAppBuilder {
     pub(super) fn new(app: App) -> Self {
         Self {
-            sources: LocalCloud::builder(app),
-            profile: None,
-            virtual_clock: true,
+            app,
+            config: LocalConfig::default().virtual_clock(),
             settle_limit: DEFAULT_SETTLE_LIMIT,
         }
+    }
+
+    /// Takes the local runtime's settings from `config`, the same value
+    /// [`LocalCloud::builder`](faasport_adapter_local::LocalCloud::builder) and `serve` take
+    /// (replacing any set before; the virtual clock is whatever `config` says).
+    pub fn config(mut self, config: LocalConfig) -> Self {
+        self.config = config;
+        self
     }
 
     /// Scales, throttles, retries and bills like this provider (`aws` unless set).
@@ -65,7 +71,7 @@ impl TestAppBuilder {
     /// # }
     /// ```
     pub fn profile(mut self, profile: Profile) -> Self {
-        self.profile = Some(profile);
+        self.config.profile = profile;
         self
     }
 
@@ -88,7 +94,7 @@ impl TestAppBuilder {
     /// # }
     /// ```
     pub fn faults(mut self, plan: FaultPlan) -> Self {
-        self.sources = self.sources.faults(plan);
+        self.config.faults = Some(plan);
         self
     }
 
@@ -105,7 +111,7 @@ impl TestAppBuilder {
     /// # }
     /// ```
     pub fn policy(mut self, policy: DeliveryPolicy) -> Self {
-        self.sources = self.sources.policy(policy);
+        self.config.policy = Some(policy);
         self
     }
 
@@ -124,7 +130,7 @@ impl TestAppBuilder {
     /// # }
     /// ```
     pub fn clock_start(mut self, at: DateTime<Utc>) -> Self {
-        self.sources = self.sources.clock_start(at);
+        self.config.clock_start = Some(at);
         self
     }
 
@@ -142,9 +148,7 @@ impl TestAppBuilder {
     /// # }
     /// ```
     pub fn bucket_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.sources = self
-            .sources
-            .buckets(faasport_adapter_local::BucketBackend::Directory(dir.into()));
+        self.config = self.config.bucket_dir(dir);
         self
     }
 
@@ -181,7 +185,7 @@ impl TestAppBuilder {
     /// # }
     /// ```
     pub fn real_clock(mut self) -> Self {
-        self.virtual_clock = false;
+        self.config.virtual_clock = false;
         self
     }
 
@@ -203,19 +207,7 @@ impl TestAppBuilder {
     /// # }
     /// ```
     pub fn build(self) -> Result<TestApp, Error> {
-        let (profile, virtual_clock) = (self.profile, self.virtual_clock);
-        let sources = self
-            .sources
-            .runtime(move |mut runtime| {
-                if let Some(profile) = profile {
-                    runtime = runtime.profile(profile);
-                }
-                if virtual_clock {
-                    runtime = runtime.virtual_clock();
-                }
-                runtime
-            })
-            .build()?;
+        let sources = LocalCloud::builder(self.app).config(self.config).build()?;
         let router =
             router(sources.clone(), GatewayConfig::default()).map_err(|e| Error::Local {
                 reason: faasport_core::chain_message(&e),

@@ -71,6 +71,7 @@ pub use crate::report::Report;
 pub use crate::runtime::{InvokeOptions, LocalRuntime, RuntimeBuilder};
 pub use crate::trace::{ScalingEvent, ScalingEventKind, ScalingTrace};
 
+mod config;
 pub mod dead_letters;
 mod faults;
 pub mod gateway;
@@ -82,6 +83,7 @@ mod spawned;
 /// named and called without a separate dependency.
 pub use axum;
 
+pub use crate::config::LocalConfig;
 pub use crate::dead_letters::{DeadLetterEntry, DeadLetterSource, DeadLetters};
 pub use crate::faults::{event_key, Fault, FaultPlan, Faults};
 pub use crate::sources::{

@@ -9,6 +9,7 @@ use tracing::Instrument as _;
 
 use faasport_core::{App, Bindings, Context, Error, Event, Provider, Resources};
 
+use crate::config::LocalConfig;
 use crate::meter::{
     aggregate, compare_costs_with_capacity, FunctionCounters, FunctionMetrics, Meter, PriceTable,
     PricingOptions, WarmCapacity,
@@ -53,70 +54,52 @@ impl InvokeOptions {
     }
 }
 
-/// Builds a [`LocalRuntime`].
+/// Builds a [`LocalRuntime`]. Its settings live in one [`LocalConfig`]; the setters below
+/// write into it.
 #[derive(Debug)]
 pub struct RuntimeBuilder {
     app: App,
     bindings: Bindings,
-    faults: Option<Arc<crate::faults::FaultPlan>>,
-    scaling: ScalingSettings,
-}
-
-/// The scaling, keep-alive, clock and pricing settings of a runtime.
-#[derive(Debug, Clone)]
-struct ScalingSettings {
-    profile: Profile,
-    keep_alive: KeepAlive,
-    prices: Option<PriceTable>,
-    pricing: PricingOptions,
-    virtual_clock: bool,
-}
-
-impl Default for ScalingSettings {
-    fn default() -> Self {
-        Self {
-            profile: Profile::aws(),
-            keep_alive: KeepAlive::ProfileDefault,
-            prices: None,
-            pricing: PricingOptions::default(),
-            virtual_clock: false,
-        }
-    }
+    config: LocalConfig,
 }
 
 impl RuntimeBuilder {
+    /// Takes every setting from `config` (replacing any set before).
+    pub fn config(mut self, config: LocalConfig) -> Self {
+        self.config = config;
+        self
+    }
+
     /// Scales and bills like this provider (the `aws` profile by default).
     pub fn profile(mut self, profile: Profile) -> Self {
-        self.scaling.profile = profile;
+        self.config.profile = profile;
         self
     }
 
     /// Reaps and pre-warms idle instances with this policy (the profile's fixed window by
     /// default).
     pub fn keep_alive(mut self, policy: KeepAlive) -> Self {
-        self.scaling.keep_alive = policy;
+        self.config.keep_alive = policy;
         self
     }
 
     /// Prices runs with this table instead of the bundled one (see
     /// [`PriceTable::from_file`]).
     pub fn prices(mut self, table: PriceTable) -> Self {
-        self.scaling.prices = Some(table);
+        self.config.prices = Some(table);
         self
     }
 
     /// Sets the pricing options (Lambda architecture, free tiers, Cloud Run vCPUs).
     pub fn pricing(mut self, options: PricingOptions) -> Self {
-        self.scaling.pricing = options;
+        self.config.pricing = options;
         self
     }
 
-    /// Runs on the virtual clock: tokio's time is paused when the runtime is built and advances
-    /// only when every task waits, so keep-alive windows, rates and deadlines pass instantly and
-    /// deterministically. Needs a current-thread tokio runtime; tests can use
+    /// Runs on the virtual clock ([`LocalConfig::virtual_clock`]). Tests can use
     /// `#[tokio::test(start_paused = true)]` instead.
     pub fn virtual_clock(mut self) -> Self {
-        self.scaling.virtual_clock = true;
+        self.config.virtual_clock = true;
         self
     }
 
@@ -131,7 +114,7 @@ impl RuntimeBuilder {
 
     /// Injects seeded faults into the handlers (see [`FaultPlan`](crate::FaultPlan)).
     pub fn faults(mut self, plan: crate::faults::FaultPlan) -> Self {
-        self.faults = Some(Arc::new(plan));
+        self.config.faults = Some(plan);
         self
     }
 
@@ -144,13 +127,14 @@ impl RuntimeBuilder {
     /// [`AppError::OutOfPlatformRange`]: faasport_core::AppError::OutOfPlatformRange
     pub fn build(self) -> Result<LocalRuntime, Error> {
         self.app.validate()?;
+        let config = self.config;
         for function in self.app.functions() {
-            self.scaling.profile.check(function)?;
+            config.profile.check(function)?;
         }
-        if self.scaling.virtual_clock {
+        if config.virtual_clock {
             pause_clock()?;
         }
-        let prices = match self.scaling.prices {
+        let prices = match config.prices {
             Some(table) => table,
             None => PriceTable::bundled().map_err(|e| Error::Local {
                 reason: e.to_string(),
@@ -168,8 +152,8 @@ impl RuntimeBuilder {
             .map(|f| {
                 let pool = InstancePool::new(
                     f.clone(),
-                    &self.scaling.profile,
-                    &self.scaling.keep_alive,
+                    &config.profile,
+                    &config.keep_alive,
                     shared.clone(),
                 );
                 pool.start_min_instances();
@@ -177,23 +161,23 @@ impl RuntimeBuilder {
                 (f.name().to_owned(), Deployed { pool, counters })
             })
             .collect();
-        let billing = crate::meter::billing_rules(&prices, &self.scaling.pricing)
+        let billing = crate::meter::billing_rules(&prices, &config.pricing)
             .into_iter()
-            .find(|rule| Some(rule.provider()) == self.scaling.profile.billing);
+            .find(|rule| Some(rule.provider()) == config.profile.billing);
         let resources = Resources::new(self.app.declared(), self.bindings);
         Ok(LocalRuntime {
             inner: Arc::new(Inner {
                 app: self.app,
                 functions,
                 resources,
-                faults: self.faults,
+                faults: config.faults.map(Arc::new),
                 started: shared.origin,
                 requests: AtomicU64::new(1),
                 meter: Meter::new(),
                 trace: shared.trace,
-                profile: self.scaling.profile,
+                profile: config.profile,
                 prices,
-                pricing: self.scaling.pricing,
+                pricing: config.pricing,
                 billing,
             }),
         })
@@ -237,8 +221,7 @@ impl LocalRuntime {
         RuntimeBuilder {
             app,
             bindings: crate::sources::LocalBindings::unconnected().bindings(),
-            faults: None,
-            scaling: ScalingSettings::default(),
+            config: LocalConfig::default(),
         }
     }
 

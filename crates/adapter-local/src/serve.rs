@@ -27,8 +27,8 @@ use std::time::Duration;
 use faasport_core::{App, Error};
 
 use crate::gateway::{Gateway, GatewayConfig, GatewayError, DEFAULT_BODY_LIMIT};
-use crate::sources::{BucketBackend, DeliveryPolicy, LocalCloud, ShutdownReport};
-use crate::{FaultPlan, Profile, Report};
+use crate::sources::{DeliveryPolicy, LocalCloud, ShutdownReport};
+use crate::{FaultPlan, LocalConfig, Profile, Report};
 
 pub use crate::spawned::{spawn, RunningServer};
 
@@ -45,14 +45,8 @@ pub struct ServeOptions {
     pub body_limit: usize,
     /// How long in-flight work may finish after the signal.
     pub grace: Duration,
-    /// Retry and queue behaviour (the runtime profile's when `None`).
-    pub policy: Option<DeliveryPolicy>,
-    /// Faults to inject, if any.
-    pub faults: Option<FaultPlan>,
-    /// Where bucket objects live.
-    pub buckets: BucketBackend,
-    /// The scaling profile (the runtime's default, `aws`, when `None`).
-    pub profile: Option<Profile>,
+    /// How the local runtime runs: profile, faults, delivery policy, buckets, clock.
+    pub config: LocalConfig,
 }
 
 impl Default for ServeOptions {
@@ -61,10 +55,7 @@ impl Default for ServeOptions {
             addr: GatewayConfig::default().addr,
             body_limit: DEFAULT_BODY_LIMIT,
             grace: DEFAULT_GRACE,
-            policy: None,
-            faults: None,
-            buckets: BucketBackend::Memory,
-            profile: None,
+            config: LocalConfig::default(),
         }
     }
 }
@@ -94,27 +85,33 @@ impl ServeOptions {
         self
     }
 
-    /// Sets the delivery policy.
+    /// Takes the local runtime's settings from `config` (replacing any set before).
+    pub fn config(mut self, config: LocalConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets the delivery policy ([`LocalConfig::policy`]).
     pub fn policy(mut self, policy: DeliveryPolicy) -> Self {
-        self.policy = Some(policy);
+        self.config.policy = Some(policy);
         self
     }
 
-    /// Injects faults.
+    /// Injects faults ([`LocalConfig::faults`]).
     pub fn faults(mut self, plan: FaultPlan) -> Self {
-        self.faults = Some(plan);
+        self.config.faults = Some(plan);
         self
     }
 
-    /// Scales and bills like this provider.
+    /// Scales and bills like this provider ([`LocalConfig::profile`]).
     pub fn profile(mut self, profile: Profile) -> Self {
-        self.profile = Some(profile);
+        self.config.profile = profile;
         self
     }
 
-    /// Keeps bucket objects in `dir`.
+    /// Keeps bucket objects in `dir` ([`LocalConfig::bucket_dir`]).
     pub fn bucket_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.buckets = BucketBackend::Directory(dir.into());
+        self.config = self.config.bucket_dir(dir);
         self
     }
 }
@@ -159,17 +156,7 @@ pub async fn serve_with(
     on_ready: impl FnOnce(SocketAddr),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<ServeReport, ServeError> {
-    let mut builder = LocalCloud::builder(app).buckets(options.buckets);
-    if let Some(profile) = options.profile {
-        builder = builder.runtime(move |runtime| runtime.profile(profile));
-    }
-    if let Some(policy) = options.policy {
-        builder = builder.policy(policy);
-    }
-    if let Some(plan) = options.faults {
-        builder = builder.faults(plan);
-    }
-    let sources = builder.build()?;
+    let sources = LocalCloud::builder(app).config(options.config).build()?;
     let config = GatewayConfig::default()
         .addr(options.addr)
         .body_limit(options.body_limit);

@@ -32,7 +32,7 @@ pub(crate) fn synthetic_app(trace: &Trace, options: &ReplayOptions) -> (App, Vec
     }
     let mut app = App::new("replay");
     for ((traced, name), longest) in trace.functions().iter().zip(&names).zip(longest) {
-        let limits = &options.profile.limits;
+        let limits = &options.config.profile.limits;
         let memory = traced
             .memory_mb
             .unwrap_or(options.memory_mb)

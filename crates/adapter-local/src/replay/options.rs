@@ -5,15 +5,16 @@ use std::time::Duration;
 use crate::meter::{PriceTable, PricingOptions};
 use crate::pool::KeepAlive;
 use crate::profile::Profile;
+use crate::LocalConfig;
 
 /// The settings of one replay.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ReplayOptions {
-    /// The profile the runtime scales and bills by (`aws` by default).
-    pub profile: Profile,
-    /// The keep-alive policy (the profile's fixed window by default).
-    pub keep_alive: KeepAlive,
+    /// How the runtime runs: its profile (`aws` by default), keep-alive policy (the profile's
+    /// fixed window by default), price table and pricing options. A replay always runs on the
+    /// virtual clock; the config's event-source settings do not apply.
+    pub config: LocalConfig,
     /// The memory of functions whose trace gives none (128 MB).
     pub memory_mb: u32,
     /// How long a new instance's initialiser runs (zero: the traces exclude cold-start time).
@@ -22,36 +23,35 @@ pub struct ReplayOptions {
     /// (so the idle time includes the keep-alive tail), but for at most this long. `None` stops
     /// at the last completion and counts live instances up to then. Default: 24 hours.
     pub drain: Option<Duration>,
-    /// The price table (the bundled one by default).
-    pub prices: Option<PriceTable>,
-    /// The pricing options.
-    pub pricing: PricingOptions,
 }
 
 impl Default for ReplayOptions {
     fn default() -> Self {
         Self {
-            profile: Profile::aws(),
-            keep_alive: KeepAlive::ProfileDefault,
+            config: LocalConfig::default(),
             memory_mb: faasport_core::DEFAULT_MEMORY_MB,
             cold_start: Duration::ZERO,
             drain: Some(Duration::from_secs(24 * 3600)),
-            prices: None,
-            pricing: PricingOptions::default(),
         }
     }
 }
 
 impl ReplayOptions {
-    /// Sets the profile.
-    pub fn profile(mut self, profile: Profile) -> Self {
-        self.profile = profile;
+    /// Takes the runtime's settings from `config` (replacing any set before).
+    pub fn config(mut self, config: LocalConfig) -> Self {
+        self.config = config;
         self
     }
 
-    /// Sets the keep-alive policy.
+    /// Sets the profile ([`LocalConfig::profile`]).
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.config.profile = profile;
+        self
+    }
+
+    /// Sets the keep-alive policy ([`LocalConfig::keep_alive`]).
     pub fn keep_alive(mut self, policy: KeepAlive) -> Self {
-        self.keep_alive = policy;
+        self.config.keep_alive = policy;
         self
     }
 
@@ -73,15 +73,15 @@ impl ReplayOptions {
         self
     }
 
-    /// Prices the replay with this table.
+    /// Prices the replay with this table ([`LocalConfig::prices`]).
     pub fn prices(mut self, table: PriceTable) -> Self {
-        self.prices = Some(table);
+        self.config.prices = Some(table);
         self
     }
 
-    /// Sets the pricing options.
+    /// Sets the pricing options ([`LocalConfig::pricing`]).
     pub fn pricing(mut self, options: PricingOptions) -> Self {
-        self.pricing = options;
+        self.config.pricing = options;
         self
     }
 }

@@ -31,8 +31,8 @@ pub async fn replay(trace: &Trace, options: &ReplayOptions) -> Result<ReplayRepo
     compare(
         trace,
         &ReplayMatrix::new(
-            vec![options.profile.clone()],
-            vec![options.keep_alive.clone()],
+            vec![options.config.profile.clone()],
+            vec![options.config.keep_alive.clone()],
         ),
         options,
     )
@@ -123,17 +123,13 @@ async fn replay_once(
     }
     let (app, names) = synthetic_app(trace, options);
     let names: Vec<Arc<str>> = names.into_iter().map(Arc::from).collect();
-    let mut builder = LocalRuntime::builder(app)
-        .profile(options.profile.clone())
-        .keep_alive(options.keep_alive.clone())
-        .pricing(options.pricing);
-    if !clock_is_paused() {
-        builder = builder.virtual_clock();
-    }
-    if let Some(table) = &options.prices {
-        builder = builder.prices(table.clone());
-    }
-    let runtime = builder.build().map_err(ReplayError::Runtime)?;
+    let mut config = options.config.clone();
+    // On a clock that is already paused (a test's), pausing again is not needed.
+    config.virtual_clock = !clock_is_paused();
+    let runtime = LocalRuntime::builder(app)
+        .config(config)
+        .build()
+        .map_err(ReplayError::Runtime)?;
     // Nothing awaited since the build: this is the runtime's time origin.
     let origin = Instant::now();
     let mut tasks = JoinSet::new();
@@ -174,8 +170,8 @@ async fn replay_once(
     let invocations = sum(|f| f.invocations);
     let cold_starts = sum(|f| f.cold_starts);
     let run = ReplayRun {
-        profile: options.profile.kind,
-        keep_alive: policy_label(&options.keep_alive, &options.profile),
+        profile: options.config.profile.kind,
+        keep_alive: policy_label(&options.config.keep_alive, &options.config.profile),
         invocations,
         cold_starts,
         cold_start_rate: if invocations == 0 {

@@ -14,100 +14,89 @@ use faasport_core::{App, AppError, Error};
 
 use super::bindings::LocalBindings;
 use super::buckets::{BucketBackend, Buckets};
-use super::history::{TopicHistory, DEFAULT_TOPIC_HISTORY};
+use super::history::TopicHistory;
+#[cfg(doc)]
+use super::history::DEFAULT_TOPIC_HISTORY;
 use super::policy::DeliveryPolicy;
 use super::queues::LocalQueue;
 use super::{Hub, LocalCloud};
+use crate::config::LocalConfig;
 use crate::dead_letters::DeadLetters;
 use crate::faults::FaultPlan;
-use crate::{LocalRuntime, RuntimeBuilder};
+use crate::{LocalRuntime, Profile};
 
 /// The largest topic or queue message accepted unless set: 256 KiB, the SNS and SQS limit.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
-type Configure = Box<dyn FnOnce(RuntimeBuilder) -> RuntimeBuilder + Send>;
-
-/// Builds [`LocalCloud`].
+/// Builds [`LocalCloud`]: the runtime and its event sources, set up by one
+/// [`LocalConfig`]. The setters below write into that value.
+#[derive(Debug)]
 pub struct LocalCloudBuilder {
     app: App,
-    policy: Option<DeliveryPolicy>,
-    faults: Option<FaultPlan>,
-    backend: BucketBackend,
-    max_message_bytes: usize,
-    topic_history: usize,
-    clock_start: Option<DateTime<Utc>>,
-    configure: Option<Configure>,
-}
-
-impl std::fmt::Debug for LocalCloudBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalCloudBuilder")
-            .field("app", &self.app.name())
-            .field("policy", &self.policy)
-            .field("faults", &self.faults)
-            .field("backend", &self.backend)
-            .finish_non_exhaustive()
-    }
+    config: LocalConfig,
 }
 
 impl LocalCloudBuilder {
     pub(crate) fn new(app: App) -> Self {
         Self {
             app,
-            policy: None,
-            faults: None,
-            backend: BucketBackend::Memory,
-            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
-            topic_history: DEFAULT_TOPIC_HISTORY,
-            clock_start: None,
-            configure: None,
+            config: LocalConfig::default(),
         }
+    }
+
+    /// Takes every setting from `config` (replacing any set before).
+    pub fn config(mut self, config: LocalConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Scales, retries and bills like this provider (`aws` by default).
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.config.profile = profile;
+        self
+    }
+
+    /// Runs on the virtual clock ([`LocalConfig::virtual_clock`]).
+    pub fn virtual_clock(mut self) -> Self {
+        self.config.virtual_clock = true;
+        self
     }
 
     /// Sets the delivery policy (retries, ages, queue defaults); by default it follows the
     /// runtime's profile ([`DeliveryPolicy::from_profile`]).
     pub fn policy(mut self, policy: DeliveryPolicy) -> Self {
-        self.policy = Some(policy);
+        self.config.policy = Some(policy);
         self
     }
 
     /// Injects seeded faults into handlers and deliveries.
     pub fn faults(mut self, plan: FaultPlan) -> Self {
-        self.faults = Some(plan);
+        self.config.faults = Some(plan);
         self
     }
 
     /// Sets where bucket objects live (in memory by default).
     pub fn buckets(mut self, backend: BucketBackend) -> Self {
-        self.backend = backend;
+        self.config.buckets = backend;
         self
     }
 
     /// Sets the largest topic or queue message accepted.
     pub fn max_message_bytes(mut self, limit: usize) -> Self {
-        self.max_message_bytes = limit;
+        self.config.max_message_bytes = limit;
         self
     }
 
     /// Sets how many of its most recent messages each topic remembers for
     /// [`LocalCloud::published`] ([`DEFAULT_TOPIC_HISTORY`] unless set; 0 keeps none).
     pub fn topic_history(mut self, limit: usize) -> Self {
-        self.topic_history = limit;
+        self.config.topic_history = limit;
         self
     }
 
     /// Sets what the runtime's clock reads when the sources are built (schedules fire on it).
     pub fn clock_start(mut self, at: DateTime<Utc>) -> Self {
-        self.clock_start = Some(at);
-        self
-    }
-
-    /// Adjusts the runtime (a profile, say) before it is built; the sources set its bindings.
-    pub fn runtime(
-        mut self,
-        configure: impl FnOnce(RuntimeBuilder) -> RuntimeBuilder + Send + 'static,
-    ) -> Self {
-        self.configure = Some(Box::new(configure));
+        self.config.clock_start = Some(at);
         self
     }
 
@@ -119,16 +108,12 @@ impl LocalCloudBuilder {
     /// timeout of a function that consumes it.
     pub fn build(self) -> Result<LocalCloud, Error> {
         let bindings = LocalBindings::unconnected();
-        let mut builder = LocalRuntime::builder(self.app.clone());
-        if let Some(configure) = self.configure {
-            builder = configure(builder);
-        }
-        builder = builder.bindings(bindings.bindings());
-        if let Some(plan) = &self.faults {
-            builder = builder.faults(plan.clone());
-        }
-        let runtime = builder.build()?;
-        let policy = self
+        let config = self.config;
+        let runtime = LocalRuntime::builder(self.app.clone())
+            .config(config.clone())
+            .bindings(bindings.bindings())
+            .build()?;
+        let policy = config
             .policy
             .unwrap_or_else(|| DeliveryPolicy::from_profile(runtime.profile()));
         let queues = self
@@ -148,13 +133,13 @@ impl LocalCloudBuilder {
         let hub = Arc::new(Hub {
             runtime,
             policy,
-            faults: self.faults,
+            faults: config.faults,
             queues,
             streams: super::streams::build(&self.app, policy.max_receive_count),
-            buckets: Buckets::new(self.backend),
-            max_message_bytes: self.max_message_bytes,
+            buckets: Buckets::new(config.buckets),
+            max_message_bytes: config.max_message_bytes,
             dead_letters: DeadLetters::new(),
-            history: TopicHistory::new(self.topic_history),
+            history: TopicHistory::new(config.topic_history),
             ledger: Default::default(),
             tracker: TaskTracker::new(),
             closing: CancellationToken::new(),
@@ -162,7 +147,7 @@ impl LocalCloudBuilder {
             started: AtomicBool::new(false),
             requests_in_flight: AtomicU64::new(0),
             ids: AtomicU64::new(0),
-            clock_start: self.clock_start.unwrap_or_else(Utc::now),
+            clock_start: config.clock_start.unwrap_or_else(Utc::now),
             instant_start: Instant::now(),
         });
         bindings.connect(&hub);

@@ -54,7 +54,7 @@ mod streams;
 mod topics;
 
 pub use self::buckets::BucketBackend;
-pub use self::builder::LocalCloudBuilder;
+pub use self::builder::{LocalCloudBuilder, DEFAULT_MAX_MESSAGE_BYTES};
 pub use self::history::DEFAULT_TOPIC_HISTORY;
 pub use self::ledger::{DeliveryCounts, PendingDelivery};
 pub use self::policy::DeliveryPolicy;
