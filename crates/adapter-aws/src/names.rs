@@ -19,13 +19,7 @@ use faasport_core::{App, ResourceKind};
 
 /// The environment variable that holds the AWS identifier of a declared resource.
 pub fn env_var(kind: ResourceKind, name: &str) -> String {
-    let upper: String = name
-        .chars()
-        .map(|c| match c {
-            '-' => '_',
-            c => c.to_ascii_uppercase(),
-        })
-        .collect();
+    let upper = faasport_core::contract::env_name(name);
     match kind {
         ResourceKind::Topic => format!("FAASPORT_TOPIC_{upper}_ARN"),
         ResourceKind::Queue => format!("FAASPORT_QUEUE_{upper}_URL"),

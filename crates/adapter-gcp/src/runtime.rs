@@ -194,24 +194,9 @@ pub(crate) async fn serve(app: App) -> Result<(), Error> {
         "serving the Functions Framework contract"
     );
     axum::serve(listener, server.router())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(faasport_core::contract::shutdown_signal())
         .await?;
     Ok(())
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The trace id of `traceparent` (`00-<trace>-<span>-<flags>`), else of

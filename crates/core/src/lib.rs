@@ -18,7 +18,8 @@
 //! - [`contract`]: every rule a user can observe (HTTP statuses, delivery, limits, function
 //!   selection), written once and read by every backend.
 //!
-//! This crate does no I/O and names no cloud.
+//! This crate does no network or file I/O (it only listens for the shutdown signal) and names no
+//! cloud.
 #![warn(missing_docs)]
 
 mod access;

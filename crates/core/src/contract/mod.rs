@@ -12,19 +12,35 @@
 //! | a queue's visibility timeout | [`visibility_timeout`] | local queues, the SAM template |
 //! | which function an HTTP method and path reach, and the path parameters | [`RouteTable`] | the local gateway, adapters whose platform gives no path parameters |
 //! | which function a process serves | [`FUNCTION_ENV`], [`App::select`](crate::App::select) | every runtime |
+//! | when a server stops: SIGTERM or Ctrl-C, then the grace period | [`shutdown_signal`] | the local `serve`, the Google Cloud and Azure servers |
 //! | panic containment | [`Function::call`](crate::Function::call) | every runtime (one catching path) |
 
 mod delivery;
 mod http;
 mod limits;
 mod routes;
+mod shutdown;
 mod visibility;
 
 pub use self::delivery::Delivery;
 pub use self::http::{error_response, http_response, output_response, REQUEST_ID_HEADER};
 pub use self::limits::Limits;
 pub use self::routes::{RouteMatch, RouteTable};
+pub use self::shutdown::shutdown_signal;
 pub use self::visibility::visibility_timeout;
+
+/// The part of an environment variable's name that names a resource: upper case, with `-` as
+/// `_` (`create-order` is `CREATE_ORDER`). Every adapter names its resource variables with it
+/// (`FAASPORT_TOPIC_ORDERS_ARN` on AWS, `FAASPORT_TOPIC_ORDERS` on Google Cloud).
+pub fn env_name(resource: &str) -> String {
+    resource
+        .chars()
+        .map(|c| match c {
+            '-' => '_',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect()
+}
 
 /// Receives of a queue message, the first included, before it is dead-lettered, where the queue
 /// sets none: the local queues and the redrive policy of every deployed queue use it. SQS has
