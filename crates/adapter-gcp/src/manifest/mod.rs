@@ -3,7 +3,7 @@
 //!
 //! # Google Cloud: why a gcloud script of Cloud Run services
 //!
-//! [`gcloud`] writes `deploy.sh`, a bash script of `gcloud` commands. One container image holds
+//! [`gcloud()`] writes `deploy.sh`, a bash script of `gcloud` commands. One container image holds
 //! the app; each function becomes its own Cloud Run service from that image (`gcloud run
 //! deploy`, with `FUNCTION_TARGET` naming the function), which is what Cloud Run functions
 //! (`gcloud functions deploy --gen2`) build too, minus the source upload and buildpacks a Rust
@@ -31,7 +31,7 @@
 //!
 //! # Knative
 //!
-//! [`knative`] writes one YAML file per function: a Serving `Service`, then an Eventing
+//! [`knative()`] writes one YAML file per function: a Serving `Service`, then an Eventing
 //! `Trigger` per topic or Storage trigger and a `PingSource` per schedule (see the `knative`
 //! module).
 //!
@@ -86,7 +86,7 @@ pub fn gcloud(app: &App) -> Result<Vec<ManifestFile>, Error> {
 /// The Knative deployment of `app`: `<app>-<function>.yaml` per function.
 ///
 /// # Errors
-/// As [`gcloud`].
+/// As [`gcloud()`].
 pub fn knative(app: &App, options: &KnativeOptions) -> Result<Vec<ManifestFile>, Error> {
     app.validate_for(Provider::Gcp)?;
     let names = physical::Physical::new(app)?;
