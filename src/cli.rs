@@ -19,7 +19,9 @@
 //! app dead-letters [--url URL] list|show ID|redrive ID|purge [--function NAME | --queue NAME]
 //!                                             the dead letters of a running `serve`; list and
 //!                                             purge keep to one function or queue when asked
-//! app manifest <aws|gcp|azure> [--out DIR]    write the deployment files for a provider
+//! app manifest <aws|gcp|azure|knative> [--out DIR] [--image REF]
+//!                                             write the deployment files for a provider (Knative:
+//!                                             any cluster with Knative Serving and Eventing)
 //! ```
 //!
 //! `serve` and `invoke` save their run's [`Report`](faasport_adapter_local::Report) as
@@ -166,12 +168,43 @@ pub enum Command {
     Inspect(InspectCommand),
     /// Write the deployment files for a provider.
     Manifest {
-        /// `aws`, `gcp` or `azure`.
-        provider: Provider,
+        /// `aws`, `gcp`, `azure` or `knative`.
+        #[arg(value_enum)]
+        target: ManifestTarget,
         /// The folder to write into.
         #[arg(long, default_value = ".")]
         out: PathBuf,
+        /// For `knative`: the app's container image (`gcp` reads `$IMAGE` when the script runs).
+        #[arg(long, default_value = "app:latest")]
+        image: String,
     },
+}
+
+/// What `manifest` writes files for: a provider, or Knative, a deployment target without a
+/// runtime of its own (the gcp adapter serves it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManifestTarget {
+    /// A SAM template (`template.yaml`); needs the `aws` feature.
+    #[value(alias = "lambda")]
+    Aws,
+    /// `deploy.sh` of gcloud commands (Cloud Run); needs the `gcp` feature.
+    #[value(alias = "google")]
+    Gcp,
+    /// An Azure Functions project folder; needs the `azure` feature.
+    Azure,
+    /// Knative Serving and Eventing YAML, one file per function; needs the `gcp` feature.
+    Knative,
+}
+
+impl ManifestTarget {
+    /// The provider whose adapter writes the files (Knative's is Google Cloud's).
+    pub fn provider(self) -> Provider {
+        match self {
+            ManifestTarget::Aws => Provider::Aws,
+            ManifestTarget::Gcp | ManifestTarget::Knative => Provider::Gcp,
+            ManifestTarget::Azure => Provider::Azure,
+        }
+    }
 }
 
 /// Parses the process's arguments and runs the command. Bad arguments exit with status 2 and a
@@ -287,20 +320,27 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             };
             replay::run(&args, out)
         }
-        Command::Manifest { provider, out: dir } => write_manifest(&app, provider, &dir, out),
+        Command::Manifest {
+            target,
+            out: dir,
+            image,
+        } => write_manifest(&app, target, &image, &dir, out),
     }
 }
 
 fn write_manifest(
     app: &App,
-    provider: Provider,
+    target: ManifestTarget,
+    image: &str,
     dir: &std::path::Path,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     app.validate()?;
-    let manifest: Option<Vec<(String, String)>> = match provider {
+    let _ = image; // read by the `gcp` feature only
+    let provider = target.provider();
+    let manifest: Option<Vec<(String, String)>> = match target {
         #[cfg(feature = "aws")]
-        Provider::Aws => {
+        ManifestTarget::Aws => {
             // `cargo lambda build` puts each binary in target/lambda/<binary>/.
             let binary = std::env::current_exe()
                 .ok()
@@ -313,8 +353,25 @@ fn write_manifest(
                 faasport_adapter_aws::sam_template_with(app, &options)?,
             )])
         }
+        #[cfg(feature = "gcp")]
+        ManifestTarget::Gcp => Some(
+            faasport_adapter_gcp::manifest::gcloud(app)?
+                .into_iter()
+                .map(|f| (f.path, f.contents))
+                .collect(),
+        ),
+        #[cfg(feature = "gcp")]
+        ManifestTarget::Knative => {
+            let options = faasport_adapter_gcp::manifest::KnativeOptions::new(image);
+            Some(
+                faasport_adapter_gcp::manifest::knative(app, &options)?
+                    .into_iter()
+                    .map(|f| (f.path, f.contents))
+                    .collect(),
+            )
+        }
         #[cfg(feature = "azure")]
-        Provider::Azure => {
+        ManifestTarget::Azure => {
             // The host starts `handler` in the project folder: copy the binary there.
             let options = faasport_adapter_azure::ProjectOptions::default();
             let files = faasport_adapter_azure::project(app, &options)?;
@@ -325,20 +382,26 @@ fn write_manifest(
                     .collect(),
             )
         }
+        // Reached when a target's feature is off.
+        #[allow(unreachable_patterns)]
         _ => None,
     };
     let Some(files) = manifest else {
-        let reason = match provider {
-            Provider::Aws => {
+        let reason = match target {
+            ManifestTarget::Aws => {
                 "writing the SAM template needs the `aws` feature (build with `--features aws`)"
-                    .to_owned()
             }
-            Provider::Azure => {
+            ManifestTarget::Gcp => {
+                "writing deploy.sh needs the `gcp` feature (build with `--features gcp`)"
+            }
+            ManifestTarget::Knative => {
+                "writing the Knative YAML needs the `gcp` feature (build with `--features gcp`)"
+            }
+            ManifestTarget::Azure => {
                 "writing the Azure Functions project needs the `azure` feature (build with `--features azure`)"
-                    .to_owned()
             }
-            other => format!("faasport cannot write {other} deployment files yet"),
-        };
+        }
+        .to_owned();
         return Err(Error::Manifest { provider, reason });
     };
     for (file, text) in files {
@@ -347,6 +410,11 @@ fn write_manifest(
             std::fs::create_dir_all(parent)?;
         }
         std::fs::write(&path, text)?;
+        #[cfg(unix)]
+        if path.extension().is_some_and(|e| e == "sh") {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+        }
         writeln!(out, "wrote {}", path.display())?;
     }
     Ok(())

@@ -31,7 +31,7 @@
 //! |---|---|---|
 //! | `local` (default) | the local runtime | the binary becomes its own CLI: `serve`, `invoke`, `report`, `replay`, `dead-letters`, `manifest` |
 //! | `aws` | AWS Lambda | serves one function under the Lambda Runtime API; `manifest aws` writes a SAM template |
-//! | `gcp` | Cloud Run functions / Knative | serves one function on `$PORT` under the Functions Framework contract (HTTP, CloudEvents, Pub/Sub push, Storage, Scheduler); no resource bindings or manifests yet |
+//! | `gcp` | Cloud Run functions / Knative | serves one function on `$PORT` under the Functions Framework contract (HTTP, CloudEvents, Pub/Sub push, Storage, Scheduler); writes `deploy.sh` (`manifest gcp`) and Knative YAML (`manifest knative`); no resource bindings yet |
 //! | `azure` | Azure Functions custom handler | serves every function on `$FUNCTIONS_CUSTOMHANDLER_PORT` (invocation requests and proxied HTTP); `manifest azure` writes `host.json` and one `function.json` per trigger |
 //!
 //! Features are additive. With several enabled, [`run`] picks the platform from the environment

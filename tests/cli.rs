@@ -3,6 +3,10 @@
 
 mod common;
 
+#[cfg(feature = "gcp")]
+#[path = "../examples/quickstart/app.rs"]
+mod quickstart;
+
 use clap::{CommandFactory, Parser};
 use faasport::cli::{execute, Cli};
 use faasport::prelude::*;
@@ -628,4 +632,67 @@ async fn objects_messages_and_published_show_the_state_of_a_running_server() {
         .expect_err("undeclared");
     assert!(missing.to_string().contains("404"), "{missing}");
     server.stop().await.expect("clean serve");
+}
+
+#[cfg(feature = "gcp")]
+#[tokio::test]
+async fn manifest_gcp_and_knative_write_the_quickstart_deployment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let gcp = dir.path().join("gcp");
+    let gcp_arg = gcp.to_str().expect("utf-8 path");
+    let mut out = Vec::new();
+    execute(
+        quickstart::app(),
+        cli(&["manifest", "gcp", "--out", gcp_arg]),
+        &mut out,
+    )
+    .await
+    .expect("manifest gcp");
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        format!("wrote {}\n", gcp.join("deploy.sh").display())
+    );
+    let script = std::fs::read_to_string(gcp.join("deploy.sh")).expect("deploy.sh");
+    assert!(script.starts_with("#!/usr/bin/env bash\n"), "{script}");
+    for service in ["shop-create-order", "shop-bill", "shop-nightly"] {
+        assert!(
+            script.contains(&format!("gcloud run deploy {service} ")),
+            "{service}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(gcp.join("deploy.sh"))
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o755);
+    }
+
+    let knative = dir.path().join("knative");
+    let knative_arg = knative.to_str().expect("utf-8 path");
+    let mut out = Vec::new();
+    let args = [
+        "manifest",
+        "knative",
+        "--out",
+        knative_arg,
+        "--image",
+        "registry.example/shop:1",
+    ];
+    execute(quickstart::app(), cli(&args), &mut out)
+        .await
+        .expect("manifest knative");
+    let written: Vec<String> = ["shop-create-order", "shop-bill", "shop-nightly"]
+        .iter()
+        .map(|f| format!("wrote {}", knative.join(format!("{f}.yaml")).display()))
+        .collect();
+    assert_eq!(
+        String::from_utf8_lossy(&out).lines().collect::<Vec<_>>(),
+        written
+    );
+    let bill = std::fs::read_to_string(knative.join("shop-bill.yaml")).expect("shop-bill.yaml");
+    assert!(bill.contains("image: registry.example/shop:1"), "{bill}");
+    assert!(bill.contains("kind: Trigger"), "{bill}");
 }

@@ -14,6 +14,7 @@
 //! | [`response`] | HTTP responses for HTTP functions, push statuses for events |
 //! | `runtime` | the serve loop ([`run`], [`FunctionServer`]) |
 //! | [`names`] | the environment variables that name each resource |
+//! | [`manifest`] | `deploy.sh` for Google Cloud (gcloud, Cloud Run) and Knative YAML, with per-function service accounts and dead letters |
 //!
 //! # Running it
 //!
@@ -30,10 +31,11 @@
 //!
 //! Resource bindings (publishing with `google-cloud-pubsub`, objects with
 //! `google-cloud-storage`) are not implemented: using a declared resource from the context
-//! fails with [`Error::NoBinding`]. Nor are the deployment descriptions (gcloud, Knative).
+//! fails with [`Error::NoBinding`].
 #![warn(missing_docs)]
 
 pub mod event;
+pub mod manifest;
 pub mod names;
 pub mod response;
 mod runtime;

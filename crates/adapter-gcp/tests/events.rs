@@ -352,6 +352,33 @@ fn a_cloud_scheduler_http_request_is_a_tick_of_the_functions_schedule() {
 }
 
 #[test]
+fn a_knative_ping_source_event_is_a_tick_of_the_functions_schedule() {
+    let invocation = read(
+        &[
+            ("ce-specversion", "1.0"),
+            ("ce-id", "ping-1"),
+            ("ce-type", "dev.knative.sources.ping"),
+            (
+                "ce-source",
+                "/apis/v1/namespaces/default/pingsources/shop-nightly-schedule",
+            ),
+            ("ce-time", "2026-01-31T02:00:00Z"),
+            ("content-type", "application/json"),
+        ],
+        br#"{"schedule":"0 2 * * *"}"#,
+    );
+    assert_eq!(invocation.source, Source::Push);
+    let Event::Schedule(tick) = invocation.event else {
+        panic!("not a tick")
+    };
+    assert_eq!(tick.schedule, "0 2 * * *");
+    assert_eq!(
+        tick.scheduled_at,
+        Utc.with_ymd_and_hms(2026, 1, 31, 2, 0, 0).unwrap()
+    );
+}
+
+#[test]
 fn a_pubsub_message_on_a_topic_the_function_does_not_subscribe_to_is_a_schedule_tick() {
     let invocation = common::from_path(
         "/projects/p/topics/nightly-schedule",

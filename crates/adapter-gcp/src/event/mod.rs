@@ -20,7 +20,7 @@
 //! |---|---|
 //! | `google.cloud.pubsub.topic.v1.messagePublished` | `TopicMessage`, or a `ScheduleTick` when it is a schedule's (see [`scheduler`]) |
 //! | `google.cloud.storage.object.v1.finalized` / `deleted` | [`StorageEvent`](faasport_core::StorageEvent) ([`storage`]) |
-//! | `google.cloud.scheduler.job.v1.executed` | `ScheduleTick` |
+//! | `google.cloud.scheduler.job.v1.executed`, `dev.knative.sources.ping` | `ScheduleTick` |
 //! | anything else (including Storage `archived` / `metadataUpdated`) | the [`CloudEvent`] itself |
 //!
 //! A request that has an event's shape but cannot be read is an [`EventError`], answered with
@@ -291,7 +291,7 @@ pub fn from_cloud_event(event: CloudEvent, names: &SourceNames) -> Result<Invoca
     }
     let neutral = if event.ty.starts_with(storage::TYPE_PREFIX) {
         storage::from_cloud_event(event, names)?
-    } else if event.ty == scheduler::EXECUTED {
+    } else if event.ty == scheduler::EXECUTED || event.ty == scheduler::KNATIVE_PING {
         let at = event.time.unwrap_or_else(chrono::Utc::now);
         let name = names
             .schedule

@@ -5,6 +5,7 @@
 //! | HTTP target | header `X-CloudScheduler: true` | `X-CloudScheduler-ScheduleTime`, else now |
 //! | Pub/Sub target | a Pub/Sub message on a topic the function does not subscribe to | the publish time, else now |
 //! | CloudEvent `google.cloud.scheduler.job.v1.executed` | its type | the event's `time`, else now |
+//! | CloudEvent `dev.knative.sources.ping` (a Knative `PingSource`, see `manifest knative`) | its type | the event's `time`, else now |
 //!
 //! The tick's schedule is the function's expression when it has exactly one, else the job name
 //! (`X-CloudScheduler-JobName`), else empty.
@@ -17,6 +18,8 @@ use http::HeaderMap;
 pub const SCHEDULER_HEADER: &str = "x-cloudscheduler";
 /// The CloudEvent type of a job run.
 pub const EXECUTED: &str = "google.cloud.scheduler.job.v1.executed";
+/// The CloudEvent type a Knative `PingSource` sends on its schedule.
+pub const KNATIVE_PING: &str = "dev.knative.sources.ping";
 
 /// Whether the request comes from a Cloud Scheduler HTTP target.
 pub fn is_scheduler_request(headers: &HeaderMap) -> bool {
