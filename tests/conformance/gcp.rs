@@ -1,7 +1,8 @@
 //! The Google Cloud column: the `conformance` example under the gcp adapter, one process per
 //! function on a loopback `$PORT`, sent each scenario as Cloud Run / Eventarc / Pub/Sub push
 //! would send it: plain HTTP, Pub/Sub push envelopes, Cloud Scheduler requests, binary-mode
-//! CloudEvents.
+//! CloudEvents; the dead-letter row reads the generated `deploy.sh`, since there is no Pub/Sub
+//! here to exhaust the delivery attempts.
 #![cfg(feature = "gcp")]
 
 use std::net::TcpListener;
@@ -142,7 +143,30 @@ fn request(input: &Input) -> (Vec<(&'static str, String)>, Value) {
     }
 }
 
+/// Whether `deploy.sh` gives `function`'s push subscription a dead-letter topic. The app is the
+/// conformance app's topics and that function alone: Google Cloud's manifest refuses the queue
+/// consumer the full app also has (Pub/Sub push carries one message).
+fn has_dead_letter_topic(function: &str) -> bool {
+    let full = crate::app::app();
+    let mut app = faasport::App::new(full.name());
+    for topic in full.topics() {
+        app = app.topic(topic.clone());
+    }
+    let app = app.function(full.select(function).expect("in the app").clone());
+    let files = faasport::gcp::manifest::gcloud(&app).expect("deploy.sh");
+    let script = &files[0].contents;
+    // One command a paragraph, continued with `\`: find the subscription that pushes to it.
+    script
+        .split("\n\n")
+        .filter(|command| command.contains("pubsub subscriptions create"))
+        .filter(|command| command.contains(&format!("-{function}-")))
+        .any(|command| command.contains("--dead-letter-topic"))
+}
+
 async fn drive(scenario: &Scenario) -> Observed {
+    if let Input::Exhausting { .. } = scenario.input {
+        return Observed::DeadLettered(has_dead_letter_topic(scenario.function));
+    }
     let served = serve(scenario.function).await;
     let response = match scenario.input {
         Input::Http {

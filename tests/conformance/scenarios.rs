@@ -113,8 +113,6 @@ const GCP_ONE_MESSAGE: &str =
     "Pub/Sub push delivers one message per request, so a batch of three with one failure cannot be sent";
 const GCP_NO_REPLY: &str =
     "an acknowledged event answers 204 without a body (Knative Eventing would read a body as a reply event)";
-const GCP_NO_MANIFEST: &str =
-    "the gcp adapter writes no manifest yet, so nothing routes exhausted events to a dead-letter topic";
 
 const fn http(method: &'static str, path: &'static str) -> Input {
     Input::Http {
@@ -349,9 +347,6 @@ pub const SCENARIOS: &[Scenario] = &[
         function: "doomed",
         input: Input::Exhausting { topic: "doomed" },
         expect: Expect::DeadLettered,
-        not_on: &[
-            (Backend::LocalGateway, GATEWAY_IS_HTTP_ONLY),
-            (Backend::Gcp, GCP_NO_MANIFEST),
-        ],
+        not_on: &[(Backend::LocalGateway, GATEWAY_IS_HTTP_ONLY)],
     },
 ];
