@@ -73,6 +73,14 @@ pub(crate) async fn call(
     Ok(())
 }
 
+/// The admin token of [`ADMIN_TOKEN_VAR`], when it is set and not empty: `serve` requires it
+/// and the admin commands send it.
+pub(crate) fn admin_token() -> Option<String> {
+    std::env::var(ADMIN_TOKEN_VAR)
+        .ok()
+        .filter(|t| !t.is_empty())
+}
+
 /// A path segment or query value, percent-encoded.
 pub(crate) fn encode(segment: &str) -> String {
     segment
