@@ -24,6 +24,10 @@
 //!                                             any cluster with Knative Serving and Eventing)
 //! ```
 //!
+//! `FAASPORT_ADMIN_TOKEN`, when set, is the admin token: `serve` requires it on its
+//! `/_faasport/` endpoints (as `Authorization: Bearer`) and the commands that reach a running
+//! `serve` send it.
+//!
 //! `serve` and `invoke` save their run's [`Report`](faasport_adapter_local::Report) as
 //! `report.json` in the state folder (`--state-dir`, `FAASPORT_STATE_DIR`, or `.faasport`), which
 //! `report` prints as a table or, with `--json`, as JSON.
@@ -270,6 +274,9 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
                 .profile(cli.profile.profile());
             if let Some(dir) = bucket_dir {
                 options = options.bucket_dir(dir);
+            }
+            if let Some(token) = admin::admin_token() {
+                options = options.admin_token(token);
             }
             let routes = app.clone();
             let served = serve_until_signal(app, options, |addr| {

@@ -7,11 +7,19 @@ use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
+use faasport_adapter_local::gateway::ADMIN_HEADER;
+use faasport_core::http::header::AUTHORIZATION;
 use faasport_core::http::{Method, Request, StatusCode};
 use faasport_core::Error;
 
+/// The environment variable the admin token is read from, sent as `Authorization: Bearer`.
+pub(crate) const ADMIN_TOKEN_VAR: &str = "FAASPORT_ADMIN_TOKEN";
+
 /// Sends `method path` to the server at `base_url` (e.g. `http://127.0.0.1:8080`) and prints
 /// the JSON it answers, pretty, or `ok` for an empty answer.
+///
+/// The request carries the `x-faasport-admin` header the gateway requires of requests that
+/// change state, and the token of [`ADMIN_TOKEN_VAR`] when it is set.
 ///
 /// # Errors
 /// [`Error::Io`] if the server cannot be reached, and [`Error::InvalidPayload`] with the
@@ -23,9 +31,17 @@ pub(crate) async fn call(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let uri = format!("{}{path}", base_url.trim_end_matches('/'));
-    let request = Request::builder()
+    let mut request = Request::builder()
         .method(method)
         .uri(&uri)
+        .header(ADMIN_HEADER, "1");
+    if let Some(token) = std::env::var(ADMIN_TOKEN_VAR)
+        .ok()
+        .filter(|t| !t.is_empty())
+    {
+        request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let request = request
         .body(Full::new(bytes::Bytes::new()))
         .map_err(|e| Error::invalid_payload(format!("bad server address `{base_url}`: {e}")))?;
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<bytes::Bytes>>();
@@ -55,6 +71,14 @@ pub(crate) async fn call(
         }
     }
     Ok(())
+}
+
+/// The admin token of [`ADMIN_TOKEN_VAR`], when it is set and not empty: `serve` requires it
+/// and the admin commands send it.
+pub(crate) fn admin_token() -> Option<String> {
+    std::env::var(ADMIN_TOKEN_VAR)
+        .ok()
+        .filter(|t| !t.is_empty())
 }
 
 /// A path segment or query value, percent-encoded.

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use faasport_adapter_local::gateway::{RouteMatch, RouteTable};
+use faasport_adapter_local::gateway::{RouteMatch, RouteTable, DEFAULT_BODY_LIMIT};
 use faasport_adapter_local::{BucketBackend, LocalCloud, Profile, Report};
 use faasport_core::http::Method;
 use faasport_core::{App, Error, Event, HttpRequest};
@@ -39,6 +39,8 @@ STATE:
 /// the function its route names.
 ///
 /// # Errors
+/// [`Error::PayloadTooLarge`] if the file is larger than the gateway's body limit
+/// ([`DEFAULT_BODY_LIMIT`]), as a request with it would be refused by `serve`;
 /// [`Error::InvalidPayload`] if the file cannot be read, a tagged event is malformed, or the
 /// `--http` line is not `METHOD /path` or matches no route; [`Error::Json`] if `--data` is not
 /// JSON where JSON is expected.
@@ -48,14 +50,11 @@ pub fn read_event(
     data: Option<String>,
     file: Option<PathBuf>,
 ) -> Result<(Event, Option<String>), Error> {
-    let text =
-        match (data, file) {
-            (Some(data), _) => Some(data),
-            (None, Some(path)) => Some(std::fs::read_to_string(&path).map_err(|e| {
-                Error::invalid_payload(format!("cannot read {}: {e}", path.display()))
-            })?),
-            (None, None) => None,
-        };
+    let text = match (data, file) {
+        (Some(data), _) => Some(data),
+        (None, Some(path)) => Some(read_file(&path, DEFAULT_BODY_LIMIT)?),
+        (None, None) => None,
+    };
     if let Some(line) = http {
         let (request, function) = http_request(app, line, text)?;
         return Ok((Event::Http(request), Some(function)));
@@ -65,6 +64,31 @@ pub fn read_event(
 }
 
 /// The request `METHOD /path` with `body`, routed like the gateway routes it.
+/// The file at `path` as text, refusing more than `limit` bytes. It reads at most one byte past
+/// the limit, so a pipe or device that never ends is refused too.
+fn read_file(path: &Path, limit: usize) -> Result<String, Error> {
+    use std::io::Read as _;
+    let cannot_read =
+        |e: std::io::Error| Error::invalid_payload(format!("cannot read {}: {e}", path.display()));
+    let limit = limit as u64;
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    if let Some(size) = file.metadata().ok().map(|m| m.len()).filter(|&n| n > limit) {
+        return Err(Error::PayloadTooLarge { size, limit });
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::PayloadTooLarge {
+            size: bytes.len() as u64,
+            limit,
+        });
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Error::invalid_payload(format!("{} is not UTF-8 text", path.display())))
+}
+
 fn http_request(
     app: &App,
     line: &str,
@@ -172,5 +196,22 @@ fn tagged_hint(expected: faasport_core::EventKind) -> String {
         format!("send an HTTP request with `--http 'METHOD /path' --data BODY`, or {tagged}")
     } else {
         format!("send the tagged form, {tagged}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_larger_than_the_body_limit_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("event.json");
+        std::fs::write(&path, "{\"a\": 1}").expect("write");
+        assert_eq!(read_file(&path, 8).expect("fits"), "{\"a\": 1}");
+        assert!(matches!(
+            read_file(&path, 7),
+            Err(Error::PayloadTooLarge { size: 8, limit: 7 })
+        ));
     }
 }

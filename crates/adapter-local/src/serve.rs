@@ -28,7 +28,10 @@ use std::time::Duration;
 
 use faasport_core::{App, Error};
 
-use crate::gateway::{Gateway, GatewayConfig, GatewayError, DEFAULT_BODY_LIMIT};
+use crate::gateway::{
+    Gateway, GatewayConfig, GatewayError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+};
 use crate::sources::{DeliveryPolicy, LocalCloud, ShutdownReport};
 use crate::{FaultPlan, LocalConfig, Profile, Report};
 
@@ -38,13 +41,26 @@ pub use crate::spawned::{spawn, RunningServer};
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
 /// Serve-mode settings.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ServeOptions {
     /// Where the gateway listens (`127.0.0.1:3000` by default).
     pub addr: SocketAddr,
     /// The largest request body accepted (413 above it).
     pub body_limit: usize,
+    /// How long a client may take to send a request's head
+    /// ([`DEFAULT_HEADER_READ_TIMEOUT`], 10 s).
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body, 408 past it
+    /// ([`DEFAULT_BODY_READ_TIMEOUT`], 30 s).
+    pub body_read_timeout: Duration,
+    /// How long a keep-alive connection may wait for its next request
+    /// ([`DEFAULT_IDLE_TIMEOUT`], 5 s).
+    pub idle_timeout: Duration,
+    /// How many connections are served at once ([`DEFAULT_MAX_CONNECTIONS`], 512).
+    pub max_connections: usize,
+    /// The token the admin endpoints require as `Authorization: Bearer` (none by default).
+    pub admin_token: Option<String>,
     /// How long in-flight work may finish after the signal.
     pub grace: Duration,
     /// How the local runtime runs: profile, faults, delivery policy, buckets, clock.
@@ -56,13 +72,74 @@ impl Default for ServeOptions {
         Self {
             addr: GatewayConfig::default().addr,
             body_limit: DEFAULT_BODY_LIMIT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            admin_token: None,
             grace: DEFAULT_GRACE,
             config: LocalConfig::default(),
         }
     }
 }
 
+impl std::fmt::Debug for ServeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeOptions")
+            .field("gateway", &self.gateway_config())
+            .field("grace", &self.grace)
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
 impl ServeOptions {
+    /// The gateway's settings.
+    fn gateway_config(&self) -> GatewayConfig {
+        let mut config = GatewayConfig::default()
+            .addr(self.addr)
+            .body_limit(self.body_limit)
+            .header_read_timeout(self.header_read_timeout)
+            .body_read_timeout(self.body_read_timeout)
+            .idle_timeout(self.idle_timeout)
+            .max_connections(self.max_connections);
+        if let Some(token) = &self.admin_token {
+            config = config.admin_token(token.clone());
+        }
+        config
+    }
+
+    /// Sets the header read timeout ([`GatewayConfig::header_read_timeout`]).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Sets the body read timeout ([`GatewayConfig::body_read_timeout`]).
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// Sets the idle keep-alive timeout ([`GatewayConfig::idle_timeout`]).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets the connection cap ([`GatewayConfig::max_connections`]).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on the admin endpoints
+    /// ([`GatewayConfig::admin_token`]); set it when binding to an address that is not loopback.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
     /// Listens on `127.0.0.1:port`.
     pub fn port(mut self, port: u16) -> Self {
         self.addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -158,10 +235,8 @@ pub async fn serve_with(
     on_ready: impl FnOnce(SocketAddr),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<ServeReport, ServeError> {
+    let config = options.gateway_config();
     let sources = LocalCloud::builder(app).config(options.config).build()?;
-    let config = GatewayConfig::default()
-        .addr(options.addr)
-        .body_limit(options.body_limit);
     let gateway = Gateway::bind(sources.clone(), config).await?;
     let addr = gateway.local_addr();
     sources.start();

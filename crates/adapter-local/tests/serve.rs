@@ -22,8 +22,10 @@ async fn bill(_m: faasport_core::TopicMessage, _cx: Context) -> Result<(), Error
     Err(Error::transient("billing is down"))
 }
 
+/// An admin call as the CLI makes it: with the header that makes it a non-simple request.
 async fn call(addr: SocketAddr, method: Method, path: &str) -> (StatusCode, serde_json::Value) {
-    let reply = common::call(addr, method, path, Bytes::new()).await;
+    let headers = [("x-faasport-admin", "1")];
+    let reply = common::call_with(addr, method, path, &headers, Bytes::new()).await;
     (reply.status, reply.read_json())
 }
 

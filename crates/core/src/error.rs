@@ -166,6 +166,15 @@ pub enum Error {
         /// What was wrong, for the caller.
         reason: String,
     },
+    /// A payload is larger than the limit it must fit (an `invoke --file` larger than the
+    /// gateway's body limit, say).
+    #[error("payload of {size} bytes is larger than the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The payload's size, in bytes (at least `limit + 1` when it was not read to the end).
+        size: u64,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// JSON could not be read or written.
     #[error("invalid JSON")]
     Json(#[from] serde_json::Error),
@@ -346,6 +355,7 @@ impl Error {
             | Error::Undeclared { .. }
             | Error::UnknownFunction { .. }
             | Error::InvalidPayload { .. }
+            | Error::PayloadTooLarge { .. }
             | Error::Json(_)
             | Error::BadRequest { .. }
             | Error::NoBackend { .. }
@@ -364,6 +374,7 @@ impl Error {
             Error::Undeclared { .. } => "UndeclaredResource",
             Error::UnknownFunction { .. } => "UnknownFunction",
             Error::InvalidPayload { .. } => "InvalidPayload",
+            Error::PayloadTooLarge { .. } => "PayloadTooLarge",
             Error::Json(_) => "InvalidJson",
             Error::BadRequest { .. } => "BadRequest",
             Error::Handler(e) => &e.error_type,

@@ -23,6 +23,11 @@
 //!   first ([`LocalCloud::published`](crate::LocalCloud::published); bounded per topic).
 //!
 //!   An undeclared bucket, queue or topic is a 404 naming it.
+//!
+//! Every admin request first passes the access checks of `access.rs`: a `Host` and `Origin`
+//! naming the bound address or `localhost` (403 otherwise), the admin token when one is set
+//! (401), and, for `POST` and `DELETE`, `content-type: application/json` or the
+//! [`ADMIN_HEADER`] header (403 otherwise), so that no web page can reach them.
 
 use std::fmt::Write as _;
 
@@ -40,6 +45,10 @@ use crate::meter::{FunctionMetrics, DURATION_BUCKETS};
 
 /// The reserved path prefix; no function route may start with it.
 pub const ADMIN_PREFIX: &str = "/_faasport/";
+
+/// The header that marks an admin request as not a CORS simple request; a `POST` or `DELETE`
+/// needs it (any value) or `content-type: application/json`.
+pub const ADMIN_HEADER: &str = "x-faasport-admin";
 
 pub(crate) async fn handle(
     state: &GatewayState,

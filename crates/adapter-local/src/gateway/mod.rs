@@ -14,12 +14,19 @@
 //! | timed out | 504 |
 //! | a bad request ([`Error::BadRequest`](faasport_core::Error::BadRequest), also from a handler), or a request that does not fit the handler | 400 with the reason |
 //! | body over the limit | 413 |
+//! | body not received within the body read timeout | 408, and the connection is closed |
+//! | an admin request from a foreign `Host` or `Origin`, or a simple request that changes state | 403 (see [`ADMIN_PREFIX`]) |
+//! | an admin request without the admin token, when one is set | 401 |
 //! | unparsable HTTP | 400 (from hyper) |
 //! | shutting down (new requests, and requests still running when the grace period ends) | 503 |
 //! | anything else (handler errors, panics, init failures) | 500 with the request id only |
 //!
 //! A 500 never carries the error's text: that stays in the log under the request id the
-//! response gives, so internals do not leak to callers. Every response from a function carries
+//! response gives, so internals do not leak to callers.
+//!
+//! Each connection has a header read timeout, a body read timeout and an idle keep-alive
+//! timeout, and the number of open connections is capped ([`GatewayConfig`] gives the defaults),
+//! so slow or idle clients cannot hold the server's sockets. Every response from a function carries
 //! that request id in the [`REQUEST_ID_HEADER`] (`x-request-id`) header.
 //!
 //! # Examples
@@ -33,10 +40,13 @@
 //! # Ok(()) }
 //! ```
 
+mod access;
 mod admin;
+mod listen;
 mod respond;
 
-pub use self::admin::ADMIN_PREFIX;
+pub use self::admin::{ADMIN_HEADER, ADMIN_PREFIX};
+pub use self::listen::CAP_WARNING_INTERVAL;
 pub use self::respond::REQUEST_ID_HEADER;
 pub use faasport_core::contract::{RouteMatch, RouteTable};
 
@@ -44,6 +54,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -59,14 +70,63 @@ use crate::{InvocationSource, InvokeOptions, LocalCloud};
 /// The request body limit unless set: 6 MB, Lambda's synchronous payload limit.
 pub const DEFAULT_BODY_LIMIT: usize = 6 * 1024 * 1024;
 
+/// How long a client may take to send a request's head unless set: 10 s.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client may take to send a request's body unless set: 30 s.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a keep-alive connection may wait for its next request unless set: 5 s (Node.js's
+/// `keepAliveTimeout`).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many connections are served at once unless set: 512, half the common limit of 1,024
+/// file descriptors, leaving the rest to the runtime's own files and sockets.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
 /// Gateway settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct GatewayConfig {
     /// Where to listen (`127.0.0.1:3000` by default; port 0 picks a free one).
     pub addr: SocketAddr,
     /// The largest request body accepted; larger ones get 413.
     pub body_limit: usize,
+    /// How long a client may take to send a request's head (request line and headers) before
+    /// the connection is closed ([`DEFAULT_HEADER_READ_TIMEOUT`]). The wait for the next
+    /// request on a keep-alive connection counts too, so such a connection is closed after the
+    /// shorter of this and [`idle_timeout`](Self::idle_timeout).
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body; past it the request gets 408 and
+    /// the connection is closed ([`DEFAULT_BODY_READ_TIMEOUT`]).
+    pub body_read_timeout: Duration,
+    /// How long a keep-alive connection may go without a request before it is closed
+    /// ([`DEFAULT_IDLE_TIMEOUT`]).
+    pub idle_timeout: Duration,
+    /// How many connections are served at once ([`DEFAULT_MAX_CONNECTIONS`]); further ones
+    /// wait in the listen backlog until one closes, and a warning is logged (at most once a
+    /// minute).
+    pub max_connections: usize,
+    /// The token admin endpoints require as `Authorization: Bearer <token>` (none by default;
+    /// set it when binding to an address that is not loopback). Health needs no token.
+    pub admin_token: Option<String>,
+}
+
+impl std::fmt::Debug for GatewayConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayConfig")
+            .field("addr", &self.addr)
+            .field("body_limit", &self.body_limit)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_connections", &self.max_connections)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl Default for GatewayConfig {
@@ -74,6 +134,11 @@ impl Default for GatewayConfig {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             body_limit: DEFAULT_BODY_LIMIT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            admin_token: None,
         }
     }
 }
@@ -88,6 +153,36 @@ impl GatewayConfig {
     /// Sets the body limit.
     pub fn body_limit(mut self, limit: usize) -> Self {
         self.body_limit = limit;
+        self
+    }
+
+    /// Sets the header read timeout.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Sets the body read timeout.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// Sets the idle keep-alive timeout.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets the connection cap (at least 1).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max.max(1);
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on the admin endpoints.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
         self
     }
 }
@@ -120,11 +215,13 @@ pub(crate) struct GatewayState {
     pub(crate) sources: LocalCloud,
     routes: RouteTable,
     body_limit: usize,
+    body_read_timeout: Duration,
+    access: access::AdminAccess,
     statuses: Mutex<BTreeMap<u16, u64>>,
 }
 
 impl GatewayState {
-    fn new(sources: LocalCloud, body_limit: usize) -> Result<Arc<Self>, GatewayError> {
+    fn new(sources: LocalCloud, config: &GatewayConfig) -> Result<Arc<Self>, GatewayError> {
         let routes = RouteTable::from_app(sources.app());
         let reserved = ADMIN_PREFIX.trim_end_matches('/');
         if let Some(route) = routes.patterns().into_iter().find(|p| {
@@ -136,7 +233,9 @@ impl GatewayState {
         Ok(Arc::new(GatewayState {
             sources,
             routes,
-            body_limit,
+            body_limit: config.body_limit,
+            body_read_timeout: config.body_read_timeout,
+            access: access::AdminAccess::new(config.addr, config.admin_token.clone()),
             statuses: Mutex::new(BTreeMap::new()),
         }))
     }
@@ -162,6 +261,7 @@ impl GatewayState {
 pub struct Gateway {
     listener: tokio::net::TcpListener,
     state: Arc<GatewayState>,
+    limits: listen::ConnectionLimits,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -178,15 +278,30 @@ impl Gateway {
     /// # Errors
     /// [`GatewayError::Bind`], or [`GatewayError::ReservedRoute`] if a route starts with
     /// [`ADMIN_PREFIX`].
+    /// Binding to an address that is not loopback logs a warning: the admin endpoints are then
+    /// reachable from the network, and only [`GatewayConfig::admin_token`] guards them.
     pub async fn bind(sources: LocalCloud, config: GatewayConfig) -> Result<Self, GatewayError> {
-        let state = GatewayState::new(sources, config.body_limit)?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| GatewayError::Bind {
                 addr: config.addr,
                 source,
             })?;
-        Ok(Self { listener, state })
+        let addr = listener.local_addr().unwrap_or(config.addr);
+        if !addr.ip().is_loopback() {
+            tracing::warn!(
+                %addr,
+                admin_token = config.admin_token.is_some(),
+                "listening on an address that is not loopback: the admin endpoints under {ADMIN_PREFIX} are reachable from the network; set an admin token"
+            );
+        }
+        let limits = listen::ConnectionLimits::of(&config);
+        let state = GatewayState::new(sources, &config.addr(addr))?;
+        Ok(Self {
+            listener,
+            state,
+            limits,
+        })
     }
 
     /// The address it listens on.
@@ -197,7 +312,8 @@ impl Gateway {
     }
 
     /// Serves until `shutdown` completes, then stops accepting connections and waits for the
-    /// requests in flight.
+    /// requests in flight. The timeouts and the connection cap of the [`GatewayConfig`] apply
+    /// to every connection.
     ///
     /// # Errors
     /// [`GatewayError::Serve`] if the server fails.
@@ -205,8 +321,7 @@ impl Gateway {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), GatewayError> {
-        axum::serve(self.listener, router_of(self.state))
-            .with_graceful_shutdown(shutdown)
+        listen::serve(self.listener, router_of(self.state), self.limits, shutdown)
             .await
             .map_err(GatewayError::Serve)
     }
@@ -247,7 +362,7 @@ impl Gateway {
 /// # Errors
 /// [`GatewayError::ReservedRoute`] if a route starts with [`ADMIN_PREFIX`].
 pub fn router(sources: LocalCloud, config: GatewayConfig) -> Result<Router, GatewayError> {
-    Ok(router_of(GatewayState::new(sources, config.body_limit)?))
+    Ok(router_of(GatewayState::new(sources, &config)?))
 }
 
 fn router_of(state: Arc<GatewayState>) -> Router {
@@ -262,6 +377,11 @@ async fn handle(State(state): State<Arc<GatewayState>>, request: Request) -> Res
 
 async fn route(state: &GatewayState, request: Request) -> Response {
     let path = request.uri().path().to_owned();
+    if path.starts_with(ADMIN_PREFIX) {
+        if let Err(refusal) = state.access.check(&request) {
+            return refusal.into_response();
+        }
+    }
     if let Some(response) =
         admin::handle(state, request.method(), &path, request.uri().query()).await
     {
@@ -295,10 +415,16 @@ async fn route(state: &GatewayState, request: Request) -> Response {
     if declared.is_some_and(|len| len > state.body_limit as u64) {
         return too_large(state.body_limit);
     }
-    let bytes = match Limited::new(body, state.body_limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(state.body_limit),
-        Err(_) => return respond::error(StatusCode::BAD_REQUEST, "malformed request body", None),
+    let collect = Limited::new(body, state.body_limit).collect();
+    let bytes = match tokio::time::timeout(state.body_read_timeout, collect).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            return too_large(state.body_limit)
+        }
+        Ok(Err(_)) => {
+            return respond::error(StatusCode::BAD_REQUEST, "malformed request body", None)
+        }
+        Err(_) => return body_timed_out(state.body_read_timeout),
     };
     let request = HttpRequest::from_http(http::Request::from_parts(parts, Body::from(bytes)))
         .with_path_params(params);
@@ -327,6 +453,19 @@ async fn route(state: &GatewayState, request: Request) -> Response {
             )
         }
     }
+}
+
+/// 408, closing the connection: the rest of the body may never come.
+fn body_timed_out(timeout: Duration) -> Response {
+    let message = format!(
+        "request body not received within {} ms",
+        timeout.as_millis()
+    );
+    let mut response = respond::error(StatusCode::REQUEST_TIMEOUT, &message, None);
+    response
+        .headers_mut()
+        .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 fn too_large(limit: usize) -> Response {

@@ -32,12 +32,25 @@ impl Reply {
 
 /// Sends one request to the gateway at `addr` with a real HTTP client.
 pub async fn call(addr: SocketAddr, method: Method, path: &str, body: impl Into<Bytes>) -> Reply {
+    call_with(addr, method, path, &[], body).await
+}
+
+/// Sends one request with these extra headers.
+pub async fn call_with(
+    addr: SocketAddr,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Bytes>,
+) -> Reply {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let request = Request::builder()
+    let mut request = Request::builder()
         .method(method)
-        .uri(format!("http://{addr}{path}"))
-        .body(Full::new(body.into()))
-        .expect("request");
+        .uri(format!("http://{addr}{path}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Full::new(body.into())).expect("request");
     let response = client.request(request).await.expect("response");
     let status = response.status();
     let headers = response.headers().clone();

@@ -1,0 +1,212 @@
+//! The accept loop: hyper's HTTP/1.1 connections with a timer, so the header read timeout takes
+//! effect, an idle keep-alive timeout, a cap on open connections, and graceful shutdown.
+//!
+//! `axum::serve` gives hyper no timer, so a client that never finishes its request head would
+//! hold its connection for ever; this loop is what the gateway serves with instead.
+//!
+//! - **Connection cap.** A connection is accepted only with a permit of a semaphore sized by
+//!   [`GatewayConfig::max_connections`]. Without one, further clients wait in the kernel's listen
+//!   backlog (their requests are queued, not refused) and a warning is logged, at most once per
+//!   [`CAP_WARNING_INTERVAL`].
+//! - **Header read timeout.** hyper's own, driven by [`TokioTimer`]; it also covers the wait for
+//!   the next request head on a keep-alive connection.
+//! - **Idle timeout.** A connection with no request in flight and none started for
+//!   [`GatewayConfig::idle_timeout`] is shut down gracefully (hyper finishes any exchange first).
+//! - **Shutdown.** Accepting stops, every connection is asked to close after its current
+//!   request, and the loop returns when the last one has.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower::ServiceExt as _;
+
+use super::GatewayConfig;
+
+/// The shortest time between two warnings that the connection cap is reached.
+pub const CAP_WARNING_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The per-connection settings of the accept loop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnectionLimits {
+    header_read_timeout: Duration,
+    idle_timeout: Duration,
+    max_connections: usize,
+}
+
+impl ConnectionLimits {
+    pub(crate) fn of(config: &GatewayConfig) -> Self {
+        Self {
+            header_read_timeout: config.header_read_timeout,
+            idle_timeout: config.idle_timeout,
+            max_connections: config.max_connections.max(1),
+        }
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` completes and every connection has closed.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let stop = CancellationToken::new();
+    let connections = TaskTracker::new();
+    let mut last_warning: Option<Instant> = None;
+    tokio::pin!(shutdown);
+    loop {
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                if last_warning.is_none_or(|at| at.elapsed() >= CAP_WARNING_INTERVAL) {
+                    last_warning = Some(Instant::now());
+                    tracing::warn!(
+                        max_connections = limits.max_connections,
+                        "connection cap reached: new connections wait until one closes"
+                    );
+                }
+                tokio::select! {
+                    permit = permits.clone().acquire_owned() => match permit {
+                        Ok(permit) => permit,
+                        Err(_) => break,
+                    },
+                    () = &mut shutdown => break,
+                }
+            }
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors and the like: the listener itself is fine, so wait a
+                    // little rather than spin.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let stop = stop.clone();
+        connections.spawn(async move {
+            serve_connection(stream, router, limits, stop).await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    stop.cancel();
+    connections.close();
+    connections.wait().await;
+    Ok(())
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    router: Router,
+    limits: ConnectionLimits,
+    stop: CancellationToken,
+) {
+    let activity = Arc::new(Activity::new());
+    let service = {
+        let activity = activity.clone();
+        hyper::service::service_fn(move |request: http::Request<Incoming>| {
+            let request = request.map(axum::body::Body::new);
+            let started = activity.begin();
+            let router = router.clone();
+            async move {
+                let response = router.oneshot(request).await;
+                drop(started);
+                response
+            }
+        })
+    };
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    let mut closing = false;
+    loop {
+        let idle_at = activity.idle_deadline(limits.idle_timeout);
+        tokio::select! {
+            result = connection.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, "connection closed with an error");
+                }
+                return;
+            }
+            () = stop.cancelled(), if !closing => {
+                closing = true;
+                connection.as_mut().graceful_shutdown();
+            }
+            () = tokio::time::sleep_until(idle_at), if !closing => {
+                if activity.is_idle(limits.idle_timeout) {
+                    closing = true;
+                    connection.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
+}
+
+/// When a connection last started or finished a request, and how many it has in flight.
+#[derive(Debug)]
+struct Activity {
+    in_flight: AtomicUsize,
+    last: Mutex<Instant>,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            in_flight: AtomicUsize::new(0),
+            last: Mutex::new(Instant::now()),
+        }
+    }
+
+    fn touch(&self) {
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+    }
+
+    fn begin(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.touch();
+        InFlight(self.clone())
+    }
+
+    /// When the connection becomes idle if nothing happens; a connection with a request in
+    /// flight is looked at again one `idle` later.
+    fn idle_deadline(&self, idle: Duration) -> Instant {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return Instant::now() + idle;
+        }
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) + idle
+    }
+
+    fn is_idle(&self, idle: Duration) -> bool {
+        self.in_flight.load(Ordering::SeqCst) == 0 && Instant::now() >= self.idle_deadline(idle)
+    }
+}
+
+/// One request in flight on a connection; dropping it marks the end of the request.
+struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
