@@ -73,3 +73,56 @@ async fn a_poisoned_message_is_redelivered_alone_until_it_is_dead_lettered() {
     let runs = app.invocations("process");
     assert_eq!(runs.len(), 5, "{runs:?}");
 }
+
+#[path = "../examples/aws-context/app.rs"]
+mod aws_context;
+
+#[tokio::test]
+async fn the_context_reports_memory_provider_attempt_and_time_left_locally() {
+    let app = TestApp::new(aws_context::app()).expect("a valid app");
+    let seen = app
+        .invoke("context", Event::from_json(json!({})))
+        .await
+        .expect("answered")
+        .to_json();
+    assert_eq!(seen["function_name"], "context");
+    assert_eq!(seen["memory_mb"], 1024);
+    assert_eq!(seen["provider"], "local");
+    assert_eq!(seen["attempt"], 1);
+    let left = seen["remaining_ms"].as_u64().expect("a deadline");
+    assert!(left > 0 && left <= 7_000, "{left} ms");
+}
+
+#[tokio::test]
+async fn a_warm_instance_counts_its_events_and_survives_a_panic() {
+    let app = TestApp::new(aws_context::app()).expect("a valid app");
+    let first = app
+        .invoke("flaky", Event::from_json(json!({})))
+        .await
+        .expect("served");
+    assert_eq!(first.to_json()["served"], 1);
+    let panicked = app
+        .invoke("flaky", Event::from_json(json!({ "panic": true })))
+        .await
+        .expect_err("the panic is contained to its invocation");
+    assert!(matches!(panicked, Error::Panic(_)), "{panicked:?}");
+    let next = app
+        .invoke("flaky", Event::from_json(json!({})))
+        .await
+        .expect("served");
+    assert!(next.to_json()["served"].as_u64() >= Some(2), "{next:?}");
+}
+
+#[tokio::test]
+async fn a_failing_initialiser_fails_the_invocation_with_an_init_error() {
+    let app = TestApp::new(aws_context::app()).expect("a valid app");
+    let error = app
+        .invoke("broken-init", Event::from_json(json!({})))
+        .await
+        .expect_err("the instance never starts");
+    assert!(matches!(error, Error::Init { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("the database is unreachable"),
+        "{error}"
+    );
+}

@@ -9,6 +9,7 @@
 //! | [`Error::Throttled`] | 429 with `Retry-After` (whole seconds, at least 1) | `{"error": "too many requests", ..}` |
 //! | [`Error::Timeout`] | 504 | `{"error": "the function timed out", ..}` |
 //! | [`Error::ShuttingDown`] | 503 | `{"error": "shutting down", ..}` |
+//! | [`Error::PayloadTooLarge`] | 413 | `{"error": "...", ..}` with the size and the limit |
 //! | anything else: handler errors, panics, init failures | 500 | `{"error": "internal server error", ..}`, no internals |
 //!
 //! Only errors about the request are 400. A handler that fails to decode some other JSON (an
@@ -115,6 +116,9 @@ fn response_for(function: &str, request_id: &str, result: Result<Output, Error>)
         }
         Err(Error::ShuttingDown) => {
             error_response(StatusCode::SERVICE_UNAVAILABLE, "shutting down", id)
+        }
+        Err(e @ Error::PayloadTooLarge { .. }) => {
+            error_response(StatusCode::PAYLOAD_TOO_LARGE, &e.to_string(), id)
         }
         Err(e) => {
             tracing::error!(function, request_id, error = %crate::chain_message(&e), "function failed");
