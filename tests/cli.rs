@@ -71,7 +71,10 @@ async fn each_saved_report_names_its_run_and_replaces_the_last_whole() {
         let report: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
         let run = report["run"].clone();
         assert!(run["id"].is_string(), "{run}");
-        assert!(run["started_at"].as_str() <= run["ended_at"].as_str(), "{run}");
+        assert!(
+            run["started_at"].as_str() <= run["ended_at"].as_str(),
+            "{run}"
+        );
         runs.push(run["id"].clone());
     }
     assert_ne!(runs[0], runs[1], "a fresh id per run");

@@ -11,8 +11,7 @@ use faasport_core::{App, Bindings, Context, Error, Event, Provider, Resources};
 
 use crate::config::LocalConfig;
 use crate::meter::{
-    FunctionCounters, FunctionMetrics, Meter, PriceTable,
-    PricingOptions, WarmCapacity,
+    FunctionCounters, FunctionMetrics, Meter, PriceTable, PricingOptions, WarmCapacity,
 };
 use crate::pool::{InstancePool, KeepAlive, PoolShared};
 use crate::profile::{InvocationSource, Profile};

@@ -2,7 +2,7 @@
 //! while the report's figures cover every invocation.
 //!
 //! The byte figures in `BENCHMARKS.md` come from the ignored test at the end (RSS, Linux only):
-//! `cargo test --release -p faasport-adapter-local --test bounded_memory -- --ignored --nocapture`.
+//! `cargo test -p faasport-adapter-local --test bounded_memory -- --ignored --nocapture`.
 
 use std::time::Duration;
 
@@ -91,21 +91,21 @@ async fn the_figures_are_the_same_whether_every_record_is_kept_or_not() {
 /// Resident bytes gained per invocation after a warm-up, with the default ring and with every
 /// record kept (the ring first: memory freed by the second run would hide its growth).
 #[tokio::test(start_paused = true)]
-#[ignore = "a measurement: run with --release and --nocapture"]
+#[ignore = "a measurement: run with --nocapture"]
 async fn bytes_kept_per_invocation() {
     for (label, retention) in [
         ("ring (default)", RecordRetention::default()),
         ("all (--keep-records)", RecordRetention::All),
     ] {
         let rt = runtime(retention);
-        run(&rt, 50_000).await;
+        run(&rt, 20_000).await;
         let before = rss_bytes();
-        run(&rt, 1_000_000).await;
+        run(&rt, 200_000).await;
         let after = rss_bytes();
-        let per = (after - before) as f64 / 1_000_000.0;
+        let per = (after - before) as f64 / 200_000.0;
         println!(
-            "{label}: RSS {:.1} -> {:.1} MB, {per:.1} bytes per invocation over 1,000,000 after a \
-             50,000 warm-up",
+            "{label}: RSS {:.1} -> {:.1} MB, {per:.1} bytes per invocation over 200,000 after a \
+             20,000 warm-up",
             before as f64 / 1e6,
             after as f64 / 1e6
         );

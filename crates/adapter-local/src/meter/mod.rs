@@ -26,8 +26,8 @@ pub use cost::{
 };
 pub use counters::{DurationHistogram, FunctionCounters, FunctionMetrics, DURATION_BUCKETS};
 pub use prices::{PriceError, PriceTable, BUNDLED_PRICES};
-pub use retention::{RecordRetention, DEFAULT_RING};
 pub(crate) use retention::Retained;
+pub use retention::{RecordRetention, DEFAULT_RING};
 pub use totals::{DurationDigest, RunTotals, EXACT_DURATIONS, OPEN_WINDOW};
 
 use crate::record::InvocationRecord;
@@ -150,7 +150,10 @@ mod tests {
         for i in 0..1000 {
             meter.record(InvocationRecord::new("f", i.to_string()));
         }
-        assert_eq!((meter.len(), meter.retained(), meter.dropped()), (1000, 10, 990));
+        assert_eq!(
+            (meter.len(), meter.retained(), meter.dropped()),
+            (1000, 10, 990)
+        );
         assert_eq!(meter.functions()[0].invocations, 1000);
         assert_eq!(&*meter.records()[0].request_id, "990");
     }

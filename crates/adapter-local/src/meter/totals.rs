@@ -9,9 +9,12 @@
 //! as records arrive. Cloud Run bills busy intervals of an instance, where overlapping
 //! invocations share the bill, so the last [`OPEN_WINDOW`] records of a function stay open;
 //! older records are closed (their quantities summed per instance) only once no open record of
-//! the same instance started before they ended (a chain of overlaps keeps the whole chain
-//! open, up to four windows). That is exact unless an invocation completes more than
-//! [`OPEN_WINDOW`] records after another one on its instance that it overlapped.
+//! the same instance started before they ended (a chain of overlapping or touching invocations
+//! keeps the whole chain open, up to four windows). That is exact unless an invocation
+//! completes more than [`OPEN_WINDOW`] records after another one on its instance that it
+//! overlapped, or an instance stays busy without a gap for more than four windows of
+//! invocations (then its busy interval is cut in two, which can bill one more 100 ms step
+//! per cut, at most one per [`OPEN_WINDOW`] invocations).
 //! Closed quantities are kept per instance (the capacity kept warm is priced from the instances
 //! started for min instances): memory grows with instances started, not with invocations.
 
@@ -132,6 +135,8 @@ struct FunctionTotals {
     stats: FunctionStats,
     durations: DurationDigest,
     open: Vec<InvocationRecord>,
+    /// Open records past which the next closing is tried.
+    next_close: usize,
     /// Per billing rule, the quantities of closed records by instance.
     closed: Vec<HashMap<Option<u64>, BilledQuantities>>,
 }
@@ -178,8 +183,11 @@ impl RunTotals {
         }
         if rules > 0 {
             f.open.push(record.clone());
-            if f.open.len() > OPEN_WINDOW {
+            if f.open.len() > OPEN_WINDOW.max(f.next_close) {
                 f.close_old(&self.rules);
+                // Try again only after half a window more, so a chain that stays open costs
+                // amortised constant time per record.
+                f.next_close = f.open.len() + OPEN_WINDOW / 2;
             }
         }
     }
@@ -276,26 +284,27 @@ impl FunctionTotals {
             let start = r.arrived_at + r.queued;
             (start, start + r.init + r.duration)
         };
+        // Latest end first: a record ending before every start kept so far cannot overlap
+        // any record kept after it either.
         let mut keep = vec![false; older.len()];
-        let mut changed = !force;
-        while changed {
-            changed = false;
-            for (k, r) in older.iter().enumerate() {
-                let (start, end) = span(r);
-                let Some(id) = r.instance else { continue };
-                if !keep[k] && first_start.get(&id).is_some_and(|first| end >= *first) {
-                    keep[k] = true;
-                    changed = true;
-                    first_start
-                        .entry(id)
-                        .and_modify(|s| *s = (*s).min(start));
+        if !force {
+            let mut order: Vec<usize> = (0..older.len()).collect();
+            order.sort_unstable_by_key(|&k| std::cmp::Reverse(span(&older[k]).1));
+            for k in order {
+                let Some(id) = older[k].instance else {
+                    continue;
+                };
+                let (start, end) = span(&older[k]);
+                if let Some(first) = first_start.get_mut(&id) {
+                    if end >= *first {
+                        keep[k] = true;
+                        *first = (*first).min(start);
+                    }
                 }
             }
         }
-        let (kept, closable): (Vec<_>, Vec<_>) = older
-            .into_iter()
-            .zip(keep)
-            .partition(|(_, keep)| *keep);
+        let (kept, closable): (Vec<_>, Vec<_>) =
+            older.into_iter().zip(keep).partition(|(_, keep)| *keep);
         let kept: Vec<InvocationRecord> = kept.into_iter().map(|(r, _)| r).collect();
         let closable: Vec<InvocationRecord> = closable.into_iter().map(|(r, _)| r).collect();
         self.open = kept;
@@ -369,7 +378,10 @@ mod tests {
         assert_eq!(a.count(), 100_000);
         for (p, truth) in [(0.50, 50.0), (0.95, 95.0), (0.99, 99.0)] {
             let got = a.percentile_ms(p);
-            assert!((got - truth).abs() <= truth * 0.01, "p{p}: {got} vs {truth}");
+            assert!(
+                (got - truth).abs() <= truth * 0.01,
+                "p{p}: {got} vs {truth}"
+            );
         }
     }
 
@@ -383,7 +395,11 @@ mod tests {
                 r.arrived_at = Duration::from_millis(i * 7);
                 r.duration = Duration::from_millis(i * 37 % 50 + 1);
                 r.cold = i < 4;
-                r.outcome = if i % 97 == 0 { Outcome::Throttled } else { Outcome::Ok };
+                r.outcome = if i % 97 == 0 {
+                    Outcome::Throttled
+                } else {
+                    Outcome::Ok
+                };
                 if r.outcome == Outcome::Throttled {
                     r.instance = None;
                 }
@@ -402,7 +418,11 @@ mod tests {
         assert_eq!(streamed.len(), 3);
         for (s, e) in streamed.iter().zip(&exact) {
             assert_eq!(s.quantities.requests, e.quantities.requests, "{}", s.label);
-            assert_eq!(s.quantities.billed_ms, e.quantities.billed_ms, "{}", s.label);
+            assert_eq!(
+                s.quantities.billed_ms, e.quantities.billed_ms,
+                "{}",
+                s.label
+            );
             assert!((s.total - e.total).abs() < 1e-12, "{}", s.label);
         }
     }
