@@ -3,8 +3,10 @@
 //! ```text
 //! app [--profile aws|gcp|azure|custom] [--state-dir DIR] <command>
 //!
-//! app serve [--port N] [--bucket-dir DIR]     run the app locally until Ctrl-C or SIGTERM; prints
-//!                                             the address, routes, schedules, queues and topics
+//! app serve [--port N] [--bucket-dir DIR] [--keep-records]
+//!                                             run the app locally until Ctrl-C or SIGTERM; prints
+//!                                             the address, routes, schedules, queues and topics;
+//!                                             keeps the last 10,000 records unless told to keep all
 //! app invoke [<function>] [--http 'METHOD /path'] [--data JSON | --file PATH]
 //!                                             send one event and print the output and its record;
 //!                                             buckets and unconsumed queues persist in the state
@@ -30,7 +32,9 @@
 //!
 //! `serve` and `invoke` save their run's [`Report`](faasport_adapter_local::Report) as
 //! `report.json` in the state folder (`--state-dir`, `FAASPORT_STATE_DIR`, or `.faasport`), which
-//! `report` prints as a table or, with `--json`, as JSON.
+//! `report` prints as a table or, with `--json`, as JSON. The file is replaced atomically
+//! (temporary file, fsync, rename) and names its run (`run.id`, `run.started_at`,
+//! `run.ended_at`), so a crash leaves the previous report whole and recognisable.
 //!
 //! `--data` takes either the tagged form of an [`Event`](faasport_core::Event) (`{"kind": "http", "event": {...}}`) or
 //! any other JSON, which arrives as a CloudEvent of type `faasport.invoke` (read it with
@@ -111,6 +115,11 @@ pub enum Command {
         /// Keep bucket objects as files under this folder (in memory otherwise).
         #[arg(long)]
         bucket_dir: Option<PathBuf>,
+        /// Keep every invocation record and scaling event in memory and in the report (only
+        /// the most recent 10,000 otherwise; the report's figures cover every invocation
+        /// either way). Memory then grows with every request.
+        #[arg(long)]
+        keep_records: bool,
     },
     /// Invoke one function with one event and print its output and invocation record.
     #[command(after_help = EVENT_FORMAT_HELP)]
@@ -255,7 +264,8 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             let Some(function) = function.or(routed) else {
                 return Err(Error::invalid_payload("name the function to invoke"));
             };
-            let report = invoke::invoke(
+            let run = state::RunStart::now();
+            let mut report = invoke::invoke(
                 app,
                 cli.profile.profile(),
                 &function,
@@ -264,14 +274,23 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
                 out,
             )
             .await?;
+            report.run = Some(run.ended());
             state::save_report(&state_dir, &report)?;
             Ok(())
         }
-        Command::Serve { port, bucket_dir } => {
+        Command::Serve {
+            port,
+            bucket_dir,
+            keep_records,
+        } => {
             use faasport_adapter_local::serve::{serve_until_signal, ServeError, ServeOptions};
+            let run = state::RunStart::now();
             let mut options = ServeOptions::default()
                 .port(port)
                 .profile(cli.profile.profile());
+            if keep_records {
+                options.config.keep_records = faasport_adapter_local::meter::RecordRetention::All;
+            }
             if let Some(dir) = bucket_dir {
                 options = options.bucket_dir(dir);
             }
@@ -290,7 +309,9 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
                 other => Error::Io(std::io::Error::other(faasport_core::chain_message(&other))),
             })?;
             writeln!(out, "{}", serde_json::to_string_pretty(&served.shutdown)?)?;
-            let path = state::save_report(&state_dir, &served.report)?;
+            let mut report = served.report;
+            report.run = Some(run.ended());
+            let path = state::save_report(&state_dir, &report)?;
             writeln!(
                 out,
                 "report saved to {} (print it with `report`)",

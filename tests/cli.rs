@@ -63,6 +63,45 @@ async fn invoke_prints_the_output_and_record_and_report_prints_the_saved_run() {
 }
 
 #[tokio::test]
+async fn each_saved_report_names_its_run_and_replaces_the_last_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().to_str().expect("utf-8 path");
+    let event = r#"{"kind": "queue", "event": {"queue": "jobs", "messages": []}}"#;
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let (result, _) = run(&["--state-dir", state, "invoke", "consume", "--data", event]).await;
+        assert!(result.is_ok(), "{result:?}");
+        let (_, json) = run(&["--state-dir", state, "report", "--json"]).await;
+        let report: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
+        let run = report["run"].clone();
+        assert!(run["id"].is_string(), "{run}");
+        assert!(
+            run["started_at"].as_str() <= run["ended_at"].as_str(),
+            "{run}"
+        );
+        runs.push(run["id"].clone());
+    }
+    assert_ne!(runs[0], runs[1], "a fresh id per run");
+    let files: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("state dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("report"))
+        .collect();
+    assert_eq!(files, ["report.json"], "no temporary file left behind");
+}
+
+#[test]
+fn serve_keeps_every_record_only_when_asked() {
+    use faasport::cli::Command;
+    let keeps = |args: &[&str]| match cli(args).command {
+        Command::Serve { keep_records, .. } => keep_records,
+        other => panic!("{other:?}"),
+    };
+    assert!(keeps(&["serve", "--keep-records"]));
+    assert!(!keeps(&["serve"]));
+}
+
+#[tokio::test]
 async fn invoke_with_bad_json_is_a_typed_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let state = dir.path().to_str().expect("utf-8 path");
@@ -583,7 +622,7 @@ fn serve_takes_a_bucket_directory() {
     assert!(
         matches!(
             &parsed.command,
-            faasport::cli::Command::Serve { port: 0, bucket_dir: Some(dir) }
+            faasport::cli::Command::Serve { port: 0, bucket_dir: Some(dir), keep_records: false }
                 if dir == std::path::Path::new("/tmp/objects")
         ),
         "{parsed:?}"

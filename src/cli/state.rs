@@ -1,10 +1,11 @@
 //! Where the app binary keeps the last run's report, so `report` can print it afterwards.
 
+use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use std::collections::BTreeMap;
-
-use faasport_adapter_local::{LocalCloud, Report};
+use chrono::{DateTime, Utc};
+use faasport_adapter_local::{LocalCloud, Report, RunInfo};
 use faasport_core::{Error, Message};
 
 /// Sets the folder for the last run's report (`.faasport` in the working directory otherwise).
@@ -21,15 +22,63 @@ pub fn state_dir(flag: Option<PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".faasport"))
 }
 
-/// Saves `report` as the last run's.
+/// When a run started, and under which id its report will be saved.
+#[derive(Debug, Clone)]
+pub struct RunStart {
+    id: String,
+    at: DateTime<Utc>,
+}
+
+impl RunStart {
+    /// A run starting now, with a fresh id (start time in nanoseconds and process id, in hex).
+    pub fn now() -> Self {
+        let at = Utc::now();
+        let nanos = at.timestamp_nanos_opt().unwrap_or_default();
+        Self {
+            id: format!("{nanos:x}-{:x}", std::process::id()),
+            at,
+        }
+    }
+
+    /// The run, ending now.
+    pub fn ended(&self) -> RunInfo {
+        RunInfo::new(self.id.clone(), self.at, Utc::now())
+    }
+}
+
+/// Saves `report` as the last run's, atomically: a crash leaves the previous report or the new
+/// one, never part of one.
 ///
 /// # Errors
 /// [`Error::Io`] if the folder or file cannot be written.
 pub fn save_report(dir: &Path, report: &Report) -> Result<PathBuf, Error> {
     std::fs::create_dir_all(dir)?;
     let path = report_path(dir);
-    std::fs::write(&path, serde_json::to_vec_pretty(report)?)?;
+    write_atomically(&path, &serde_json::to_vec_pretty(report)?)?;
     Ok(path)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over
+/// `path` (and flushes the folder, where the platform allows, so the rename survives a crash).
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written?;
+    if let Some(dir) = path.parent().and_then(|d| std::fs::File::open(d).ok()) {
+        // Directories cannot be opened for syncing everywhere (Windows); best effort.
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }
 
 /// Loads the last run's report.
@@ -82,7 +131,7 @@ pub fn save_queues(dir: &Path, sources: &LocalCloud) -> Result<(), Error> {
         }
     }
     std::fs::create_dir_all(dir)?;
-    std::fs::write(&path, serde_json::to_vec_pretty(&kept)?)?;
+    write_atomically(&path, &serde_json::to_vec_pretty(&kept)?)?;
     Ok(())
 }
 

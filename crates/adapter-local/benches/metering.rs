@@ -5,8 +5,9 @@
 //!   function's shared name, the request id formatted into its own allocation) and drop it;
 //! * record: build it and push it into a [`Meter`] pre-sized for the run (lock + move into
 //!   place), keeping every record;
-//! * record, unsized meter: the same into `Meter::new()`, as the runtime's meter is (storage
-//!   grows while the run goes on);
+//! * record, unsized meter: the same into `Meter::new()`, which keeps the default ring of
+//!   10,000 records and updates the aggregates (the runtime's meter also meters the three
+//!   billing rules' quantities);
 //! * record + bill: also compute the billed duration under the Lambda rule, as the runtime does;
 //! * steady state: as `record`, but the meter is drained every 10,000 records (the records are
 //!   dropped, as in the baseline), so the figure excludes first-touch page faults of memory that

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::meter::{PriceTable, PricingOptions};
+use crate::meter::{PriceTable, PricingOptions, RecordRetention};
 use crate::pool::KeepAlive;
 use crate::sources::{BucketBackend, DeliveryPolicy, DEFAULT_MAX_MESSAGE_BYTES};
 use crate::{FaultPlan, Profile};
@@ -53,6 +53,10 @@ pub struct LocalConfig {
     pub topic_history: usize,
     /// What the clock reads when the sources are built (now when `None`); schedules fire on it.
     pub clock_start: Option<DateTime<Utc>>,
+    /// Which raw invocation records and scaling events are kept (the most recent
+    /// [`DEFAULT_RING`](crate::meter::DEFAULT_RING) by default); the report does not depend on
+    /// it.
+    pub keep_records: RecordRetention,
 }
 
 impl Default for LocalConfig {
@@ -69,6 +73,7 @@ impl Default for LocalConfig {
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             topic_history: crate::sources::DEFAULT_TOPIC_HISTORY,
             clock_start: None,
+            keep_records: RecordRetention::default(),
         }
     }
 }
@@ -144,6 +149,13 @@ impl LocalConfig {
     /// Starts the clock at `at`.
     pub fn clock_start(mut self, at: DateTime<Utc>) -> Self {
         self.clock_start = Some(at);
+        self
+    }
+
+    /// Keeps raw records and scaling events under `retention` (`RecordRetention::All` keeps
+    /// every one, and memory then grows with every invocation).
+    pub fn keep_records(mut self, retention: RecordRetention) -> Self {
+        self.keep_records = retention;
         self
     }
 }

@@ -67,7 +67,7 @@ pub use crate::pool::{Backpressure, InstancePool, KeepAlive, KeepAlivePolicy, Sc
 pub use crate::profile::{InvocationSource, Profile, ProfileKind, RetryDefaults};
 pub use crate::record::{Invocation, InvocationRecord, Outcome};
 pub use crate::replay::{ReplayMatrix, ReplayOptions, ReplayReport};
-pub use crate::report::Report;
+pub use crate::report::{Report, RunInfo};
 pub use crate::runtime::{InvokeOptions, LocalRuntime, RuntimeBuilder};
 pub use crate::trace::{ScalingEvent, ScalingEventKind, ScalingTrace};
 

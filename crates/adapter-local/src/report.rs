@@ -18,7 +18,10 @@
 //!   provisioned_gb_seconds, provisioned_vcpu_seconds }` (GiB-s on Cloud Run) and `charges` is
 //!   `{ compute, requests, provisioned }`; a function with min instances is listed even if it
 //!   served nothing;
-//! * `trace`: array of `{ at_ms, function, instance, kind, cause? }` with `kind` one
+//! * `run` (optional, written by `serve`): `{ id, started_at, ended_at }`, RFC 3339 times;
+//! * `trace`: the scaling events kept (the most recent
+//!   [`DEFAULT_RING`](crate::meter::DEFAULT_RING) unless every one was kept), an array of
+//!   `{ at_ms, function, instance, kind, cause? }` with `kind` one
 //!   of `started` (with `cause`: `demand | min_instances | prewarm`), `reused`, `reaped` (with
 //!   `cause`: `keep_alive | unloaded | recycled | init_failed`), `queued`, `throttled`.
 //!
@@ -42,6 +45,7 @@
 
 use std::fmt::Write as _;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::meter::{FunctionStats, ProviderCost};
@@ -64,8 +68,34 @@ pub struct Report {
     pub scaling: Vec<ScalingSummary>,
     /// The cost on each provider.
     pub costs: Vec<ProviderCost>,
-    /// Every scaling event.
+    /// The scaling events kept (the most recent ones unless every one was kept).
     pub trace: Vec<ScalingEvent>,
+    /// Which run this is and when it ran (set by `serve`; absent in older reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunInfo>,
+}
+
+/// The identity of one run, so that a report left by an older run is recognised as such.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RunInfo {
+    /// A fresh identifier per run.
+    pub id: String,
+    /// When the run started.
+    pub started_at: DateTime<Utc>,
+    /// When the report was written.
+    pub ended_at: DateTime<Utc>,
+}
+
+impl RunInfo {
+    /// A run with this identifier and these times.
+    pub fn new(id: impl Into<String>, started_at: DateTime<Utc>, ended_at: DateTime<Utc>) -> Self {
+        Self {
+            id: id.into(),
+            started_at,
+            ended_at,
+        }
+    }
 }
 
 impl Report {

@@ -11,14 +11,13 @@ use faasport_core::{App, Bindings, Context, Error, Event, Provider, Resources};
 
 use crate::config::LocalConfig;
 use crate::meter::{
-    aggregate, compare_costs_with_capacity, FunctionCounters, FunctionMetrics, Meter, PriceTable,
-    PricingOptions, WarmCapacity,
+    FunctionCounters, FunctionMetrics, Meter, PriceTable, PricingOptions, WarmCapacity,
 };
 use crate::pool::{InstancePool, KeepAlive, PoolShared};
 use crate::profile::{InvocationSource, Profile};
 use crate::record::{Invocation, InvocationRecord, Outcome};
 use crate::report::Report;
-use crate::trace::{ScalingEvent, ScalingEventKind, ScalingSummary, ScalingTrace, StartCause};
+use crate::trace::{ScalingEvent, ScalingTrace};
 
 /// Per-invocation options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +141,7 @@ impl RuntimeBuilder {
         };
         let shared = PoolShared {
             ids: Arc::new(AtomicU64::new(1)),
-            trace: Arc::new(ScalingTrace::new()),
+            trace: Arc::new(ScalingTrace::with_retention(config.keep_records)),
             origin: Instant::now(),
         };
         let functions: HashMap<String, Deployed> = self
@@ -164,6 +163,10 @@ impl RuntimeBuilder {
         let billing = crate::meter::billing_rules(&prices, &config.pricing)
             .into_iter()
             .find(|rule| Some(rule.provider()) == config.profile.billing);
+        let meter = Meter::configured(
+            config.keep_records,
+            crate::meter::billing_rules(&prices, &config.pricing),
+        );
         let resources = Resources::new(self.app.declared(), self.bindings);
         Ok(LocalRuntime {
             inner: Arc::new(Inner {
@@ -173,7 +176,7 @@ impl RuntimeBuilder {
                 faults: config.faults.map(Arc::new),
                 started: shared.origin,
                 requests: AtomicU64::new(1),
-                meter: Meter::new(),
+                meter,
                 trace: shared.trace,
                 profile: config.profile,
                 prices,
@@ -380,61 +383,43 @@ impl LocalRuntime {
 
     /// What was measured so far, and what it would cost on each provider.
     pub fn report(&self) -> Report {
-        let trace = self.inner.trace.events();
-        let warm = self.warm_capacity(&trace);
-        let (functions, costs) = self.inner.meter.with_records(|records| {
-            (
-                aggregate(records),
-                compare_costs_with_capacity(
-                    records,
-                    &warm,
-                    &self.inner.prices,
-                    &self.inner.pricing,
-                ),
-            )
-        });
+        let warm = self.warm_capacity();
         let mut names: Vec<&str> = self.inner.functions.keys().map(String::as_str).collect();
         names.sort_unstable();
         Report {
             app: self.inner.app.name().to_owned(),
             profile: self.inner.profile.kind,
             price_version: self.inner.prices.version.clone(),
-            functions,
+            functions: self.inner.meter.functions(),
             scaling: names
                 .iter()
-                .map(|name| ScalingSummary::of(name, &trace))
+                .map(|name| self.inner.trace.summary(name))
                 .collect(),
-            costs,
-            trace,
+            costs: self
+                .inner
+                .meter
+                .costs(&warm, &self.inner.prices, &self.inner.pricing),
+            trace: self.inner.trace.events(),
+            run: None,
         }
     }
 
     /// The capacity each function with min instances kept warm since the runtime started: its
     /// min instances at its memory for the wall time so far, and the instances the scaling
-    /// trace shows were started to keep the minimum.
-    fn warm_capacity(&self, trace: &[ScalingEvent]) -> BTreeMap<String, WarmCapacity> {
+    /// trace counted as started to keep the minimum.
+    fn warm_capacity(&self) -> BTreeMap<String, WarmCapacity> {
         let wall = Instant::now().duration_since(self.inner.started);
         self.inner
             .functions
             .iter()
             .filter(|(_, d)| d.pool.min_instances() > 0)
             .map(|(name, d)| {
-                let ids = trace
-                    .iter()
-                    .filter(|e| {
-                        *e.function == **name
-                            && e.kind
-                                == ScalingEventKind::Started {
-                                    cause: StartCause::MinInstances,
-                                }
-                    })
-                    .filter_map(|e| e.instance);
                 let capacity = WarmCapacity::new(
                     d.pool.min_instances(),
                     d.pool.function().spec().memory_mb,
                     wall,
                 )
-                .instance_ids(ids);
+                .instance_ids(self.inner.trace.min_instance_ids(name));
                 (name.clone(), capacity)
             })
             .collect()

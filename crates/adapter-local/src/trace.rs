@@ -3,10 +3,13 @@
 //! Tests assert on it and the report summarises it. Timestamps are durations since the runtime
 //! was built, on tokio's clock, so they are exact under the virtual clock.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use crate::meter::{RecordRetention, Retained};
 
 /// Why an instance was started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -86,32 +89,128 @@ fn de_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error>
     String::deserialize(d).map(Arc::from)
 }
 
-/// The scaling events of a runtime, in the order they happened. Shared by every pool.
+/// The scaling events of a runtime, in the order they happened, and counts per function.
+/// Shared by every pool.
+///
+/// The counts ([`ScalingSummary`]) and the instances started for min instances are kept for
+/// the whole run; the events themselves are kept under a [`RecordRetention`] (the most recent
+/// ones by default).
 #[derive(Debug, Default)]
 pub struct ScalingTrace {
-    events: Mutex<Vec<ScalingEvent>>,
+    state: Mutex<TraceState>,
+}
+
+#[derive(Debug, Default)]
+struct TraceState {
+    events: Retained<ScalingEvent>,
+    functions: HashMap<Arc<str>, FunctionScaling>,
+}
+
+/// The running counts of one function.
+#[derive(Debug, Default)]
+struct FunctionScaling {
+    summary: ScalingSummary,
+    /// Why each live instance was started (an abandoned start is taken back from its cause).
+    causes: HashMap<u64, StartCause>,
+    /// Instances started to keep the minimum.
+    min_instances: BTreeSet<u64>,
+}
+
+impl FunctionScaling {
+    fn apply(&mut self, event: &ScalingEvent) {
+        let s = &mut self.summary;
+        match event.kind {
+            ScalingEventKind::Started { cause } => {
+                if let Some(id) = event.instance {
+                    self.causes.insert(id, cause);
+                    if cause == StartCause::MinInstances {
+                        self.min_instances.insert(id);
+                    }
+                }
+                *s.starts(cause) += 1;
+            }
+            ScalingEventKind::Reused => s.reuses += 1,
+            ScalingEventKind::Reaped {
+                cause: ReapCause::Abandoned,
+            } => {
+                if let Some(cause) = event.instance.and_then(|id| self.causes.remove(&id)) {
+                    let count = s.starts(cause);
+                    *count = count.saturating_sub(1);
+                }
+                s.abandoned_starts += 1;
+            }
+            ScalingEventKind::Reaped { .. } => {
+                if let Some(id) = event.instance {
+                    self.causes.remove(&id);
+                }
+                s.reaps += 1;
+            }
+            ScalingEventKind::Queued => s.queued += 1,
+            ScalingEventKind::Throttled => s.throttled += 1,
+        }
+    }
 }
 
 impl ScalingTrace {
-    /// An empty trace.
+    /// An empty trace keeping the default ring of events.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Appends an event.
-    pub fn push(&self, event: ScalingEvent) {
-        self.events
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(event);
+    /// An empty trace keeping events under `retention`.
+    pub fn with_retention(retention: RecordRetention) -> Self {
+        Self {
+            state: Mutex::new(TraceState {
+                events: Retained::new(retention),
+                functions: HashMap::new(),
+            }),
+        }
     }
 
-    /// A copy of every event so far.
+    /// Appends an event.
+    pub fn push(&self, event: ScalingEvent) {
+        let mut state = self.lock();
+        state
+            .functions
+            .entry(Arc::clone(&event.function))
+            .or_default()
+            .apply(&event);
+        state.events.push(event);
+    }
+
+    /// A copy of every event kept.
     pub fn events(&self) -> Vec<ScalingEvent> {
-        self.events
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.lock().events.to_vec()
+    }
+
+    /// How many events are kept now.
+    pub fn retained(&self) -> usize {
+        self.lock().events.len()
+    }
+
+    /// The counts of `function` over the whole run.
+    pub fn summary(&self, function: &str) -> ScalingSummary {
+        let state = self.lock();
+        let mut summary = state
+            .functions
+            .get(function)
+            .map(|f| f.summary.clone())
+            .unwrap_or_default();
+        function.clone_into(&mut summary.function);
+        summary
+    }
+
+    /// The instances of `function` started to keep its minimum, over the whole run.
+    pub fn min_instance_ids(&self, function: &str) -> BTreeSet<u64> {
+        self.lock()
+            .functions
+            .get(function)
+            .map(|f| f.min_instances.clone())
+            .unwrap_or_default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, TraceState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -142,35 +241,14 @@ pub struct ScalingSummary {
 impl ScalingSummary {
     /// Counts the events of `function` in `events`.
     pub fn of(function: &str, events: &[ScalingEvent]) -> Self {
-        let mut s = Self {
-            function: function.to_owned(),
-            ..Self::default()
-        };
-        let mut causes = std::collections::HashMap::new();
+        let mut counts = FunctionScaling::default();
         for e in events.iter().filter(|e| &*e.function == function) {
-            match e.kind {
-                ScalingEventKind::Started { cause } => {
-                    if let Some(id) = e.instance {
-                        causes.insert(id, cause);
-                    }
-                    *s.starts(cause) += 1;
-                }
-                ScalingEventKind::Reused => s.reuses += 1,
-                ScalingEventKind::Reaped {
-                    cause: ReapCause::Abandoned,
-                } => {
-                    if let Some(cause) = e.instance.and_then(|id| causes.get(&id)) {
-                        let count = s.starts(*cause);
-                        *count = count.saturating_sub(1);
-                    }
-                    s.abandoned_starts += 1;
-                }
-                ScalingEventKind::Reaped { .. } => s.reaps += 1,
-                ScalingEventKind::Queued => s.queued += 1,
-                ScalingEventKind::Throttled => s.throttled += 1,
-            }
+            counts.apply(e);
         }
-        s
+        Self {
+            function: function.to_owned(),
+            ..counts.summary
+        }
     }
 
     fn starts(&mut self, cause: StartCause) -> &mut u64 {

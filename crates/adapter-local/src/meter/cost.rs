@@ -93,29 +93,37 @@ pub fn compare_costs_with_capacity(
     }
     billing_rules(table, options)
         .iter()
-        .map(|rule| provider_cost(rule.as_ref(), &by_function, warm, table, options.free_tier))
+        .map(|rule| {
+            let quantities = by_function
+                .iter()
+                .map(|(name, records)| {
+                    let q = match warm.get(*name).filter(|w| w.instances > 0) {
+                        Some(capacity) => rule.quantities_with_capacity(records, capacity),
+                        None => rule.quantities(records),
+                    };
+                    ((*name).to_owned(), q)
+                })
+                .collect();
+            price(rule.as_ref(), quantities, table, options.free_tier)
+        })
         .collect()
 }
 
-fn provider_cost(
+/// Prices the quantities of each function (sorted by name) under `rule`.
+pub(super) fn price(
     rule: &dyn BillingRule,
-    by_function: &BTreeMap<&str, Vec<&InvocationRecord>>,
-    warm: &BTreeMap<String, WarmCapacity>,
+    quantities: Vec<(String, BilledQuantities)>,
     table: &PriceTable,
     free_tier: bool,
 ) -> ProviderCost {
     let mut total_q = BilledQuantities::default();
-    let functions: Vec<FunctionCost> = by_function
-        .iter()
-        .map(|(name, records)| {
-            let quantities = match warm.get(*name).filter(|w| w.instances > 0) {
-                Some(capacity) => rule.quantities_with_capacity(records, capacity),
-                None => rule.quantities(records),
-            };
+    let functions: Vec<FunctionCost> = quantities
+        .into_iter()
+        .map(|(function, quantities)| {
             total_q.add(&quantities);
             let charges = rule.charges(&quantities);
             FunctionCost {
-                function: (*name).to_owned(),
+                function,
                 quantities,
                 charges,
                 total: charges.total(),

@@ -1,17 +1,19 @@
-//! The meter: one [`InvocationRecord`] per invocation, aggregates per function, and what the run
-//! would cost on each provider.
+//! The meter: streaming aggregates per function ([`RunTotals`]), the most recent
+//! [`InvocationRecord`]s ([`RecordRetention`]), and what the run would cost on each provider.
 //!
-//! Recording moves the record into fixed-capacity storage chunks behind one uncontended lock:
-//! nothing is allocated there except, once per 4,096 records, a new chunk (the record's own
-//! request id is its only allocation, made by the runtime; the function name is shared).
-//! Aggregates and costs are computed when asked, from the records.
+//! Recording updates the aggregates and moves the record into a bounded ring (or, when every
+//! record is kept, into fixed-capacity chunks) behind one uncontended lock. The report is
+//! computed from the aggregates, so a long run's memory does not grow with its invocations.
 
 mod aggregate;
 pub mod billing;
 mod cost;
 mod counters;
 mod prices;
+mod retention;
+mod totals;
 
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use aggregate::{aggregate, FunctionStats};
@@ -24,100 +26,62 @@ pub use cost::{
 };
 pub use counters::{DurationHistogram, FunctionCounters, FunctionMetrics, DURATION_BUCKETS};
 pub use prices::{PriceError, PriceTable, BUNDLED_PRICES};
+pub(crate) use retention::Retained;
+pub use retention::{RecordRetention, DEFAULT_RING};
+pub use totals::{DurationDigest, RunTotals, EXACT_DURATIONS, OPEN_WINDOW};
 
 use crate::record::InvocationRecord;
 
-/// Records per storage chunk: 4,096 records of ~144 bytes, about 576 KiB.
-const CHUNK: usize = 4096;
-
-/// The invocation records of one runtime.
-///
-/// Records are kept in fixed-capacity chunks: a push writes into the last chunk, or starts a new
-/// one when it is full, so recording never moves the records already kept (a single growing
-/// vector would copy all of them each time it doubles). Readers that want one slice
-/// ([`Meter::with_records`]) get the chunks joined once, off the hot path.
+/// The invocations of one runtime: their aggregates, and the records kept.
 #[derive(Debug, Default)]
 pub struct Meter {
-    records: Mutex<Chunks>,
+    state: Mutex<State>,
 }
 
-/// Fixed-capacity chunks of records, in completion order.
 #[derive(Debug, Default)]
-struct Chunks {
-    chunks: Vec<Vec<InvocationRecord>>,
-    len: usize,
-}
-
-impl Chunks {
-    fn with_capacity(capacity: usize) -> Self {
-        Self {
-            chunks: vec![Vec::with_capacity(capacity.max(1))],
-            len: 0,
-        }
-    }
-
-    /// Appends without ever reallocating a chunk.
-    #[inline]
-    fn push(&mut self, record: InvocationRecord) {
-        match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < chunk.capacity() => chunk.push(record),
-            _ => {
-                let mut chunk = Vec::with_capacity(CHUNK);
-                chunk.push(record);
-                self.chunks.push(chunk);
-            }
-        }
-        self.len += 1;
-    }
-
-    /// Joins the chunks into one (a copy of every record, once) and returns it.
-    fn as_slice(&mut self) -> &[InvocationRecord] {
-        if self.chunks.len() > 1 {
-            let mut all = Vec::with_capacity(self.len);
-            for chunk in self.chunks.drain(..) {
-                all.extend(chunk);
-            }
-            self.chunks.push(all);
-        }
-        self.chunks.first().map_or(&[], Vec::as_slice)
-    }
-
-    fn to_vec(&self) -> Vec<InvocationRecord> {
-        let mut all = Vec::with_capacity(self.len);
-        for chunk in &self.chunks {
-            all.extend_from_slice(chunk);
-        }
-        all
-    }
-
-    fn take(&mut self) -> Vec<InvocationRecord> {
-        self.as_slice();
-        self.len = 0;
-        self.chunks.pop().unwrap_or_default()
-    }
+struct State {
+    totals: RunTotals,
+    records: Retained<InvocationRecord>,
 }
 
 impl Meter {
-    /// An empty meter.
+    /// An empty meter keeping the default ring of records, without billing rules.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// An empty meter with room for `capacity` records before it needs another chunk.
+    /// An empty meter keeping every record, with room for `capacity` records before it needs
+    /// another chunk.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            records: Mutex::new(Chunks::with_capacity(capacity)),
+            state: Mutex::new(State {
+                totals: RunTotals::default(),
+                records: Retained::all_with_capacity(capacity),
+            }),
         }
     }
 
-    /// Records one invocation: a short critical section that moves the record into place.
-    pub fn record(&self, record: InvocationRecord) {
-        self.lock().push(record);
+    /// An empty meter keeping records under `retention` and metering billed quantities under
+    /// `rules` (see [`billing_rules`]).
+    pub fn configured(retention: RecordRetention, rules: Vec<Box<dyn BillingRule>>) -> Self {
+        Self {
+            state: Mutex::new(State {
+                totals: RunTotals::new(rules),
+                records: Retained::new(retention),
+            }),
+        }
     }
 
-    /// How many invocations were recorded.
+    /// Records one invocation: updates the aggregates and keeps the record.
+    pub fn record(&self, record: InvocationRecord) {
+        let mut state = self.lock();
+        state.totals.record(&record);
+        state.records.push(record);
+    }
+
+    /// How many invocations were recorded, kept or not.
     pub fn len(&self) -> usize {
-        self.lock().len
+        usize::try_from(self.lock().totals.invocations()).unwrap_or(usize::MAX)
     }
 
     /// Whether nothing was recorded.
@@ -125,25 +89,54 @@ impl Meter {
         self.len() == 0
     }
 
-    /// A copy of every record, in completion order.
+    /// How many records are kept now (at most the ring's size).
+    pub fn retained(&self) -> usize {
+        self.lock().records.len()
+    }
+
+    /// How many records the ring has let go.
+    pub fn dropped(&self) -> u64 {
+        self.lock().records.dropped()
+    }
+
+    /// A copy of every record kept, in completion order.
     pub fn records(&self) -> Vec<InvocationRecord> {
-        self.lock().to_vec()
+        self.lock().records.to_vec()
     }
 
-    /// Takes every record out of the meter, leaving it empty (long runs can report and drain
-    /// periodically to bound memory).
+    /// Takes every record kept out of the meter (the aggregates stay).
     pub fn take_records(&self) -> Vec<InvocationRecord> {
-        self.lock().take()
+        self.lock().records.take()
     }
 
-    /// Runs `f` on the records without copying them out (the first call after new records
-    /// joins the storage chunks into one slice).
+    /// Runs `f` on the records kept without copying them out.
     pub fn with_records<T>(&self, f: impl FnOnce(&[InvocationRecord]) -> T) -> T {
-        f(self.lock().as_slice())
+        f(self.lock().records.as_slice())
     }
 
-    fn lock(&self) -> MutexGuard<'_, Chunks> {
-        self.records.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Runs `f` on the aggregates.
+    pub fn with_totals<T>(&self, f: impl FnOnce(&RunTotals) -> T) -> T {
+        f(&self.lock().totals)
+    }
+
+    /// Aggregates per function, sorted by function name.
+    pub fn functions(&self) -> Vec<FunctionStats> {
+        self.lock().totals.functions()
+    }
+
+    /// The run so far priced under the meter's billing rules, with the capacity each function
+    /// kept warm.
+    pub fn costs(
+        &self,
+        warm: &BTreeMap<String, WarmCapacity>,
+        table: &PriceTable,
+        options: &PricingOptions,
+    ) -> Vec<ProviderCost> {
+        self.lock().totals.costs(warm, table, options.free_tier)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -151,33 +144,17 @@ impl Meter {
 mod tests {
     use super::*;
 
-    fn ids(records: &[InvocationRecord]) -> Vec<String> {
-        records.iter().map(|r| r.request_id.to_string()).collect()
-    }
-
     #[test]
-    fn chunks_keep_completion_order_across_boundaries() {
-        let meter = Meter::with_capacity(3);
-        let n = 3 + CHUNK + 5;
-        for i in 0..n {
+    fn a_ring_meter_counts_every_invocation_and_keeps_the_last() {
+        let meter = Meter::configured(RecordRetention::Ring(10), Vec::new());
+        for i in 0..1000 {
             meter.record(InvocationRecord::new("f", i.to_string()));
         }
-        let expected: Vec<String> = (0..n).map(|i| i.to_string()).collect();
-        assert_eq!(meter.len(), n);
-        assert_eq!(ids(&meter.records()), expected);
-        assert_eq!(meter.with_records(ids), expected);
-        // Joined once; records pushed afterwards follow in a new chunk.
-        meter.record(InvocationRecord::new("f", "last"));
-        assert_eq!(meter.with_records(|r| r.len()), n + 1);
         assert_eq!(
-            meter.with_records(|r| ids(r).pop()),
-            Some("last".to_owned())
+            (meter.len(), meter.retained(), meter.dropped()),
+            (1000, 10, 990)
         );
-        let taken = meter.take_records();
-        assert_eq!(taken.len(), n + 1);
-        assert!(meter.is_empty());
-        assert_eq!(meter.with_records(<[InvocationRecord]>::len), 0);
-        meter.record(InvocationRecord::new("f", "again"));
-        assert_eq!(ids(&meter.records()), vec!["again".to_owned()]);
+        assert_eq!(meter.functions()[0].invocations, 1000);
+        assert_eq!(&*meter.records()[0].request_id, "990");
     }
 }

@@ -126,6 +126,9 @@ async fn replay_once(
     let mut config = options.config.clone();
     // On a clock that is already paused (a test's), pausing again is not needed.
     config.virtual_clock = !clock_is_paused();
+    // Instance time is measured from every scaling event and record (issue 15 moves it to the
+    // streaming aggregates).
+    config.keep_records = crate::meter::RecordRetention::All;
     let runtime = LocalRuntime::builder(app)
         .config(config)
         .build()

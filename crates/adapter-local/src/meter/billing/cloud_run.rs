@@ -111,19 +111,14 @@ impl BillingRule for CloudRunRule {
         q
     }
 
-    fn quantities_with_capacity(
+    fn apply_capacity(
         &self,
-        records: &[&InvocationRecord],
+        mut q: BilledQuantities,
+        on_warm: &BilledQuantities,
         warm: &WarmCapacity,
     ) -> BilledQuantities {
-        let mut q = self.quantities(records);
-        let on_warm: Vec<&InvocationRecord> =
-            records.iter().copied().filter(|r| warm.served(r)).collect();
-        let busy_ms: u64 = Self::busy_intervals(&on_warm)
-            .into_iter()
-            .map(|(start, end, _)| round_up_ms(end - start, self.prices.billing_granularity_ms))
-            .sum();
-        let idle = (warm.instance_seconds() - busy_ms as f64 / 1000.0).max(0.0);
+        // `billed_ms` of the warm instances' invocations is their busy time, in 100 ms steps.
+        let idle = (warm.instance_seconds() - on_warm.billed_ms as f64 / 1000.0).max(0.0);
         q.provisioned_vcpu_seconds = idle * self.vcpu;
         q.provisioned_gb_seconds = idle * f64::from(warm.memory_mb) / 1024.0;
         q

@@ -96,15 +96,13 @@ impl BillingRule for LambdaRule {
         q
     }
 
-    fn quantities_with_capacity(
+    fn apply_capacity(
         &self,
-        records: &[&InvocationRecord],
+        mut q: BilledQuantities,
+        on_warm: &BilledQuantities,
         warm: &WarmCapacity,
     ) -> BilledQuantities {
-        let mut q = self.quantities(records);
-        for r in records.iter().filter(|r| is_billed(r) && warm.served(r)) {
-            q.provisioned_execution_gb_seconds += gb_seconds(r.memory_mb, self.billed_ms(r));
-        }
+        q.provisioned_execution_gb_seconds = on_warm.gb_seconds;
         q.provisioned_gb_seconds = f64::from(warm.memory_mb) / 1024.0 * warm.instance_seconds();
         q
     }

@@ -251,15 +251,28 @@ pub trait BillingRule: Send + Sync + std::fmt::Debug {
 
     /// What the provider meters for one function that also kept `warm` capacity (min
     /// instances) during the run: the invocations, some of them served by that capacity, and
-    /// the capacity itself. The default ignores the capacity (a provider without it, such as
-    /// Azure Consumption).
+    /// the capacity itself, through [`BillingRule::apply_capacity`].
     fn quantities_with_capacity(
         &self,
         records: &[&InvocationRecord],
         warm: &WarmCapacity,
     ) -> BilledQuantities {
-        let _ = warm;
-        self.quantities(records)
+        let on_warm: Vec<&InvocationRecord> =
+            records.iter().copied().filter(|r| warm.served(r)).collect();
+        self.apply_capacity(self.quantities(records), &self.quantities(&on_warm), warm)
+    }
+
+    /// Adds the kept-warm capacity to `quantities` (of every invocation of the function), given
+    /// `on_warm`, the quantities of the invocations its warm instances served. The default
+    /// ignores it (no min instances on the plan).
+    fn apply_capacity(
+        &self,
+        quantities: BilledQuantities,
+        on_warm: &BilledQuantities,
+        warm: &WarmCapacity,
+    ) -> BilledQuantities {
+        let _ = (on_warm, warm);
+        quantities
     }
 
     /// The price of some quantities.

@@ -1,0 +1,429 @@
+//! [`RunTotals`]: the aggregates of a run, updated as each record arrives, in memory that does
+//! not grow with the number of invocations.
+//!
+//! Per function: counts by outcome, cold starts, initialiser and queueing time, handler
+//! duration percentiles ([`DurationDigest`]) and the billed quantities of every provider. The
+//! report is computed from them, so the raw records can live in a bounded ring.
+//!
+//! Billing: Lambda and Azure bill each invocation on its own, so their quantities are summed
+//! as records arrive. Cloud Run bills busy intervals of an instance, where overlapping
+//! invocations share the bill, so the last [`OPEN_WINDOW`] records of a function stay open;
+//! older records are closed (their quantities summed per instance) only once no open record of
+//! the same instance started before they ended (a chain of overlapping or touching invocations
+//! keeps the whole chain open, up to four windows). That is exact unless an invocation
+//! completes more than [`OPEN_WINDOW`] records after another one on its instance that it
+//! overlapped, or an instance stays busy without a gap for more than four windows of
+//! invocations (then its busy interval is cut in two, which can bill one more 100 ms step
+//! per cut, at most one per [`OPEN_WINDOW`] invocations).
+//! Closed quantities are kept per instance (the capacity kept warm is priced from the instances
+//! started for min instances): memory grows with instances started, not with invocations.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sketches_ddsketch::{Config, DDSketch};
+
+use super::billing::{BilledQuantities, BillingRule, WarmCapacity};
+use super::cost::{price, ProviderCost};
+use super::prices::PriceTable;
+use super::FunctionStats;
+use crate::record::{InvocationRecord, Outcome};
+
+/// Records of one function kept open for Cloud Run's busy-interval merging.
+pub const OPEN_WINDOW: usize = 512;
+
+/// Handler durations kept exactly, per function, before percentiles come from the sketch.
+pub const EXACT_DURATIONS: usize = 4096;
+
+/// Handler-duration percentiles in bounded memory.
+///
+/// The first [`EXACT_DURATIONS`] durations are kept as they are, and percentiles are the
+/// exact nearest rank. Past that, they come from a DDSketch (`sketches-ddsketch`, relative
+/// accuracy α = 1 %, at most 2,048 bins): every percentile is within 1 % of a true duration at
+/// that rank, whatever the distribution, in at most about 32 KB. Digests merge (the replay of
+/// many runs adds them up).
+#[derive(Clone)]
+pub struct DurationDigest {
+    exact: Vec<Duration>,
+    sketch: DDSketch,
+}
+
+impl Default for DurationDigest {
+    fn default() -> Self {
+        Self {
+            exact: Vec::new(),
+            sketch: DDSketch::new(Config::defaults()),
+        }
+    }
+}
+
+impl fmt::Debug for DurationDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DurationDigest")
+            .field("count", &self.count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DurationDigest {
+    /// Adds one duration.
+    pub fn add(&mut self, duration: Duration) {
+        if self.sketch.count() < EXACT_DURATIONS {
+            self.exact.push(duration);
+        } else if !self.exact.is_empty() {
+            self.exact = Vec::new();
+        }
+        self.sketch.add(ms(duration));
+    }
+
+    /// Adds every duration of `other`.
+    pub fn merge(&mut self, other: &DurationDigest) {
+        let total = self.count() + other.count();
+        if total <= EXACT_DURATIONS && self.is_exact() && other.is_exact() {
+            self.exact.extend_from_slice(&other.exact);
+        } else {
+            self.exact = Vec::new();
+        }
+        // Both sketches use the default configuration, so merging cannot fail.
+        let _ = self.sketch.merge(&other.sketch);
+    }
+
+    /// How many durations were added.
+    pub fn count(&self) -> usize {
+        self.sketch.count()
+    }
+
+    fn is_exact(&self) -> bool {
+        self.exact.len() == self.sketch.count()
+    }
+
+    /// The `p` quantile (0 to 1) in milliseconds: exact nearest rank while every duration is
+    /// kept, within 1 % afterwards; 0 when empty.
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        if self.is_exact() {
+            let mut sorted = self.exact.clone();
+            sorted.sort_unstable();
+            return nearest_rank(&sorted, p);
+        }
+        self.sketch.quantile(p).ok().flatten().unwrap_or(0.0)
+    }
+}
+
+/// Nearest-rank percentile of sorted durations, in milliseconds (0 when empty).
+fn nearest_rank(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    sorted
+        .get(rank.clamp(1, sorted.len()) - 1)
+        .copied()
+        .map_or(0.0, ms)
+}
+
+/// The streaming aggregates of one run, per function.
+#[derive(Debug, Default)]
+pub struct RunTotals {
+    rules: Vec<Box<dyn BillingRule>>,
+    functions: BTreeMap<Arc<str>, FunctionTotals>,
+}
+
+#[derive(Debug, Default)]
+struct FunctionTotals {
+    stats: FunctionStats,
+    durations: DurationDigest,
+    open: Vec<InvocationRecord>,
+    /// Open records past which the next closing is tried.
+    next_close: usize,
+    /// Per billing rule, the quantities of closed records by instance.
+    closed: Vec<HashMap<Option<u64>, BilledQuantities>>,
+}
+
+impl RunTotals {
+    /// Totals that also meter the billed quantities under `rules` (none: no costs).
+    pub fn new(rules: Vec<Box<dyn BillingRule>>) -> Self {
+        Self {
+            rules,
+            functions: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one invocation.
+    pub fn record(&mut self, record: &InvocationRecord) {
+        let rules = self.rules.len();
+        let f = self
+            .functions
+            .entry(Arc::clone(&record.function))
+            .or_insert_with(|| FunctionTotals {
+                stats: FunctionStats {
+                    function: record.function.to_string(),
+                    ..FunctionStats::default()
+                },
+                closed: vec![HashMap::new(); rules],
+                ..FunctionTotals::default()
+            });
+        let s = &mut f.stats;
+        s.invocations += 1;
+        s.cold_starts += u64::from(record.cold);
+        s.init_ms += ms(record.init);
+        s.queued_ms += ms(record.queued);
+        match record.outcome {
+            Outcome::Ok => {}
+            Outcome::Throttled => s.throttles += 1,
+            Outcome::Timeout => {
+                s.errors += 1;
+                s.timeouts += 1;
+            }
+            Outcome::Error | Outcome::Panic | Outcome::InitError => s.errors += 1,
+        }
+        if !matches!(record.outcome, Outcome::Throttled | Outcome::InitError) {
+            f.durations.add(record.duration);
+        }
+        if rules > 0 {
+            f.open.push(record.clone());
+            if f.open.len() > OPEN_WINDOW.max(f.next_close) {
+                f.close_old(&self.rules);
+                // Try again only after half a window more, so a chain that stays open costs
+                // amortised constant time per record.
+                f.next_close = f.open.len() + OPEN_WINDOW / 2;
+            }
+        }
+    }
+
+    /// How many invocations were added.
+    pub fn invocations(&self) -> u64 {
+        self.functions.values().map(|f| f.stats.invocations).sum()
+    }
+
+    /// Aggregates per function, sorted by function name.
+    pub fn functions(&self) -> Vec<FunctionStats> {
+        self.functions
+            .values()
+            .map(|f| FunctionStats {
+                p50_ms: f.durations.percentile_ms(0.50),
+                p95_ms: f.durations.percentile_ms(0.95),
+                p99_ms: f.durations.percentile_ms(0.99),
+                ..f.stats.clone()
+            })
+            .collect()
+    }
+
+    /// The run priced under every rule, with the capacity each function kept warm (a function
+    /// with warm capacity is priced even if it served nothing).
+    pub fn costs(
+        &self,
+        warm: &BTreeMap<String, WarmCapacity>,
+        table: &PriceTable,
+        free_tier: bool,
+    ) -> Vec<ProviderCost> {
+        let mut names: Vec<&str> = self.functions.keys().map(|n| &**n).collect();
+        names.extend(
+            warm.iter()
+                .filter(|(_, w)| w.instances > 0)
+                .map(|(n, _)| n.as_str()),
+        );
+        names.sort_unstable();
+        names.dedup();
+        self.rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| {
+                let quantities = names
+                    .iter()
+                    .map(|name| {
+                        let q = self
+                            .functions
+                            .get(*name)
+                            .map(|f| f.quantities(i, rule.as_ref(), None))
+                            .unwrap_or_default();
+                        let q = match warm.get(*name).filter(|w| w.instances > 0) {
+                            Some(capacity) => {
+                                let on_warm = self
+                                    .functions
+                                    .get(*name)
+                                    .map(|f| f.quantities(i, rule.as_ref(), Some(capacity)))
+                                    .unwrap_or_default();
+                                rule.apply_capacity(q, &on_warm, capacity)
+                            }
+                            None => q,
+                        };
+                        ((*name).to_owned(), q)
+                    })
+                    .collect();
+                price(rule.as_ref(), quantities, table, free_tier)
+            })
+            .collect()
+    }
+}
+
+impl FunctionTotals {
+    /// Closes the older half of the open records, except those a newer open record of the
+    /// same instance could still merge with.
+    fn close_old(&mut self, rules: &[Box<dyn BillingRule>]) {
+        // Past four windows (one invocation overlapping thousands of others), memory wins over
+        // exactness: the older half closes regardless.
+        let force = self.open.len() > 4 * OPEN_WINDOW;
+        let half = self.open.len() / 2;
+        let newer = self.open.split_off(half);
+        let mut first_start: HashMap<u64, Duration> = HashMap::new();
+        for r in &newer {
+            if let Some(id) = r.instance {
+                let start = r.arrived_at + r.queued;
+                first_start
+                    .entry(id)
+                    .and_modify(|s| *s = (*s).min(start))
+                    .or_insert(start);
+            }
+        }
+        let older = std::mem::take(&mut self.open);
+        // A record kept open keeps open every older record of its instance that it overlaps,
+        // and so on along the chain.
+        let span = |r: &InvocationRecord| {
+            let start = r.arrived_at + r.queued;
+            (start, start + r.init + r.duration)
+        };
+        // Latest end first: a record ending before every start kept so far cannot overlap
+        // any record kept after it either.
+        let mut keep = vec![false; older.len()];
+        if !force {
+            let mut order: Vec<usize> = (0..older.len()).collect();
+            order.sort_unstable_by_key(|&k| std::cmp::Reverse(span(&older[k]).1));
+            for k in order {
+                let Some(id) = older[k].instance else {
+                    continue;
+                };
+                let (start, end) = span(&older[k]);
+                if let Some(first) = first_start.get_mut(&id) {
+                    if end >= *first {
+                        keep[k] = true;
+                        *first = (*first).min(start);
+                    }
+                }
+            }
+        }
+        let (kept, closable): (Vec<_>, Vec<_>) =
+            older.into_iter().zip(keep).partition(|(_, keep)| *keep);
+        let kept: Vec<InvocationRecord> = kept.into_iter().map(|(r, _)| r).collect();
+        let closable: Vec<InvocationRecord> = closable.into_iter().map(|(r, _)| r).collect();
+        self.open = kept;
+        self.open.extend(newer);
+        let mut by_instance: HashMap<Option<u64>, Vec<&InvocationRecord>> = HashMap::new();
+        for r in &closable {
+            by_instance.entry(r.instance).or_default().push(r);
+        }
+        for (rule, closed) in rules.iter().zip(&mut self.closed) {
+            for (instance, records) in &by_instance {
+                closed
+                    .entry(*instance)
+                    .or_default()
+                    .add(&rule.quantities(records));
+            }
+        }
+    }
+
+    /// The quantities of rule `i`: of every record, or only of those served by `warm`.
+    fn quantities(
+        &self,
+        i: usize,
+        rule: &dyn BillingRule,
+        warm: Option<&WarmCapacity>,
+    ) -> BilledQuantities {
+        let served = |instance: Option<u64>| {
+            warm.is_none_or(|w| instance.is_some_and(|id| w.instance_ids.contains(&id)))
+        };
+        let mut q = BilledQuantities::default();
+        if let Some(closed) = self.closed.get(i) {
+            for (_, c) in closed.iter().filter(|(id, _)| served(**id)) {
+                q.add(c);
+            }
+        }
+        let open: Vec<&InvocationRecord> =
+            self.open.iter().filter(|r| served(r.instance)).collect();
+        q.add(&rule.quantities(&open));
+        q
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank_while_every_duration_is_kept() {
+        let mut digest = DurationDigest::default();
+        for ms in 1..=100 {
+            digest.add(Duration::from_millis(ms));
+        }
+        assert_eq!(digest.percentile_ms(0.50), 50.0);
+        assert_eq!(digest.percentile_ms(0.95), 95.0);
+        assert_eq!(digest.percentile_ms(0.99), 99.0);
+        assert_eq!(DurationDigest::default().percentile_ms(0.5), 0.0);
+    }
+
+    #[test]
+    fn percentiles_past_the_exact_limit_are_within_one_percent() {
+        let mut a = DurationDigest::default();
+        let mut b = DurationDigest::default();
+        for us in 1..=50_000u64 {
+            a.add(Duration::from_micros(us * 2));
+            b.add(Duration::from_micros(us * 2 - 1));
+        }
+        a.merge(&b);
+        assert_eq!(a.count(), 100_000);
+        for (p, truth) in [(0.50, 50.0), (0.95, 95.0), (0.99, 99.0)] {
+            let got = a.percentile_ms(p);
+            assert!(
+                (got - truth).abs() <= truth * 0.01,
+                "p{p}: {got} vs {truth}"
+            );
+        }
+    }
+
+    #[test]
+    fn streamed_bills_equal_the_bills_of_every_record_past_the_open_window() {
+        use crate::meter::{billing_rules, compare_costs, PricingOptions};
+        let mut records: Vec<InvocationRecord> = (0..3_000u64)
+            .map(|i| {
+                let mut r = InvocationRecord::new("f", i.to_string());
+                r.instance = Some(i % 4);
+                r.arrived_at = Duration::from_millis(i * 7);
+                r.duration = Duration::from_millis(i * 37 % 50 + 1);
+                r.cold = i < 4;
+                r.outcome = if i % 97 == 0 {
+                    Outcome::Throttled
+                } else {
+                    Outcome::Ok
+                };
+                if r.outcome == Outcome::Throttled {
+                    r.instance = None;
+                }
+                r
+            })
+            .collect();
+        records.sort_by_key(|r| r.arrived_at + r.duration);
+        let table = PriceTable::bundled().expect("bundled prices");
+        let options = PricingOptions::default();
+        let mut totals = RunTotals::new(billing_rules(&table, &options));
+        for r in &records {
+            totals.record(r);
+        }
+        let streamed = totals.costs(&BTreeMap::new(), &table, false);
+        let exact = compare_costs(&records, &table, &options);
+        assert_eq!(streamed.len(), 3);
+        for (s, e) in streamed.iter().zip(&exact) {
+            assert_eq!(s.quantities.requests, e.quantities.requests, "{}", s.label);
+            assert_eq!(
+                s.quantities.billed_ms, e.quantities.billed_ms,
+                "{}",
+                s.label
+            );
+            assert!((s.total - e.total).abs() < 1e-12, "{}", s.label);
+        }
+    }
+}
