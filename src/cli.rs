@@ -3,8 +3,10 @@
 //! ```text
 //! app [--profile aws|gcp|azure|custom] [--state-dir DIR] <command>
 //!
-//! app serve [--port N] [--bucket-dir DIR]     run the app locally until Ctrl-C or SIGTERM; prints
-//!                                             the address, routes, schedules, queues and topics
+//! app serve [--port N] [--bucket-dir DIR] [--resume]
+//!                                             run the app locally until Ctrl-C or SIGTERM; prints
+//!                                             the address, routes, schedules, queues and topics;
+//!                                             `--resume` delivers what the last run left
 //! app invoke [<function>] [--http 'METHOD /path'] [--data JSON | --file PATH]
 //!                                             send one event and print the output and its record;
 //!                                             buckets and unconsumed queues persist in the state
@@ -24,7 +26,9 @@
 //!
 //! `serve` and `invoke` save their run's [`Report`](faasport_adapter_local::Report) as
 //! `report.json` in the state folder (`--state-dir`, `FAASPORT_STATE_DIR`, or `.faasport`), which
-//! `report` prints as a table or, with `--json`, as JSON.
+//! `report` prints as a table or, with `--json`, as JSON. Messages `serve` could not deliver
+//! before it stopped are kept there too, bodies included (`undelivered.jsonl`); `serve --resume`
+//! delivers them again.
 //!
 //! `--data` takes either the tagged form of an [`Event`](faasport_core::Event) (`{"kind": "http", "event": {...}}`) or
 //! any other JSON, which arrives as a CloudEvent of type `faasport.invoke` (read it with
@@ -105,6 +109,10 @@ pub enum Command {
         /// Keep bucket objects as files under this folder (in memory otherwise).
         #[arg(long)]
         bucket_dir: Option<PathBuf>,
+        /// Deliver again the messages the last run on this state folder left undelivered
+        /// (its `undelivered.jsonl`).
+        #[arg(long)]
+        resume: bool,
     },
     /// Invoke one function with one event and print its output and invocation record.
     #[command(after_help = EVENT_FORMAT_HELP)]
@@ -230,11 +238,17 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             state::save_report(&state_dir, &report)?;
             Ok(())
         }
-        Command::Serve { port, bucket_dir } => {
+        Command::Serve {
+            port,
+            bucket_dir,
+            resume,
+        } => {
             use faasport_adapter_local::serve::{serve_until_signal, ServeError, ServeOptions};
             let mut options = ServeOptions::default()
                 .port(port)
                 .profile(cli.profile.profile());
+            // Shutdown keeps what it could not deliver in the state folder, for `--resume`.
+            options.config = options.config.state_dir(state_dir.clone()).resume(resume);
             if let Some(dir) = bucket_dir {
                 options = options.bucket_dir(dir);
             }
@@ -249,7 +263,7 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
                 ServeError::App(e) => e,
                 other => Error::Io(std::io::Error::other(faasport_core::chain_message(&other))),
             })?;
-            writeln!(out, "{}", serde_json::to_string_pretty(&served.shutdown)?)?;
+            writeln!(out, "{}", shutdown_summary(&served.shutdown))?;
             let path = state::save_report(&state_dir, &served.report)?;
             writeln!(
                 out,
@@ -350,4 +364,19 @@ fn write_manifest(
         writeln!(out, "wrote {}", path.display())?;
     }
     Ok(())
+}
+
+/// What shutdown found, in one JSON object of counts (the undelivered messages themselves are
+/// in the state folder, not on stdout).
+fn shutdown_summary(report: &faasport_adapter_local::ShutdownReport) -> serde_json::Value {
+    let queued: usize = report.queues.iter().map(|q| q.message_ids.len()).sum();
+    serde_json::json!({
+        "drained": report.drained,
+        "deliveries": report.deliveries,
+        "undelivered": report.undelivered.len(),
+        "queued_messages": queued,
+        "requests_abandoned": report.requests_abandoned,
+        "dead_letters": report.dead_letters,
+        "undelivered_file": report.undelivered_file,
+    })
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::meter::{PriceTable, PricingOptions};
 use crate::pool::KeepAlive;
-use crate::sources::{BucketBackend, DeliveryPolicy, DEFAULT_MAX_MESSAGE_BYTES};
+use crate::sources::{BucketBackend, DeliveryPolicy, DepthLimit, DEFAULT_MAX_MESSAGE_BYTES};
 use crate::{FaultPlan, Profile};
 
 /// How the local runtime runs: whose rules it follows, how it prices, what it injects, where
@@ -53,6 +53,15 @@ pub struct LocalConfig {
     pub topic_history: usize,
     /// What the clock reads when the sources are built (now when `None`); schedules fire on it.
     pub clock_start: Option<DateTime<Utc>>,
+    /// The most messages a topic or queue holds, and what a publish past it does (the
+    /// profile's, [`DepthLimit::for_profile`], when `None`). A queue's
+    /// [`QueueSpec::max_depth`](faasport_core::QueueSpec) overrides it for that queue.
+    pub max_depth: Option<DepthLimit>,
+    /// The state folder: shutdown writes the messages it could not deliver there
+    /// ([`UNDELIVERED_FILE`](crate::UNDELIVERED_FILE)); kept nowhere when `None`.
+    pub state_dir: Option<PathBuf>,
+    /// Whether starting the sources delivers the state folder's undelivered messages again.
+    pub resume: bool,
 }
 
 impl Default for LocalConfig {
@@ -69,6 +78,9 @@ impl Default for LocalConfig {
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             topic_history: crate::sources::DEFAULT_TOPIC_HISTORY,
             clock_start: None,
+            max_depth: None,
+            state_dir: None,
+            resume: false,
         }
     }
 }
@@ -138,6 +150,24 @@ impl LocalConfig {
     /// Remembers the last `limit` messages of each topic.
     pub fn topic_history(mut self, limit: usize) -> Self {
         self.topic_history = limit;
+        self
+    }
+
+    /// Holds at most this many messages per topic and queue, with this backpressure past it.
+    pub fn max_depth(mut self, limit: DepthLimit) -> Self {
+        self.max_depth = Some(limit);
+        self
+    }
+
+    /// Keeps undelivered messages in `dir` at shutdown.
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// Delivers the state folder's undelivered messages again when the sources start.
+    pub fn resume(mut self, resume: bool) -> Self {
+        self.resume = resume;
         self
     }
 

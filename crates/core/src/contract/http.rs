@@ -109,9 +109,12 @@ fn response_for(function: &str, request_id: &str, result: Result<Output, Error>)
     let id = Some(request_id);
     match result {
         Ok(output) => output_response(output),
-        Err(Error::Throttled { retry_after, .. }) => {
-            retry_later(StatusCode::TOO_MANY_REQUESTS, "too many requests", retry_after, id)
-        }
+        Err(Error::Throttled { retry_after, .. }) => retry_later(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many requests",
+            retry_after,
+            id,
+        ),
         Err(Error::Handler(h)) if h.error_type == THROTTLED => {
             retry_later(StatusCode::TOO_MANY_REQUESTS, "too many requests", None, id)
         }
