@@ -3,10 +3,11 @@
 //! ```text
 //! app [--profile aws|gcp|azure|custom] [--state-dir DIR] <command>
 //!
-//! app serve [--port N] [--bucket-dir DIR] [--keep-records]
+//! app serve [--port N] [--bucket-dir DIR] [--keep-records] [--resume]
 //!                                             run the app locally until Ctrl-C or SIGTERM; prints
 //!                                             the address, routes, schedules, queues and topics;
-//!                                             keeps the last 10,000 records unless told to keep all
+//!                                             keeps the last 10,000 records unless told to keep all;
+//!                                             `--resume` delivers what the last run left
 //! app invoke [<function>] [--http 'METHOD /path'] [--data JSON | --file PATH]
 //!                                             send one event and print the output and its record;
 //!                                             buckets and unconsumed queues persist in the state
@@ -35,6 +36,8 @@
 //! `report` prints as a table or, with `--json`, as JSON. The file is replaced atomically
 //! (temporary file, fsync, rename) and names its run (`run.id`, `run.started_at`,
 //! `run.ended_at`), so a crash leaves the previous report whole and recognisable.
+//! Messages `serve` could not deliver before it stopped are kept there too, bodies included
+//! (`undelivered.jsonl`); `serve --resume` delivers them again.
 //!
 //! `--data` takes either the tagged form of an [`Event`](faasport_core::Event) (`{"kind": "http", "event": {...}}`) or
 //! any other JSON, which arrives as a CloudEvent of type `faasport.invoke` (read it with
@@ -120,6 +123,10 @@ pub enum Command {
         /// either way). Memory then grows with every request.
         #[arg(long)]
         keep_records: bool,
+        /// Deliver again the messages the last run on this state folder left undelivered
+        /// (its `undelivered.jsonl`).
+        #[arg(long)]
+        resume: bool,
     },
     /// Invoke one function with one event and print its output and invocation record.
     #[command(after_help = EVENT_FORMAT_HELP)]
@@ -282,6 +289,7 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             port,
             bucket_dir,
             keep_records,
+            resume,
         } => {
             use faasport_adapter_local::serve::{serve_until_signal, ServeError, ServeOptions};
             let run = state::RunStart::now();
@@ -291,6 +299,8 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             if keep_records {
                 options.config.keep_records = faasport_adapter_local::meter::RecordRetention::All;
             }
+            // Shutdown keeps what it could not deliver in the state folder, for `--resume`.
+            options.config = options.config.state_dir(state_dir.clone()).resume(resume);
             if let Some(dir) = bucket_dir {
                 options = options.bucket_dir(dir);
             }
@@ -308,7 +318,7 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
                 ServeError::App(e) => e,
                 other => Error::Io(std::io::Error::other(faasport_core::chain_message(&other))),
             })?;
-            writeln!(out, "{}", serde_json::to_string_pretty(&served.shutdown)?)?;
+            writeln!(out, "{}", shutdown_summary(&served.shutdown))?;
             let mut report = served.report;
             report.run = Some(run.ended());
             let path = state::save_report(&state_dir, &report)?;
@@ -446,4 +456,19 @@ fn write_manifest(
         writeln!(out, "wrote {}", path.display())?;
     }
     Ok(())
+}
+
+/// What shutdown found, in one JSON object of counts (the undelivered messages themselves are
+/// in the state folder, not on stdout).
+fn shutdown_summary(report: &faasport_adapter_local::ShutdownReport) -> serde_json::Value {
+    let queued: usize = report.queues.iter().map(|q| q.message_ids.len()).sum();
+    serde_json::json!({
+        "drained": report.drained,
+        "deliveries": report.deliveries,
+        "undelivered": report.undelivered.len(),
+        "queued_messages": queued,
+        "requests_abandoned": report.requests_abandoned,
+        "dead_letters": report.dead_letters,
+        "undelivered_file": report.undelivered_file,
+    })
 }

@@ -622,8 +622,20 @@ fn serve_takes_a_bucket_directory() {
     assert!(
         matches!(
             &parsed.command,
-            faasport::cli::Command::Serve { port: 0, bucket_dir: Some(dir), keep_records: false }
+            faasport::cli::Command::Serve { port: 0, bucket_dir: Some(dir), keep_records: false, resume: false }
                 if dir == std::path::Path::new("/tmp/objects")
+        ),
+        "{parsed:?}"
+    );
+}
+
+#[test]
+fn serve_takes_resume() {
+    let parsed = cli(&["serve", "--resume"]);
+    assert!(
+        matches!(
+            &parsed.command,
+            faasport::cli::Command::Serve { resume: true, .. }
         ),
         "{parsed:?}"
     );

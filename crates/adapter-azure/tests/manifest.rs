@@ -8,7 +8,6 @@ mod schema;
 
 use schema::{check_function, check_host};
 
-
 use faasport_adapter_azure::manifest::HttpMode;
 use faasport_adapter_azure::{project, ProjectFile, ProjectOptions};
 use serde_json::json;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::meter::{PriceTable, PricingOptions, RecordRetention};
 use crate::pool::KeepAlive;
-use crate::sources::{BucketBackend, DeliveryPolicy, DEFAULT_MAX_MESSAGE_BYTES};
+use crate::sources::{BucketBackend, DeliveryPolicy, DepthLimit, DEFAULT_MAX_MESSAGE_BYTES};
 use crate::{FaultPlan, Profile};
 
 /// How the local runtime runs: whose rules it follows, how it prices, what it injects, where
@@ -57,6 +57,15 @@ pub struct LocalConfig {
     /// [`DEFAULT_RING`](crate::meter::DEFAULT_RING) by default); the report does not depend on
     /// it.
     pub keep_records: RecordRetention,
+    /// The most messages a topic or queue holds, and what a publish past it does (the
+    /// profile's, [`DepthLimit::for_profile`], when `None`). A queue's
+    /// [`QueueSpec::max_depth`](faasport_core::QueueSpec) overrides it for that queue.
+    pub max_depth: Option<DepthLimit>,
+    /// The state folder: shutdown writes the messages it could not deliver there
+    /// ([`UNDELIVERED_FILE`](crate::UNDELIVERED_FILE)); kept nowhere when `None`.
+    pub state_dir: Option<PathBuf>,
+    /// Whether starting the sources delivers the state folder's undelivered messages again.
+    pub resume: bool,
 }
 
 impl Default for LocalConfig {
@@ -74,6 +83,9 @@ impl Default for LocalConfig {
             topic_history: crate::sources::DEFAULT_TOPIC_HISTORY,
             clock_start: None,
             keep_records: RecordRetention::default(),
+            max_depth: None,
+            state_dir: None,
+            resume: false,
         }
     }
 }
@@ -143,6 +155,24 @@ impl LocalConfig {
     /// Remembers the last `limit` messages of each topic.
     pub fn topic_history(mut self, limit: usize) -> Self {
         self.topic_history = limit;
+        self
+    }
+
+    /// Holds at most this many messages per topic and queue, with this backpressure past it.
+    pub fn max_depth(mut self, limit: DepthLimit) -> Self {
+        self.max_depth = Some(limit);
+        self
+    }
+
+    /// Keeps undelivered messages in `dir` at shutdown.
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// Delivers the state folder's undelivered messages again when the sources start.
+    pub fn resume(mut self, resume: bool) -> Self {
+        self.resume = resume;
         self
     }
 

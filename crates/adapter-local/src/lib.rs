@@ -87,6 +87,7 @@ pub use crate::config::LocalConfig;
 pub use crate::dead_letters::{DeadLetterEntry, DeadLetterSource, DeadLetters};
 pub use crate::faults::{event_key, Fault, FaultPlan, Faults};
 pub use crate::sources::{
-    BucketBackend, DeliveryCounts, DeliveryPolicy, LocalCloud, LocalCloudBuilder, NotSettled,
-    QueueStats, ShutdownReport,
+    read_undelivered, undelivered_path, BucketBackend, DeliveryCounts, DeliveryPolicy, DepthLimit,
+    LocalCloud, LocalCloudBuilder, NotSettled, QueueStats, ShutdownReport, Undelivered,
+    DEFAULT_MAX_DEPTH, UNDELIVERED_FILE,
 };

@@ -14,6 +14,7 @@
 //! | max event age | 6 h | 24 h | 24 h | 6 h |
 //! | queue visibility timeout | 30 s | 10 s | 30 s | 30 s |
 //! | queue max receive count | 5 | 5 | 5 | 5 |
+//! | max depth per topic and queue ([`DepthLimit`](crate::DepthLimit), our choice) | 10,000, then 429 | 10,000, wait up to 60 s, then 429 | 10,000, then 429 | 10,000, then 429 |
 //! | memory accepted | 128–10,240 MB | 128 MiB–32 GiB | up to 1,536 MB | any |
 //! | timeout accepted | up to 900 s | up to 60 min | up to 10 min | any |
 //! | initialiser bound | 10 s (INIT limit) | 240 s (default startup probe) | the function's timeout | the function's timeout |

@@ -9,6 +9,7 @@ use tokio::time::Instant;
 use faasport_core::contract::Delivery;
 use faasport_core::{Error, Event};
 
+use super::depth::DepthPermit;
 use super::ledger::Ticket;
 use super::Hub;
 use crate::dead_letters::{DeadLetterEntry, DeadLetterSource};
@@ -17,14 +18,23 @@ use crate::{InvocationSource, InvokeOptions};
 
 impl Hub {
     /// Accepts an event for `function` and delivers it in the background (twice when the fault
-    /// plan duplicates it).
-    pub(crate) fn dispatch(self: &Arc<Self>, function: &str, event: Event, event_id: &str) {
+    /// plan duplicates it). Every delivery shares the one `event`, and `place` (its message's
+    /// place in a topic's depth) until the last one ends.
+    pub(crate) fn dispatch(
+        self: &Arc<Self>,
+        function: &str,
+        event: Arc<Event>,
+        event_id: &str,
+        place: Option<Arc<DepthPermit>>,
+    ) {
         let copies = match &self.faults {
             Some(plan) if plan.duplicates(function, event_key(&event)) => 2,
             _ => 1,
         };
         for copy in 0..copies {
-            let ticket = self.ledger.open(function, event_id, copy == 1);
+            let ticket =
+                self.ledger
+                    .open(function, event_id, copy == 1, event.clone(), place.clone());
             let hub = self.clone();
             let (function, event, event_id) =
                 (function.to_owned(), event.clone(), event_id.to_owned());
@@ -43,14 +53,14 @@ impl Hub {
         self.accepting()?;
         self.runtime.app().select(function)?;
         let id = self.next_id("invoke");
-        self.dispatch(function, event, &id);
+        self.dispatch(function, Arc::new(event), &id, None);
         Ok(id)
     }
 
     async fn deliver(
         self: Arc<Self>,
         function: &str,
-        event: Event,
+        event: Arc<Event>,
         event_id: &str,
         ticket: Ticket,
     ) {
@@ -76,7 +86,7 @@ impl Hub {
                 .attempt(attempt)
                 .source(InvocationSource::Event);
             let invoked = tokio::select! {
-                invoked = self.runtime.invoke_with(function, event.clone(), options) => invoked,
+                invoked = self.runtime.invoke_with(function, Event::clone(&event), options) => invoked,
                 () = self.stopped.cancelled() => return,
             };
             let result = match invoked {
@@ -117,6 +127,7 @@ impl Hub {
                 None => format!("{error} (not retryable)"),
             };
             let source = DeadLetterSource::Function(function.to_owned());
+            let event = Arc::unwrap_or_clone(event);
             self.dead_letter(source, event_id, event, reason, attempt, target);
             self.ledger.dead_lettered(ticket);
             return;
@@ -132,7 +143,8 @@ impl Hub {
             .ok_or_else(|| Error::invalid_payload(format!("no dead letter `{id}`")))?;
         match &entry.source {
             DeadLetterSource::Function(function) => {
-                self.dispatch(function, entry.event.clone(), &entry.event_id);
+                let event = Arc::new(entry.event.clone());
+                self.dispatch(function, event, &entry.event_id, None);
             }
             DeadLetterSource::Queue(queue) => {
                 let (Some(q), Event::Queue(batch)) = (self.queues.get(queue), &entry.event) else {

@@ -71,7 +71,8 @@ impl TopicPublisher for LocalBindings {
     ) -> BoxFuture<'a, Result<String, Error>> {
         Box::pin(async move {
             self.hub(ResourceKind::Topic, topic)?
-                .publish(topic, message)
+                .publish_with_room(topic, message)
+                .await
         })
     }
 }
@@ -82,7 +83,11 @@ impl QueueSender for LocalBindings {
         queue: &'a str,
         message: Message,
     ) -> BoxFuture<'a, Result<String, Error>> {
-        Box::pin(async move { self.hub(ResourceKind::Queue, queue)?.send(queue, message) })
+        Box::pin(async move {
+            self.hub(ResourceKind::Queue, queue)?
+                .send_with_room(queue, message)
+                .await
+        })
     }
 }
 

@@ -204,7 +204,7 @@ impl Hub {
                 _ => false,
             });
             if matches {
-                self.dispatch(f.name(), Event::Storage(event.clone()), &id);
+                self.dispatch(f.name(), Arc::new(Event::Storage(event.clone())), &id, None);
             }
         }
     }

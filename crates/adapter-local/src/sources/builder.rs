@@ -14,6 +14,7 @@ use faasport_core::{App, AppError, Error};
 
 use super::bindings::LocalBindings;
 use super::buckets::{BucketBackend, Buckets};
+use super::depth::{DepthGauge, DepthLimit};
 use super::history::TopicHistory;
 #[cfg(doc)]
 use super::history::DEFAULT_TOPIC_HISTORY;
@@ -116,6 +117,15 @@ impl LocalCloudBuilder {
         let policy = config
             .policy
             .unwrap_or_else(|| DeliveryPolicy::from_profile(runtime.profile()));
+        let depth = config
+            .max_depth
+            .unwrap_or_else(|| DepthLimit::for_profile(runtime.profile()));
+        let topic_depths = self
+            .app
+            .topics()
+            .iter()
+            .map(|t| (t.clone(), Arc::new(DepthGauge::default())))
+            .collect();
         let queues = self
             .app
             .queues()
@@ -124,10 +134,9 @@ impl LocalCloudBuilder {
                 let visibility =
                     contract::visibility_timeout(&self.app, spec, policy.visibility_timeout)?;
                 let receives = spec.max_receive_count.unwrap_or(policy.max_receive_count);
-                Ok((
-                    spec.name.clone(),
-                    Arc::new(LocalQueue::new(&spec.name, visibility, receives.max(1))),
-                ))
+                let max_depth = spec.max_depth.unwrap_or(depth.max);
+                let queue = LocalQueue::new(&spec.name, visibility, receives.max(1), max_depth);
+                Ok((spec.name.clone(), Arc::new(queue)))
             })
             .collect::<Result<HashMap<_, _>, AppError>>()?;
         let hub = Arc::new(Hub {
@@ -138,6 +147,10 @@ impl LocalCloudBuilder {
             streams: super::streams::build(&self.app, policy.max_receive_count),
             buckets: Buckets::new(config.buckets),
             max_message_bytes: config.max_message_bytes,
+            depth,
+            topic_depths,
+            state_dir: config.state_dir.clone(),
+            resume_on_start: config.resume,
             dead_letters: DeadLetters::new(),
             history: TopicHistory::new(config.topic_history),
             ledger: Default::default(),

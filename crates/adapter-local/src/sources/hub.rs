@@ -1,6 +1,7 @@
 //! [`Hub`]: the state the sources share (runtime, queues, buckets, ledger, clocks, shutdown).
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use tokio_util::task::TaskTracker;
 use faasport_core::{DeadLetter as Target, Error, Event, Message, Operation, Scope};
 
 use super::buckets::Buckets;
+use super::depth::{DepthGauge, DepthLimit};
 use super::history::TopicHistory;
 use super::ledger::DeliveryLedger;
 use super::policy::DeliveryPolicy;
@@ -32,6 +34,14 @@ pub(crate) struct Hub {
     pub(super) streams: HashMap<String, LocalStream>,
     pub(super) buckets: Buckets,
     pub(super) max_message_bytes: usize,
+    /// The depth limit (a queue's own is on the queue).
+    pub(super) depth: DepthLimit,
+    /// Pending messages per topic.
+    pub(super) topic_depths: HashMap<String, Arc<DepthGauge>>,
+    /// Where shutdown keeps undelivered messages, and resume finds them.
+    pub(super) state_dir: Option<PathBuf>,
+    /// Whether starting delivers the undelivered file again.
+    pub(super) resume_on_start: bool,
     pub(super) dead_letters: DeadLetters,
     pub(super) history: TopicHistory,
     pub(super) ledger: DeliveryLedger,
@@ -141,7 +151,7 @@ impl Hub {
                 }
             }
             Some((Target::Topic(topic), Ok(message))) => {
-                if let Err(e) = self.fan_out(&topic, message) {
+                if let Err(e) = self.fan_out(&topic, message, None) {
                     tracing::warn!(topic, error = %e, "could not forward a dead letter");
                 }
             }
@@ -172,6 +182,11 @@ impl Hub {
     pub(crate) fn start(self: &Arc<Self>) {
         if self.started.swap(true, Ordering::SeqCst) {
             return;
+        }
+        if let (true, Some(dir)) = (self.resume_on_start, &self.state_dir) {
+            if let Err(e) = self.resume(dir) {
+                tracing::error!(error = %faasport_core::chain_message(&e), "could not resume undelivered messages");
+            }
         }
         super::consumer::start_all(self);
         super::streams::start_all(self);

@@ -3,9 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
+
+use faasport_core::Event;
+
+use super::depth::DepthPermit;
 
 /// One delivery that has not ended yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +45,15 @@ pub struct DeliveryCounts {
 #[derive(Debug)]
 pub(crate) struct Ticket(u64);
 
+/// An open delivery: what it is, the one copy of its event that every delivery of the same
+/// message shares, and its message's place in its topic (given back when the last one ends).
+#[derive(Debug)]
+struct Open {
+    pending: PendingDelivery,
+    event: Arc<Event>,
+    _place: Option<Arc<DepthPermit>>,
+}
+
 /// The ledger of asynchronous deliveries.
 #[derive(Debug, Default)]
 pub struct DeliveryLedger {
@@ -49,11 +62,18 @@ pub struct DeliveryLedger {
     processed: AtomicU64,
     dead_lettered: AtomicU64,
     invocations: AtomicU64,
-    open: Mutex<BTreeMap<u64, PendingDelivery>>,
+    open: Mutex<BTreeMap<u64, Open>>,
 }
 
 impl DeliveryLedger {
-    pub(crate) fn open(&self, function: &str, event_id: &str, duplicate: bool) -> Ticket {
+    pub(crate) fn open(
+        &self,
+        function: &str,
+        event_id: &str,
+        duplicate: bool,
+        event: Arc<Event>,
+        place: Option<Arc<DepthPermit>>,
+    ) -> Ticket {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         if duplicate {
             self.duplicates.fetch_add(1, Ordering::Relaxed);
@@ -63,14 +83,19 @@ impl DeliveryLedger {
             event_id: event_id.to_owned(),
             attempt: 0,
         };
-        self.lock().insert(id, pending);
+        let open = Open {
+            pending,
+            event,
+            _place: place,
+        };
+        self.lock().insert(id, open);
         Ticket(id)
     }
 
     pub(crate) fn attempt(&self, ticket: &Ticket, attempt: u32) {
         self.invocations.fetch_add(1, Ordering::Relaxed);
-        if let Some(p) = self.lock().get_mut(&ticket.0) {
-            p.attempt = attempt;
+        if let Some(open) = self.lock().get_mut(&ticket.0) {
+            open.pending.attempt = attempt;
         }
     }
 
@@ -98,10 +123,18 @@ impl DeliveryLedger {
 
     /// The deliveries not ended yet, oldest first.
     pub fn pending(&self) -> Vec<PendingDelivery> {
-        self.lock().values().cloned().collect()
+        self.lock().values().map(|o| o.pending.clone()).collect()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, PendingDelivery>> {
+    /// The deliveries not ended yet with their events, oldest first.
+    pub(crate) fn open_events(&self) -> Vec<(PendingDelivery, Arc<Event>)> {
+        let open = self.lock();
+        open.values()
+            .map(|o| (o.pending.clone(), o.event.clone()))
+            .collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Open>> {
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -17,7 +17,11 @@
 //!
 //! Nothing accepted is dropped silently: every delivery ends processed or in the
 //! [`DeadLetters`] store (and its declared dead-letter target), and
-//! [`LocalCloud::shutdown`] reports and logs whatever was still pending.
+//! [`LocalCloud::shutdown`] reports whatever was still pending, in one log line, and keeps it,
+//! bodies included, for the next run ([`Undelivered`]).
+//!
+//! Topics and queues have a maximum depth ([`DepthLimit`]): past it, a publish or send is
+//! throttled or waits, as the profile says.
 //!
 //! # Examples
 //! ```
@@ -42,6 +46,7 @@ mod bindings;
 mod buckets;
 mod builder;
 mod consumer;
+mod depth;
 mod history;
 mod hub;
 mod ledger;
@@ -52,15 +57,18 @@ mod settle;
 mod shutdown;
 mod streams;
 mod topics;
+mod undelivered;
 
 pub use self::buckets::BucketBackend;
 pub use self::builder::{LocalCloudBuilder, DEFAULT_MAX_MESSAGE_BYTES};
+pub use self::depth::{DepthLimit, DEFAULT_MAX_DEPTH};
 pub use self::history::DEFAULT_TOPIC_HISTORY;
 pub use self::ledger::{DeliveryCounts, PendingDelivery};
 pub use self::policy::DeliveryPolicy;
 pub use self::queues::QueueStats;
 pub use self::settle::NotSettled;
 pub use self::shutdown::{QueueLeftover, ShutdownReport};
+pub use self::undelivered::{read_undelivered, undelivered_path, Undelivered, UNDELIVERED_FILE};
 
 use std::future::Future;
 use std::sync::atomic::Ordering;
@@ -107,6 +115,7 @@ impl LocalCloud {
     ///
     /// # Errors
     /// [`Error::Undeclared`], [`Error::InvalidPayload`] for an oversize message,
+    /// [`Error::Throttled`] past the topic's [`DepthLimit`] (a direct call never waits),
     /// [`Error::ShuttingDown`].
     pub async fn publish(&self, topic: &str, message: Message) -> Result<String, Error> {
         self.hub.publish(topic, message)

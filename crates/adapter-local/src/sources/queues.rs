@@ -74,16 +74,23 @@ pub(crate) struct LocalQueue {
     name: String,
     visibility_timeout: Duration,
     max_receive_count: u32,
+    max_depth: usize,
     state: Mutex<State>,
     changed: Notify,
 }
 
 impl LocalQueue {
-    pub(crate) fn new(name: &str, visibility_timeout: Duration, max_receive_count: u32) -> Self {
+    pub(crate) fn new(
+        name: &str,
+        visibility_timeout: Duration,
+        max_receive_count: u32,
+        max_depth: usize,
+    ) -> Self {
         Self {
             name: name.to_owned(),
             visibility_timeout,
             max_receive_count,
+            max_depth,
             state: Mutex::new(State::default()),
             changed: Notify::new(),
         }
@@ -91,6 +98,16 @@ impl LocalQueue {
 
     pub(crate) fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The most messages a send leaves in the queue.
+    pub(crate) fn max_depth(&self) -> usize {
+        self.max_depth
+    }
+
+    /// The messages held, visible or in flight.
+    pub(crate) fn held(&self) -> usize {
+        self.lock().messages.len()
     }
 
     pub(crate) fn send(&self, id: String, message: Message, sent_at: DateTime<Utc>) {

@@ -43,7 +43,7 @@ async fn run(hub: Arc<Hub>, function: String, schedule: Schedule) {
         }
         let tick = ScheduleTick::new(schedule.expression(), next);
         let id = format!("{}@{}", schedule.expression(), next.to_rfc3339());
-        hub.dispatch(&function, Event::Schedule(tick), &id);
+        hub.dispatch(&function, Arc::new(Event::Schedule(tick)), &id, None);
         after = next;
     }
     tracing::info!(

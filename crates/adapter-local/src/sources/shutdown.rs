@@ -1,7 +1,12 @@
 //! Graceful shutdown: stop accepting, let in-flight work (deliveries, queue batches and HTTP
-//! invocations) finish within a grace period, then stop and report, with a log line for
-//! everything left undelivered.
+//! invocations) finish within a grace period, then stop and report.
+//!
+//! Whatever is left undelivered is logged in one summary line at `warn` (counts, not one line
+//! per message), and, with a state folder, written with its bodies to the
+//! [undelivered file](super::undelivered) for `serve --resume`. Stopping is bounded: every
+//! delivery task waits on the same cancellation, so 100,000 pending deliveries stop together.
 
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -39,6 +44,10 @@ pub struct ShutdownReport {
     pub requests_abandoned: u64,
     /// Entries in the dead-letter store.
     pub dead_letters: usize,
+    /// The file the undelivered messages were written to, bodies included (with a state
+    /// folder, when something was left).
+    #[serde(default)]
+    pub undelivered_file: Option<PathBuf>,
 }
 
 impl ShutdownReport {
@@ -67,10 +76,6 @@ pub(super) async fn shutdown(hub: &Hub, grace: Duration) -> ShutdownReport {
         hub.tracker.wait().await;
     }
     let undelivered = hub.ledger.pending();
-    for p in &undelivered {
-        tracing::warn!(function = %p.function, event_id = %p.event_id, attempt = p.attempt,
-            "undelivered at shutdown");
-    }
     let mut queues: Vec<QueueLeftover> = hub
         .queues
         .values()
@@ -82,9 +87,16 @@ pub(super) async fn shutdown(hub: &Hub, grace: Duration) -> ShutdownReport {
         .collect();
     queues.extend(hub.stream_leftovers());
     queues.sort_by(|a, b| a.queue.cmp(&b.queue));
-    for left in &queues {
-        tracing::warn!(queue = %left.queue, messages = left.message_ids.len(),
-            ids = ?left.message_ids, "messages left in queue at shutdown");
+    let undelivered_file = keep_undelivered(hub);
+    if !undelivered.is_empty() || !queues.is_empty() {
+        let queued: usize = queues.iter().map(|q| q.message_ids.len()).sum();
+        tracing::warn!(
+            deliveries = undelivered.len(),
+            queued_messages = queued,
+            queues = queues.len(),
+            kept_in = ?undelivered_file,
+            "left undelivered at shutdown"
+        );
     }
     let report = ShutdownReport {
         drained,
@@ -93,6 +105,7 @@ pub(super) async fn shutdown(hub: &Hub, grace: Duration) -> ShutdownReport {
         queues,
         requests_abandoned,
         dead_letters: hub.dead_letters.len(),
+        undelivered_file,
     };
     tracing::info!(
         drained,
@@ -102,4 +115,19 @@ pub(super) async fn shutdown(hub: &Hub, grace: Duration) -> ShutdownReport {
         "shutdown complete"
     );
     report
+}
+
+/// Writes what is left to the state folder's undelivered file; the file, when it holds some.
+fn keep_undelivered(hub: &Hub) -> Option<PathBuf> {
+    let dir = hub.state_dir.as_deref()?;
+    let items = hub.undelivered();
+    match super::undelivered::write(dir, &items) {
+        Ok(0) => None,
+        Ok(_) => Some(super::undelivered::undelivered_path(dir)),
+        Err(e) => {
+            tracing::error!(error = %e, messages = items.len(), folder = %dir.display(),
+                "could not keep the undelivered messages");
+            None
+        }
+    }
 }

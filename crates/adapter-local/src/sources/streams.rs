@@ -69,6 +69,8 @@ pub(crate) fn build(app: &App, max_receive_count: u32) -> HashMap<String, LocalS
                     stream,
                     STREAM_VISIBILITY,
                     max_receive_count.max(1),
+                    // A stream keeps what it is given, for its retention, like Kinesis.
+                    usize::MAX,
                 )),
             });
         }

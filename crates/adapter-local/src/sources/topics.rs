@@ -5,8 +5,11 @@
 
 use std::sync::Arc;
 
+use tokio::time::Instant;
+
 use faasport_core::{Error, Event, Message, Operation, TopicMessage, Trigger};
 
+use super::depth::{DepthLimit, DepthPermit, RECHECK};
 use super::Hub;
 
 impl Hub {
@@ -17,14 +20,65 @@ impl Hub {
         message: Message,
     ) -> Result<String, Error> {
         self.accepting()?;
-        self.fan_out(topic, message)
+        let gauge = self
+            .topic_depths
+            .get(topic)
+            .ok_or_else(|| Self::undeclared(Operation::Publish, topic))?;
+        let place = gauge
+            .try_take(self.depth.max)
+            .ok_or_else(|| DepthLimit::refusal("topic", topic, self.depth.max))?;
+        self.fan_out(topic, message, Some(place))
     }
 
-    /// Publishes without the shutdown check (dead letters forwarded while draining).
+    /// Publishes from a handler: past the topic's depth, waits for room as the profile says.
+    pub(crate) async fn publish_with_room(
+        self: &Arc<Self>,
+        topic: &str,
+        message: Message,
+    ) -> Result<String, Error> {
+        self.with_room(|| self.publish(topic, message.clone()))
+            .await
+    }
+
+    /// Sends from a handler: past the queue's depth, waits for room as the profile says.
+    pub(crate) async fn send_with_room(
+        self: &Arc<Self>,
+        queue: &str,
+        message: Message,
+    ) -> Result<String, Error> {
+        self.with_room(|| self.send(queue, message.clone())).await
+    }
+
+    /// Tries `attempt` until it is not throttled, for as long as the depth limit's backpressure
+    /// allows, looking again every [`RECHECK`]; a shutdown ends the wait.
+    async fn with_room(
+        &self,
+        mut attempt: impl FnMut() -> Result<String, Error>,
+    ) -> Result<String, Error> {
+        let deadline = self
+            .depth
+            .when_full
+            .wait_limit()
+            .map(|limit| Instant::now() + limit);
+        loop {
+            match attempt() {
+                Err(Error::Throttled { .. }) if deadline.is_none_or(|d| Instant::now() < d) => {}
+                other => return other,
+            }
+            tokio::select! {
+                () = tokio::time::sleep(RECHECK) => {}
+                () = self.closing.cancelled() => return Err(Error::ShuttingDown),
+            }
+        }
+    }
+
+    /// Publishes without the shutdown and depth checks (dead letters forwarded while draining);
+    /// `place` is the message's place in the topic's depth, held until its deliveries end.
     pub(crate) fn fan_out(
         self: &Arc<Self>,
         topic: &str,
         message: Message,
+        place: Option<DepthPermit>,
     ) -> Result<String, Error> {
         if !self.runtime.app().topics().iter().any(|t| t == topic) {
             return Err(Self::undeclared(Operation::Publish, topic));
@@ -50,8 +104,11 @@ impl Hub {
         if subscribers.is_empty() {
             tracing::debug!(topic, id, "published to a topic without subscribers");
         }
+        // One copy of the event and one place for all the subscribers' deliveries.
+        let event = Arc::new(Event::Topic(event));
+        let place = place.map(Arc::new);
         for function in subscribers {
-            self.dispatch(&function, Event::Topic(event.clone()), &id);
+            self.dispatch(&function, event.clone(), &id, place.clone());
         }
         Ok(id)
     }
@@ -64,6 +121,9 @@ impl Hub {
             .get(queue)
             .ok_or_else(|| Self::undeclared(Operation::Send, queue))?;
         self.check_size("message", message.body.len())?;
+        if q.held() >= q.max_depth() {
+            return Err(DepthLimit::refusal("queue", queue, q.max_depth()));
+        }
         let id = self.next_id("msg");
         q.send(id.clone(), message, self.now());
         Ok(id)

@@ -22,6 +22,9 @@ pub struct QueueSpec {
     pub max_receive_count: Option<u32>,
     /// The declared queue that takes messages past `max_receive_count`.
     pub dead_letter_queue: Option<String>,
+    /// The most messages the queue holds before a send is throttled (the local runtime's
+    /// default when `None`; providers' queues have no such limit, so manifests ignore it).
+    pub max_depth: Option<usize>,
 }
 
 impl QueueSpec {
@@ -32,7 +35,14 @@ impl QueueSpec {
             visibility_timeout: None,
             max_receive_count: None,
             dead_letter_queue: None,
+            max_depth: None,
         }
+    }
+
+    /// Sets the most messages the queue holds before a send is throttled.
+    pub fn max_depth(mut self, max: usize) -> Self {
+        self.max_depth = Some(max);
+        self
     }
 
     /// Sets the visibility timeout.

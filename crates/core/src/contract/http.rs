@@ -6,9 +6,9 @@
 //! | `Ok(Output::Json)`, `Ok(Output::Batch)` | 200 | the JSON, `application/json` |
 //! | `Ok(Output::Empty)` | 204 | empty |
 //! | [`Error::BadRequest`] (also returned by a handler, e.g. from `req.read_json()?`), [`Error::EventMismatch`] | 400 | `{"error": reason, "request_id"}` |
-//! | [`Error::Throttled`] | 429 with `Retry-After` (whole seconds, at least 1) | `{"error": "too many requests", ..}` |
+//! | [`Error::Throttled`], also relayed by a handler (a publish past a topic's depth) | 429 with `Retry-After` (whole seconds, at least 1) | `{"error": "too many requests", ..}` |
 //! | [`Error::Timeout`] | 504 | `{"error": "the function timed out", ..}` |
-//! | [`Error::ShuttingDown`] | 503 | `{"error": "shutting down", ..}` |
+//! | [`Error::ShuttingDown`], also relayed by a handler (a publish refused mid-shutdown) | 503 with `Retry-After: 5` | `{"error": "shutting down", ..}` |
 //! | [`Error::PayloadTooLarge`] | 413 | `{"error": "...", ..}` with the size and the limit |
 //! | anything else: handler errors, panics, init failures | 500 | `{"error": "internal server error", ..}`, no internals |
 //!
@@ -16,6 +16,13 @@
 //! object it read from a bucket, say) gets a 500 like any other failure: a 500 never carries
 //! the error's text, which is logged under the request id instead, so internals do not leak.
 //! Every response, success or error, carries the request id in [`REQUEST_ID_HEADER`].
+//!
+//! A throttle or a shutdown is about the platform, not the handler: a handler that relays one
+//! from a call it made (its type name kept in [`HandlerError::error_type`](crate::HandlerError))
+//! did not fail on its own, so its caller gets the same 429 or 503, and may retry, instead of
+//! a 500. A relayed throttle has lost its own delay and says 1 s. A shutdown says
+//! [`SHUTDOWN_RETRY_AFTER`]: long enough for a restarted server, or another instance behind a
+//! load balancer, to take the retry.
 
 use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderValue, StatusCode};
@@ -27,6 +34,13 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The `error_type` of a handler error that means the request was wrong ([`Error::BadRequest`]).
 const BAD_REQUEST: &str = "BadRequest";
+/// The `error_type` of a relayed [`Error::Throttled`].
+const THROTTLED: &str = "Throttled";
+/// The `error_type` of a relayed [`Error::ShuttingDown`].
+const SHUTTING_DOWN: &str = "ShuttingDown";
+
+/// The `Retry-After` of a 503 answered because the runtime is shutting down.
+pub const SHUTDOWN_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The HTTP response for one invocation's result, with the request id in
 /// [`REQUEST_ID_HEADER`]. A failure answered with 500 is logged (`tracing`, level error) with
@@ -96,14 +110,14 @@ fn response_for(function: &str, request_id: &str, result: Result<Output, Error>)
     let id = Some(request_id);
     match result {
         Ok(output) => output_response(output),
-        Err(Error::Throttled { retry_after, .. }) => {
-            let seconds = retry_after.map_or(1, |d| d.as_secs_f64().ceil().max(1.0) as u64);
-            let mut response =
-                error_response(StatusCode::TOO_MANY_REQUESTS, "too many requests", id);
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(seconds));
-            response
+        Err(Error::Throttled { retry_after, .. }) => retry_later(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many requests",
+            retry_after,
+            id,
+        ),
+        Err(Error::Handler(h)) if h.error_type == THROTTLED => {
+            retry_later(StatusCode::TOO_MANY_REQUESTS, "too many requests", None, id)
         }
         Err(Error::Timeout(_)) => {
             error_response(StatusCode::GATEWAY_TIMEOUT, "the function timed out", id)
@@ -114,9 +128,8 @@ fn response_for(function: &str, request_id: &str, result: Result<Output, Error>)
         Err(Error::Handler(h)) if h.error_type == BAD_REQUEST => {
             error_response(StatusCode::BAD_REQUEST, &h.message, id)
         }
-        Err(Error::ShuttingDown) => {
-            error_response(StatusCode::SERVICE_UNAVAILABLE, "shutting down", id)
-        }
+        Err(Error::ShuttingDown) => shutting_down(id),
+        Err(Error::Handler(h)) if h.error_type == SHUTTING_DOWN => shutting_down(id),
         Err(e @ Error::PayloadTooLarge { .. }) => {
             error_response(StatusCode::PAYLOAD_TOO_LARGE, &e.to_string(), id)
         }
@@ -129,6 +142,26 @@ fn response_for(function: &str, request_id: &str, result: Result<Output, Error>)
             )
         }
     }
+}
+
+fn shutting_down(id: Option<&str>) -> HttpResponse {
+    let after = Some(SHUTDOWN_RETRY_AFTER);
+    retry_later(StatusCode::SERVICE_UNAVAILABLE, "shutting down", after, id)
+}
+
+/// An error response with `Retry-After` in whole seconds, at least 1.
+fn retry_later(
+    status: StatusCode,
+    message: &str,
+    after: Option<std::time::Duration>,
+    id: Option<&str>,
+) -> HttpResponse {
+    let seconds = after.map_or(1, |d| d.as_secs_f64().ceil().max(1.0) as u64);
+    let mut response = error_response(status, message, id);
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 #[cfg(test)]
@@ -192,6 +225,29 @@ mod tests {
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[RETRY_AFTER], "2");
         let response = http_response("f", "r", Err(throttled(None)));
+        assert_eq!(response.headers()[RETRY_AFTER], "1");
+    }
+
+    #[test]
+    fn a_shutdown_is_503_with_retry_after_even_when_a_handler_relays_it() {
+        let relayed = Error::from_handler(Error::ShuttingDown);
+        let wrapped = Error::Handler(HandlerError::from_error(Error::ShuttingDown));
+        for error in [Error::ShuttingDown, relayed, wrapped] {
+            let response = http_response("f", "r", Err(error));
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[RETRY_AFTER], "5");
+        }
+    }
+
+    #[test]
+    fn a_throttle_relayed_by_a_handler_is_429_not_500() {
+        let relayed = Error::from_handler(Error::Throttled {
+            reason: "topic `orders` is full".into(),
+            retry_after: Some(Duration::from_secs(3)),
+        });
+        assert!(matches!(relayed, Error::Handler(_)));
+        let response = http_response("f", "r", Err(relayed));
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[RETRY_AFTER], "1");
     }
 
