@@ -1,4 +1,5 @@
 //! The examples, tested with `faasport::testing` the way a user tests their own app.
+#![cfg(feature = "local")]
 
 #[path = "../examples/echo/app.rs"]
 mod echo;

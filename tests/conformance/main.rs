@@ -22,6 +22,7 @@ mod aws;
 mod azure;
 #[cfg(feature = "gcp")]
 mod gcp;
+#[cfg(feature = "local")]
 mod local;
 mod scenarios;
 
