@@ -153,11 +153,6 @@ impl App {
         self
     }
 
-    /// The default dead-letter target, if set.
-    pub fn dead_letter_target(&self) -> Option<&DeadLetter> {
-        self.dead_letter.as_ref()
-    }
-
     /// Where `function`'s exhausted asynchronous events go: its own target, else the app's
     /// default, else nowhere but the backend's own dead-letter store.
     pub fn dead_letter_for<'a>(&'a self, function: &'a Function) -> Option<&'a DeadLetter> {
