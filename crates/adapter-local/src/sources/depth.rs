@@ -42,6 +42,30 @@ const RETRY_AFTER: Duration = Duration::from_secs(1);
 pub(crate) const RECHECK: Duration = Duration::from_millis(20);
 
 /// The most messages a topic or queue holds, and what a publish past it does.
+///
+/// A topic's depth counts its messages whose deliveries have not all ended (processed or
+/// dead-lettered); a queue's counts the messages it holds, visible or in flight. Past the
+/// limit, a publish or a send fails with [`Error::Throttled`] (429 with `Retry-After` through
+/// the gateway, also when a handler relays it), or waits for room, as the profile says:
+///
+/// | profile | depth per topic and per queue | past it | basis |
+/// |---|---|---|---|
+/// | `aws` | 10,000 | reject: `Throttled`, retry after 1 s | SNS `Publish` and SQS `SendMessage` answer a throttle (`ThrottledException`, `RequestThrottled`) rather than wait |
+/// | `gcp` | 10,000 | wait up to 60 s, then reject | the Pub/Sub client libraries' publisher flow control holds a publish until outstanding messages drop |
+/// | `azure` | 10,000 | reject | Storage answers a throttle with `503 Server Busy` (we answer 429, like the others) |
+/// | `custom` | 10,000 | reject | as `aws` |
+///
+/// No provider documents a depth that fits: Lambda's internal queue for asynchronous events
+/// and an SQS standard queue's backlog are effectively unbounded (SQS caps only in-flight
+/// messages, at 120,000). The local runtime is one process, so it needs a bound: 10,000 is our
+/// choice: at the measured 6.5 KB a pending delivery (BENCHMARKS.md), about 65 MB per full
+/// topic. Set
+/// [`LocalConfig::max_depth`](crate::LocalConfig::max_depth) to change it for every topic and
+/// queue, and [`QueueSpec::max_depth`](faasport_core::QueueSpec) for one queue.
+///
+/// Only a publish or send (from a handler, the admin API or a test) is refused. Dead letters
+/// forwarded to a topic or queue, redrives and resumed messages are always accepted: they were
+/// accepted once already, and refusing them would lose them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DepthLimit {
@@ -68,7 +92,7 @@ impl DepthLimit {
         self
     }
 
-    /// The limit of a profile (the table in the [module docs](self)).
+    /// The limit of a profile (see the table on [`DepthLimit`]).
     pub fn for_profile(profile: &Profile) -> Self {
         let limit = Self::new(DEFAULT_MAX_DEPTH);
         match profile.kind {
