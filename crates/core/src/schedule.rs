@@ -105,6 +105,41 @@ impl Schedule {
         }
     }
 
+    /// A rate schedule as a 5-field cron expression with a minute step, for platforms whose
+    /// schedulers take cron only (Cloud Scheduler, Knative's PingSource, Azure's NCRONTAB with
+    /// a seconds field in front). `None` for a cron schedule.
+    ///
+    /// # Errors
+    /// A reason, for rates that are not whole minutes and for those that do not divide an hour
+    /// (minutes) or a day (hours) and are not one day: cron steps restart every hour or day.
+    ///
+    /// # Examples
+    /// ```
+    /// use faasport_core::Schedule;
+    ///
+    /// let every = |e: &str| Schedule::parse(e).ok().and_then(|s| s.rate_as_cron());
+    /// assert_eq!(every("rate(5 minutes)"), Some(Ok("*/5 * * * *".to_owned())));
+    /// assert_eq!(every("rate(2 hours)"), Some(Ok("0 */2 * * *".to_owned())));
+    /// assert_eq!(every("rate(1 day)"), Some(Ok("0 0 * * *".to_owned())));
+    /// assert!(matches!(every("rate(7 minutes)"), Some(Err(_))));
+    /// assert_eq!(every("0 2 * * *"), None);
+    /// ```
+    pub fn rate_as_cron(&self) -> Option<Result<String, &'static str>> {
+        let rate = self.rate()?;
+        let minutes = rate.as_secs() / 60;
+        if rate.as_secs() % 60 != 0 || minutes == 0 {
+            return Some(Err("rates must be whole minutes"));
+        }
+        Some(match minutes {
+            m if m < 60 && 60 % m == 0 => Ok(format!("*/{m} * * * *")),
+            m if m % 60 == 0 && m < 24 * 60 && 24 % (m / 60) == 0 => {
+                Ok(format!("0 */{} * * *", m / 60))
+            }
+            m if m == 24 * 60 => Ok("0 0 * * *".into()),
+            _ => Err("a rate must divide an hour (minutes) or a day (hours), or be one day"),
+        })
+    }
+
     /// The first firing strictly after `after`: the next cron match, or `after` plus the rate
     /// (rate schedules count from their previous firing, or from when they were started).
     /// `None` if a cron expression never fires again.

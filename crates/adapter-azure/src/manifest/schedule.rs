@@ -22,19 +22,9 @@ pub fn ncrontab(expression: &str) -> Result<String, &'static str> {
         return Err("write EventBridge's cron(...) as standard 5-field cron");
     }
     let schedule = Schedule::parse(text).map_err(|_| "not a valid schedule")?;
-    if let Some(rate) = schedule.rate() {
-        let minutes = rate.as_secs() / 60;
-        if rate.as_secs() % 60 != 0 || minutes == 0 {
-            return Err("rates must be whole minutes");
-        }
-        return match minutes {
-            m if m < 60 && 60 % m == 0 => Ok(format!("0 */{m} * * * *")),
-            m if m % 60 == 0 && m < 24 * 60 && 24 % (m / 60) == 0 => {
-                Ok(format!("0 0 */{} * * *", m / 60))
-            }
-            m if m == 24 * 60 => Ok("0 0 0 * * *".into()),
-            _ => Err("a rate must divide an hour (minutes) or a day (hours), or be one day"),
-        };
+    if let Some(cron) = schedule.rate_as_cron() {
+        // NCRONTAB puts a seconds field in front.
+        return cron.map(|five| format!("0 {five}"));
     }
     match text.split_whitespace().count() {
         5 => Ok(format!("0 {text}")),
