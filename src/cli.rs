@@ -17,8 +17,12 @@
 //!                                             running `serve`
 //! app report [--json]                         print what the last run measured and would cost
 //! app replay <trace> [--format csv|azure] [--durations FILE] [--cold-start-ms N] [--json]
-//!                                             a traffic trace under every profile and keep-alive
-//!                                             policy: cold starts, idle instance time, cost
+//!            [--profiles aws,gcp,azure] [--policies fixed,hybrid] [--plot FILE.svg]
+//! app replay --generate N [--hours H] [--seed S] [--out FILE]
+//!                                             a traffic trace (read, or generated with the
+//!                                             published 2019 characteristics) under every
+//!                                             profile and keep-alive policy: cold starts, idle
+//!                                             instance time and memory, cost; a plot
 //! app dead-letters [--url URL] list|show ID|redrive ID|purge [--function NAME | --queue NAME]
 //!                                             the dead letters of a running `serve`; list and
 //!                                             purge keep to one function or queue when asked
@@ -63,7 +67,7 @@ use faasport_core::{App, Error, Provider};
 pub use self::dead_letters::{DeadLetterCommand, DeadLetterFilter};
 pub use self::inspect::InspectCommand;
 pub use self::invoke::EVENT_FORMAT_HELP;
-pub use self::replay::TraceFormat;
+pub use self::replay::{PolicyArg, TraceFormat};
 pub use self::state::STATE_DIR_ENV;
 
 /// The command line of an app binary on the local backend.
@@ -154,10 +158,11 @@ pub enum Command {
     /// Replay a traffic trace through the scaler and meter under every profile and keep-alive
     /// policy: cold starts, idle instance time and cost, side by side.
     Replay {
-        /// The trace file.
-        trace: PathBuf,
-        /// `csv` (`timestamp_ms,function,duration_ms[,memory_mb]`) or `azure` (the Azure
-        /// Functions 2019 per-minute invocation counts).
+        /// The trace file (not with `--generate`).
+        #[arg(required_unless_present = "generate", conflicts_with = "generate")]
+        trace: Option<PathBuf>,
+        /// `csv` (`timestamp_ms,function,duration_ms[,memory_mb[,trigger]]`) or `azure` (the
+        /// Azure Functions 2019 per-minute invocation counts).
         #[arg(long, value_enum, default_value_t = TraceFormat::Csv)]
         format: TraceFormat,
         /// For `--format azure`: the durations file of the same day.
@@ -169,6 +174,28 @@ pub enum Command {
         /// For `--format azure`: keep only the first N functions.
         #[arg(long)]
         max_functions: Option<usize>,
+        /// Generate a synthetic trace of N functions with the published characteristics of the
+        /// Azure Functions 2019 trace, and replay it (or write it with `--out`).
+        #[arg(long, value_name = "N")]
+        generate: Option<usize>,
+        /// With `--generate`: hours of trace from midnight.
+        #[arg(long, default_value_t = 24.0, requires = "generate")]
+        hours: f64,
+        /// With `--generate`: the seed (the same seed, the same trace).
+        #[arg(long, default_value_t = 0, requires = "generate")]
+        seed: u64,
+        /// With `--generate`: write the trace as CSV to this file instead of replaying it.
+        #[arg(long, requires = "generate")]
+        out: Option<PathBuf>,
+        /// Replay under these profiles only (comma-separated; default aws,gcp,azure).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        profiles: Vec<ProfileName>,
+        /// Replay under these keep-alive policies only (comma-separated; default fixed,hybrid).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        policies: Vec<replay::PolicyArg>,
+        /// Draw cold starts against wasted memory, and the cost per provider, into this SVG.
+        #[arg(long)]
+        plot: Option<PathBuf>,
         /// Print JSON instead of tables.
         #[arg(long)]
         json: bool,
@@ -346,14 +373,40 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             durations,
             cold_start_ms,
             max_functions,
+            generate,
+            hours,
+            seed,
+            out: trace_out,
+            profiles,
+            policies,
+            plot,
             json,
         } => {
+            let source = match (generate, trace) {
+                (Some(functions), _) => replay::TraceSource::Generate {
+                    functions,
+                    hours,
+                    seed,
+                    out: trace_out,
+                },
+                (None, Some(path)) => replay::TraceSource::File {
+                    path,
+                    format,
+                    durations,
+                    max_functions,
+                },
+                (None, None) => {
+                    return Err(Error::invalid_payload(
+                        "replay needs a trace file or --generate N",
+                    ))
+                }
+            };
             let args = replay::ReplayArgs {
-                trace,
-                format,
-                durations,
+                source,
                 cold_start_ms,
-                max_functions,
+                profiles: profiles.into_iter().map(ProfileName::profile).collect(),
+                policies,
+                plot,
                 json,
             };
             replay::run(&args, out)

@@ -448,6 +448,69 @@ async fn replay_compares_profiles_and_keep_alive_policies_on_a_trace() {
 }
 
 #[tokio::test]
+async fn replay_generates_a_trace_writes_it_and_plots_the_policies() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("day.csv");
+    let svg = dir.path().join("tradeoff.svg");
+    let (csv_arg, svg_arg) = (csv.to_str().expect("utf-8"), svg.to_str().expect("utf-8"));
+    let (result, said) = run(&[
+        "replay",
+        "--generate",
+        "30",
+        "--hours",
+        "2",
+        "--seed",
+        "5",
+        "--out",
+        csv_arg,
+    ])
+    .await;
+    assert!(result.is_ok(), "{result:?}");
+    // Functions drawing no invocation in the two hours are dropped, so at most 30.
+    assert!(
+        said.starts_with("wrote ") && said.contains(" functions, "),
+        "{said}"
+    );
+    let written = std::fs::read_to_string(&csv).expect("the trace");
+    assert!(written.starts_with("timestamp_ms,function,duration_ms,memory_mb,trigger\n"));
+    // The written trace replays like the generated one: same invocations, same figures.
+    let (result, from_file) = run(&["replay", csv_arg, "--profiles", "aws", "--json"]).await;
+    assert!(result.is_ok(), "{result:?}");
+    let (result, generated) = run(&[
+        "replay",
+        "--generate",
+        "30",
+        "--hours",
+        "2",
+        "--seed",
+        "5",
+        "--profiles",
+        "aws",
+        "--plot",
+        svg_arg,
+        "--json",
+    ])
+    .await;
+    assert!(result.is_ok(), "{result:?}");
+    let (a, b): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_str(&from_file).expect("JSON"),
+        serde_json::from_str(&generated).expect("JSON"),
+    );
+    assert_eq!(
+        a["runs"].as_array().map(Vec::len),
+        Some(2),
+        "aws × fixed, hybrid"
+    );
+    assert_eq!(a["trace"]["invocations"], b["trace"]["invocations"]);
+    assert_eq!(a["runs"][0]["cold_starts"], b["runs"][0]["cold_starts"]);
+    let picture = std::fs::read_to_string(&svg).expect("the plot");
+    assert!(
+        picture.starts_with("<svg") && picture.contains("aws hybrid"),
+        "{picture}"
+    );
+}
+
+#[tokio::test]
 async fn replay_of_a_malformed_trace_names_the_line_and_column() {
     let trace = concat!(
         env!("CARGO_MANIFEST_DIR"),

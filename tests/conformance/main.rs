@@ -166,26 +166,84 @@ where
 #[test]
 fn readme_lists_every_scenario() {
     let readme = include_str!("../../README.md");
-    let missing: Vec<&str> = SCENARIOS
-        .iter()
-        .map(|s| s.name)
-        .filter(|name| !readme.contains(name))
+    let columns = [
+        ("local", Backend::Local),
+        ("local gateway", Backend::LocalGateway),
+        ("aws", Backend::Aws),
+        ("gcp", Backend::Gcp),
+        ("azure", Backend::Azure),
+    ];
+    let cells = |line: &str| -> Vec<String> {
+        line.trim()
+            .trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_owned())
+            .collect()
+    };
+    let header = readme
+        .lines()
+        .find(|l| l.starts_with("| scenario |"))
+        .expect("README.md has the conformance table");
+    let names: Vec<String> = cells(header);
+    let expected: Vec<String> = std::iter::once("scenario".to_owned())
+        .chain(columns.iter().map(|(name, _)| (*name).to_owned()))
         .collect();
-    assert!(
-        missing.is_empty(),
-        "README.md's conformance table lacks: {missing:?}"
-    );
+    assert_eq!(names, expected, "README.md's conformance table columns");
+    // A footnote marker after a cell's word: `n/a³`, `yes²`.
+    let footnote = |cell: &str| -> Option<String> {
+        let marker: String = cell
+            .chars()
+            .skip_while(|c| c.is_ascii_alphanumeric() || *c == '/')
+            .collect();
+        (!marker.is_empty()).then_some(marker)
+    };
     for scenario in SCENARIOS {
-        for (backend, why) in scenario.not_on {
-            let line = readme
-                .lines()
-                .find(|l| l.contains(scenario.name))
-                .unwrap_or_default();
-            assert!(
-                line.contains("n/a") && readme.contains(why),
-                "README.md's row for `{}` does not say it is not on {backend:?}, or the README lacks the reason: {why}",
-                scenario.name
-            );
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| {} |", scenario.name)))
+            .unwrap_or_else(|| panic!("README.md's conformance table lacks `{}`", scenario.name));
+        let row = cells(row);
+        assert_eq!(
+            row.len(),
+            columns.len() + 1,
+            "README.md's row for `{}`",
+            scenario.name
+        );
+        for ((column, backend), cell) in columns.iter().zip(&row[1..]) {
+            let why = scenario
+                .not_on
+                .iter()
+                .find(|(b, _)| b == backend)
+                .map(|(_, why)| *why);
+            match why {
+                Some(why) => {
+                    assert!(
+                        cell.starts_with("n/a"),
+                        "README.md says `{cell}` for `{}` on {column}; the matrix does not run it there: {why}",
+                        scenario.name
+                    );
+                    let marker = footnote(cell).unwrap_or_else(|| {
+                        panic!(
+                            "`{}` n/a on {column} needs a footnote with the reason",
+                            scenario.name
+                        )
+                    });
+                    let note = readme
+                        .lines()
+                        .find(|l| l.starts_with(&format!("{marker} ")))
+                        .unwrap_or_else(|| panic!("README.md lacks footnote {marker}"));
+                    assert!(
+                        note.contains(why),
+                        "footnote {marker} of `{}` on {column} does not give the reason: {why}",
+                        scenario.name
+                    );
+                }
+                None => assert!(
+                    cell.starts_with("yes"),
+                    "README.md says `{cell}` for `{}` on {column}, but the matrix runs it there",
+                    scenario.name
+                ),
+            }
         }
     }
 }

@@ -6,15 +6,15 @@
 //! | HTTP (JSON mode) or invoke endpoint | any: core's [`http_response`](faasport_core::contract::http_response) | 200 | `Outputs.res = {statusCode, headers, body}` |
 //! | HTTP (proxying mode) | any: core's `http_response` | the response's own | the response itself |
 //! | any other trigger | acknowledged ([`Delivery::Ack`]) | 200 | `ReturnValue` = the output's JSON (`null` for `()`) |
-//! | any other trigger | failed: [`Delivery::push_status`] | 500 (retry, partial batch), 429 (throttled), 422 (no retry can help) | `Logs` = the error |
+//! | any other trigger | failed: core's [`Delivery::push_answer`] for Azure | 500 (retry, partial batch), 429 (throttled), 422 (no retry can help) | `Logs` = the error |
 //!
 //! A non-2xx answer fails the invocation, so the host applies the trigger's retry semantics:
 //! a Storage queue message becomes visible again and goes to `<queue>-poison` after
 //! `maxDequeueCount`, a Service Bus message is abandoned and dead-lettered after its entity's
 //! max delivery count, a blob goes to `webjobs-blobtrigger-poison` after 5 attempts, and
 //! Timer, Event Hubs and Cosmos DB triggers retry per the function's `retry` policy
-//! (`wire-protocols.md` §3.8). Success is 200 rather than core's 204 because the host parses
-//! the body of every 2xx answer as the invocation result. Event Hubs and Cosmos DB batches have
+//! (`wire-protocols.md` §3.8). Success is 200 with the output, not Google Cloud's 204, because
+//! the host parses the body of every 2xx answer as the invocation result (the rule is core's). Event Hubs and Cosmos DB batches have
 //! no partial failure on Azure: a batch with failed items fails whole.
 //!
 //! In JSON mode the host's `HttpOutputBindingResponse` has one string per header and a text
@@ -24,7 +24,7 @@
 
 use axum::body::Body as AxumBody;
 use faasport_core::contract::Delivery;
-use faasport_core::{chain_message, Error, HttpResponse, Output};
+use faasport_core::{chain_message, Error, HttpResponse, Output, Provider};
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, StatusCode};
 use serde::Serialize;
@@ -100,17 +100,18 @@ pub fn http_output(response: &HttpResponse) -> Value {
 }
 
 /// The answer for an event invocation: 200 with the output as `ReturnValue` when delivered,
-/// else [`Delivery::push_status`] with the error in `Logs`.
+/// else the status of [`Delivery::push_answer`] with the error in `Logs`.
 pub fn delivery_answer(result: &Result<Output, Error>, items: &[String]) -> HostAnswer {
     let delivery = Delivery::of(result, items);
-    let status = delivery.push_status();
+    let answer = delivery.push_answer(Provider::Azure);
+    let status = answer.status;
     if status.is_success() {
         let return_value = match result {
-            Ok(output) => output.to_json(),
-            Err(_) => Value::Null,
+            Ok(output) if answer.returns_output => output.to_json(),
+            _ => Value::Null,
         };
         return HostAnswer {
-            status: StatusCode::OK,
+            status,
             document: InvocationResponse {
                 return_value,
                 ..InvocationResponse::default()

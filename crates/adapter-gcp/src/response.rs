@@ -4,7 +4,7 @@
 //! | request | result | response |
 //! |---|---|---|
 //! | HTTP ([`Source::Http`]) | any | [`http_response`]: the handler's response, or 400/429/504/503/500 per error kind |
-//! | event ([`Source::Push`]) | any | the status of [`Delivery::push_status`]: 204 acknowledges; 500 asks for redelivery; 429 throttles (with `Retry-After`); 422 rejects (Eventarc does not retry it) |
+//! | event ([`Source::Push`]) | any | core's [`Delivery::push_answer`] for Google Cloud: 204 acknowledges; 500 asks for redelivery; 429 throttles (with `Retry-After`); 422 rejects (Eventarc does not retry it) |
 //! | an event that cannot be read | [`EventError`] | 400 with the reason (415 for a CloudEvents batch); nothing is invoked |
 //! | `/robots.txt`, `/favicon.ico` | | 404; nothing is invoked (the Functions Framework contract) |
 //!
@@ -15,7 +15,7 @@
 use faasport_core::contract::{error_response, http_response, Delivery, REQUEST_ID_HEADER};
 use faasport_core::http::header::RETRY_AFTER;
 use faasport_core::http::{HeaderValue, StatusCode};
-use faasport_core::{chain_message, Error, HttpResponse, Output};
+use faasport_core::{chain_message, Error, HttpResponse, Output, Provider};
 
 use crate::event::{EventError, Source};
 
@@ -43,7 +43,8 @@ pub fn push_response(
     result: &Result<Output, Error>,
 ) -> HttpResponse {
     let delivery = Delivery::of(result, &[]);
-    let status = delivery.push_status();
+    let answer = delivery.push_answer(Provider::Gcp);
+    let status = answer.status;
     if let Err(error) = result {
         tracing::error!(function, request_id, ?delivery, error = %chain_message(error), "event failed");
     }
@@ -55,13 +56,13 @@ pub fn push_response(
             }
             ack
         }
-        Delivery::Throttled(after) => {
+        Delivery::Throttled(_) => {
             let mut response = error_response(status, "too many requests", Some(request_id));
-            // Whole seconds, at least 1, as core's HTTP rule writes it.
-            let seconds = after.map_or(1, |d| d.as_secs_f64().ceil().max(1.0) as u64);
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+            if let Some(seconds) = answer.retry_after {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(seconds));
+            }
             response
         }
         Delivery::Reject => error_response(

@@ -59,6 +59,7 @@ mod report;
 mod runtime;
 pub mod trace;
 
+pub use crate::lifetimes::InstanceTime;
 pub use crate::meter::{
     BillingProvider, BillingRule, FunctionStats, LambdaArch, Meter, PriceError, PriceTable,
     PricingOptions, ProviderCost,
@@ -75,6 +76,7 @@ mod config;
 pub mod dead_letters;
 mod faults;
 pub mod gateway;
+mod lifetimes;
 pub mod serve;
 pub mod sources;
 mod spawned;

@@ -144,6 +144,14 @@ impl RuntimeBuilder {
             trace: Arc::new(ScalingTrace::with_retention(config.keep_records)),
             origin: Instant::now(),
         };
+        for f in self.app.functions() {
+            let spec = f.spec();
+            // No invocation lasts longer than its timeout plus the longest initialiser.
+            let init = config.profile.limits.max_init.unwrap_or(spec.timeout);
+            shared
+                .trace
+                .register(f.name(), spec.memory_mb, spec.timeout.saturating_add(init));
+        }
         let functions: HashMap<String, Deployed> = self
             .app
             .functions()
@@ -328,6 +336,9 @@ impl LocalRuntime {
             if matches!(result, Err(Error::Timeout(_))) {
                 lease.recycle();
             }
+            // Counted while the instance is still leased: a policy that unloads an instance
+            // right after its invocation reaps it when the lease goes.
+            self.inner.trace.worked(&record);
             drop(lease);
             result
         }
@@ -343,6 +354,13 @@ impl LocalRuntime {
         deployed.counters.record(&record);
         self.inner.meter.record(record.clone());
         Ok(Invocation { result, record })
+    }
+
+    /// Instance time so far (alive, idle, idle GB-s; see [`InstanceTime`](crate::InstanceTime)),
+    /// instances still alive counted up to `end` since the runtime was built. Kept as running
+    /// aggregates, so it covers the whole run whatever the record retention.
+    pub fn instance_time(&self, end: std::time::Duration) -> crate::InstanceTime {
+        self.inner.trace.instance_time(end)
     }
 
     /// Every invocation recorded so far, in completion order.

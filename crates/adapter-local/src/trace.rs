@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lifetimes::{InstanceTime, Lifetimes};
 use crate::meter::{RecordRetention, Retained};
 
 /// Why an instance was started.
@@ -104,6 +105,7 @@ pub struct ScalingTrace {
 struct TraceState {
     events: Retained<ScalingEvent>,
     functions: HashMap<Arc<str>, FunctionScaling>,
+    lifetimes: Lifetimes,
 }
 
 /// The running counts of one function.
@@ -163,6 +165,7 @@ impl ScalingTrace {
             state: Mutex::new(TraceState {
                 events: Retained::new(retention),
                 functions: HashMap::new(),
+                lifetimes: Lifetimes::default(),
             }),
         }
     }
@@ -175,7 +178,44 @@ impl ScalingTrace {
             .entry(Arc::clone(&event.function))
             .or_default()
             .apply(&event);
+        if let Some(id) = event.instance {
+            match event.kind {
+                ScalingEventKind::Started { .. } => {
+                    state.lifetimes.started(id, event.at, &event.function);
+                }
+                ScalingEventKind::Reaped {
+                    cause: ReapCause::Abandoned,
+                } => state.lifetimes.abandoned(id),
+                ScalingEventKind::Reaped { .. } => state.lifetimes.reaped(id, event.at),
+                _ => {}
+            }
+        }
         state.events.push(event);
+    }
+
+    /// Tells the instance-time aggregates a function's memory and horizon (its timeout plus
+    /// the longest initialiser: no invocation on it lasts longer).
+    pub fn register(&self, function: &str, memory_mb: u32, horizon: Duration) {
+        self.lock().lifetimes.register(function, memory_mb, horizon);
+    }
+
+    /// Counts an invocation's busy interval on its instance (from `arrived_at + queued`, for
+    /// `init + duration`); an invocation without an instance (throttled) counts nothing.
+    pub fn worked(&self, record: &crate::record::InvocationRecord) {
+        if let Some(id) = record.instance {
+            let start = record.arrived_at.saturating_add(record.queued);
+            let end = start
+                .saturating_add(record.init)
+                .saturating_add(record.duration);
+            self.lock().lifetimes.worked(id, start, end);
+        }
+    }
+
+    /// Instance time so far: every instance's alive and idle time, instances still alive
+    /// counted up to `end` (since the runtime was built). Computed from running aggregates,
+    /// whatever the event retention.
+    pub fn instance_time(&self, end: Duration) -> InstanceTime {
+        self.lock().lifetimes.time(end)
     }
 
     /// A copy of every event kept.

@@ -78,6 +78,8 @@ async fn a_fixed_ten_minute_window_makes_every_half_hourly_call_cold() {
     assert_eq!(run.instances, 9);
     // Each instance: 1 s of work, then 10 minutes of keep-alive until it is reaped.
     assert_eq!(run.idle_instance_seconds, 9.0 * 600.0);
+    // At the trace's 256 MB: 5,400 idle instance-seconds × 0.25 GB.
+    assert_eq!(run.idle_gb_seconds, 9.0 * 600.0 * 0.25);
     assert_eq!(run.instance_seconds, 9.0 * 601.0);
     assert_eq!(run.throttles, 0);
 }

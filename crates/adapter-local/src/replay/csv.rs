@@ -1,4 +1,4 @@
-//! The simple CSV trace format: `timestamp_ms,function,duration_ms[,memory_mb]`.
+//! The simple CSV trace format: `timestamp_ms,function,duration_ms[,memory_mb[,trigger]]`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -6,9 +6,16 @@ use std::time::Duration;
 
 use super::error::TraceError;
 use super::trace::{Trace, TracedFunction, TracedInvocation};
+use crate::profile::InvocationSource;
 
 const FILE: &str = "trace";
-const COLUMNS: [&str; 4] = ["timestamp_ms", "function", "duration_ms", "memory_mb"];
+const COLUMNS: [&str; 5] = [
+    "timestamp_ms",
+    "function",
+    "duration_ms",
+    "memory_mb",
+    "trigger",
+];
 
 impl Trace {
     /// Parses a trace in the simple CSV format (see the [module docs](crate::replay)).
@@ -19,9 +26,10 @@ impl Trace {
         let mut lines = records(text);
         let expected = || {
             format!(
-                "`{}` with an optional `,{}`",
+                "`{}` with an optional `,{}` and then `,{}`",
                 COLUMNS[..3].join(","),
-                COLUMNS[3]
+                COLUMNS[3],
+                COLUMNS[4]
             )
         };
         let (line, header) = lines.next().ok_or_else(|| TraceError::MissingHeader {
@@ -29,7 +37,7 @@ impl Trace {
             expected: expected(),
         })?;
         let width = header.len();
-        if !(3..=4).contains(&width) || header.iter().zip(COLUMNS).any(|(h, c)| *h != c) {
+        if !(3..=5).contains(&width) || header.iter().zip(COLUMNS).any(|(h, c)| *h != c) {
             return Err(TraceError::Header {
                 file: FILE,
                 line,
@@ -61,13 +69,20 @@ impl Trace {
                 return Err(field.error(1, "is not a function name (empty)"));
             }
             let duration = field.millis(2)?;
-            let memory = if width == 4 {
+            let memory = if width >= 4 {
                 Some(field.memory(3)?)
             } else {
                 None
             };
+            let source = if width == 5 {
+                Some(field.trigger(4)?)
+            } else {
+                None
+            };
             let function = *index.entry(name.to_owned()).or_insert_with(|| {
-                functions.push(TracedFunction::new(name));
+                let mut f = TracedFunction::new(name);
+                f.source = source.unwrap_or(f.source);
+                functions.push(f);
                 functions.len() - 1
             });
             if let Some(f) = functions.get_mut(function) {
@@ -180,6 +195,22 @@ impl<'a> Field<'a> {
         let text = self.fields.get(i).copied().unwrap_or("");
         text.parse::<u64>()
             .map_err(|_| self.error(i, "is not a non-negative integer"))
+    }
+
+    /// Column `i` as a trigger group of the 2019 trace: `http` is a synchronous request, the
+    /// other groups asynchronous events.
+    fn trigger(&self, i: usize) -> Result<InvocationSource, TraceError> {
+        let text = self.fields.get(i).copied().unwrap_or("");
+        match text.to_ascii_lowercase().as_str() {
+            "http" => Ok(InvocationSource::Http),
+            "queue" | "timer" | "event" | "storage" | "orchestration" | "others" => {
+                Ok(InvocationSource::Event)
+            }
+            _ => Err(self.error(
+                i,
+                "is not a trigger (http, queue, timer, event, storage, orchestration, others)",
+            )),
+        }
     }
 
     /// Column `i` as a memory size in MB.

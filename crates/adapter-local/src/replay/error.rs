@@ -64,6 +64,12 @@ pub enum TraceError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A synthetic trace could not be generated from the options given.
+    #[error("cannot generate a trace: {reason}")]
+    Generate {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// A replay that could not run.

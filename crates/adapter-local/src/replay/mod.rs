@@ -24,7 +24,16 @@
 //!   lines need not be sorted. `duration_ms`: handler time (fractions allowed), cold start
 //!   excluded. `memory_mb`: a positive integer; a function's memory is the largest of its lines
 //!   (the replay's default, 128 MB, without the column).
-//! * Invocations are HTTP requests; [`Trace::with_source`] replays them as events instead.
+//! * `trigger` (optional, after `memory_mb`): the 2019 trace's trigger group; `http` is a
+//!   synchronous request, `queue`, `timer`, `event`, `storage`, `orchestration` and `others` are
+//!   asynchronous events. Without it invocations are HTTP requests; [`Trace::with_source`]
+//!   replays them as events instead.
+//!
+//! # Synthetic traces
+//!
+//! [`generate`] draws a trace with the published characteristics of the 2019 trace (rates over
+//! six orders of magnitude, periodic timers, bursty arrivals, a diurnal load, the log-normal
+//! execution times and Burr memory of the paper) from a seed; its docs give the model.
 //!
 //! # The Azure Functions 2019 trace
 //!
@@ -52,13 +61,25 @@
 //!
 //! Per run ([`ReplayRun`]): invocations, cold starts (invocations that started an instance) and
 //! their rate, pre-warms, throttles, and the cost on every provider from the runtime's
-//! [`Report`](crate::Report). **Idle instance time** is computed from the scaling trace: each
+//! [`Report`](crate::Report). **Idle instance time** comes from the runtime's running instance
+//! aggregates ([`LocalRuntime::instance_time`](crate::LocalRuntime::instance_time)): each
 //! instance is alive from its `started` to its `reaped` event (or to the end of the replay), and
 //! busy while at least one invocation runs on it (from `arrived_at + queued` for `init +
 //! duration`, overlaps merged); idle time is the difference, summed over instances, in
-//! instance-seconds. By default the replay keeps the clock running after the last invocation
-//! until every instance is reaped ([`ReplayOptions::drain`]), so the keep-alive tail counts.
+//! instance-seconds, and weighted by each function's memory in GB-seconds. By default the replay
+//! keeps the clock running after the last invocation until every instance is reaped
+//! ([`ReplayOptions::drain`]), so the keep-alive tail counts.
 //!
+//! # Memory and speed
+//!
+//! Nothing a replay reports is computed from kept records: counts, percentiles (a sketch),
+//! billed quantities and instance time are aggregated as the run goes, and records and scaling
+//! events live in the runtime's bounded rings ([`LocalConfig::keep_records`](crate::LocalConfig)).
+//! Memory grows with the trace itself (40 bytes per invocation, loaded before the run), the
+//! functions and the instances alive at once, not with what has been replayed. The runs of
+//! [`compare_blocking`] go one per core. `BENCHMARKS.md` has the figures for a generated
+//! 1,000-function day.
+
 //! # Examples
 //!
 //! ```
@@ -80,8 +101,9 @@ mod csv;
 mod drain;
 mod durations;
 mod error;
-mod idle;
+mod generate;
 mod options;
+mod plot;
 mod report;
 mod run;
 mod trace;
@@ -89,7 +111,9 @@ mod trace;
 pub use azure::{AzureOptions, Spread};
 pub use durations::DurationModel;
 pub use error::{ReplayError, TraceError};
+pub use generate::{generate, GenerateOptions, Generated, Trigger};
 pub use options::{ReplayMatrix, ReplayOptions};
+pub use plot::{PlotError, PLOT_SIZE};
 pub use report::{ReplayReport, ReplayRun, RunCost};
 pub use run::{compare, compare_blocking, replay, replay_blocking};
 pub use trace::{Trace, TraceSummary, TracedFunction, TracedInvocation};

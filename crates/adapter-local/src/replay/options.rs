@@ -1,5 +1,7 @@
 //! What a replay runs under: the profile, the keep-alive policy, and the synthetic app's defaults.
 
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::meter::{PriceTable, PricingOptions};
@@ -23,6 +25,9 @@ pub struct ReplayOptions {
     /// (so the idle time includes the keep-alive tail), but for at most this long. `None` stops
     /// at the last completion and counts live instances up to then. Default: 24 hours.
     pub drain: Option<Duration>,
+    /// A counter the replay adds every invocation it dispatches to (summed over the runs of a
+    /// comparison), for a progress bar read from another thread. None by default.
+    pub progress: Option<Arc<AtomicU64>>,
 }
 
 impl Default for ReplayOptions {
@@ -32,6 +37,7 @@ impl Default for ReplayOptions {
             memory_mb: faasport_core::DEFAULT_MEMORY_MB,
             cold_start: Duration::ZERO,
             drain: Some(Duration::from_secs(24 * 3600)),
+            progress: None,
         }
     }
 }
@@ -70,6 +76,12 @@ impl ReplayOptions {
     /// Sets how long to wait for instances to be reaped after the last invocation.
     pub fn drain(mut self, limit: Option<Duration>) -> Self {
         self.drain = limit;
+        self
+    }
+
+    /// Counts dispatched invocations into `counter` (see [`ReplayOptions::progress`]).
+    pub fn progress(mut self, counter: Arc<AtomicU64>) -> Self {
+        self.progress = Some(counter);
         self
     }
 

@@ -6,7 +6,7 @@
 //! `serde_json::to_value(&report)` gives `{ trace: { functions, invocations, span_ms },
 //! price_version, currency, runs: [...] }`, each run being `{ profile, keep_alive, invocations,
 //! cold_starts, cold_start_rate, prewarms, throttles, errors, instances, instance_seconds,
-//! idle_instance_seconds, simulated_seconds, costs: [{ provider, label, total }] }` with
+//! idle_instance_seconds, idle_gb_seconds, simulated_seconds, costs: [{ provider, label, total }] }` with
 //! `profile` one of `aws | gcp | azure | custom`, `keep_alive` a label (`fixed 10 min`,
 //! `hybrid`, …), `cold_start_rate` in `0..=1` and `provider` one of `aws_lambda | cloud_run |
 //! azure_consumption`.
@@ -58,6 +58,10 @@ pub struct ReplayRun {
     pub instance_seconds: f64,
     /// Instance-seconds alive without work (see [`replay`](crate::replay) for the definition).
     pub idle_instance_seconds: f64,
+    /// The idle instance time weighted by each instance's memory, in GB-seconds: the memory
+    /// the keep-alive policy held without work (the "wasted memory time" of Shahrad et al.).
+    #[serde(default)]
+    pub idle_gb_seconds: f64,
     /// Virtual time the replay took, drain included, in seconds.
     pub simulated_seconds: f64,
     /// What the run would cost on each provider.
@@ -112,6 +116,7 @@ impl ReplayReport {
             "throttled",
             "instances",
             "idle inst-s",
+            "idle GB-s",
         ]
         .iter()
         .map(|c| (*c).to_owned())
@@ -134,6 +139,7 @@ impl ReplayReport {
                 r.throttles.to_string(),
                 r.instances.to_string(),
                 format!("{:.1}", r.idle_instance_seconds),
+                format!("{:.1}", r.idle_gb_seconds),
             ];
             row.extend(r.costs.iter().map(|c| money(c.total)));
             rows.push(row);

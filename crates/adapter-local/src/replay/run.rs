@@ -12,7 +12,6 @@ use faasport_core::Event;
 use super::app::synthetic_app;
 use super::drain::drain;
 use super::error::ReplayError;
-use super::idle::instance_time;
 use super::options::{policy_label, ReplayMatrix, ReplayOptions};
 use super::report::{ReplayReport, ReplayRun, RunCost};
 use super::trace::Trace;
@@ -49,26 +48,49 @@ pub async fn compare(
     matrix: &ReplayMatrix,
     options: &ReplayOptions,
 ) -> Result<ReplayReport, ReplayError> {
+    let mut results = Vec::new();
+    for run in matrix_runs(matrix, options) {
+        results.push(Some(replay_once(trace, &run).await));
+    }
+    assemble(trace, results)
+}
+
+/// The options of each run of `matrix`: every profile with every policy, in report order.
+fn matrix_runs(matrix: &ReplayMatrix, options: &ReplayOptions) -> Vec<ReplayOptions> {
+    matrix
+        .profiles
+        .iter()
+        .flat_map(|profile| {
+            matrix.policies.iter().map(move |policy| {
+                options
+                    .clone()
+                    .profile(profile.clone())
+                    .keep_alive(policy.clone())
+            })
+        })
+        .collect()
+}
+
+/// The report of a comparison from its runs' results, in matrix order.
+fn assemble(
+    trace: &Trace,
+    results: Vec<Option<Result<(ReplayRun, crate::Report), ReplayError>>>,
+) -> Result<ReplayReport, ReplayError> {
     let mut report = ReplayReport {
         trace: trace.summary(),
         price_version: String::new(),
         currency: String::new(),
-        runs: Vec::new(),
+        runs: Vec::with_capacity(results.len()),
     };
-    for profile in &matrix.profiles {
-        for policy in &matrix.policies {
-            let options = options
-                .clone()
-                .profile(profile.clone())
-                .keep_alive(policy.clone());
-            let (run, runtime_report) = replay_once(trace, &options).await?;
-            report.price_version = runtime_report.price_version;
-            report.currency = runtime_report
-                .costs
-                .first()
-                .map_or_else(|| "USD".to_owned(), |c| c.currency.clone());
-            report.runs.push(run);
-        }
+    for result in results {
+        let (run, runtime_report) = result
+            .unwrap_or_else(|| Err(ReplayError::Task("a replay thread panicked".to_owned())))?;
+        report.price_version = runtime_report.price_version;
+        report.currency = runtime_report
+            .costs
+            .first()
+            .map_or_else(|| "USD".to_owned(), |c| c.currency.clone());
+        report.runs.push(run);
     }
     Ok(report)
 }
@@ -85,16 +107,38 @@ pub fn replay_blocking(
     on_own_thread(replay(trace, options))
 }
 
-/// [`compare`] on a dedicated thread, as [`replay_blocking`].
+/// [`compare`] on threads of its own, as [`replay_blocking`]: the runs are independent (each
+/// has its runtime and virtual clock), so up to one per core run at once. The report lists them
+/// in the same order as [`compare`], with the same figures.
 ///
 /// # Errors
-/// As [`replay_blocking`].
+/// As [`replay_blocking`]; the first failing run's error.
 pub fn compare_blocking(
     trace: &Trace,
     matrix: &ReplayMatrix,
     options: &ReplayOptions,
 ) -> Result<ReplayReport, ReplayError> {
-    on_own_thread(compare(trace, matrix, options))
+    let runs = matrix_runs(matrix, options);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, runs.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<(ReplayRun, crate::Report), ReplayError>>> =
+        (0..runs.len()).map(|_| None).collect();
+    let slots = std::sync::Mutex::new(&mut results);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(run) = runs.get(i) else { break };
+                let result = on_own_thread(replay_once(trace, run));
+                if let Ok(mut slots) = slots.lock() {
+                    slots[i] = Some(result);
+                }
+            });
+        }
+    });
+    assemble(trace, results)
 }
 
 fn on_own_thread<T: Send>(
@@ -126,9 +170,6 @@ async fn replay_once(
     let mut config = options.config.clone();
     // On a clock that is already paused (a test's), pausing again is not needed.
     config.virtual_clock = !clock_is_paused();
-    // Instance time is measured from every scaling event and record (issue 15 moves it to the
-    // streaming aggregates).
-    config.keep_records = crate::meter::RecordRetention::All;
     let runtime = LocalRuntime::builder(app)
         .config(config)
         .build()
@@ -154,6 +195,9 @@ async fn replay_once(
                 .await
                 .map(drop)
         });
+        if let Some(progress) = &options.progress {
+            progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         while let Some(done) = tasks.try_join_next() {
             settle(done)?;
         }
@@ -166,9 +210,7 @@ async fn replay_once(
     }
     let end = origin.elapsed();
     let report = runtime.report();
-    let time = runtime
-        .meter()
-        .with_records(|records| instance_time(&report.trace, records, end));
+    let time = runtime.instance_time(end);
     let sum = |f: fn(&crate::FunctionStats) -> u64| report.functions.iter().map(f).sum::<u64>();
     let invocations = sum(|f| f.invocations);
     let cold_starts = sum(|f| f.cold_starts);
@@ -188,6 +230,7 @@ async fn replay_once(
         instances: time.instances,
         instance_seconds: time.alive,
         idle_instance_seconds: time.idle,
+        idle_gb_seconds: time.idle_gb,
         simulated_seconds: end.as_secs_f64(),
         costs: report
             .costs

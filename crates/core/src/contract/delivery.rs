@@ -1,8 +1,8 @@
 //! How an invocation's result becomes delivery semantics for the event's source.
 //!
-//! | result | [`Delivery`] | local queue, stream | local topic, schedule, bucket, async invoke | AWS | push (Google Cloud, Azure) |
+//! | result | [`Delivery`] | local queue, stream | local topic, schedule, bucket, async invoke | AWS | push (Google Cloud, Azure; [`Delivery::push_answer`]) |
 //! |---|---|---|---|---|---|
-//! | `Ok(_)`, or a [`BatchOutcome`] naming nothing | [`Ack`](Delivery::Ack) | deleted | done | success | 204 |
+//! | `Ok(_)`, or a [`BatchOutcome`] naming nothing | [`Ack`](Delivery::Ack) | deleted | done | success | 204 (200 with the output on Azure) |
 //! | a [`BatchOutcome`] naming items of the batch | [`RetryItems`](Delivery::RetryItems) | those items fail, the rest are deleted | (single event) retried | `batchItemFailures` | 500 (a push carries one message: nack) |
 //! | a [`BatchOutcome`] naming an item not in the batch | [`Retry`](Delivery::Retry) | the whole batch fails, as on Lambda | retried | the same ids reported, Lambda fails the batch | 500 |
 //! | a retryable error | [`Retry`](Delivery::Retry) | every item fails | retried after the back-off | function error | 500 |
@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-use crate::{BatchOutcome, Error, Output};
+use crate::{BatchOutcome, Error, Output, Provider};
 
 /// What the source does with an event once the handler has run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,16 +88,63 @@ impl Delivery {
         }
     }
 
-    /// The status a push endpoint answers with (a Pub/Sub push subscription, Eventarc, the
-    /// Azure Functions host): 2xx acknowledges, anything else asks for redelivery.
-    pub fn push_status(&self) -> StatusCode {
-        match self {
-            Delivery::Ack => StatusCode::NO_CONTENT,
-            Delivery::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-            Delivery::Reject => StatusCode::UNPROCESSABLE_ENTITY,
-            Delivery::RetryItems(_) | Delivery::Retry => StatusCode::INTERNAL_SERVER_ERROR,
+    /// How a push endpoint on `provider` answers this delivery (a Pub/Sub push subscription,
+    /// Eventarc or Knative Eventing on [`Gcp`](Provider::Gcp), the Functions host on
+    /// [`Azure`](Provider::Azure)): 2xx acknowledges, anything else asks for redelivery.
+    ///
+    /// | delivery | status | `Retry-After` | output in the body |
+    /// |---|---|---|---|
+    /// | [`Ack`](Delivery::Ack) | 204 on Google Cloud (Pub/Sub and Eventarc ignore a body, and Knative would take one for a reply event); 200 on Azure (the host parses every 2xx body as the invocation's result) | | only on Azure, as `ReturnValue` |
+    /// | [`Throttled`](Delivery::Throttled) | 429 | whole seconds, at least 1 | |
+    /// | [`Reject`](Delivery::Reject) | 422, which Eventarc does not retry | | |
+    /// | [`Retry`](Delivery::Retry), [`RetryItems`](Delivery::RetryItems) | 500 (a push carries one message: a partial failure is a nack) | | |
+    ///
+    /// # Examples
+    /// ```
+    /// use faasport_core::contract::Delivery;
+    /// use faasport_core::http::StatusCode;
+    /// use faasport_core::Provider;
+    ///
+    /// assert_eq!(Delivery::Ack.push_answer(Provider::Gcp).status, StatusCode::NO_CONTENT);
+    /// assert!(Delivery::Ack.push_answer(Provider::Azure).returns_output);
+    /// let throttled = Delivery::Throttled(Some(std::time::Duration::from_millis(1500)));
+    /// assert_eq!(throttled.push_answer(Provider::Gcp).retry_after, Some(2));
+    /// ```
+    pub fn push_answer(&self, provider: Provider) -> PushAnswer {
+        let (status, retry_after) = match self {
+            Delivery::Ack if provider == Provider::Azure => (StatusCode::OK, None),
+            Delivery::Ack => (StatusCode::NO_CONTENT, None),
+            Delivery::Throttled(after) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(retry_after_seconds(*after)),
+            ),
+            Delivery::Reject => (StatusCode::UNPROCESSABLE_ENTITY, None),
+            Delivery::RetryItems(_) | Delivery::Retry => (StatusCode::INTERNAL_SERVER_ERROR, None),
+        };
+        PushAnswer {
+            status,
+            retry_after,
+            returns_output: status == StatusCode::OK,
         }
     }
+}
+
+/// A push endpoint's answer to one delivery, from [`Delivery::push_answer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PushAnswer {
+    /// The status: 2xx acknowledges.
+    pub status: StatusCode,
+    /// The `Retry-After` header's value in seconds, for a throttled delivery.
+    pub retry_after: Option<u64>,
+    /// Whether the function's output goes back in the body (the Azure Functions host reads it
+    /// as `ReturnValue`).
+    pub returns_output: bool,
+}
+
+/// A `Retry-After` value in whole seconds, rounded up, at least 1 (1 when no delay is known).
+pub(crate) fn retry_after_seconds(after: Option<Duration>) -> u64 {
+    after.map_or(1, |d| d.as_secs_f64().ceil().max(1.0) as u64)
 }
 
 #[cfg(test)]
@@ -122,10 +169,12 @@ mod tests {
     fn a_single_event_with_a_failed_outcome_is_retried() {
         let result = Ok(Output::Batch(BatchOutcome::failed(["a"])));
         assert_eq!(Delivery::of(&result, &[]), Delivery::Retry);
-        assert_eq!(
-            Delivery::Retry.push_status(),
-            StatusCode::INTERNAL_SERVER_ERROR
-        );
+        for provider in [Provider::Gcp, Provider::Azure] {
+            assert_eq!(
+                Delivery::Retry.push_answer(provider).status,
+                StatusCode::INTERNAL_SERVER_ERROR
+            );
+        }
     }
 
     #[test]
@@ -149,10 +198,27 @@ mod tests {
             Delivery::of(&Err(throttled), &[]),
             Delivery::Throttled(None)
         );
+    }
+
+    #[test]
+    fn each_provider_acknowledges_as_its_push_source_expects() {
+        let gcp = Delivery::Ack.push_answer(Provider::Gcp);
         assert_eq!(
-            Delivery::Reject.push_status(),
-            StatusCode::UNPROCESSABLE_ENTITY
+            (gcp.status, gcp.returns_output),
+            (StatusCode::NO_CONTENT, false)
         );
-        assert_eq!(Delivery::Ack.push_status(), StatusCode::NO_CONTENT);
+        let azure = Delivery::Ack.push_answer(Provider::Azure);
+        assert_eq!((azure.status, azure.returns_output), (StatusCode::OK, true));
+        for provider in [Provider::Gcp, Provider::Azure] {
+            let rejected = Delivery::Reject.push_answer(provider);
+            assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(!rejected.returns_output);
+            let throttled = Delivery::Throttled(None).push_answer(provider);
+            assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
+            assert_eq!(throttled.retry_after, Some(1), "no known delay: 1 s");
+            let later =
+                Delivery::Throttled(Some(Duration::from_millis(2001))).push_answer(provider);
+            assert_eq!(later.retry_after, Some(3), "rounded up to whole seconds");
+        }
     }
 }

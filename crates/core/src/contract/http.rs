@@ -156,7 +156,7 @@ fn retry_later(
     after: Option<std::time::Duration>,
     id: Option<&str>,
 ) -> HttpResponse {
-    let seconds = after.map_or(1, |d| d.as_secs_f64().ceil().max(1.0) as u64);
+    let seconds = super::delivery::retry_after_seconds(after);
     let mut response = error_response(status, message, id);
     response
         .headers_mut()

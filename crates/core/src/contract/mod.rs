@@ -22,7 +22,7 @@ mod routes;
 mod shutdown;
 mod visibility;
 
-pub use self::delivery::Delivery;
+pub use self::delivery::{Delivery, PushAnswer};
 pub use self::http::{error_response, http_response, output_response, REQUEST_ID_HEADER};
 pub use self::limits::Limits;
 pub use self::routes::{RouteMatch, RouteTable};
