@@ -30,10 +30,11 @@ use bytes::Bytes;
 use faasport_core::contract::{error_response, Limits, RouteTable, FUNCTION_ENV};
 use faasport_core::http::StatusCode;
 use faasport_core::{
-    App, Bindings, Context, Error, Event, Function, HttpResponse, InstanceState, Provider,
+    App, Context, Error, Event, Function, HttpResponse, InstanceState, Provider,
     Resources,
 };
 
+use crate::bindings::GcpBindings;
 use crate::event::{self, SourceNames};
 use crate::names::ResourceNames;
 use crate::response;
@@ -102,9 +103,12 @@ impl FunctionServer {
         .filter_map(|(key, name)| var(name).map(|v| (key, v)))
         .collect();
         Ok(Self {
-            names: SourceNames::for_function(&function, resources),
+            names: SourceNames::for_function(&function, resources.clone()),
             routes: RouteTable::from_app(app),
-            resources: Resources::new(app.declared(), Bindings::none()),
+            resources: Resources::new(
+                app.declared(),
+                GcpBindings::new(resources.clone(), &var).into_bindings(),
+            ),
             function,
             state,
             platform,

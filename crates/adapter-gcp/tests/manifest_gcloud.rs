@@ -399,7 +399,7 @@ fn a_misspelt_flag_fails_the_check() {
 #[test]
 fn each_quickstart_function_is_a_cloud_run_service_with_its_declared_limits() {
     let commands = parse(&script(&quickstart())).expect("parsed");
-    let env = "FAASPORT_TOPIC_ORDERS=shop-orders,FAASPORT_QUEUE_FAILED=shop-failed,FAASPORT_BUCKET_RECEIPTS=${PROJECT}-shop-receipts,FAASPORT_FUNCTION_CREATE_ORDER_URL=https://shop-create-order-${PROJECT_NUMBER}.${REGION}.run.app,FAASPORT_FUNCTION_BILL_URL=https://shop-bill-${PROJECT_NUMBER}.${REGION}.run.app,FAASPORT_FUNCTION_NIGHTLY_URL=https://shop-nightly-${PROJECT_NUMBER}.${REGION}.run.app";
+    let env = "GOOGLE_CLOUD_PROJECT=${PROJECT},FAASPORT_TOPIC_ORDERS=shop-orders,FAASPORT_QUEUE_FAILED=shop-failed,FAASPORT_BUCKET_RECEIPTS=${PROJECT}-shop-receipts,FAASPORT_FUNCTION_CREATE_ORDER_URL=https://shop-create-order-${PROJECT_NUMBER}.${REGION}.run.app,FAASPORT_FUNCTION_BILL_URL=https://shop-bill-${PROJECT_NUMBER}.${REGION}.run.app,FAASPORT_FUNCTION_NIGHTLY_URL=https://shop-nightly-${PROJECT_NUMBER}.${REGION}.run.app";
     let create = find(&commands, "run deploy", "shop-create-order");
     assert_eq!(
         create.flag_map(),
