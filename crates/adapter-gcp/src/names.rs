@@ -134,8 +134,7 @@ impl ResourceNames {
 
     /// Names the topic through which function `name` is invoked asynchronously.
     pub fn with_invoke_topic(mut self, name: &str, topic: &str) -> Self {
-        self.invoke_topics
-            .insert(name.to_owned(), topic.to_owned());
+        self.invoke_topics.insert(name.to_owned(), topic.to_owned());
         self
     }
 

@@ -15,7 +15,8 @@
 //! - The context carries `Provider::Gcp`, the function's memory, the trace id (`traceparent`,
 //!   else `X-Cloud-Trace-Context`), the Pub/Sub delivery attempt, and the metadata `k_service`,
 //!   `k_revision`, `k_configuration` (from the environment), `subscription`, `event_id`,
-//!   `event_type` (from the event).
+//!   `event_type` (from the event), and the app's resources through [`crate::bindings`]
+//!   (Pub/Sub, Cloud Storage, invoke), found through the variables of [`crate::names`].
 //! - A request body is read up to [`MAX_BODY_BYTES`] (Cloud Run's HTTP/1 request limit); a
 //!   larger one is answered 413.
 //! - SIGTERM (Cloud Run's shutdown signal) or Ctrl-C stops accepting and lets requests in
@@ -30,8 +31,7 @@ use bytes::Bytes;
 use faasport_core::contract::{error_response, Limits, RouteTable, FUNCTION_ENV};
 use faasport_core::http::StatusCode;
 use faasport_core::{
-    App, Context, Error, Event, Function, HttpResponse, InstanceState, Provider,
-    Resources,
+    App, Context, Error, Event, Function, HttpResponse, InstanceState, Provider, Resources,
 };
 
 use crate::bindings::GcpBindings;
@@ -107,7 +107,7 @@ impl FunctionServer {
             routes: RouteTable::from_app(app),
             resources: Resources::new(
                 app.declared(),
-                GcpBindings::new(resources.clone(), &var).into_bindings(),
+                GcpBindings::new(resources.clone(), var).into_bindings(),
             ),
             function,
             state,

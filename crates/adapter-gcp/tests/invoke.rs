@@ -7,7 +7,9 @@ use faasport_adapter_gcp::bindings::{Endpoint, GcpBindings};
 use faasport_adapter_gcp::names::ResourceNames;
 use faasport_adapter_gcp::FunctionServer;
 use faasport_core::resource::{FunctionInvoker, InvokeMode};
-use faasport_core::{App, Context, Error, Event, Function, HttpRequest, HttpResponse, ResourceKind};
+use faasport_core::{
+    App, Context, Error, Event, Function, HttpRequest, HttpResponse, ResourceKind,
+};
 use serde_json::{json, Value};
 
 async fn price(event: Event, _: Context) -> Result<Value, Error> {
@@ -48,10 +50,16 @@ async fn serve(target: &str) -> String {
 }
 
 fn caller(urls: &[(&str, &str)]) -> GcpBindings {
-    let names = urls.iter().fold(ResourceNames::default(), |names, (f, url)| {
-        names.with(ResourceKind::Function, f, *url)
-    });
-    GcpBindings::with_endpoints(names, Endpoint::from_vars(None, None), Endpoint::from_vars(None, None))
+    let names = urls
+        .iter()
+        .fold(ResourceNames::default(), |names, (f, url)| {
+            names.with(ResourceKind::Function, f, *url)
+        });
+    GcpBindings::with_endpoints(
+        names,
+        Endpoint::from_vars(None, None),
+        Endpoint::from_vars(None, None),
+    )
 }
 
 fn binding(error: Error) -> (bool, String) {
@@ -94,7 +102,10 @@ async fn a_sync_invoke_returns_the_callees_json_and_its_errors_by_status() {
             .await
             .expect_err("failed"),
     );
-    assert!(retryable, "a failed function may be called again, as on Lambda");
+    assert!(
+        retryable,
+        "a failed function may be called again, as on Lambda"
+    );
     assert_eq!(text, "the function answered 500: internal server error");
 }
 
@@ -119,14 +130,20 @@ async fn without_its_variables_an_invoke_names_the_one_to_set() {
             .expect_err("no URL"),
     );
     assert!(!retryable);
-    assert!(text.starts_with("FAASPORT_FUNCTION_PRICE_URL is not set"), "{text}");
+    assert!(
+        text.starts_with("FAASPORT_FUNCTION_PRICE_URL is not set"),
+        "{text}"
+    );
     let (_, text) = binding(
         caller
             .invoke("price", json!({}), InvokeMode::Async)
             .await
             .expect_err("no topic"),
     );
-    assert!(text.starts_with("FAASPORT_FUNCTION_PRICE_TOPIC is not set"), "{text}");
+    assert!(
+        text.starts_with("FAASPORT_FUNCTION_PRICE_TOPIC is not set"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

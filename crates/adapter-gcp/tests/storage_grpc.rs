@@ -146,64 +146,66 @@ async fn fake() -> (String, Arc<Mutex<Vec<Call>>>) {
             };
             let recorded = recorded.clone();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
-                    let recorded = recorded.clone();
-                    async move {
-                        let header = |name: &str| {
-                            request
-                                .headers()
-                                .get(name)
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or_default()
-                                .to_owned()
-                        };
-                        let (routing, content_type) =
-                            (header("x-goog-request-params"), header("content-type"));
-                        let path = request.uri().path().to_owned();
-                        let body = request
-                            .into_body()
-                            .collect()
-                            .await
-                            .map(|c| c.to_bytes())
-                            .unwrap_or_default();
-                        let call = Call {
-                            path,
-                            routing,
-                            content_type,
-                            body,
-                        };
-                        recorded.lock().expect("calls").push(call.clone());
-                        let (data, status, message) = match answer(&call) {
-                            Ok(reply) => (Some(frame(&reply)), 0, ""),
-                            Err((code, text)) => (None, code, text),
-                        };
-                        let mut trailers = http::HeaderMap::new();
-                        trailers.insert("grpc-status", http::HeaderValue::from(status));
-                        if !message.is_empty() {
-                            trailers.insert(
-                                "grpc-message",
-                                http::HeaderValue::from_static(message),
-                            );
+                let service = hyper::service::service_fn(
+                    move |request: http::Request<hyper::body::Incoming>| {
+                        let recorded = recorded.clone();
+                        async move {
+                            let header = |name: &str| {
+                                request
+                                    .headers()
+                                    .get(name)
+                                    .and_then(|v| v.to_str().ok())
+                                    .unwrap_or_default()
+                                    .to_owned()
+                            };
+                            let (routing, content_type) =
+                                (header("x-goog-request-params"), header("content-type"));
+                            let path = request.uri().path().to_owned();
+                            let body = request
+                                .into_body()
+                                .collect()
+                                .await
+                                .map(|c| c.to_bytes())
+                                .unwrap_or_default();
+                            let call = Call {
+                                path,
+                                routing,
+                                content_type,
+                                body,
+                            };
+                            recorded.lock().expect("calls").push(call.clone());
+                            let (data, status, message) = match answer(&call) {
+                                Ok(reply) => (Some(frame(&reply)), 0, ""),
+                                Err((code, text)) => (None, code, text),
+                            };
+                            let mut trailers = http::HeaderMap::new();
+                            trailers
+                                .insert("grpc-status", http::HeaderValue::from(u16::from(status)));
+                            if !message.is_empty() {
+                                trailers.insert(
+                                    "grpc-message",
+                                    http::HeaderValue::from_static(message),
+                                );
+                            }
+                            let frames: Vec<Result<Frame<Bytes>, Infallible>> = data
+                                .map(Frame::data)
+                                .into_iter()
+                                .chain([Frame::trailers(trailers)])
+                                .map(Ok)
+                                .collect();
+                            let response = http::Response::builder()
+                                .status(200)
+                                .header("content-type", "application/grpc")
+                                .body(StreamBody::new(futures::stream::iter(frames)))
+                                .expect("a response");
+                            Ok::<_, Infallible>(response)
                         }
-                        let frames: Vec<Result<Frame<Bytes>, Infallible>> = data
-                            .map(Frame::data)
-                            .into_iter()
-                            .chain([Frame::trailers(trailers)])
-                            .map(Ok)
-                            .collect();
-                        let response = http::Response::builder()
-                            .status(200)
-                            .header("content-type", "application/grpc")
-                            .body(StreamBody::new(futures::stream::iter(frames)))
-                            .expect("a response");
-                        Ok::<_, Infallible>(response)
-                    }
-                });
-                let _ = hyper::server::conn::http2::Builder::new(
-                    hyper_util::rt::TokioExecutor::new(),
-                )
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
+                    },
+                );
+                let _ =
+                    hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
             });
         }
     });
@@ -223,7 +225,10 @@ async fn delete_sends_storage_v2_delete_object_and_a_missing_object_counts_as_de
     let (url, calls) = fake().await;
     let store = bindings(&url);
     store.delete("uploads", "in/a.txt").await.expect("deleted");
-    store.delete("uploads", "gone").await.expect("missing is deleted");
+    store
+        .delete("uploads", "gone")
+        .await
+        .expect("missing is deleted");
     let denied = store.delete("uploads", "locked").await.expect_err("denied");
     match denied {
         Error::Binding {
@@ -234,18 +239,32 @@ async fn delete_sends_storage_v2_delete_object_and_a_missing_object_counts_as_de
         } => {
             assert_eq!(name, "uploads");
             assert!(!retryable);
-            assert!(source.to_string().contains("storage.objects.delete"), "{source}");
+            assert!(
+                source.to_string().contains("storage.objects.delete"),
+                "{source}"
+            );
         }
         other => panic!("{other:?}"),
     }
 
     let calls = calls.lock().expect("calls").clone();
-    assert_eq!(calls.len(), 3, "no retries of a non-idempotent delete: {calls:?}");
+    assert_eq!(
+        calls.len(),
+        3,
+        "no retries of a non-idempotent delete: {calls:?}"
+    );
     let first = &calls[0];
     assert_eq!(first.path, "/google.storage.v2.Storage/DeleteObject");
-    assert!(first.content_type.starts_with("application/grpc"), "{}", first.content_type);
     assert!(
-        first.routing.split('&').any(|p| p == "bucket=projects/_/buckets/shop-uploads-1"),
+        first.content_type.starts_with("application/grpc"),
+        "{}",
+        first.content_type
+    );
+    assert!(
+        first
+            .routing
+            .split('&')
+            .any(|p| p == "bucket=projects/_/buckets/shop-uploads-1"),
         "x-goog-request-params: {}",
         first.routing
     );
@@ -263,10 +282,7 @@ async fn delete_sends_storage_v2_delete_object_and_a_missing_object_counts_as_de
 #[tokio::test]
 async fn list_reads_every_page_of_storage_v2_list_objects_in_key_order() {
     let (url, calls) = fake().await;
-    let listed = bindings(&url)
-        .list("uploads", "in/")
-        .await
-        .expect("listed");
+    let listed = bindings(&url).list("uploads", "in/").await.expect("listed");
     let keys: Vec<(&str, u64)> = listed.iter().map(|o| (o.key.as_str(), o.size)).collect();
     assert_eq!(keys, [("in/a.txt", 1), ("in/b.txt", 2), ("in/c.txt", 3)]);
     assert_eq!(listed[0].etag.as_deref(), Some("etag-in/a.txt"));
@@ -288,6 +304,9 @@ async fn list_reads_every_page_of_storage_v2_list_objects_in_key_order() {
         assert_eq!(request.parent, BUCKET);
         assert_eq!(request.prefix, "in/");
         assert_eq!(request.page_token, token);
-        assert_eq!(request.delimiter, "", "a flat listing, like S3's and local's");
+        assert_eq!(
+            request.delimiter, "",
+            "a flat listing, like S3's and local's"
+        );
     }
 }

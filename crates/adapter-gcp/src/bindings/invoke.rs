@@ -33,8 +33,8 @@ use futures::future::BoxFuture;
 use google_cloud_auth::credentials::idtoken::{self, IDTokenCredentials};
 use serde_json::Value;
 
-use super::{failure, missing, retryable_status, BindingError, GcpBindings, INVOKE_ATTRIBUTE};
 use super::INVOKE_EVENT_TYPE;
+use super::{failure, missing, retryable_status, BindingError, GcpBindings, INVOKE_ATTRIBUTE};
 
 /// The `ce-source` of an invoke request.
 pub const INVOKE_SOURCE: &str = "faasport";
@@ -112,9 +112,10 @@ impl GcpBindings {
             failure(kind, function, retry, BindingError::Request(e.to_string()))
         })?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| {
-            failure(kind, function, true, BindingError::Request(e.to_string()))
-        })?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| failure(kind, function, true, BindingError::Request(e.to_string())))?;
         answer(function, status, &body)
     }
 }
@@ -195,8 +196,12 @@ mod tests {
     #[test]
     fn an_error_status_names_the_error_and_only_server_side_ones_are_retryable() {
         let (retry, text) = binding_error(
-            answer("f", 400, br#"{"error":"bad request: no sku","request_id":"r"}"#)
-                .expect_err("400"),
+            answer(
+                "f",
+                400,
+                br#"{"error":"bad request: no sku","request_id":"r"}"#,
+            )
+            .expect_err("400"),
         );
         assert!(!retry);
         assert_eq!(text, "the function answered 400: bad request: no sku");

@@ -197,7 +197,10 @@ impl GcpBindings {
 
     /// Bindings with the given Pub/Sub and Cloud Storage endpoints (for tests against
     /// emulators).
-    #[cfg_attr(not(any(feature = "pubsub", feature = "storage")), allow(unused_variables))]
+    #[cfg_attr(
+        not(any(feature = "pubsub", feature = "storage")),
+        allow(unused_variables)
+    )]
     pub fn with_endpoints(names: ResourceNames, pubsub: Endpoint, storage: Endpoint) -> Self {
         Self {
             names,
@@ -282,13 +285,14 @@ pub(crate) fn retryable(error: &google_cloud_gax::error::Error) -> bool {
                 | Code::Unknown
         );
     }
-    error
-        .http_status_code()
-        .is_some_and(retryable_status)
+    error.http_status_code().is_some_and(retryable_status)
 }
 
 /// Whether an HTTP status asks for a retry: 408, 429 and 5xx.
-#[cfg_attr(not(any(feature = "pubsub", feature = "storage", feature = "invoke")), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "pubsub", feature = "storage", feature = "invoke")),
+    allow(dead_code)
+)]
 pub(crate) fn retryable_status(status: u16) -> bool {
     status == 408 || status == 429 || (500..600).contains(&status)
 }

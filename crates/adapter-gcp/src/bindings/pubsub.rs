@@ -86,10 +86,7 @@ impl Clients {
 }
 
 /// The full resource name of a topic given as `projects/p/topics/t` or as the id `t`.
-pub(crate) fn topic_resource(
-    given: &str,
-    project: Option<&str>,
-) -> Result<String, BindingError> {
+pub(crate) fn topic_resource(given: &str, project: Option<&str>) -> Result<String, BindingError> {
     if given.starts_with("projects/") {
         return Ok(given.to_owned());
     }
@@ -162,7 +159,11 @@ impl TopicPublisher for GcpBindings {
 }
 
 impl QueueSender for GcpBindings {
-    fn send<'a>(&'a self, queue: &'a str, message: Message) -> BoxFuture<'a, Result<String, Error>> {
+    fn send<'a>(
+        &'a self,
+        queue: &'a str,
+        message: Message,
+    ) -> BoxFuture<'a, Result<String, Error>> {
         Box::pin(async move {
             let given = self.names.id(ResourceKind::Queue, queue).unwrap_or(queue);
             self.publish_to(ResourceKind::Queue, queue, given, message)
@@ -186,6 +187,9 @@ mod tests {
             "projects/p2/topics/t"
         );
         let error = topic_resource("shop-orders", None).expect_err("no project");
-        assert!(error.to_string().contains("GOOGLE_CLOUD_PROJECT"), "{error}");
+        assert!(
+            error.to_string().contains("GOOGLE_CLOUD_PROJECT"),
+            "{error}"
+        );
     }
 }

@@ -110,7 +110,10 @@ fn info(object: &google_cloud_storage::model::Object) -> ObjectInfo {
     if !object.etag.is_empty() {
         info = info.with_etag(object.etag.clone());
     }
-    let written = object.update_time.as_ref().or(object.finalize_time.as_ref());
+    let written = object
+        .update_time
+        .as_ref()
+        .or(object.finalize_time.as_ref());
     if let Some(at) = written.and_then(|t| {
         chrono::DateTime::from_timestamp(t.seconds(), u32::try_from(t.nanos()).unwrap_or(0))
     }) {
@@ -234,7 +237,10 @@ mod tests {
 
     #[test]
     fn bucket_names_get_the_prefix_the_crate_wants_once() {
-        assert_eq!(bucket_resource("shop-uploads"), "projects/_/buckets/shop-uploads");
+        assert_eq!(
+            bucket_resource("shop-uploads"),
+            "projects/_/buckets/shop-uploads"
+        );
         assert_eq!(
             bucket_resource("projects/_/buckets/shop-uploads"),
             "projects/_/buckets/shop-uploads"

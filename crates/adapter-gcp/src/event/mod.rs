@@ -344,12 +344,14 @@ fn from_pubsub(
     };
     let delivered = envelope.into_delivered(topic)?;
     if delivered.message.attributes.contains_key(INVOKE_ATTRIBUTE) {
-        let payload = delivered.message.body.to_json::<Value>().map_err(|source| {
-            EventError::Malformed {
+        let payload = delivered
+            .message
+            .body
+            .to_json::<Value>()
+            .map_err(|source| EventError::Malformed {
                 shape: "asynchronous invoke",
                 source,
-            }
-        })?;
+            })?;
         let mut invocation = Invocation::push(invoke_event(payload)?);
         invocation.attempt = delivered.attempt;
         if let Some(subscription) = delivered.subscription {

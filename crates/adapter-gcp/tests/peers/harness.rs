@@ -20,7 +20,9 @@ pub fn peer(variable: &str, what: &str) -> Option<String> {
     match std::env::var(variable) {
         Ok(value) if !value.trim().is_empty() => Some(value),
         _ if std::env::var("FAASPORT_REQUIRE_PEERS").as_deref() == Ok("1") => {
-            panic!("{variable} is not set and FAASPORT_REQUIRE_PEERS=1: {what} (.ci/run sets it up)")
+            panic!(
+                "{variable} is not set and FAASPORT_REQUIRE_PEERS=1: {what} (.ci/run sets it up)"
+            )
         }
         _ => {
             eprintln!("skipped: {variable} is not set ({what}; .ci/run sets it up)");
@@ -141,7 +143,10 @@ impl Emulator {
                 .json()
                 .await
                 .expect("pull answer");
-            let received = body["receivedMessages"].as_array().cloned().unwrap_or_default();
+            let received = body["receivedMessages"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             if received.is_empty() {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
@@ -247,9 +252,21 @@ impl FakeGcs {
         let port = free_port();
         let url = format!("http://127.0.0.1:{port}");
         let child = Command::new(&bin)
-            .args(["-scheme", "http", "-backend", "memory", "-host", "127.0.0.1"])
+            .args([
+                "-scheme",
+                "http",
+                "-backend",
+                "memory",
+                "-host",
+                "127.0.0.1",
+            ])
             .args(["-port", &port.to_string(), "-external-url", &url])
-            .args(["-public-host", &format!("127.0.0.1:{port}"), "-log-level", "warn"])
+            .args([
+                "-public-host",
+                &format!("127.0.0.1:{port}"),
+                "-log-level",
+                "warn",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -271,7 +288,11 @@ impl FakeGcs {
             if up {
                 return Some(server);
             }
-            assert!(Instant::now() < deadline, "fake-gcs-server did not come up on {}", server.url);
+            assert!(
+                Instant::now() < deadline,
+                "fake-gcs-server did not come up on {}",
+                server.url
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -291,7 +312,11 @@ impl FakeGcs {
     /// An object's metadata through the JSON API.
     pub async fn metadata(&self, bucket: &str, object: &str) -> serde_json::Value {
         self.http
-            .get(format!("{}/storage/v1/b/{bucket}/o/{}", self.url, encode(object)))
+            .get(format!(
+                "{}/storage/v1/b/{bucket}/o/{}",
+                self.url,
+                encode(object)
+            ))
             .send()
             .await
             .expect("metadata")

@@ -82,7 +82,10 @@ async fn a_handler_publishes_through_the_emulator_with_data_attributes_and_order
     let got = emulator.pull(&orders, 3).await;
     assert_eq!(got.len(), 3, "{got:?}");
     for (n, message) in (1..=3u8).zip(&got) {
-        assert_eq!(b64(message["data"].as_str().expect("data")), [0xff, 0x00, n]);
+        assert_eq!(
+            b64(message["data"].as_str().expect("data")),
+            [0xff, 0x00, n]
+        );
         assert_eq!(message["attributes"]["n"], n.to_string());
         assert_eq!(message["attributes"]["kind"], "order");
         assert_eq!(message["orderingKey"], "order-7");
@@ -102,8 +105,10 @@ async fn a_publish_to_a_missing_topic_is_a_binding_error_that_names_the_topic() 
         return;
     };
     let emulator = Emulator::new(host);
-    let names = ResourceNames::default()
-        .with_topic("ghost", &format!("projects/{PROJECT}/topics/{}", unique("ghost")));
+    let names = ResourceNames::default().with_topic(
+        "ghost",
+        &format!("projects/{PROJECT}/topics/{}", unique("ghost")),
+    );
     let bindings = GcpBindings::with_endpoints(
         names,
         Endpoint::from_vars(Some(emulator.url()), None),
@@ -121,7 +126,10 @@ async fn a_publish_to_a_missing_topic_is_a_binding_error_that_names_the_topic() 
             source,
         } => {
             assert_eq!(name, "ghost");
-            assert!(!retryable, "NOT_FOUND cannot be helped by a retry: {source}");
+            assert!(
+                !retryable,
+                "NOT_FOUND cannot be helped by a retry: {source}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -157,7 +165,10 @@ async fn publish_to(emulator: &Emulator, topic: &str, message: Message) -> Strin
         Endpoint::from_vars(None, Some(emulator.host.clone())),
         Endpoint::from_vars(None, None),
     );
-    bindings.publish("orders", message).await.expect("published")
+    bindings
+        .publish("orders", message)
+        .await
+        .expect("published")
 }
 
 /// A real push subscription delivers into the adapter's HTTP server: the function gets the
@@ -177,7 +188,11 @@ async fn a_push_subscription_delivers_a_topic_event_and_the_success_is_acked_wit
     .await;
     let topic = emulator.topic(&topic_id).await;
     emulator
-        .push_subscription(&unique("bill-orders"), &topic, &format!("{}/", served.url()))
+        .push_subscription(
+            &unique("bill-orders"),
+            &topic,
+            &format!("{}/", served.url()),
+        )
         .await;
     let id = publish_to(
         &emulator,
@@ -199,7 +214,10 @@ async fn a_push_subscription_delivers_a_topic_event_and_the_success_is_acked_wit
     assert_eq!(message.topic, "orders");
     assert_eq!(message.id, id);
     assert_eq!(message.body.as_str(), Some(r#"{"order":7}"#));
-    assert_eq!(message.attributes.get("source").map(String::as_str), Some("web"));
+    assert_eq!(
+        message.attributes.get("source").map(String::as_str),
+        Some("web")
+    );
     assert!(message.published_at.is_some());
 }
 
@@ -220,7 +238,11 @@ async fn a_failing_function_is_nacked_and_the_message_is_delivered_again() {
     .await;
     let topic = emulator.topic(&topic_id).await;
     emulator
-        .push_subscription(&unique("bill-orders"), &topic, &format!("{}/", served.url()))
+        .push_subscription(
+            &unique("bill-orders"),
+            &topic,
+            &format!("{}/", served.url()),
+        )
         .await;
     let id = publish_to(&emulator, &topic, Message::new("retry me")).await;
 
@@ -261,7 +283,11 @@ async fn an_async_invoke_is_published_and_pushed_to_the_callee() {
     let topic_id = unique("resize-invoke");
     let topic = emulator.topic(&topic_id).await;
     emulator
-        .push_subscription(&unique("resize-invoke"), &topic, &format!("{}/", served.url()))
+        .push_subscription(
+            &unique("resize-invoke"),
+            &topic,
+            &format!("{}/", served.url()),
+        )
         .await;
 
     let caller = GcpBindings::with_endpoints(
@@ -272,13 +298,21 @@ async fn an_async_invoke_is_published_and_pushed_to_the_callee() {
         Endpoint::from_vars(None, None),
     );
     let accepted = caller
-        .invoke("resize", serde_json::json!({"image": "a.png", "width": 64}), InvokeMode::Async)
+        .invoke(
+            "resize",
+            serde_json::json!({"image": "a.png", "width": 64}),
+            InvokeMode::Async,
+        )
         .await
         .expect("accepted");
     assert_eq!(accepted, None);
 
     assert!(
-        eventually(Duration::from_secs(30), || !seen.lock().expect("seen").is_empty()).await,
+        eventually(Duration::from_secs(30), || !seen
+            .lock()
+            .expect("seen")
+            .is_empty())
+        .await,
         "the invoke was not pushed"
     );
     assert_eq!(served.statuses(), [204]);

@@ -51,7 +51,10 @@ async fn an_object_is_uploaded_and_read_back_through_google_cloud_storage() {
         .expect("present");
     assert_eq!(read.body.as_bytes(), content.as_slice());
     assert_eq!(read.content_type.as_deref(), Some("image/png"));
-    assert_eq!(store.get("uploads", "images/none").await.expect("read"), None);
+    assert_eq!(
+        store.get("uploads", "images/none").await.expect("read"),
+        None
+    );
 }
 
 /// A handler's bucket calls go through the server's own bindings (`STORAGE_EMULATOR_HOST` and
@@ -64,7 +67,9 @@ async fn a_handler_writes_and_reads_a_bucket_through_the_server_environment() {
     let bucket = unique("receipts");
     server.bucket(&bucket).await;
     async fn receipt(_: HttpRequest, cx: Context) -> Result<HttpResponse, Error> {
-        cx.bucket("receipts").put("r/1.json", r#"{"total":3}"#).await?;
+        cx.bucket("receipts")
+            .put("r/1.json", r#"{"total":3}"#)
+            .await?;
         let back = cx.bucket("receipts").get("r/1.json").await?;
         let text = back.and_then(|o| o.body.as_str().map(str::to_owned));
         Ok(HttpResponse::text(
@@ -91,7 +96,10 @@ async fn a_handler_writes_and_reads_a_bucket_through_the_server_environment() {
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.text().await.expect("text"), r#"{"total":3}"#);
     let (status, stored) = server.content(&bucket, "r/1.json").await;
-    assert_eq!((status, stored.as_ref()), (200, br#"{"total":3}"#.as_slice()));
+    assert_eq!(
+        (status, stored.as_ref()),
+        (200, br#"{"total":3}"#.as_slice())
+    );
 }
 
 /// What fake-gcs-server cannot do, stated by a test: the crate's delete goes over gRPC
