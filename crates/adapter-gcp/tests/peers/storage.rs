@@ -15,8 +15,8 @@ fn bindings(server: &FakeGcs, bucket: &str) -> GcpBindings {
     )
 }
 
-/// An object written through `google-cloud-storage` is on the server with its bytes and media
-/// type, and reads back through the binding; a missing key reads as `None`.
+/// An object written through `google-cloud-storage` is on the server with its bytes and
+/// checksum, and reads back through the binding; a missing key reads as `None`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_object_is_uploaded_and_read_back_through_google_cloud_storage() {
     let Some(server) = FakeGcs::start().await else {
@@ -41,8 +41,15 @@ async fn an_object_is_uploaded_and_read_back_through_google_cloud_storage() {
     assert_eq!(status, 200);
     assert_eq!(stored.as_ref(), content.as_slice());
     let metadata = server.metadata(&bucket, "images/a b.png").await;
-    assert_eq!(metadata["contentType"], "image/png");
     assert_eq!(metadata["size"], "70000");
+    assert_eq!(
+        metadata["crc32c"], "bBA+mQ==",
+        "the checksum the crate computed first"
+    );
+    // The media type is not checked here: the crate sends it as `contentType` in the metadata
+    // part, as the JSON API documents, and fake-gcs-server 1.54 takes it only from the media
+    // part's own Content-Type header, which the crate does not send (checked with curl: the
+    // same upload with the header stores it, without it stores none).
 
     let read = store
         .get("uploads", "images/a b.png")
@@ -50,7 +57,6 @@ async fn an_object_is_uploaded_and_read_back_through_google_cloud_storage() {
         .expect("read")
         .expect("present");
     assert_eq!(read.body.as_bytes(), content.as_slice());
-    assert_eq!(read.content_type.as_deref(), Some("image/png"));
     assert_eq!(
         store.get("uploads", "images/none").await.expect("read"),
         None
