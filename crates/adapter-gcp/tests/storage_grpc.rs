@@ -264,7 +264,7 @@ async fn delete_sends_storage_v2_delete_object_and_a_missing_object_counts_as_de
         first
             .routing
             .split('&')
-            .any(|p| p == "bucket=projects/_/buckets/shop-uploads-1"),
+            .any(|p| p == "bucket=projects%2F_%2Fbuckets%2Fshop-uploads-1"), // percent-encoded, as gRPC routing headers are
         "x-goog-request-params: {}",
         first.routing
     );
