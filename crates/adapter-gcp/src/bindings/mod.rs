@@ -198,7 +198,7 @@ impl GcpBindings {
     /// Bindings with the given Pub/Sub and Cloud Storage endpoints (for tests against
     /// emulators).
     #[cfg_attr(
-        not(any(feature = "pubsub", feature = "storage")),
+        not(all(feature = "pubsub", feature = "storage")),
         allow(unused_variables)
     )]
     pub fn with_endpoints(names: ResourceNames, pubsub: Endpoint, storage: Endpoint) -> Self {
@@ -228,10 +228,7 @@ impl GcpBindings {
     }
 
     /// The variable's value for a declared resource, or the error naming the variable.
-    #[cfg_attr(
-        not(any(feature = "pubsub", feature = "storage", feature = "invoke")),
-        allow(dead_code)
-    )]
+    #[cfg(feature = "invoke")]
     fn resolve(&self, kind: ResourceKind, name: &str) -> Result<&str, Error> {
         self.names
             .id(kind, name)
@@ -240,10 +237,7 @@ impl GcpBindings {
 }
 
 /// The non-retryable error for an unset variable.
-#[cfg_attr(
-    not(any(feature = "pubsub", feature = "storage", feature = "invoke")),
-    allow(dead_code)
-)]
+#[cfg(feature = "invoke")]
 pub(crate) fn missing(kind: ResourceKind, name: &str, variable: String) -> Error {
     failure(kind, name, false, BindingError::MissingSetting { variable })
 }
