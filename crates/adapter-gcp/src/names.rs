@@ -187,6 +187,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_bindings_read_every_declared_resource_and_the_project() {
+        async fn noop(
+            _: faasport_core::TopicMessage,
+            _: faasport_core::Context,
+        ) -> Result<(), faasport_core::Error> {
+            Ok(())
+        }
+        let app = App::new("shop")
+            .queue("jobs")
+            .bucket("uploads")
+            .function(faasport_core::Function::new("resize", noop));
+        let env = |name: &str| match name {
+            "FAASPORT_QUEUE_JOBS" => Some("shop-jobs".to_owned()),
+            "FAASPORT_BUCKET_UPLOADS" => Some("projects/_/buckets/shop-uploads".to_owned()),
+            "FAASPORT_FUNCTION_RESIZE_URL" => Some("https://shop-resize-1.a.run.app".to_owned()),
+            "FAASPORT_FUNCTION_RESIZE_TOPIC" => Some("shop-resize-invoke".to_owned()),
+            "GOOGLE_CLOUD_PROJECT" => Some(" ".to_owned()),
+            "GCLOUD_PROJECT" => Some("p1".to_owned()),
+            _ => None,
+        };
+        let names = ResourceNames::from_env(&app, env);
+        assert_eq!(names.id(ResourceKind::Queue, "jobs"), Some("shop-jobs"));
+        assert_eq!(
+            names.id(ResourceKind::Bucket, "uploads"),
+            Some("shop-uploads")
+        );
+        assert_eq!(names.bucket_for("shop-uploads"), "uploads");
+        assert_eq!(
+            names.id(ResourceKind::Function, "resize"),
+            Some("https://shop-resize-1.a.run.app")
+        );
+        assert_eq!(names.invoke_topic("resize"), Some("shop-resize-invoke"));
+        assert_eq!(
+            names.project(),
+            Some("p1"),
+            "a blank variable counts as unset"
+        );
+        assert_eq!(names.id(ResourceKind::Topic, "orders"), None);
+    }
+
+    #[test]
     fn physical_names_map_back_to_faasport_names_and_fall_back_to_themselves() {
         let app = App::new("shop").topic("orders").bucket("uploads");
         let env = |name: &str| match name {
