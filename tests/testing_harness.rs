@@ -175,6 +175,19 @@ async fn invoking_by_name_returns_the_handlers_own_error() {
 }
 
 #[tokio::test]
+async fn a_published_ordering_key_is_kept_on_the_delivered_message() {
+    let app = TestApp::new(shop()).expect("a valid app");
+    app.publish(
+        "orders",
+        Message::new(r#"{"qty":1}"#).with_ordering_key("customer-7"),
+    )
+    .await
+    .expect("published");
+    let published = app.published("orders");
+    assert_eq!(published[0].ordering_key.as_deref(), Some("customer-7"));
+}
+
+#[tokio::test]
 async fn a_failing_subscriber_is_retried_twice_then_dead_lettered() {
     let app = TestApp::new(shop()).expect("a valid app");
     app.publish("orders", Message::new(r#"{"qty":1}"#))

@@ -13,6 +13,7 @@
 //! | [`event`] | request shape detection; CloudEvents, Pub/Sub, Storage, Scheduler and legacy events in, neutral events out |
 //! | [`response`] | HTTP responses for HTTP functions, push statuses for events |
 //! | `runtime` | the serve loop ([`run`], [`FunctionServer`]) |
+//! | [`bindings`] | topics and queues (Pub/Sub), buckets (Cloud Storage) and invoke, through Google's official crates |
 //! | [`names`] | the environment variables that name each resource |
 //! | [`manifest`] | `deploy.sh` for Google Cloud (gcloud, Cloud Run) and Knative YAML, with per-function service accounts and dead letters |
 //!
@@ -27,13 +28,25 @@
 //!      -H 'content-type: application/json' -d '{"message": {"data": "aGk=", "messageId": "1"}}'
 //! ```
 //!
-//! # Not yet
+//! # Features
 //!
-//! Resource bindings (publishing with `google-cloud-pubsub`, objects with
-//! `google-cloud-storage`) are not implemented: using a declared resource from the context
-//! fails with [`Error::NoBinding`].
+//! | feature | default | adds |
+//! |---|---|---|
+//! | `pubsub` | yes | [`TopicPublisher`](faasport_core::resource::TopicPublisher) and [`QueueSender`](faasport_core::resource::QueueSender) on `google-cloud-pubsub` |
+//! | `storage` | yes | [`ObjectStore`](faasport_core::resource::ObjectStore) on `google-cloud-storage` |
+//! | `invoke` | yes | [`FunctionInvoker`](faasport_core::resource::FunctionInvoker) over HTTP (sync) and Pub/Sub (async); implies `pubsub` |
+//!
+//! Without one of them, using that kind of resource fails with [`Error::NoBinding`]. The
+//! Google crates need Rust 1.91.
+//!
+//! # Testing against emulators
+//!
+//! Set `PUBSUB_EMULATOR_HOST` (the Pub/Sub emulator) and `STORAGE_EMULATOR_HOST`
+//! (fake-gcs-server), or faasport's `FAASPORT_PUBSUB_ENDPOINT` / `FAASPORT_STORAGE_ENDPOINT`;
+//! see [`bindings`].
 #![warn(missing_docs)]
 
+pub mod bindings;
 pub mod event;
 pub mod manifest;
 pub mod names;

@@ -3,7 +3,7 @@
 //!
 //! | request | result | response |
 //! |---|---|---|
-//! | HTTP ([`Source::Http`]) | any | [`http_response`]: the handler's response, or 400/429/504/503/500 per error kind |
+//! | HTTP ([`Source::Http`]), a synchronous invoke ([`Source::Invoke`]) | any | [`http_response`]: the handler's response, or 400/429/504/503/500 per error kind |
 //! | event ([`Source::Push`]) | any | core's [`Delivery::push_answer`] for Google Cloud: 204 acknowledges; 500 asks for redelivery; 429 throttles (with `Retry-After`); 422 rejects (Eventarc does not retry it) |
 //! | an event that cannot be read | [`EventError`] | 400 with the reason (415 for a CloudEvents batch); nothing is invoked |
 //! | `/robots.txt`, `/favicon.ico` | | 404; nothing is invoked (the Functions Framework contract) |
@@ -30,7 +30,7 @@ pub fn to_response(
     result: Result<Output, Error>,
 ) -> HttpResponse {
     match source {
-        Source::Http => http_response(function, request_id, result),
+        Source::Http | Source::Invoke => http_response(function, request_id, result),
         Source::Push => push_response(function, request_id, &result),
     }
 }

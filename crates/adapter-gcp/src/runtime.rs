@@ -15,7 +15,8 @@
 //! - The context carries `Provider::Gcp`, the function's memory, the trace id (`traceparent`,
 //!   else `X-Cloud-Trace-Context`), the Pub/Sub delivery attempt, and the metadata `k_service`,
 //!   `k_revision`, `k_configuration` (from the environment), `subscription`, `event_id`,
-//!   `event_type` (from the event).
+//!   `event_type` (from the event), and the app's resources through [`crate::bindings`]
+//!   (Pub/Sub, Cloud Storage, invoke), found through the variables of [`crate::names`].
 //! - A request body is read up to [`MAX_BODY_BYTES`] (Cloud Run's HTTP/1 request limit); a
 //!   larger one is answered 413.
 //! - SIGTERM (Cloud Run's shutdown signal) or Ctrl-C stops accepting and lets requests in
@@ -30,10 +31,10 @@ use bytes::Bytes;
 use faasport_core::contract::{error_response, Limits, RouteTable, FUNCTION_ENV};
 use faasport_core::http::StatusCode;
 use faasport_core::{
-    App, Bindings, Context, Error, Event, Function, HttpResponse, InstanceState, Provider,
-    Resources,
+    App, Context, Error, Event, Function, HttpResponse, InstanceState, Provider, Resources,
 };
 
+use crate::bindings::GcpBindings;
 use crate::event::{self, SourceNames};
 use crate::names::ResourceNames;
 use crate::response;
@@ -102,9 +103,12 @@ impl FunctionServer {
         .filter_map(|(key, name)| var(name).map(|v| (key, v)))
         .collect();
         Ok(Self {
-            names: SourceNames::for_function(&function, resources),
+            names: SourceNames::for_function(&function, resources.clone()),
             routes: RouteTable::from_app(app),
-            resources: Resources::new(app.declared(), Bindings::none()),
+            resources: Resources::new(
+                app.declared(),
+                GcpBindings::new(resources.clone(), var).into_bindings(),
+            ),
             function,
             state,
             platform,

@@ -445,3 +445,68 @@ fn a_function_without_http_routes_refuses_what_is_not_an_event() {
     ));
     assert_eq!(every_trigger().name(), "echo");
 }
+
+#[test]
+fn a_pubsub_message_marked_as_an_invoke_is_read_as_core_reads_invoke_payloads() {
+    use base64::Engine as _;
+    let encode =
+        |v: serde_json::Value| base64::engine::general_purpose::STANDARD.encode(v.to_string());
+    let envelope = |data: String| {
+        json!({
+            "message": {"data": data, "messageId": "9", "attributes": {"faasport-invoke": "async"}},
+            "subscription": "projects/p/subscriptions/shop-resize-invoke",
+            "deliveryAttempt": 2,
+        })
+        .to_string()
+    };
+    let plain = common::from_path("/", envelope(encode(json!({"width": 64}))).as_bytes());
+    assert_eq!(
+        plain.source,
+        Source::Push,
+        "acknowledged like any pushed event"
+    );
+    assert_eq!(plain.attempt, Some(2));
+    match plain.event {
+        Event::CloudEvent(event) => {
+            assert_eq!(event.ty, "faasport.invoke");
+            assert_eq!(event.data, Some(json!({"width": 64})));
+        }
+        other => panic!("{other:?}"),
+    }
+    let tagged = json!({"kind": "schedule", "event": {"schedule": "nightly", "scheduled_at": "2026-01-01T02:00:00Z"}});
+    let tagged = common::from_path("/", envelope(encode(tagged)).as_bytes());
+    assert!(
+        matches!(tagged.event, Event::Schedule(ref tick) if tick.schedule == "nightly"),
+        "{:?}",
+        tagged.event
+    );
+
+    let names = names_for(&every_trigger());
+    let not_json = request(
+        "POST",
+        "/",
+        &[("content-type", "application/json")],
+        envelope("bm90IGpzb24=".into()).as_bytes(),
+    );
+    let error = from_request(not_json, &names).expect_err("not JSON");
+    assert!(error.to_string().contains("asynchronous invoke"), "{error}");
+}
+
+#[test]
+fn a_faasport_invoke_cloudevent_is_answered_as_an_invoke() {
+    let invocation = read(
+        &[
+            ("ce-specversion", "1.0"),
+            ("ce-id", "invoke-1"),
+            ("ce-source", "faasport"),
+            ("ce-type", "faasport.invoke"),
+            ("content-type", "application/json"),
+        ],
+        br#"{"sku": "A-1"}"#,
+    );
+    assert_eq!(invocation.source, Source::Invoke);
+    match invocation.event {
+        Event::CloudEvent(event) => assert_eq!(event.data, Some(json!({"sku": "A-1"}))),
+        other => panic!("{other:?}"),
+    }
+}

@@ -399,7 +399,7 @@ fn a_misspelt_flag_fails_the_check() {
 #[test]
 fn each_quickstart_function_is_a_cloud_run_service_with_its_declared_limits() {
     let commands = parse(&script(&quickstart())).expect("parsed");
-    let env = "FAASPORT_TOPIC_ORDERS=shop-orders,FAASPORT_QUEUE_FAILED=shop-failed,FAASPORT_BUCKET_RECEIPTS=${PROJECT}-shop-receipts,FAASPORT_FUNCTION_CREATE_ORDER_URL=https://shop-create-order-${PROJECT_NUMBER}.${REGION}.run.app,FAASPORT_FUNCTION_BILL_URL=https://shop-bill-${PROJECT_NUMBER}.${REGION}.run.app,FAASPORT_FUNCTION_NIGHTLY_URL=https://shop-nightly-${PROJECT_NUMBER}.${REGION}.run.app";
+    let env = "GOOGLE_CLOUD_PROJECT=${PROJECT},FAASPORT_TOPIC_ORDERS=shop-orders,FAASPORT_QUEUE_FAILED=shop-failed,FAASPORT_BUCKET_RECEIPTS=${PROJECT}-shop-receipts,FAASPORT_FUNCTION_CREATE_ORDER_URL=https://shop-create-order-${PROJECT_NUMBER}.${REGION}.run.app,FAASPORT_FUNCTION_BILL_URL=https://shop-bill-${PROJECT_NUMBER}.${REGION}.run.app,FAASPORT_FUNCTION_NIGHTLY_URL=https://shop-nightly-${PROJECT_NUMBER}.${REGION}.run.app";
     let create = find(&commands, "run deploy", "shop-create-order");
     assert_eq!(
         create.flag_map(),
@@ -632,5 +632,97 @@ fn what_google_cloud_cannot_express_is_a_manifest_error() {
     assert_eq!(
         refused(long),
         "function `and-a-long-function` becomes the service account `a-rather-long-app-name-and-a-long-function`, and service account ids have 6 to 30 characters; shorten the app or function name"
+    );
+}
+
+#[test]
+fn an_invoked_function_gets_an_invoke_topic_pushed_to_it_that_only_its_callers_may_publish_to() {
+    let app = App::new("shop")
+        .topic("audit")
+        .function(
+            Function::new("checkout", http)
+                .http(Method::POST, "/checkout")
+                .invokes("price"),
+        )
+        .function(Function::new("price", topic).publishes("audit"));
+    let commands = parse(&script(&app)).expect("documented commands only");
+    let created: Vec<&str> = commands
+        .iter()
+        .filter(|c| c.command == "pubsub topics create")
+        .map(|c| c.args[0].as_str())
+        .collect();
+    assert_eq!(
+        created,
+        ["shop-audit", "shop-price-invoke", "shop-dead-letters"]
+    );
+    let grants: Vec<(&str, &str, &str)> = commands
+        .iter()
+        .filter(|c| c.command.ends_with("add-iam-policy-binding"))
+        .filter(|c| {
+            c.flag("member")
+                == Some("serviceAccount:shop-checkout@${PROJECT}.iam.gserviceaccount.com")
+        })
+        .map(|c| {
+            (
+                c.command.as_str(),
+                c.args[0].as_str(),
+                c.flag("role").unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        grants,
+        [
+            (
+                "pubsub topics add-iam-policy-binding",
+                "shop-price-invoke",
+                "roles/pubsub.publisher"
+            ),
+            (
+                "run services add-iam-policy-binding",
+                "shop-price",
+                "roles/run.invoker"
+            ),
+        ]
+    );
+    let push = find(
+        &commands,
+        "pubsub subscriptions create",
+        "shop-price-invoke",
+    )
+    .flag_map();
+    assert_eq!(push["topic"], "shop-price-invoke");
+    assert_eq!(
+        push["push-endpoint"],
+        "https://shop-price-${PROJECT_NUMBER}.${REGION}.run.app"
+    );
+    assert_eq!(push["dead-letter-topic"], "shop-dead-letters");
+    for service in ["shop-checkout", "shop-price"] {
+        let env = find(&commands, "run deploy", service).flag_map()["set-env-vars"].to_owned();
+        assert!(env.contains(",GOOGLE_CLOUD_PROJECT=${PROJECT},"), "{env}");
+        assert!(
+            env.contains(",FAASPORT_FUNCTION_PRICE_TOPIC=shop-price-invoke"),
+            "{env}"
+        );
+        assert!(!env.contains("FAASPORT_FUNCTION_CHECKOUT_TOPIC"), "{env}");
+    }
+}
+
+#[test]
+fn an_invoke_topic_that_collides_with_a_declared_topic_is_refused() {
+    let app = App::new("shop")
+        .topic("price-invoke")
+        .function(
+            Function::new("checkout", http)
+                .http(Method::POST, "/c")
+                .invokes("price"),
+        )
+        .function(Function::new("price", topic).publishes("price-invoke"));
+    let error = gcloud(&app).expect_err("a collision");
+    assert!(
+        error
+            .to_string()
+            .contains("both become the Pub/Sub topic `shop-price-invoke`"),
+        "{error}"
     );
 }

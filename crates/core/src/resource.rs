@@ -21,6 +21,13 @@ pub struct Message {
     /// String attributes.
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
+    /// The ordering key: messages with the same key are delivered in the order they were
+    /// published. Google Cloud publishes it as the Pub/Sub ordering key (the subscription must
+    /// enable message ordering for the order to hold); the local runtime keeps it on the
+    /// delivered [`TopicMessage`](crate::TopicMessage); AWS does not send it (SNS orders only
+    /// FIFO topics, which the SAM template does not create).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ordering_key: Option<String>,
 }
 
 impl Message {
@@ -29,7 +36,14 @@ impl Message {
         Self {
             body: body.into(),
             attributes: BTreeMap::new(),
+            ordering_key: None,
         }
+    }
+
+    /// Sets the ordering key (see [`Message::ordering_key`]).
+    pub fn with_ordering_key(mut self, key: impl Into<String>) -> Self {
+        self.ordering_key = Some(key.into());
+        self
     }
 
     /// A message whose body is the JSON encoding of `value`.

@@ -18,10 +18,14 @@
 //!
 //! | CloudEvent `type` | neutral event |
 //! |---|---|
+//! | `faasport.invoke` (a synchronous invoke from another function, [`crate::bindings`]) | its data read as core reads invoke payloads ([`Event::try_from_json`]), answered with the handler's output ([`Source::Invoke`]) |
 //! | `google.cloud.pubsub.topic.v1.messagePublished` | `TopicMessage`, or a `ScheduleTick` when it is a schedule's (see [`scheduler`]) |
 //! | `google.cloud.storage.object.v1.finalized` / `deleted` | [`StorageEvent`](faasport_core::StorageEvent) ([`storage`]) |
 //! | `google.cloud.scheduler.job.v1.executed`, `dev.knative.sources.ping` | `ScheduleTick` |
 //! | anything else (including Storage `archived` / `metadataUpdated`) | the [`CloudEvent`] itself |
+//!
+//! A Pub/Sub message with the attribute [`INVOKE_ATTRIBUTE`] is an asynchronous invoke: its
+//! data is read as core reads invoke payloads, and it is acknowledged like any pushed event.
 //!
 //! A request that has an event's shape but cannot be read is an [`EventError`], answered with
 //! 400 and its reason; the server keeps serving.
@@ -36,6 +40,7 @@ use bytes::Bytes;
 use faasport_core::{Body, CloudEvent, Event, Function, HttpRequest, ScheduleTick, Trigger};
 use serde_json::Value;
 
+use crate::bindings::{INVOKE_ATTRIBUTE, INVOKE_EVENT_TYPE};
 use crate::names::ResourceNames;
 
 /// The CloudEvent type of a Pub/Sub message.
@@ -87,6 +92,9 @@ pub enum EventError {
         /// What is wrong with it.
         detail: String,
     },
+    /// An invoke payload in core's tagged form that does not parse as its kind.
+    #[error("the invoke payload is not a valid event: {0}")]
+    Invoke(String),
     /// A legacy background event that the conversion tables do not cover.
     #[error("cannot convert the background event: {0}")]
     Legacy(String),
@@ -184,6 +192,9 @@ pub enum Source {
     /// An event pushed by Pub/Sub, Eventarc, Cloud Scheduler or Knative: the status says
     /// whether it was delivered.
     Push,
+    /// A synchronous invoke from another function: answered like an HTTP request, with the
+    /// handler's output as the body.
+    Invoke,
 }
 
 /// The neutral event of one request, with what the context needs to know about it.
@@ -277,6 +288,13 @@ pub fn from_cloud_event(event: CloudEvent, names: &SourceNames) -> Result<Invoca
         ("event_id", event.id.clone()),
         ("event_type", event.ty.clone()),
     ];
+    if event.ty == INVOKE_EVENT_TYPE {
+        let payload = event.data.clone().unwrap_or(Value::Null);
+        let mut invocation = Invocation::push(invoke_event(payload)?);
+        invocation.source = Source::Invoke;
+        invocation.metadata = metadata;
+        return Ok(invocation);
+    }
     if event.ty == MESSAGE_PUBLISHED {
         let topic = event
             .source
@@ -325,6 +343,22 @@ fn from_pubsub(
         },
     };
     let delivered = envelope.into_delivered(topic)?;
+    if delivered.message.attributes.contains_key(INVOKE_ATTRIBUTE) {
+        let payload = delivered
+            .message
+            .body
+            .to_json::<Value>()
+            .map_err(|source| EventError::Malformed {
+                shape: "asynchronous invoke",
+                source,
+            })?;
+        let mut invocation = Invocation::push(invoke_event(payload)?);
+        invocation.attempt = delivered.attempt;
+        if let Some(subscription) = delivered.subscription {
+            invocation.metadata.push(("subscription", subscription));
+        }
+        return Ok(invocation);
+    }
     let is_tick = names.scheduled && !names.subscriptions.contains(&delivered.message.topic);
     let event = if is_tick {
         let at = delivered
@@ -345,6 +379,11 @@ fn from_pubsub(
         invocation.metadata.push(("subscription", subscription));
     }
     Ok(invocation)
+}
+
+/// An invoke payload as core reads it on every backend.
+fn invoke_event(payload: Value) -> Result<Event, EventError> {
+    Event::try_from_json(payload).map_err(|e| EventError::Invoke(e.to_string()))
 }
 
 fn is_push_envelope(body: &serde_json::Map<String, Value>) -> bool {

@@ -7,7 +7,8 @@
 //! | `sends(queue)` | `roles/pubsub.publisher` | the queue's topic |
 //! | `reads(bucket)` | `roles/storage.objectViewer` (get and list) | the bucket |
 //! | `writes(bucket)` | `roles/storage.objectUser` | the bucket |
-//! | `invokes(function)` | `roles/run.invoker` | the function's service |
+//! | `invokes(function)` | `roles/run.invoker` | the function's service (synchronous invokes) |
+//! | `invokes(function)` | `roles/pubsub.publisher` | the function's invoke topic (asynchronous invokes, see [`crate::bindings`]) |
 //!
 //! Writing is `put` and `delete`. `roles/storage.objectCreator` creates objects but cannot
 //! delete or overwrite them, and no predefined role deletes without reading, so a writer gets
@@ -35,6 +36,8 @@ pub enum IamResource {
     Bucket(String),
     /// A function's Cloud Run service.
     Service(String),
+    /// The Pub/Sub topic through which a function is invoked asynchronously.
+    InvokeTopic(String),
 }
 
 /// One role granted to a function's service account on one resource.
@@ -92,8 +95,21 @@ pub fn bindings(app: &App, function: &Function) -> Vec<Binding> {
     }
     for callee in access.names(Operation::Invoke) {
         grant(IamResource::Service(callee.to_owned()), RUN_INVOKER);
+        grant(IamResource::InvokeTopic(callee.to_owned()), PUBLISHER);
     }
     out.into_iter().collect()
+}
+
+/// The functions some function of `app` may invoke: each gets an invoke topic.
+pub(super) fn invoked(app: &App) -> BTreeSet<String> {
+    app.functions()
+        .iter()
+        .flat_map(|f| bindings(app, f))
+        .filter_map(|b| match b.resource {
+            IamResource::InvokeTopic(name) => Some(name),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -152,6 +168,10 @@ mod tests {
                     resource: IamResource::Service("open".into()),
                     role: RUN_INVOKER
                 },
+                Binding {
+                    resource: IamResource::InvokeTopic("open".into()),
+                    role: PUBLISHER
+                },
             ]
         );
     }
@@ -174,6 +194,8 @@ mod tests {
                 (IamResource::Bucket("uploads".into()), OBJECT_USER),
                 (IamResource::Service("bill".into()), RUN_INVOKER),
                 (IamResource::Service("open".into()), RUN_INVOKER),
+                (IamResource::InvokeTopic("bill".into()), PUBLISHER),
+                (IamResource::InvokeTopic("open".into()), PUBLISHER),
             ]
         );
     }

@@ -2,7 +2,8 @@
 //! is dropped.
 //!
 //! Every event trigger is delivered through a Pub/Sub subscription: a push subscription for a
-//! topic or a schedule, the subscription Eventarc creates for a Storage or CloudEvent trigger.
+//! topic, a schedule or an invoke topic, the subscription Eventarc creates for a Storage or
+//! CloudEvent trigger.
 //! Each gets a dead-letter policy:
 //!
 //! - the topic: the function's own dead letter, else the app's default
@@ -56,9 +57,11 @@ impl Target<'_> {
     }
 }
 
-/// The dead-letter target of `f`'s event deliveries, if it has event triggers.
+/// The dead-letter target of `f`'s event deliveries, if it has event triggers or is invoked
+/// (asynchronous invokes are pushed like events, [`super::access::invoked`]).
 pub(super) fn for_function<'a>(app: &'a App, f: &'a Function) -> Option<Target<'a>> {
-    if !f.triggers().iter().any(|t| t.is_asynchronous()) {
+    let asynchronous = f.triggers().iter().any(|t| t.is_asynchronous());
+    if !asynchronous && !super::access::invoked(app).contains(f.name()) {
         return None;
     }
     Some(match app.dead_letter_for(f) {

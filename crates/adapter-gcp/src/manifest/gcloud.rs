@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use faasport_core::{contract, App, Error, Function, StorageEventKind, Trigger};
 
-use super::access::{bindings, IamResource};
+use super::access::{bindings, invoked, IamResource};
 use super::command::Command;
 use super::dead_letters::{self, Target};
 use super::physical::{refuse, Physical, IMAGE, PROJECT, REGION};
@@ -92,11 +92,13 @@ pub(super) fn deploy_script(app: &App, names: &Physical) -> Result<String, Error
         .map(|t| (t.topic(names), t.needs_keeping()))
         .collect();
     let triggers_account = names.triggers_account();
-    let delivers_events = app.functions().iter().any(|f| {
-        f.triggers()
-            .iter()
-            .any(|t| !matches!(t, Trigger::Http { .. }))
-    });
+    let invoked = invoked(app);
+    let delivers_events = !invoked.is_empty()
+        || app.functions().iter().any(|f| {
+            f.triggers()
+                .iter()
+                .any(|t| !matches!(t, Trigger::Http { .. }))
+        });
 
     script.section("Service accounts: one per function, and one that delivers events to them.");
     for f in app.functions() {
@@ -155,6 +157,13 @@ pub(super) fn deploy_script(app: &App, names: &Physical) -> Result<String, Error
                 .creating(),
         );
     }
+    for callee in &invoked {
+        script.run(
+            Command::gcloud(&["pubsub", "topics", "create"])
+                .arg(names.invoke_topic(callee))
+                .creating(),
+        );
+    }
     for (topic, keep) in &targets {
         if *topic == names.generated_dead_letters() {
             script.run(
@@ -203,6 +212,10 @@ pub(super) fn deploy_script(app: &App, names: &Physical) -> Result<String, Error
                     Command::gcloud(&["pubsub", "topics", "add-iam-policy-binding"])
                         .arg(names.topic(name))
                 }
+                IamResource::InvokeTopic(name) => {
+                    Command::gcloud(&["pubsub", "topics", "add-iam-policy-binding"])
+                        .arg(names.invoke_topic(name))
+                }
                 IamResource::Bucket(name) => {
                     Command::gcloud(&["storage", "buckets", "add-iam-policy-binding"])
                         .arg(format!("gs://{}", names.bucket(name)))
@@ -246,7 +259,8 @@ pub(super) fn deploy_script(app: &App, names: &Physical) -> Result<String, Error
             .iter()
             .filter(|t| !matches!(t, Trigger::Http { .. }))
             .collect();
-        if event_triggers.is_empty() {
+        let is_invoked = invoked.contains(f.name());
+        if event_triggers.is_empty() && !is_invoked {
             continue;
         }
         script.section(&format!("Triggers of `{}`.", f.name()));
@@ -371,6 +385,12 @@ pub(super) fn deploy_script(app: &App, names: &Physical) -> Result<String, Error
                 }),
                 other => return Err(unsupported(f, other)),
             }
+        }
+        if is_invoked {
+            // Asynchronous invokes: published by callers, pushed like any event.
+            let subscription = format!("{service}-invoke");
+            script.run(push(&subscription, &names.invoke_topic(f.name())));
+            script.run(subscriber(&subscription));
         }
         for trigger in eventarc {
             eventarc_used = true;

@@ -7,7 +7,7 @@
 //! | `min_instances`, `max_instances` | `autoscaling.knative.dev/min-scale`, `max-scale` on the revision template |
 //! | `timeout` | `timeoutSeconds` (a cluster caps it at `max-revision-timeout-seconds`, 600 by default) |
 //! | `memory_mb` | the container's memory request and limit, in Mi |
-//! | the function and the app's resources | `env`: `FUNCTION_TARGET` and the variables of [`crate::names`]; a function's URL is its in-cluster address, buckets are `<app>-<bucket>` |
+//! | the function and the app's resources | `env`: `FUNCTION_TARGET` and the variables of [`crate::names`]; a function's URL is its in-cluster address (synchronous invokes work; asynchronous ones need the invoke topic of `manifest gcp`, not written here), buckets are `<app>-<bucket>`; topics are given by id, so the bindings need `GOOGLE_CLOUD_PROJECT` and Google credentials (e.g. Workload Identity on GKE), which the cluster's operator sets |
 //! | no HTTP route | the label `networking.knative.dev/visibility: cluster-local` (no public route) |
 //! | a topic trigger | a `Trigger` on the broker (`default` unless set) filtered on `type: google.cloud.pubsub.topic.v1.messagePublished` and the topic at the end of `source` |
 //! | a Storage trigger | a `Trigger` per event kind on `type: google.cloud.storage.object.v1.finalized` / `deleted`, the bucket at the end of `source`, the prefix at the start of `subject` (`objects/<prefix>`) |

@@ -15,7 +15,7 @@
 //! | app declaration | gcloud |
 //! |---|---|
 //! | `memory_mb`, `timeout` (seconds, rounded up), `min_instances`, `max_instances`, `concurrency_per_instance` | `run deploy --memory=<n>Mi --cpu --timeout --min-instances --max-instances --concurrency` (`--cpu`: the fewest vCPUs Cloud Run allows for the memory; unset concurrency and max instances keep Cloud Run's defaults, 80 and 100) |
-//! | the function's name, the app's resources | `--set-env-vars`: `FUNCTION_TARGET` and the variables of [`crate::names`] (a function's URL is Cloud Run's deterministic `https://<service>-<project number>.<region>.run.app`) |
+//! | the function's name, the app's resources | `--set-env-vars`: `FUNCTION_TARGET`, `GOOGLE_CLOUD_PROJECT` and the variables of [`crate::names`] (a function's URL is Cloud Run's deterministic `https://<service>-<project number>.<region>.run.app`) |
 //! | an HTTP route | `--allow-unauthenticated` (the API is public, as on API Gateway); other services `--no-allow-unauthenticated` |
 //! | a topic trigger | `pubsub subscriptions create --push-endpoint`, pushed as the delivery account `<app>-triggers` (a Pub/Sub push envelope) |
 //! | a schedule | `scheduler jobs create pubsub` publishing to the topic `<service>-schedule`, pushed like a topic, so a failed tick is retried and dead-lettered ([`unix_cron`]) |
@@ -23,6 +23,7 @@
 //! | a CloudEvent trigger | `eventarc triggers create --event-filters=type=<type>` (a type Eventarc routes) |
 //! | retries and dead letters | the subscription's `--dead-letter-topic`, `--max-delivery-attempts` and backoff (see the `dead_letters` module) |
 //! | topics, queues, buckets | `pubsub topics create`; a queue is a topic with a pull subscription; `storage buckets create` in the region |
+//! | a function some function `invokes` | its invoke topic `<app>-<function>-invoke` and a push subscription to its service, retried and dead-lettered like a topic trigger (asynchronous invokes; synchronous ones call the URL) |
 //! | declared access | one service account per function with only its declared roles ([`bindings`]) |
 //!
 //! Queue, table-change and data-stream triggers are [`Error::Manifest`]: the adapter serves no
@@ -38,8 +39,9 @@
 //! # Not written (yet)
 //!
 //! A load balancer or API Gateway putting every HTTP function behind one host (each has its own
-//! URL; its routes are served by path), asynchronous `invoke` through a queue (a call is HTTP),
-//! Knative dead-letter sinks, and per-function access on Knative (Kubernetes RBAC does not
+//! URL; its routes are served by path), asynchronous `invoke` on Knative (the invoke topic and
+//! its push subscription are Google Cloud's; on Knative a synchronous invoke works), Knative
+//! dead-letter sinks, and per-function access on Knative (Kubernetes RBAC does not
 //! govern Pub/Sub or buckets).
 
 mod access;

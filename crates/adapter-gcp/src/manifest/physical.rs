@@ -3,6 +3,8 @@
 //! | faasport | Google Cloud | where the runtime reads it |
 //! |---|---|---|
 //! | function `bill` of app `shop` | Cloud Run service `shop-bill`, service account `shop-bill@${PROJECT}.iam.gserviceaccount.com` | `FUNCTION_TARGET=bill`; `FAASPORT_FUNCTION_BILL_URL` for callers |
+//! | function `bill`, when some function may invoke it | Pub/Sub topic `shop-bill-invoke`, pushed to `shop-bill` by the subscription `shop-bill-invoke` | `FAASPORT_FUNCTION_BILL_TOPIC` for asynchronous callers |
+//! | the project | | `GOOGLE_CLOUD_PROJECT` (topics are given by id) |
 //! | topic `orders` | Pub/Sub topic `shop-orders` | `FAASPORT_TOPIC_ORDERS` |
 //! | queue `failed` | Pub/Sub topic `shop-failed` with the pull subscription `shop-failed` that holds its messages | `FAASPORT_QUEUE_FAILED` |
 //! | bucket `receipts` | Cloud Storage bucket `${PROJECT}-shop-receipts` (bucket names are global) | `FAASPORT_BUCKET_RECEIPTS` |
@@ -65,6 +67,12 @@ impl Physical {
             physical.generated_dead_letters(),
             "the generated dead-letter topic".into(),
         )?;
+        for callee in super::access::invoked(app) {
+            claim(
+                physical.invoke_topic(&callee),
+                format!("the invoke topic of function `{callee}`"),
+            )?;
+        }
         for f in app.functions() {
             if f.name().eq_ignore_ascii_case(TRIGGERS) {
                 return Err(refuse(format!(
@@ -121,6 +129,11 @@ impl Physical {
         format!("{}-{}", self.app, name.to_ascii_lowercase())
     }
 
+    /// The topic through which function `name` is invoked asynchronously: `<app>-<name>-invoke`.
+    pub(super) fn invoke_topic(&self, name: &str) -> String {
+        format!("{}-invoke", self.topic(name))
+    }
+
     /// The generated dead-letter topic: `<app>-dead-letters`.
     pub(super) fn generated_dead_letters(&self) -> String {
         self.topic(DEAD_LETTERS)
@@ -139,10 +152,10 @@ impl Physical {
         )
     }
 
-    /// The environment every service gets: the name of each declared resource
+    /// The environment every service gets: the project and the name of each declared resource
     /// ([`crate::names`]).
     pub(super) fn resource_env(&self, app: &App) -> Vec<(String, String)> {
-        let mut env = Vec::new();
+        let mut env = vec![(crate::names::PROJECT_ENV[0].to_owned(), PROJECT.to_owned())];
         for topic in app.topics() {
             env.push((
                 crate::names::env_var(ResourceKind::Topic, topic),
@@ -165,6 +178,12 @@ impl Physical {
             env.push((
                 crate::names::env_var(ResourceKind::Function, f.name()),
                 self.service_url(f.name()),
+            ));
+        }
+        for callee in super::access::invoked(app) {
+            env.push((
+                crate::names::invoke_topic_env_var(&callee),
+                self.invoke_topic(&callee),
             ));
         }
         env

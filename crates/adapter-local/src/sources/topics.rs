@@ -88,6 +88,7 @@ impl Hub {
         let mut event =
             TopicMessage::new(topic, id.clone(), message.body).with_published_at(self.now());
         event.attributes = message.attributes;
+        event.ordering_key = message.ordering_key;
         self.history.record(&event);
         let subscribers: Vec<String> = self
             .runtime
