@@ -15,7 +15,7 @@
 //! | [`event`] | invocation requests in: `Data`/`Metadata` decoded by the trigger, into neutral events |
 //! | [`response`] | outputs back: `Outputs.res`, `ReturnValue`, statuses that make the host retry, proxied responses |
 //! | `runtime` | the server ([`run`], [`router`]) |
-//! | [`bindings`] | outbound resource bindings (none yet) |
+//! | [`bindings`] | outbound resources: Storage queues and blobs through the official SDK crates, invoke over HTTP |
 //! | [`names`] | Azure function names for each (function, trigger), and back |
 //! | [`manifest`] | `host.json` and one `function.json` per Azure function |
 //!
