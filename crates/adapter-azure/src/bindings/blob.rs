@@ -4,7 +4,7 @@
 //! | call | Blob Storage | notes |
 //! |---|---|---|
 //! | `get` | `Get Blob` (the SDK's partitioned download) | `None` for `BlobNotFound`; a missing container is an error |
-//! | `put` | `Put Blob` | overwrites; the content type as `x-ms-blob-content-type`; the etag and time from the answer |
+//! | `put` | `Put Blob` | overwrites; the content type as `x-ms-blob-content-type`; the etag (without quotes, as listings and blob trigger events give it) and time from the answer |
 //! | `delete` | `Delete Blob` | a missing blob succeeds |
 //! | `list` | `List Blobs` with `prefix`, every page | Blob Storage lists in key order |
 //!
@@ -50,6 +50,12 @@ macro_rules! utc {
     ($at:expr) => {
         $at.and_then(|at| DateTime::<Utc>::from_timestamp(at.unix_timestamp(), at.nanosecond()))
     };
+}
+
+/// The etag without its quotes: the upload's `ETag` header has them, a listing's `Etag` element
+/// does not, and the blob trigger's event drops them.
+fn unquoted(etag: &azure_core::http::Etag) -> String {
+    etag.as_ref().trim_matches('"').to_owned()
 }
 
 impl ObjectStore for AzureBindings {
@@ -101,7 +107,7 @@ impl ObjectStore for AzureBindings {
                 .map_err(|e| sdk_failure(ResourceKind::Bucket, bucket, e))?;
             let mut info = ObjectInfo::new(key, size);
             if let Some(etag) = uploaded.etag {
-                info = info.with_etag(etag.to_string());
+                info = info.with_etag(unquoted(&etag));
             }
             if let Some(at) = utc!(uploaded.last_modified) {
                 info = info.with_last_modified(at);
@@ -147,7 +153,7 @@ impl ObjectStore for AzureBindings {
                     let properties = item.properties.unwrap_or_default();
                     let mut info = ObjectInfo::new(key, properties.content_length.unwrap_or(0));
                     if let Some(etag) = properties.etag {
-                        info = info.with_etag(etag.to_string());
+                        info = info.with_etag(unquoted(&etag));
                     }
                     if let Some(at) = utc!(properties.last_modified) {
                         info = info.with_last_modified(at);
