@@ -157,8 +157,45 @@ pub fn resource_name(name: &str) -> String {
     name.to_ascii_lowercase()
 }
 
+/// The suffix of the queue where the host moves a Storage queue's messages after
+/// `maxDequeueCount` failed attempts (`<queue>-poison`; not configurable).
+pub const POISON_SUFFIX: &str = "-poison";
+
+/// The Azure Storage queue name of a declared queue, as the manifest's `queueTrigger` and the
+/// bindings use it.
+///
+/// The Functions host moves a queue's exhausted messages to `<queue>-poison`, a name it fixes.
+/// A queue declared as the dead-letter queue of exactly one other queue
+/// ([`App::dead_letter_queue_for`]) therefore *is* that queue's poison queue on Azure: a
+/// function triggered by it reads `<queue>-poison`, and a send to it goes there. A queue that
+/// is the dead-letter queue of several queues (an app-wide [`App::dead_letter`] default, say)
+/// keeps its own name, and the exhausted messages stay in each `<queue>-poison`.
+///
+/// # Examples
+/// ```
+/// use faasport_adapter_azure::names::azure_queue_name;
+/// use faasport_core::{App, QueueSpec};
+///
+/// let app = App::new("shop")
+///     .queue_spec(QueueSpec::new("Orders").dead_letter_queue("orders-failed"))
+///     .queue("orders-failed");
+/// assert_eq!(azure_queue_name(&app, "Orders"), "orders");
+/// assert_eq!(azure_queue_name(&app, "orders-failed"), "orders-poison");
+/// ```
+pub fn azure_queue_name(app: &App, queue: &str) -> String {
+    let mut redriven = app
+        .queues()
+        .iter()
+        .filter(|q| q.name != queue && app.dead_letter_queue_for(q) == Some(queue));
+    match (redriven.next(), redriven.next()) {
+        (Some(source), None) => format!("{}{POISON_SUFFIX}", resource_name(&source.name)),
+        _ => resource_name(queue),
+    }
+}
+
 /// The app setting that overrides the Azure name of a declared resource (the bindings use
-/// [`resource_name`] without it, as the generated `function.json` triggers do).
+/// [`resource_name`], or [`azure_queue_name`] for a queue, without it, as the generated
+/// `function.json` triggers do).
 ///
 /// | resource | variable | value (default) |
 /// |---|---|---|
@@ -225,6 +262,8 @@ impl ResourceNames {
             for name in list {
                 if let Some(id) = env(&env_var(kind, name)) {
                     names = names.with(kind, name, id);
+                } else if kind == ResourceKind::Queue {
+                    names = names.with(kind, name, azure_queue_name(app, name));
                 }
             }
         }
@@ -294,6 +333,8 @@ mod tests {
         }
         let app = App::new("shop")
             .queue("Bill-Queue")
+            .queue_spec(faasport_core::QueueSpec::new("jobs").dead_letter_queue("jobs-dlq"))
+            .queue("jobs-dlq")
             .bucket("uploads")
             .function(Function::new("double", f))
             .function(Function::new("half", f));
@@ -305,6 +346,7 @@ mod tests {
         };
         let names = ResourceNames::from_env(&app, env);
         assert_eq!(names.id(ResourceKind::Queue, "Bill-Queue"), "bill-queue");
+        assert_eq!(names.id(ResourceKind::Queue, "jobs-dlq"), "jobs-poison");
         assert_eq!(names.id(ResourceKind::Bucket, "uploads"), "uploads-prod");
         assert_eq!(
             names.invoke_url("double").as_deref(),
