@@ -22,6 +22,19 @@
 //! What a user observes is core's ([`faasport_core::contract`]): the HTTP response of every
 //! result, the delivery status of every event, Azure's limits.
 //!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `queue` | yes | queue sends through `azure_storage_queue` |
+//! | `blob` | yes | bucket access through `azure_storage_blob` |
+//! | `invoke` | yes | function invocation over HTTP (`azure_core`'s client) |
+//! | `managed-identity` | yes | the function app's managed identity for Storage (`azure_identity`); without it, a SAS URL or [`AzureBindings::with_credential`](bindings::AzureBindings::with_credential) |
+//! | `sdk` | with any of the above | `azure_core` itself |
+//!
+//! Without them the custom handler and the manifest work as before and every binding answers
+//! [`Error::NoBinding`].
+//!
 //! # Building and deploying
 //!
 //! ```text

@@ -245,7 +245,11 @@ impl ResourceNames {
     /// Reads the overrides of `app`'s resources and the function app URL through `env`
     /// (usually `std::env::var`).
     pub fn from_env(app: &App, env: impl Fn(&str) -> Option<String>) -> Self {
-        let env = |name: &str| env(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let env = |name: &str| {
+            env(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let declared = app.declared();
         let mut names = Self {
             ids: BTreeMap::new(),
@@ -272,7 +276,8 @@ impl ResourceNames {
 
     /// Sets the Azure name (or, for a function, the invoke URL) of one resource.
     pub fn with(mut self, kind: ResourceKind, name: &str, id: impl Into<String>) -> Self {
-        self.ids.insert((kind_key(kind), name.to_owned()), id.into());
+        self.ids
+            .insert((kind_key(kind), name.to_owned()), id.into());
         self
     }
 
@@ -357,7 +362,10 @@ mod tests {
             Some("https://other.example/half")
         );
         assert_eq!(ResourceNames::default().invoke_url("double"), None);
-        assert_eq!(env_var(ResourceKind::Queue, "bill-queue"), "FAASPORT_QUEUE_BILL_QUEUE");
+        assert_eq!(
+            env_var(ResourceKind::Queue, "bill-queue"),
+            "FAASPORT_QUEUE_BILL_QUEUE"
+        );
     }
 
     #[test]

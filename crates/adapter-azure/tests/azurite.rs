@@ -7,6 +7,7 @@
 //! `http://127.0.0.1:PORT/devstoreaccount1`). Without them the tests print why they skip, and
 //! with `FAASPORT_REQUIRE_PEERS=1` they fail instead. The bindings authenticate with an account
 //! SAS signed here with the emulator's well-known key, as `wire-protocols.md` §3.10 describes.
+#![cfg(all(feature = "queue", feature = "blob"))]
 
 #[path = "common/azurite.rs"]
 mod peer;
@@ -66,7 +67,9 @@ fn decode(text: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn sent_messages_are_read_back_from_azurite_as_the_queue_trigger_decodes_them() {
-    let Some((blob, queue)) = azurite() else { return };
+    let Some((blob, queue)) = azurite() else {
+        return;
+    };
     let name = unique("jobs");
     let peer = peer(&blob, &queue, &name, "unused");
     let queue_client = peer.queues.queue_client(&name).expect("queue client");
@@ -115,7 +118,9 @@ async fn sent_messages_are_read_back_from_azurite_as_the_queue_trigger_decodes_t
 
 #[tokio::test]
 async fn a_message_with_attributes_is_refused_and_nothing_reaches_the_queue() {
-    let Some((blob, queue)) = azurite() else { return };
+    let Some((blob, queue)) = azurite() else {
+        return;
+    };
     let name = unique("attrs");
     let peer = peer(&blob, &queue, &name, "unused");
     let queue_client = peer.queues.queue_client(&name).expect("queue client");
@@ -152,10 +157,16 @@ async fn a_message_with_attributes_is_refused_and_nothing_reaches_the_queue() {
 
 #[tokio::test]
 async fn a_send_to_a_missing_queue_is_a_binding_error_that_a_retry_cannot_fix() {
-    let Some((blob, queue)) = azurite() else { return };
+    let Some((blob, queue)) = azurite() else {
+        return;
+    };
     let peer = peer(&blob, &queue, &unique("missing"), "unused");
     match peer.bindings.send("jobs", Message::new("x")).await {
-        Err(e @ Error::Binding { retryable: false, .. }) => {
+        Err(
+            e @ Error::Binding {
+                retryable: false, ..
+            },
+        ) => {
             assert!(!e.is_retryable());
             assert_eq!(e.to_string(), "queue `jobs` binding failed");
         }
@@ -165,11 +176,16 @@ async fn a_send_to_a_missing_queue_is_a_binding_error_that_a_retry_cannot_fix() 
 
 #[tokio::test]
 async fn objects_put_listed_and_deleted_through_the_bindings_are_read_back_from_azurite() {
-    let Some((blob, queue)) = azurite() else { return };
+    let Some((blob, queue)) = azurite() else {
+        return;
+    };
     let container = unique("files");
     let peer = peer(&blob, &queue, "unused", &container);
     let container_client = peer.blobs.blob_container_client(&container);
-    container_client.create(None).await.expect("create the container");
+    container_client
+        .create(None)
+        .await
+        .expect("create the container");
 
     let report = Object::new("quarterly numbers").with_content_type("text/plain");
     let info = peer
@@ -178,7 +194,10 @@ async fn objects_put_listed_and_deleted_through_the_bindings_are_read_back_from_
         .await
         .expect("put");
     assert_eq!((info.key.as_str(), info.size), ("reports/2026/q1.txt", 17));
-    assert!(info.etag.is_some() && info.last_modified.is_some(), "{info:?}");
+    assert!(
+        info.etag.is_some() && info.last_modified.is_some(),
+        "{info:?}"
+    );
     peer.bindings
         .put("files", "reports/raw.bin", Object::new(vec![0u8, 1, 255]))
         .await
@@ -194,7 +213,10 @@ async fn objects_put_listed_and_deleted_through_the_bindings_are_read_back_from_
         .download(None)
         .await
         .expect("download");
-    assert_eq!(download.properties.content_type.as_deref(), Some("text/plain"));
+    assert_eq!(
+        download.properties.content_type.as_deref(),
+        Some("text/plain")
+    );
     let bytes = download.body.collect().await.expect("body");
     assert_eq!(&bytes[..], b"quarterly numbers");
 
@@ -202,7 +224,14 @@ async fn objects_put_listed_and_deleted_through_the_bindings_are_read_back_from_
     let keys: Vec<(&str, u64)> = listed.iter().map(|o| (o.key.as_str(), o.size)).collect();
     assert_eq!(keys, [("reports/2026/q1.txt", 17), ("reports/raw.bin", 3)]);
     assert_eq!(listed[0].etag, info.etag);
-    assert_eq!(peer.bindings.list("files", "").await.expect("list all").len(), 3);
+    assert_eq!(
+        peer.bindings
+            .list("files", "")
+            .await
+            .expect("list all")
+            .len(),
+        3
+    );
 
     peer.bindings
         .delete("files", "reports/raw.bin")
@@ -218,30 +247,56 @@ async fn objects_put_listed_and_deleted_through_the_bindings_are_read_back_from_
         .delete("files", "reports/raw.bin")
         .await
         .expect("deleting a missing blob succeeds");
-    container_client.delete(None).await.expect("delete the container");
+    container_client
+        .delete(None)
+        .await
+        .expect("delete the container");
 }
 
 #[tokio::test]
 async fn objects_written_by_the_sdk_are_read_through_the_bindings_and_missing_keys_are_none() {
-    let Some((blob, queue)) = azurite() else { return };
+    let Some((blob, queue)) = azurite() else {
+        return;
+    };
     let container = unique("reads");
     let peer = peer(&blob, &queue, "unused", &container);
     let container_client = peer.blobs.blob_container_client(&container);
-    container_client.create(None).await.expect("create the container");
+    container_client
+        .create(None)
+        .await
+        .expect("create the container");
     container_client
         .blob_client("in/data.bin")
         .upload(RequestContent::from(vec![9u8, 8, 7]), None)
         .await
         .expect("upload");
 
-    let object = peer.bindings.get("files", "in/data.bin").await.expect("get");
-    assert_eq!(object.map(|o| o.body.as_bytes().to_vec()), Some(vec![9u8, 8, 7]));
-    let missing = peer.bindings.get("files", "in/none.bin").await.expect("get missing");
+    let object = peer
+        .bindings
+        .get("files", "in/data.bin")
+        .await
+        .expect("get");
+    assert_eq!(
+        object.map(|o| o.body.as_bytes().to_vec()),
+        Some(vec![9u8, 8, 7])
+    );
+    let missing = peer
+        .bindings
+        .get("files", "in/none.bin")
+        .await
+        .expect("get missing");
     assert_eq!(missing, None);
-    container_client.delete(None).await.expect("delete the container");
+    container_client
+        .delete(None)
+        .await
+        .expect("delete the container");
 
     match peer.bindings.get("files", "in/data.bin").await {
-        Err(e @ Error::Binding { retryable: false, .. }) => {
+        Err(
+            e @ Error::Binding {
+                retryable: false, ..
+            },
+        ) => {
             assert_eq!(e.to_string(), "bucket `files` binding failed");
         }
         other => panic!("a missing container is an error, not a missing key: {other:?}"),

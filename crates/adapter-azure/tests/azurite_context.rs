@@ -4,6 +4,7 @@
 //! from Azurite. One test in this binary: it sets process environment variables.
 //!
 //! Azurite comes from `.ci/azure-peers.sh`; see `tests/azurite.rs` for when this skips.
+#![cfg(all(feature = "queue", feature = "blob"))]
 
 #[path = "common/azurite.rs"]
 mod peer;
@@ -41,7 +42,12 @@ async fn sneaky(_: QueueBatch, cx: Context) -> Result<(), Error> {
     Ok(())
 }
 
-async fn invoke(router: &axum::Router, function: &str, id: &str, text: &str) -> (StatusCode, Value) {
+async fn invoke(
+    router: &axum::Router,
+    function: &str,
+    id: &str,
+    text: &str,
+) -> (StatusCode, Value) {
     let body = json!({
         "Data": { "trigger": serde_json::to_string(text).expect("json") },
         "Metadata": { "DequeueCount": "1", "Id": id, "sys": { "MethodName": function } },
@@ -53,13 +59,23 @@ async fn invoke(router: &axum::Router, function: &str, id: &str, text: &str) -> 
         .expect("request");
     let response = router.clone().oneshot(request).await.expect("infallible");
     let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&bytes).expect("a JSON answer"))
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).expect("a JSON answer"),
+    )
 }
 
 #[tokio::test]
 async fn a_handler_writes_blobs_and_queue_messages_that_are_read_back_from_azurite() {
-    let Some((blob, queue)) = azurite() else { return };
+    let Some((blob, queue)) = azurite() else {
+        return;
+    };
     let sas = account_sas();
     let (queue_name, container) = (unique("jobs"), unique("files"));
     std::env::set_var("FAASPORT_AZURE_QUEUE_URL", format!("{queue}?{sas}"));
@@ -67,10 +83,18 @@ async fn a_handler_writes_blobs_and_queue_messages_that_are_read_back_from_azuri
     std::env::set_var("FAASPORT_QUEUE_JOBS", &queue_name);
     std::env::set_var("FAASPORT_BUCKET_FILES", &container);
 
-    let queues = QueueServiceClient::new(Url::parse(&format!("{queue}?{sas}")).expect("url"), None, None)
-        .expect("queue client");
-    let blobs = BlobServiceClient::new(Url::parse(&format!("{blob}?{sas}")).expect("url"), None, None)
-        .expect("blob client");
+    let queues = QueueServiceClient::new(
+        Url::parse(&format!("{queue}?{sas}")).expect("url"),
+        None,
+        None,
+    )
+    .expect("queue client");
+    let blobs = BlobServiceClient::new(
+        Url::parse(&format!("{blob}?{sas}")).expect("url"),
+        None,
+        None,
+    )
+    .expect("blob client");
     let jobs = queues.queue_client(&queue_name).expect("queue client");
     jobs.create(None).await.expect("create the queue");
     let files = blobs.blob_container_client(&container);
@@ -87,7 +111,11 @@ async fn a_handler_writes_blobs_and_queue_messages_that_are_read_back_from_azuri
                 .writes("files")
                 .sends("jobs"),
         )
-        .function(Function::new("sneaky", sneaky).queue("orders").writes("files"));
+        .function(
+            Function::new("sneaky", sneaky)
+                .queue("orders")
+                .writes("files"),
+        );
     let router = faasport_adapter_azure::router(app, HttpMode::Proxying).expect("router");
 
     let (status, answer) = invoke(&router, "ingest", "m-1", "{\"sku\":\"A-1\"}").await;

@@ -1,6 +1,7 @@
 //! Invoking a function through the bindings: an HTTP call to its invoke endpoint, answered by
 //! the custom handler itself (in proxying mode, on a loopback port) behind a layer that checks
 //! `x-functions-key` as the Functions host does for `authLevel: function`.
+#![cfg(feature = "invoke")]
 
 use std::net::SocketAddr;
 
@@ -18,7 +19,9 @@ use serde_json::{json, Value};
 const KEY: &str = "host-key-1";
 
 async fn double(Json(v): Json<Value>, _: Context) -> Result<Json<Value>, Error> {
-    let n = v["n"].as_i64().ok_or_else(|| Error::bad_request("no `n`"))?;
+    let n = v["n"]
+        .as_i64()
+        .ok_or_else(|| Error::bad_request("no `n`"))?;
     Ok(Json(json!({ "doubled": n * 2 })))
 }
 
@@ -32,7 +35,12 @@ async fn broken(_: Json<Value>, _: Context) -> Result<(), Error> {
 
 /// The host's key check: 401 without the right `x-functions-key`.
 async fn host_key(request: Request, next: Next) -> Response {
-    if request.headers().get("x-functions-key").map(|v| v.as_bytes()) == Some(KEY.as_bytes()) {
+    if request
+        .headers()
+        .get("x-functions-key")
+        .map(|v| v.as_bytes())
+        == Some(KEY.as_bytes())
+    {
         return next.run(request).await;
     }
     let mut refused = Response::new(axum::body::Body::empty());
@@ -99,12 +107,18 @@ async fn a_callee_failure_is_a_binding_error_retryable_as_its_status_says() {
     let bad = invoker.invoke("double", json!({}), InvokeMode::Sync).await;
     assert_eq!(
         function_error(bad),
-        (false, "the function answered 400: bad request: no `n`".into())
+        (
+            false,
+            "the function answered 400: bad request: no `n`".into()
+        )
     );
     let down = invoker.invoke("broken", json!({}), InvokeMode::Sync).await;
     assert_eq!(
         function_error(down),
-        (true, "the function answered 500: internal server error".into())
+        (
+            true,
+            "the function answered 500: internal server error".into()
+        )
     );
 }
 
@@ -128,7 +142,10 @@ async fn async_invoke_and_an_unknown_app_url_say_why_they_cannot_be_done() {
         .await;
     let (retryable, reason) = function_error(queued);
     assert!(!retryable);
-    assert!(reason.starts_with("asynchronous invoke is not available on Azure"), "{reason}");
+    assert!(
+        reason.starts_with("asynchronous invoke is not available on Azure"),
+        "{reason}"
+    );
 
     let nowhere = AzureBindings::new(ResourceNames::default(), StorageSettings::default())
         .invoke("double", json!({}), InvokeMode::Sync)

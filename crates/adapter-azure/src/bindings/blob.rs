@@ -102,7 +102,10 @@ impl ObjectStore for AzureBindings {
                 ..Default::default()
             };
             let uploaded = blob
-                .upload(RequestContent::from(Vec::from(object.body.into_bytes())), Some(options))
+                .upload(
+                    RequestContent::from(Vec::from(object.body.into_bytes())),
+                    Some(options),
+                )
                 .await
                 .map_err(|e| sdk_failure(ResourceKind::Bucket, bucket, e))?;
             let mut info = ObjectInfo::new(key, size);
@@ -145,7 +148,10 @@ impl ObjectStore for AzureBindings {
                 prefix: (!prefix.is_empty()).then(|| prefix.to_owned()),
                 ..Default::default()
             };
-            let mut pages = container.list_blobs(Some(options)).map_err(fail)?.into_pages();
+            let mut pages = container
+                .list_blobs(Some(options))
+                .map_err(fail)?
+                .into_pages();
             let mut listed = Vec::new();
             while let Some(page) = pages.try_next().await.map_err(fail)? {
                 for item in page.into_model().map_err(fail)?.blob_items {

@@ -45,12 +45,22 @@ impl FunctionInvoker for AzureBindings {
             let own = env_var(kind, function);
             let url = self.names.invoke_url(function).ok_or_else(|| {
                 let variables = format!("{own}, {FUNCTION_APP_URL_ENV} or {WEBSITE_HOSTNAME_ENV}");
-                failure(kind, function, false, BindingError::MissingSetting { variables })
+                failure(
+                    kind,
+                    function,
+                    false,
+                    BindingError::MissingSetting { variables },
+                )
             })?;
             let url = Url::parse(&url).map_err(|e| {
                 let reason = format!("`{url}`: {e}");
                 let variable = format!("{own} or {FUNCTION_APP_URL_ENV}");
-                failure(kind, function, false, BindingError::InvalidSetting { variable, reason })
+                failure(
+                    kind,
+                    function,
+                    false,
+                    BindingError::InvalidSetting { variable, reason },
+                )
             })?;
             let mut request = Request::new(url, Method::Post);
             request.insert_header("content-type", "application/json");
@@ -75,7 +85,10 @@ impl FunctionInvoker for AzureBindings {
                     .as_ref()
                     .and_then(|v| v.get("error"))
                     .and_then(Value::as_str)
-                    .map_or_else(|| String::from_utf8_lossy(&body).into_owned(), str::to_owned);
+                    .map_or_else(
+                        || String::from_utf8_lossy(&body).into_owned(),
+                        str::to_owned,
+                    );
                 let error = BindingError::Function { status, message };
                 return Err(failure(kind, function, retryable_status(status), error));
             }

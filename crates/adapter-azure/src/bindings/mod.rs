@@ -25,7 +25,7 @@
 //! `azure_messaging_servicebus` is built on `azure_core` 0.21, which would put a second,
 //! incompatible `azure_core` in every Azure build. Publishing answers [`Error::NoBinding`]
 //! until an official crate exists (after the per-function access check, so an undeclared
-//! topic is still [`Error::Undeclared`](faasport_core::Error::Undeclared)).
+//! topic is still [`Error::Undeclared`]).
 //!
 //! # Authentication
 //!
@@ -52,8 +52,8 @@ use std::sync::Arc;
 
 use faasport_core::{App, Bindings, Error, ResourceKind};
 
-use crate::names::ResourceNames;
 use self::storage::StorageSettings;
+use crate::names::ResourceNames;
 
 /// A credential that signs Storage requests with an Entra ID token (re-exported from
 /// `azure_core`).
@@ -225,7 +225,8 @@ impl AzureBindings {
                     .map(|id| UserAssignedId::ClientId(id.to_owned())),
                 ..Default::default()
             };
-            let credential: Arc<dyn TokenCredential> = ManagedIdentityCredential::new(Some(options))?;
+            let credential: Arc<dyn TokenCredential> =
+                ManagedIdentityCredential::new(Some(options))?;
             Ok((endpoint.url, Some(credential)))
         }
         #[cfg(not(feature = "managed-identity"))]
@@ -273,7 +274,9 @@ pub(crate) fn failure(
 pub(crate) fn sdk_failure(kind: ResourceKind, name: &str, error: azure_core::Error) -> Error {
     let retryable = match error.kind() {
         azure_core::error::ErrorKind::Connection | azure_core::error::ErrorKind::Io => true,
-        _ => error.http_status().is_some_and(|s| retryable_status(u16::from(s))),
+        _ => error
+            .http_status()
+            .is_some_and(|s| retryable_status(u16::from(s))),
     };
     failure(kind, name, retryable, BindingError::Request(error))
 }

@@ -81,7 +81,11 @@ impl std::fmt::Debug for StorageSettings {
 impl StorageSettings {
     /// Reads the settings through `env` (usually `std::env::var`).
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Self {
-        let env = |name: &str| env(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let env = |name: &str| {
+            env(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let find = |service: Service| {
             let (own, uri) = match service {
                 Service::Queue => (QUEUE_URL_ENV, format!("{CONNECTION}__queueServiceUri")),
@@ -161,9 +165,7 @@ mod endpoint {
                     Service::Blob => (BLOB_URL_ENV, "blobServiceUri"),
                 };
                 return Err(BindingError::MissingSetting {
-                    variables: format!(
-                        "{own}, {CONNECTION}__{uri} or {CONNECTION}__accountName"
-                    ),
+                    variables: format!("{own}, {CONNECTION}__{uri} or {CONNECTION}__accountName"),
                 });
             };
             let invalid = |reason: String| BindingError::InvalidSetting {
@@ -197,8 +199,14 @@ mod endpoint {
         #[test]
         fn the_own_setting_wins_over_the_host_connection_and_a_trailing_slash_goes() {
             let s = settings(&[
-                (QUEUE_URL_ENV, "http://127.0.0.1:10001/devstoreaccount1/?sv=1&sig=abc"),
-                ("AzureWebJobsStorage__queueServiceUri", "https://a.queue.core.windows.net"),
+                (
+                    QUEUE_URL_ENV,
+                    "http://127.0.0.1:10001/devstoreaccount1/?sv=1&sig=abc",
+                ),
+                (
+                    "AzureWebJobsStorage__queueServiceUri",
+                    "https://a.queue.core.windows.net",
+                ),
                 ("AzureWebJobsStorage__accountName", "acct"),
             ]);
             let queue = s.endpoint(Service::Queue).map_err(|e| e.to_string());
@@ -218,13 +226,19 @@ mod endpoint {
                 "AzureWebJobsStorage__blobServiceUri",
                 "https://shop.blob.core.windows.net/",
             )]);
-            let blob = s.endpoint(Service::Blob).map(|e| e.sas).map_err(|e| e.to_string());
+            let blob = s
+                .endpoint(Service::Blob)
+                .map(|e| e.sas)
+                .map_err(|e| e.to_string());
             assert_eq!(blob, Ok(false));
         }
 
         #[test]
         fn no_setting_and_a_bad_setting_say_which_variables() {
-            let none = settings(&[]).endpoint(Service::Queue).map(|_| ()).map_err(|e| e.to_string());
+            let none = settings(&[])
+                .endpoint(Service::Queue)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
             assert_eq!(
                 none,
                 Err("none of FAASPORT_AZURE_QUEUE_URL, AzureWebJobsStorage__queueServiceUri or AzureWebJobsStorage__accountName is set".into())

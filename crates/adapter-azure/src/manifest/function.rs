@@ -23,7 +23,8 @@ use serde_json::{json, Value};
 
 use super::{ncrontab, ManifestError};
 use crate::names::{
-    azure_queue_name, resource_name, AzureFunction, HTTP_OUTPUT_BINDING, INVOKE_ROUTE_PREFIX, TRIGGER_BINDING,
+    azure_queue_name, resource_name, AzureFunction, HTTP_OUTPUT_BINDING, INVOKE_ROUTE_PREFIX,
+    TRIGGER_BINDING,
 };
 
 /// The `function.json` document of `azure` (one trigger of `function`).

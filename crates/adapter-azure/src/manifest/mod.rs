@@ -28,7 +28,7 @@
 //! Azure grants access per function app (its managed identity, its settings), not per
 //! function, so these files cannot narrow what one function reaches. Each function is held to
 //! what it declares at run time instead, by core's access check, as on every backend: an
-//! undeclared send fails with [`Error::Undeclared`](faasport_core::Error::Undeclared) before
+//! undeclared send fails with [`Error::Undeclared`] before
 //! any call to Azure. The identity needs *Storage Queue Data Message Sender* on the queues and
 //! *Storage Blob Data Reader* / *Contributor* on the containers some function declares.
 //!

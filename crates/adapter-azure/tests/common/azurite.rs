@@ -13,8 +13,12 @@ pub const KEY: &str =
 
 /// The two service URLs, or `None` (after saying why) when the tests skip.
 pub fn azurite() -> Option<(String, String)> {
-    let blob = std::env::var("FAASPORT_AZURITE_BLOB").ok().filter(|v| !v.is_empty());
-    let queue = std::env::var("FAASPORT_AZURITE_QUEUE").ok().filter(|v| !v.is_empty());
+    let blob = std::env::var("FAASPORT_AZURITE_BLOB")
+        .ok()
+        .filter(|v| !v.is_empty());
+    let queue = std::env::var("FAASPORT_AZURITE_QUEUE")
+        .ok()
+        .filter(|v| !v.is_empty());
     match (blob, queue) {
         (Some(blob), Some(queue)) => Some((blob, queue)),
         _ if std::env::var("FAASPORT_REQUIRE_PEERS").as_deref() == Ok("1") => {
@@ -62,4 +66,3 @@ pub fn unique(prefix: &str) -> String {
         .unwrap_or(0);
     format!("{prefix}-{}-{nanos}-{n}", std::process::id())
 }
-
