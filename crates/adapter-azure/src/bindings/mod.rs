@@ -30,15 +30,16 @@
 //! # Authentication
 //!
 //! Storage accepts an Entra ID token or a SAS, never the account key, through these crates
-//! ([`storage`]): a service URL that carries a SAS is used as it is; otherwise the
-//! function app's managed identity (feature `managed-identity`, `azure_identity`) or a
-//! credential given to [`AzureBindings::with_credential`] signs each request.
+//! ([`storage`]): a service URL that carries a SAS is used as it is; otherwise the credential
+//! given to [`AzureBindings::with_credential`], else the function app's managed identity
+//! (feature `managed-identity`, `azure_identity` 1.0), signs each request with a token.
 //!
 //! # Errors
 //!
-//! Every failure is [`Error::Binding`] naming the resource: time-outs, connection failures,
-//! 408, 429 and 5xx answers are retryable; a missing setting, a refused request (403, 404) and
-//! a message Storage queues cannot carry are not.
+//! Every failed call is [`Error::Binding`] naming the resource: connection and I/O failures,
+//! 408, 429 and 5xx answers are retryable (the Storage clients have already retried them with
+//! `azure_core`'s default policy; an invoke is sent once); a missing setting, a refused request
+//! (403, 404) and a message Storage queues cannot carry are not.
 
 #[cfg(feature = "blob")]
 mod blob;
