@@ -15,12 +15,25 @@
 //! | [`event`] | invocation requests in: `Data`/`Metadata` decoded by the trigger, into neutral events |
 //! | [`response`] | outputs back: `Outputs.res`, `ReturnValue`, statuses that make the host retry, proxied responses |
 //! | `runtime` | the server ([`run`], [`router`]) |
-//! | [`bindings`] | outbound resource bindings (none yet) |
+//! | [`bindings`] | outbound resources: Storage queues and blobs through the official SDK crates, invoke over HTTP |
 //! | [`names`] | Azure function names for each (function, trigger), and back |
 //! | [`manifest`] | `host.json` and one `function.json` per Azure function |
 //!
 //! What a user observes is core's ([`faasport_core::contract`]): the HTTP response of every
 //! result, the delivery status of every event, Azure's limits.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `queue` | yes | queue sends through `azure_storage_queue` |
+//! | `blob` | yes | bucket access through `azure_storage_blob` |
+//! | `invoke` | yes | function invocation over HTTP (`azure_core`'s client) |
+//! | `managed-identity` | yes | the function app's managed identity for Storage (`azure_identity`); without it, a SAS URL or [`AzureBindings::with_credential`](bindings::AzureBindings::with_credential) |
+//! | `sdk` | with any of the above | `azure_core` itself |
+//!
+//! Without them the custom handler and the manifest work as before and every binding answers
+//! [`Error::NoBinding`].
 //!
 //! # Building and deploying
 //!

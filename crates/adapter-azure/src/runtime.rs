@@ -126,7 +126,7 @@ impl Server {
             .into_iter()
             .map(|a| (a.name.clone(), a))
             .collect();
-        let resources = Resources::new(app.declared(), crate::bindings::azure_bindings());
+        let resources = Resources::new(app.declared(), crate::bindings::azure_bindings(&app));
         Self {
             routes: RouteTable::from_app(&app),
             slots,

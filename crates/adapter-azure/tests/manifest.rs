@@ -172,3 +172,38 @@ fn a_schedule_azure_cannot_express_is_refused_with_the_reason() {
         Some("the azure manifest cannot express this app: function `odd`: the schedule `rate(7 minutes)` cannot be written for Azure: a rate must divide an hour (minutes) or a day (hours), or be one day")
     );
 }
+
+#[test]
+fn a_dead_letter_queue_of_one_queue_is_triggered_on_its_poison_queue() {
+    use faasport_core::{App, Context, DeadLetter, Error, Function, QueueBatch, QueueSpec};
+    async fn f(_: QueueBatch, _: Context) -> Result<(), Error> {
+        Ok(())
+    }
+    let app = App::new("shop")
+        .queue_spec(QueueSpec::new("Orders").dead_letter_queue("orders-failed"))
+        .queue("orders-failed")
+        .function(Function::new("bill", f).queue("Orders"))
+        .function(Function::new("triage", f).queue("orders-failed"));
+    let files = project(&app, &ProjectOptions::default()).expect("project");
+    let queue_of = |path: &str| {
+        let file = files.iter().find(|f| f.path == path).expect(path);
+        check_function(path, &file.json);
+        file.json["bindings"][0]["queueName"].clone()
+    };
+    assert_eq!(queue_of("bill/function.json"), json!("orders"));
+    assert_eq!(queue_of("triage/function.json"), json!("orders-poison"));
+
+    // shared by two queues (the app-wide default): each keeps its own poison queue
+    let shared = App::new("shop")
+        .queue("a")
+        .queue("b")
+        .queue("failed")
+        .dead_letter(DeadLetter::Queue("failed".into()))
+        .function(Function::new("triage", f).queue("failed"));
+    let files = project(&shared, &ProjectOptions::default()).expect("project");
+    let triage = files
+        .iter()
+        .find(|f| f.path == "triage/function.json")
+        .expect("triage");
+    assert_eq!(triage.json["bindings"][0]["queueName"], json!("failed"));
+}

@@ -1,20 +1,324 @@
-//! Outbound resource bindings on Azure.
+//! Outbound resources on Azure: the core resource traits through the official SDK crates on
+//! `azure_core` 1.x, and function invocation over HTTP.
 //!
-//! None yet: publishing, sending, object access and invoking from the [`Context`] fail with
-//! [`Error::NoBinding`](faasport_core::Error::NoBinding) naming the resource, after the
-//! per-function access check ([`Access`](faasport_core::Access)) has passed, so an undeclared
-//! use is still [`Error::Undeclared`](faasport_core::Error::Undeclared) as on every backend.
+//! | trait | service | calls | cargo feature |
+//! |---|---|---|---|
+//! | [`QueueSender`](faasport_core::resource::QueueSender) | Storage queues (`azure_storage_queue`) | `Put Message`, the body base64-encoded | `queue` |
+//! | [`ObjectStore`](faasport_core::resource::ObjectStore) | Blob Storage (`azure_storage_blob`) | `Get Blob`, `Put Blob` (block blob), `Delete Blob`, `List Blobs` | `blob` |
+//! | [`FunctionInvoker`](faasport_core::resource::FunctionInvoker) | the function app's invoke endpoints | `POST /faasport-invoke/<function>` | `invoke` |
+//! | [`TopicPublisher`](faasport_core::resource::TopicPublisher) | none: [`Error::NoBinding`] | | |
 //!
-//! The plan (issue 10): output bindings declared in `function.json` for queue, Service Bus and
-//! blob writes, returned in `Outputs`; and the official SDK crates on `azure_core` 1.x
-//! (`azure_storage_queue`, `azure_storage_blob`) with a managed-identity token or a SAS URL
-//! where an output binding cannot serve (reading a blob), tested against Azurite.
+//! # Which path does the work
 //!
-//! [`Context`]: faasport_core::Context
+//! Every call goes through the SDK (or, for invoke, HTTP) at the moment the handler makes it,
+//! as on AWS and Google Cloud: a send that returned `Ok` has been accepted by the queue, even if
+//! the handler fails afterwards. `function.json` output bindings are not used: the host writes
+//! their values only after a successful invocation, which would make a send on Azure behave
+//! differently from the same send everywhere else, and they cannot read, list or delete. The
+//! manifest therefore writes triggers only, and the bindings find their resources through
+//! app settings ([`crate::names`], [`storage`]).
+//!
+//! # Topics
+//!
+//! A faasport topic is a Service Bus topic on Azure (the manifest's `serviceBusTrigger`). There
+//! is no official Service Bus crate on `azure_core` 1.x; the community
+//! `azure_messaging_servicebus` is built on `azure_core` 0.21, which would put a second,
+//! incompatible `azure_core` in every Azure build. Publishing answers [`Error::NoBinding`]
+//! until an official crate exists (after the per-function access check, so an undeclared
+//! topic is still [`Error::Undeclared`]).
+//!
+//! # Authentication
+//!
+//! Storage accepts an Entra ID token or a SAS, never the account key, through these crates
+//! ([`storage`]): a service URL that carries a SAS is used as it is; otherwise the credential
+//! given to [`AzureBindings::with_credential`], else the function app's managed identity
+//! (feature `managed-identity`, `azure_identity` 1.0), signs each request with a token.
+//!
+//! # Errors
+//!
+//! Every failed call is [`Error::Binding`] naming the resource: connection and I/O failures,
+//! 408, 429 and 5xx answers are retryable (the Storage clients have already retried them with
+//! `azure_core`'s default policy; an invoke is sent once); a missing setting, a refused request
+//! (403, 404) and a message Storage queues cannot carry are not.
 
-use faasport_core::Bindings;
+#[cfg(feature = "blob")]
+mod blob;
+#[cfg(feature = "invoke")]
+mod invoke;
+#[cfg(feature = "queue")]
+mod queue;
+pub mod storage;
 
-/// The bindings a [`Context`](faasport_core::Context) gets on Azure: none yet.
-pub fn azure_bindings() -> Bindings {
-    Bindings::none()
+use std::sync::Arc;
+
+use faasport_core::{App, Bindings, Error, ResourceKind};
+
+use self::storage::StorageSettings;
+use crate::names::ResourceNames;
+
+/// A credential that signs Storage requests with an Entra ID token (re-exported from
+/// `azure_core`).
+#[cfg(feature = "sdk")]
+pub use azure_core::credentials::TokenCredential;
+
+/// The app setting with the function key sent as `x-functions-key` to invoke endpoints
+/// (`authLevel: function`); the app's host key (`az functionapp keys list`) opens every
+/// function's endpoint.
+pub const FUNCTION_KEY_ENV: &str = "FAASPORT_AZURE_FUNCTION_KEY";
+
+/// The Azure implementations of the core resource traits.
+pub struct AzureBindings {
+    names: ResourceNames,
+    #[cfg_attr(not(feature = "sdk"), allow(dead_code))]
+    storage: StorageSettings,
+    #[cfg_attr(not(feature = "invoke"), allow(dead_code))]
+    function_key: Option<String>,
+    #[cfg(feature = "sdk")]
+    credential: Option<Arc<dyn TokenCredential>>,
+    #[cfg(feature = "queue")]
+    queues: tokio::sync::OnceCell<azure_storage_queue::QueueServiceClient>,
+    #[cfg(feature = "blob")]
+    blobs: tokio::sync::OnceCell<azure_storage_blob::BlobServiceClient>,
+    #[cfg(feature = "invoke")]
+    http: std::sync::OnceLock<Arc<dyn azure_core::http::HttpClient>>,
+}
+
+impl std::fmt::Debug for AzureBindings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AzureBindings")
+            .field("names", &self.names)
+            .field("storage", &self.storage)
+            .field("function_key", &self.function_key.as_ref().map(|_| "<set>"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A binding's failure: a setting, a credential, the service's answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BindingError {
+    /// None of the settings that locate a service is set.
+    #[error("none of {variables} is set")]
+    MissingSetting {
+        /// The settings, in the order they are read.
+        variables: String,
+    },
+    /// A setting is not usable.
+    #[error("{variable} is not a usable URL: {reason}")]
+    InvalidSetting {
+        /// The setting.
+        variable: String,
+        /// Why.
+        reason: String,
+    },
+    /// The service URL carries no SAS and there is no token credential.
+    #[error("{url} carries no SAS and no token credential is available (enable the `managed-identity` feature or give one to `AzureBindings::with_credential`)")]
+    NoCredential {
+        /// The service URL, without its query.
+        url: String,
+    },
+    /// A message Storage queues cannot carry.
+    #[error("{0}")]
+    Message(String),
+    /// The SDK call failed.
+    #[cfg(feature = "sdk")]
+    #[error(transparent)]
+    Request(#[from] azure_core::Error),
+    /// The invoked function answered with an error.
+    #[error("the function answered {status}: {message}")]
+    Function {
+        /// The HTTP status of its answer.
+        status: u16,
+        /// The `error` of its answer, or the body.
+        message: String,
+    },
+    /// Azure has no asynchronous invocation over HTTP.
+    #[error("asynchronous invoke is not available on Azure (an HTTP-triggered function runs while its caller waits); send the payload to a queue the function consumes instead")]
+    AsyncInvoke,
+}
+
+impl AzureBindings {
+    /// Bindings that find resources through `names` and Storage through `storage`.
+    pub fn new(names: ResourceNames, storage: StorageSettings) -> Self {
+        Self {
+            names,
+            storage,
+            function_key: None,
+            #[cfg(feature = "sdk")]
+            credential: None,
+            #[cfg(feature = "queue")]
+            queues: tokio::sync::OnceCell::new(),
+            #[cfg(feature = "blob")]
+            blobs: tokio::sync::OnceCell::new(),
+            #[cfg(feature = "invoke")]
+            http: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The bindings of `app` as the function app's settings describe them
+    /// ([`ResourceNames::from_env`], [`StorageSettings::from_env`], [`FUNCTION_KEY_ENV`]).
+    pub fn from_env(app: &App) -> Self {
+        let env = |name: &str| std::env::var(name).ok();
+        let key = env(FUNCTION_KEY_ENV).filter(|k| !k.trim().is_empty());
+        let bindings = Self::new(
+            ResourceNames::from_env(app, env),
+            StorageSettings::from_env(env),
+        );
+        match key {
+            Some(key) => bindings.with_function_key(key),
+            None => bindings,
+        }
+    }
+
+    /// Signs Storage requests whose URL carries no SAS with `credential` instead of the
+    /// managed identity.
+    #[cfg(feature = "sdk")]
+    pub fn with_credential(mut self, credential: Arc<dyn TokenCredential>) -> Self {
+        self.credential = Some(credential);
+        self
+    }
+
+    /// Sends `key` as `x-functions-key` with every invocation.
+    pub fn with_function_key(mut self, key: impl Into<String>) -> Self {
+        self.function_key = Some(key.into());
+        self
+    }
+
+    /// The core [`Bindings`] backed by these clients (the ones whose features are enabled).
+    pub fn into_bindings(self) -> Bindings {
+        let this = Arc::new(self);
+        let bindings = Bindings::none();
+        #[cfg(feature = "queue")]
+        let bindings = bindings.with_queues(this.clone());
+        #[cfg(feature = "blob")]
+        let bindings = bindings.with_objects(this.clone());
+        #[cfg(feature = "invoke")]
+        let bindings = bindings.with_invoker(this.clone());
+        drop(this);
+        bindings
+    }
+}
+
+#[cfg(any(feature = "queue", feature = "blob"))]
+impl AzureBindings {
+    /// The service URL of `service` and the credential its requests need: none for a SAS URL,
+    /// else the given one, else the managed identity.
+    fn endpoint(
+        &self,
+        service: storage::Service,
+    ) -> Result<(azure_core::http::Url, Option<Arc<dyn TokenCredential>>), BindingError> {
+        let endpoint = self.storage.endpoint(service)?;
+        if endpoint.sas {
+            return Ok((endpoint.url, None));
+        }
+        if let Some(credential) = &self.credential {
+            return Ok((endpoint.url, Some(credential.clone())));
+        }
+        #[cfg(feature = "managed-identity")]
+        {
+            use azure_identity::{
+                ManagedIdentityCredential, ManagedIdentityCredentialOptions, UserAssignedId,
+            };
+            let options = ManagedIdentityCredentialOptions {
+                user_assigned_id: self
+                    .storage
+                    .client_id()
+                    .map(|id| UserAssignedId::ClientId(id.to_owned())),
+                ..Default::default()
+            };
+            let credential: Arc<dyn TokenCredential> =
+                ManagedIdentityCredential::new(Some(options))?;
+            Ok((endpoint.url, Some(credential)))
+        }
+        #[cfg(not(feature = "managed-identity"))]
+        {
+            let mut url = endpoint.url;
+            url.set_query(None);
+            Err(BindingError::NoCredential {
+                url: url.to_string(),
+            })
+        }
+    }
+}
+
+/// The bindings a [`Context`](faasport_core::Context) gets on Azure: [`AzureBindings::from_env`].
+pub fn azure_bindings(app: &App) -> Bindings {
+    AzureBindings::from_env(app).into_bindings()
+}
+
+/// A failure of `kind` `name` as [`Error::Binding`].
+#[cfg_attr(
+    not(any(feature = "queue", feature = "blob", feature = "invoke")),
+    allow(dead_code)
+)]
+pub(crate) fn failure(
+    kind: ResourceKind,
+    name: &str,
+    retryable: bool,
+    error: BindingError,
+) -> Error {
+    Error::Binding {
+        kind,
+        name: name.to_owned(),
+        retryable,
+        source: Box::new(error),
+    }
+}
+
+/// An SDK failure as [`Error::Binding`]: connection and I/O failures, 408, 429 and 5xx are
+/// retryable.
+#[cfg(feature = "sdk")]
+#[cfg_attr(
+    not(any(feature = "queue", feature = "blob", feature = "invoke")),
+    allow(dead_code)
+)]
+pub(crate) fn sdk_failure(kind: ResourceKind, name: &str, error: azure_core::Error) -> Error {
+    let retryable = match error.kind() {
+        azure_core::error::ErrorKind::Connection | azure_core::error::ErrorKind::Io => true,
+        _ => error
+            .http_status()
+            .is_some_and(|s| retryable_status(u16::from(s))),
+    };
+    failure(kind, name, retryable, BindingError::Request(error))
+}
+
+/// Whether an HTTP status says a retry may help: 408, 429 and 5xx.
+#[cfg_attr(
+    not(any(feature = "queue", feature = "blob", feature = "invoke")),
+    allow(dead_code)
+)]
+pub(crate) fn retryable_status(status: u16) -> bool {
+    status == 408 || status == 429 || status >= 500
+}
+
+/// The Storage error code of a failed call (`BlobNotFound`, `ContainerNotFound`, ...).
+#[cfg(feature = "blob")]
+pub(crate) fn error_code(error: &azure_core::Error) -> Option<&str> {
+    match error.kind() {
+        azure_core::error::ErrorKind::HttpResponse { error_code, .. } => error_code.as_deref(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttles_time_outs_and_server_errors_are_retryable() {
+        for status in [408, 429, 500, 503] {
+            assert!(retryable_status(status), "{status}");
+        }
+        for status in [400, 403, 404, 409] {
+            assert!(!retryable_status(status), "{status}");
+        }
+    }
+
+    #[test]
+    fn a_missing_setting_names_every_variable_read() {
+        let error = BindingError::MissingSetting {
+            variables: "A, B or C".into(),
+        };
+        assert_eq!(error.to_string(), "none of A, B or C is set");
+    }
 }

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | HTTP | `httpTrigger`, `authLevel: anonymous`, `methods` (omitted for any method), `route` = the path without its `/`; plus `{"type": "http", "direction": "out", "name": "res"}` | |
 //! | none (invoke endpoint) | `httpTrigger`, `authLevel: function`, `methods: ["post"]`, `route: faasport-invoke/<function>`; plus the `http` output | |
-//! | queue | `queueTrigger`, `queueName` (lower case) | `AzureWebJobsStorage` |
+//! | queue | `queueTrigger`, `queueName` ([`azure_queue_name`]: lower case; a dead-letter queue is its source's `<queue>-poison`) | `AzureWebJobsStorage` |
 //! | topic | `serviceBusTrigger`, `topicName`, `subscriptionName` = the function | `ServiceBusConnection` |
 //! | schedule | `timerTrigger`, `schedule` as NCRONTAB ([`super::ncrontab`]) | |
 //! | storage | `blobTrigger`, `path: <container>/<prefix>{name}` | `AzureWebJobsStorage` |
@@ -23,7 +23,8 @@ use serde_json::{json, Value};
 
 use super::{ncrontab, ManifestError};
 use crate::names::{
-    resource_name, AzureFunction, HTTP_OUTPUT_BINDING, INVOKE_ROUTE_PREFIX, TRIGGER_BINDING,
+    azure_queue_name, resource_name, AzureFunction, HTTP_OUTPUT_BINDING, INVOKE_ROUTE_PREFIX,
+    TRIGGER_BINDING,
 };
 
 /// The `function.json` document of `azure` (one trigger of `function`).
@@ -67,7 +68,7 @@ pub fn function_json(
         }
         Some(Trigger::Queue { queue, .. }) => vec![trigger(
             "queueTrigger",
-            json!({ "queueName": resource_name(queue), "connection": "AzureWebJobsStorage" }),
+            json!({ "queueName": azure_queue_name(app, queue), "connection": "AzureWebJobsStorage" }),
         )],
         Some(Trigger::Topic { topic }) => vec![trigger(
             "serviceBusTrigger",

@@ -9,11 +9,47 @@
 //!
 //! The app is checked against Azure's limits first ([`App::validate_for`]).
 //!
-//! Not written (yet): output bindings for publishing, dead-letter forwarding (Azure keeps
-//! exhausted messages in `<queue>-poison` and the Service Bus dead-letter subqueue; a declared
-//! [`DeadLetter`](faasport_core::DeadLetter) target is not wired), Event Grid subscriptions
-//! (the event type filter lives on the subscription), and scale settings (`max_instances` is the
-//! app-wide `WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT` setting, outside these files).
+//! # App settings the bindings read
+//!
+//! App settings are per function app, so they are not in these files; set them with
+//! `az functionapp config appsettings set` (or in `local.settings.json` for `func start`):
+//!
+//! | setting | needed for | default |
+//! |---|---|---|
+//! | `AzureWebJobsStorage__queueServiceUri`, `AzureWebJobsStorage__blobServiceUri` (or `AzureWebJobsStorage__accountName`) | queue sends and bucket access with the managed identity; the same identity-based connection the triggers use | none |
+//! | `FAASPORT_AZURE_QUEUE_URL`, `FAASPORT_AZURE_BLOB_URL` | a service URL with a SAS instead (read first) | none |
+//! | `FAASPORT_QUEUE_<NAME>`, `FAASPORT_BUCKET_<NAME>` | a queue or container whose Azure name differs | the names these files use ([`crate::names::azure_queue_name`], [`crate::names::resource_name`]) |
+//! | `FAASPORT_AZURE_FUNCTION_APP_URL`, `FAASPORT_AZURE_FUNCTION_KEY` | invoking a function | `https://$WEBSITE_HOSTNAME`, none |
+//!
+//! See [`crate::bindings`] and [`crate::bindings::storage`].
+//!
+//! # Per-function access
+//!
+//! Azure grants access per function app (its managed identity, its settings), not per
+//! function, so these files cannot narrow what one function reaches. Each function is held to
+//! what it declares at run time instead, by core's access check, as on every backend: an
+//! undeclared send fails with [`Error::Undeclared`] before
+//! any call to Azure. The identity needs *Storage Queue Data Message Sender* on the queues and
+//! *Storage Blob Data Reader* / *Contributor* on the containers some function declares.
+//!
+//! # Dead letters
+//!
+//! The host moves a Storage queue's exhausted messages to `<queue>-poison`, a name it fixes, so
+//! a queue declared as the dead-letter queue of exactly one queue is mapped onto that poison
+//! queue ([`crate::names::azure_queue_name`]): its triggers and sends use `<queue>-poison`, and
+//! `host.json`'s `maxDequeueCount` is the queues' max receive count. What cannot be wired in
+//! these files, and stays in Azure's own dead-letter stores:
+//! - a dead-letter queue shared by several queues (each keeps its `<queue>-poison`);
+//! - a function's [`App::dead_letter_for`] target for its Service Bus subscriptions (the
+//!   subscription's dead-letter subqueue; forwarding it is the entity's
+//!   `ForwardDeadLetteredMessagesTo`, set where the subscription is created) and blob triggers
+//!   (the shared `webjobs-blobtrigger-poison` queue);
+//! - Timer, Event Hubs and Cosmos DB triggers, which have a retry policy and no dead letter.
+//!
+//! Not written: output bindings (the SDK bindings send at once instead, [`crate::bindings`]),
+//! Event Grid subscriptions (the event type filter lives on the subscription), and scale
+//! settings (`max_instances` is the app-wide `WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT`
+//! setting, outside these files).
 
 pub mod function;
 mod host;
