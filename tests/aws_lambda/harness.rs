@@ -10,7 +10,6 @@
 //! and replace cargo-lambda's constant deadline with a real one.
 
 use std::convert::Infallible;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -22,35 +21,19 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
-/// The value of a peer variable set by `.ci/run`; skips (with a message) when unset, and fails
-/// when `FAASPORT_REQUIRE_PEERS=1`.
+#[path = "../common/peers.rs"]
+mod peers;
+
+use peers::free_port;
+
+/// The value of an AWS peer variable set by `.ci/run` (see [`peers::peer`]).
 pub fn peer(variable: &str) -> Option<String> {
-    match std::env::var(variable).ok().filter(|v| !v.is_empty()) {
-        Some(value) => Some(value),
-        None if std::env::var("FAASPORT_REQUIRE_PEERS").as_deref() == Ok("1") => {
-            panic!("{variable} is not set but FAASPORT_REQUIRE_PEERS=1: start the peers with .ci/aws-peers.sh")
-        }
-        None => {
-            eprintln!("skipped: {variable} is not set (see .ci/aws-peers.sh); FAASPORT_REQUIRE_PEERS=1 makes this a failure");
-            None
-        }
-    }
+    peers::peer(variable, "aws-peers.sh")
 }
 
 /// An example binary built next to this test (`cargo test --features aws` builds them).
 pub fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir");
-    let path = dir.join("examples").join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo test --features aws` (not `--test`), which builds the examples",
-        path.display()
-    );
-    path
+    peers::example(name, "aws")
 }
 
 /// A running cargo-lambda with one example binary attached as its function.
@@ -60,13 +43,6 @@ pub struct Lambda {
     function: Option<Child>,
     proxy: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
 }
 
 impl Lambda {

@@ -43,21 +43,14 @@ impl Drop for Handler {
 }
 
 fn example() -> Option<std::path::PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("examples").join("conformance");
-    if path.exists() {
-        return Some(path);
+    match crate::peers::built_example("conformance", "azure") {
+        Ok(path) => Some(path),
+        Err(why) => {
+            assert!(!crate::peers::peers_required(), "{why}");
+            eprintln!("skipped: {why}");
+            None
+        }
     }
-    let why = format!(
-        "{} is missing: run `cargo test --features azure` (not `--test`), which builds the examples",
-        path.display()
-    );
-    assert!(
-        std::env::var("FAASPORT_REQUIRE_PEERS").as_deref() != Ok("1"),
-        "{why}"
-    );
-    eprintln!("skipped: {why}");
-    None
 }
 
 impl Handler {

@@ -5,7 +5,6 @@
 //! here to exhaust the delivery attempts.
 #![cfg(feature = "gcp")]
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -33,24 +32,9 @@ impl Drop for Served {
     }
 }
 
-fn example() -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let path = dir.join("examples").join("conformance");
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo test --features gcp` (not `--test`), which builds the examples",
-        path.display()
-    );
-    path
-}
-
 async fn serve(function: &str) -> Served {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    let child = Command::new(example())
+    let port = crate::peers::free_port();
+    let child = Command::new(crate::peers::example("conformance", "gcp"))
         .env("FAASPORT_PROVIDER", "gcp")
         .env("FUNCTION_TARGET", function)
         .env("K_SERVICE", function)

@@ -24,6 +24,8 @@ mod azure;
 mod gcp;
 #[cfg(feature = "local")]
 mod local;
+#[path = "../common/peers.rs"]
+mod peers;
 mod scenarios;
 
 use bytes::Bytes;

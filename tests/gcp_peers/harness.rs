@@ -1,7 +1,6 @@
 //! Starts Google's functions-framework (Python) and the echo example under the gcp adapter on
 //! free loopback ports, and sends them the same requests.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -12,19 +11,18 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-/// The value of a peer variable set by `.ci/run`; skips (with a message) when unset, and fails
-/// when `FAASPORT_REQUIRE_PEERS=1`.
+#[path = "../common/peers.rs"]
+mod peers;
+
+use peers::free_port;
+
+/// The value of a Google Cloud peer variable set by `.ci/run` (see [`peers::peer`]).
 pub fn peer(variable: &str) -> Option<String> {
-    match std::env::var(variable).ok().filter(|v| !v.is_empty()) {
-        Some(value) => Some(value),
-        None if std::env::var("FAASPORT_REQUIRE_PEERS").as_deref() == Ok("1") => {
-            panic!("{variable} is not set but FAASPORT_REQUIRE_PEERS=1: install the peers with .ci/gcp-peers.sh")
-        }
-        None => {
-            eprintln!("skipped: {variable} is not set (see .ci/gcp-peers.sh); FAASPORT_REQUIRE_PEERS=1 makes this a failure");
-            None
-        }
-    }
+    peers::peer(variable, "gcp-peers.sh")
+}
+
+fn example(name: &str) -> PathBuf {
+    peers::example(name, "gcp")
 }
 
 /// A payload fixture of the gcp adapter.
@@ -33,28 +31,6 @@ pub fn fixture(name: &str) -> Vec<u8> {
         .join("crates/adapter-gcp/tests/fixtures")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir");
-    let path = dir.join("examples").join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo test --features gcp` (not `--test`), which builds the examples",
-        path.display()
-    );
-    path
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
 }
 
 /// A server process on a loopback port, killed (with its process group) when dropped.

@@ -282,14 +282,9 @@ pub(crate) fn sdk_failure(kind: ResourceKind, name: &str, error: azure_core::Err
     failure(kind, name, retryable, BindingError::Request(error))
 }
 
-/// Whether an HTTP status says a retry may help: 408, 429 and 5xx.
-#[cfg_attr(
-    not(any(feature = "queue", feature = "blob", feature = "invoke")),
-    allow(dead_code)
-)]
-pub(crate) fn retryable_status(status: u16) -> bool {
-    status == 408 || status == 429 || status >= 500
-}
+/// Core's rule: 408, 429 and 5xx.
+#[cfg(any(feature = "queue", feature = "blob", feature = "invoke"))]
+pub(crate) use faasport_core::contract::retryable_status;
 
 /// The Storage error code of a failed call (`BlobNotFound`, `ContainerNotFound`, ...).
 #[cfg(feature = "blob")]

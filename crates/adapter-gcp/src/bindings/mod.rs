@@ -282,14 +282,9 @@ pub(crate) fn retryable(error: &google_cloud_gax::error::Error) -> bool {
     error.http_status_code().is_some_and(retryable_status)
 }
 
-/// Whether an HTTP status asks for a retry: 408, 429 and 5xx.
-#[cfg_attr(
-    not(any(feature = "pubsub", feature = "storage", feature = "invoke")),
-    allow(dead_code)
-)]
-pub(crate) fn retryable_status(status: u16) -> bool {
-    status == 408 || status == 429 || (500..600).contains(&status)
-}
+/// Core's rule: 408, 429 and 5xx.
+#[cfg(any(feature = "pubsub", feature = "storage", feature = "invoke"))]
+pub(crate) use faasport_core::contract::retryable_status;
 
 /// Whether a Google Cloud client error says the resource does not exist.
 #[cfg(feature = "storage")]

@@ -149,6 +149,21 @@ fn shutting_down(id: Option<&str>) -> HttpResponse {
     retry_later(StatusCode::SERVICE_UNAVAILABLE, "shutting down", after, id)
 }
 
+/// Whether an HTTP status from a cloud service or another function says a retry may help: 408
+/// (request timeout), 429 (throttled) and every 5xx. Every adapter's bindings classify the
+/// statuses they get back with it, so a failed call is retried (or not) alike on every backend.
+///
+/// # Examples
+/// ```
+/// use faasport_core::contract::retryable_status;
+///
+/// assert!(retryable_status(503) && retryable_status(429) && retryable_status(408));
+/// assert!(!retryable_status(404) && !retryable_status(400) && !retryable_status(200));
+/// ```
+pub fn retryable_status(status: u16) -> bool {
+    status == 408 || status == 429 || (500..600).contains(&status)
+}
+
 /// An error response with `Retry-After` in whole seconds, at least 1.
 fn retry_later(
     status: StatusCode,

@@ -23,7 +23,9 @@ mod shutdown;
 mod visibility;
 
 pub use self::delivery::{Delivery, PushAnswer};
-pub use self::http::{error_response, http_response, output_response, REQUEST_ID_HEADER};
+pub use self::http::{
+    error_response, http_response, output_response, retryable_status, REQUEST_ID_HEADER,
+};
 pub use self::limits::Limits;
 pub use self::routes::{RouteMatch, RouteTable};
 pub use self::shutdown::shutdown_signal;
