@@ -9,6 +9,7 @@ mod aggregate;
 pub mod billing;
 mod cost;
 mod counters;
+mod estimate;
 mod prices;
 mod retention;
 mod totals;
@@ -25,7 +26,12 @@ pub use cost::{
     billing_rules, compare_costs, compare_costs_with_capacity, FunctionCost, ProviderCost,
 };
 pub use counters::{DurationHistogram, FunctionCounters, FunctionMetrics, DURATION_BUCKETS};
-pub use prices::{PriceError, PriceTable, BUNDLED_PRICES};
+pub use estimate::{Pricing, Workload};
+pub use prices::{
+    AwsLambdaPrices, AzureConsumptionPrices, AzureFreeTier, CloudRunFreeTier, CloudRunPrices,
+    CloudRunRates, GbSecondTier, LambdaArchPrices, LambdaFreeTier, PriceError, PriceTable,
+    PriceTableBuilder, ProvisionedConcurrencyPrices, BUNDLED_PRICES,
+};
 pub(crate) use retention::Retained;
 pub use retention::{RecordRetention, DEFAULT_RING};
 pub use totals::{DurationDigest, RunTotals, EXACT_DURATIONS, OPEN_WINDOW};

@@ -2,29 +2,43 @@
 //!
 //! Per invocation, `billed = ceil_1ms(init (on a cold start) + duration)`, no minimum; INIT is
 //! billed for every runtime since 2025-08-01 (and always was for custom runtimes, which is what a
-//! Rust function uses). `GB-s = memory_MB / 1024 × billed_s`; cost = GB-s × the architecture's
-//! first-tier rate + requests × the per-request price. One request per environment: no sharing.
+//! Rust function uses). `GB-s = memory_MB / 1024 × billed_s`; cost = the on-demand GB-s priced
+//! through the architecture's monthly tiers ([`LambdaArchPrices::duration_price`]) + requests ×
+//! the per-request price. One request per environment: no sharing.
+//!
+//! # Monthly tiers
+//!
+//! Reference §11.1 ([V] aws.amazon.com/lambda/pricing: "up to 6 billion GB-seconds"; other
+//! tiers [3P] AWS Price List): x86 $0.0000166667 per GB-s up to 6 B GB-s, $0.000015 up to
+//! 15 B, $0.0000133334 above; arm64 $0.0000133334 up to 7.5 B, $0.0000120001 up to 18.75 B,
+//! $0.0000106667 above. Tiers apply to the aggregate of one architecture, so they are applied
+//! to a provider's total ([`ProviderCost`](crate::meter::ProviderCost)`::charges`); a
+//! function's own line is priced as if it were alone in the month. The free tier, when asked
+//! for, is taken off the first GB-s (the credit is the price of the total minus the price of
+//! what is left), and what is left is priced through the tiers.
 //!
 //! # Provisioned concurrency (min instances)
 //!
-//! What the reference supports (§1.1, (3P), x86 only): $0.0000041667 per GB-s "while it is
-//! configured (even when idle)", plus duration at $0.0000097222 per GB-s "while it runs". So a
-//! function with `n` min instances of `m` MB over a run of wall time `t` costs
-//! `m / 1024 × n × t_s × 0.0000041667` for the capacity ([`Charges::provisioned`]), and each
-//! invocation that ran on one of those instances is billed its GB-s at $0.0000097222 instead of
-//! the on-demand rate (in [`Charges::compute`]). Invocations beyond the provisioned instances
-//! spill over to on-demand instances and are billed on-demand, as on AWS.
+//! Reference §11.1 ([V] aws.amazon.com/lambda/pricing for the wording and x86 rates, [3P] Price
+//! List for arm64): $0.0000041667 per GB-s (arm64 $0.0000033334) while configured, even idle,
+//! "calculated from the time you enable it on your function until it is disabled, **rounded up
+//! to the nearest five minutes**", plus duration at $0.0000097222 per GB-s (arm64
+//! $0.0000077778) while it runs. So `n` instances of `m` MB configured during windows
+//! `w_1..w_k` cost `m / 1024 × n × Σ ceil_5min(w_i) × rate` ([`Charges::provisioned`],
+//! [`WarmCapacity::windows`]; the block is the table's `provisioned_block_ms`), and each
+//! invocation that ran on one of those instances is billed its GB-s at the provisioned
+//! duration rate instead of the on-demand one (in [`Charges::compute`]). Invocations beyond
+//! the provisioned instances spill over to on-demand instances and are billed on-demand, as
+//! on AWS. The provisioned duration GB-s are not counted in the on-demand tiers.
 //!
 //! Where the reference is silent, these are decisions:
 //! * invocations on provisioned instances are metered like on-demand ones (1 ms rounding, INIT
-//!   billed if one was cold) and still pay the per-request price (the table has no separate
-//!   request price for them);
-//! * the configured time is the run's exact wall time, not rounded (AWS's pricing page rounds
-//!   configured time up to 5 minutes; that rule is not in the reference and is not applied);
+//!   billed if one was cold) and still pay the per-request price (the pricing page's example
+//!   charges requests at $0.20/M);
 //! * the free tier is deducted from on-demand requests and GB-s only, never from provisioned
 //!   capacity or the GB-s that ran on it;
-//! * the table has provisioned prices for x86 only: under arm64 the capacity is metered but not
-//!   priced (zero), and invocations on it are billed at the on-demand arm64 rate.
+//! * a table without provisioned prices for an architecture meters the capacity but does not
+//!   price it (zero), and invocations on it are billed at the on-demand rate.
 
 use std::time::Duration;
 
@@ -103,7 +117,9 @@ impl BillingRule for LambdaRule {
         warm: &WarmCapacity,
     ) -> BilledQuantities {
         q.provisioned_execution_gb_seconds = on_warm.gb_seconds;
-        q.provisioned_gb_seconds = f64::from(warm.memory_mb) / 1024.0 * warm.instance_seconds();
+        let block = Duration::from_millis(self.prices.provisioned_block_ms);
+        q.provisioned_gb_seconds =
+            f64::from(warm.memory_mb) / 1024.0 * warm.instance_seconds_in_blocks(block);
         q
     }
 
@@ -116,7 +132,7 @@ impl BillingRule for LambdaRule {
         let on_provisioned = q.provisioned_execution_gb_seconds;
         let on_demand = (q.gb_seconds - on_provisioned).max(0.0);
         Charges {
-            compute: on_demand * rates.per_gb_second + on_provisioned * duration_rate,
+            compute: rates.duration_price(on_demand) + on_provisioned * duration_rate,
             requests: q.requests as f64 * rates.per_million_requests / 1e6,
             provisioned: q.provisioned_gb_seconds * configured_rate,
         }

@@ -14,7 +14,8 @@
 //! whether or not it serves anything ([`WarmCapacity`], [`BillingRule::quantities_with_capacity`]):
 //!
 //! * **AWS Lambda** bills it as *provisioned concurrency*: configured memory × instances × the
-//!   run's wall time at the provisioned per-GB-s rate, and the invocations those environments
+//!   time it was configured, each on/off window rounded up to five minutes
+//!   ([`WarmCapacity::windows`]), at the provisioned per-GB-s rate, and the invocations those environments
 //!   serve at the provisioned *duration* rate instead of the on-demand one (reference §1.1,
 //!   (3P); see [`LambdaRule`] for the choices where the reference is silent);
 //! * **Google Cloud Run** bills idle min instances (reference §1.2, (V)); their busy time is
@@ -144,6 +145,38 @@ impl BilledQuantities {
         self.provisioned_vcpu_seconds += other.provisioned_vcpu_seconds;
     }
 
+    /// The quantities of `n` repetitions of these (sums scale exactly; counts saturate).
+    pub fn times(&self, n: u64) -> BilledQuantities {
+        let f = n as f64;
+        BilledQuantities {
+            requests: self.requests.saturating_mul(n),
+            billed_ms: self.billed_ms.saturating_mul(n),
+            gb_seconds: self.gb_seconds * f,
+            vcpu_seconds: self.vcpu_seconds * f,
+            provisioned_execution_gb_seconds: self.provisioned_execution_gb_seconds * f,
+            provisioned_gb_seconds: self.provisioned_gb_seconds * f,
+            provisioned_vcpu_seconds: self.provisioned_vcpu_seconds * f,
+        }
+    }
+
+    /// Every quantity less `other`'s, never below zero (the extra of one set over another).
+    pub fn minus_exactly(&self, other: &BilledQuantities) -> BilledQuantities {
+        BilledQuantities {
+            requests: self.requests.saturating_sub(other.requests),
+            billed_ms: self.billed_ms.saturating_sub(other.billed_ms),
+            gb_seconds: (self.gb_seconds - other.gb_seconds).max(0.0),
+            vcpu_seconds: (self.vcpu_seconds - other.vcpu_seconds).max(0.0),
+            provisioned_execution_gb_seconds: (self.provisioned_execution_gb_seconds
+                - other.provisioned_execution_gb_seconds)
+                .max(0.0),
+            provisioned_gb_seconds: (self.provisioned_gb_seconds - other.provisioned_gb_seconds)
+                .max(0.0),
+            provisioned_vcpu_seconds: (self.provisioned_vcpu_seconds
+                - other.provisioned_vcpu_seconds)
+                .max(0.0),
+        }
+    }
+
     /// What is left after deducting a free allowance. The allowance covers requests and
     /// on-demand compute only, never provisioned capacity or what ran on it.
     pub fn minus(&self, free: &BilledQuantities) -> BilledQuantities {
@@ -199,6 +232,10 @@ pub struct WarmCapacity {
     /// How long the capacity was configured: the run's wall time, from the runtime's start to
     /// the report (tokio's clock, so exact under the virtual clock).
     pub wall: Duration,
+    /// The on/off windows of the capacity: the length of each period it was configured, from
+    /// being enabled to being disabled. Empty means one window as long as `wall`. Lambda
+    /// rounds each window up to five minutes ([`LambdaRule`]); Cloud Run bills them exactly.
+    pub windows: Vec<Duration>,
     /// The instances started to keep the minimum (scaling trace cause `min_instances`):
     /// invocations that ran on them were served by provisioned capacity.
     pub instance_ids: BTreeSet<u64>,
@@ -211,8 +248,49 @@ impl WarmCapacity {
             instances,
             memory_mb,
             wall,
+            windows: Vec::new(),
             instance_ids: BTreeSet::new(),
         }
+    }
+
+    /// `instances` of `memory_mb` each, configured during each of `windows` (enabled, then
+    /// disabled: one entry per on/off period). `wall` is their sum.
+    pub fn windows(
+        instances: u32,
+        memory_mb: u32,
+        windows: impl IntoIterator<Item = Duration>,
+    ) -> Self {
+        let windows: Vec<Duration> = windows.into_iter().collect();
+        Self {
+            instances,
+            memory_mb,
+            wall: windows.iter().sum(),
+            windows,
+            instance_ids: BTreeSet::new(),
+        }
+    }
+
+    /// The configured periods: [`WarmCapacity::windows`], or the whole `wall` when none were
+    /// named.
+    pub fn periods(&self) -> &[Duration] {
+        if self.windows.is_empty() {
+            std::slice::from_ref(&self.wall)
+        } else {
+            &self.windows
+        }
+    }
+
+    /// Instance-seconds configured with each period rounded up to a multiple of `block` (Lambda
+    /// bills provisioned concurrency "rounded up to the nearest five minutes"); a zero `block`
+    /// rounds nothing.
+    pub fn instance_seconds_in_blocks(&self, block: Duration) -> f64 {
+        let block_ms = u64::try_from(block.as_millis()).unwrap_or(u64::MAX);
+        let ms: u64 = self
+            .periods()
+            .iter()
+            .map(|p| round_up_ms(*p, block_ms))
+            .fold(0, u64::saturating_add);
+        f64::from(self.instances) * ms as f64 / 1000.0
     }
 
     /// Names the instances that make up the capacity.
@@ -228,9 +306,14 @@ impl WarmCapacity {
             .is_some_and(|id| self.instance_ids.contains(&id))
     }
 
-    /// Instance-seconds configured: instances × wall time.
+    /// Instance-seconds configured: instances × the configured periods, exact.
     pub fn instance_seconds(&self) -> f64 {
-        f64::from(self.instances) * self.wall.as_secs_f64()
+        f64::from(self.instances)
+            * self
+                .periods()
+                .iter()
+                .map(Duration::as_secs_f64)
+                .sum::<f64>()
     }
 }
 
