@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use faasport_adapter_local::meter::{
-    compare_costs_with_capacity, BilledQuantities, LambdaRule, WarmCapacity,
+    compare_costs_with_capacity, BilledQuantities, LambdaRule, Pricing, WarmCapacity, Workload,
 };
 use faasport_adapter_local::{
     BillingProvider, BillingRule, InvocationRecord, LambdaArch, LocalRuntime, PriceTable,
@@ -153,24 +153,189 @@ fn the_pricing_page_provisioned_concurrency_example_comes_to_the_cent() {
     //   duration:   1.2 M × 1 s × 1 GB    = 1,200,000 GB-s × $0.0000097222 = $11.67
     //   requests:   1.2 M × $0.20 / M                                       =  $0.24
     //   total                                                                  $41.91
-    let warm =
-        WarmCapacity::windows(1_000, 1_024, [Duration::from_secs(7_200)]).instance_ids(0..1_000);
-    let mut r = InvocationRecord::new("api", "req");
-    r.duration = Duration::from_secs(1);
-    r.memory_mb = 1_024;
-    r.instance = Some(7);
-    let rule = LambdaRule::new(table().aws_lambda, LambdaArch::X86_64);
-    let one = rule.quantities_with_capacity(&[&r], &warm);
-    // 1.2 M identical invocations: the per-invocation quantities, 1.2 M times.
-    let mut q = one;
-    q.requests = 1_200_000;
-    q.billed_ms = 1_200_000_000;
-    q.gb_seconds = 1_200_000.0;
-    q.provisioned_execution_gb_seconds = 1_200_000.0;
-    let charges = rule.charges(&q);
-    assert_close(q.provisioned_gb_seconds, 7_200_000.0);
-    assert_eq!(format!("{:.2}", charges.provisioned), "30.00");
-    assert_eq!(format!("{:.2}", charges.compute), "11.67");
-    assert_eq!(format!("{:.2}", charges.requests), "0.24");
-    assert_eq!(format!("{:.2}", charges.total()), "41.91");
+    let warm = WarmCapacity::windows(1_000, 1_024, [Duration::from_secs(7_200)]);
+    let workload =
+        Workload::new(1_200_000, Duration::from_secs(1), 1_024).provisioned(warm, 1_200_000);
+    let costs = Pricing::bundled().expect("bundled").estimate(&workload);
+    let lambda = cost(&costs, BillingProvider::AwsLambda);
+    assert_close(lambda.quantities.provisioned_gb_seconds, 7_200_000.0);
+    assert_close(
+        lambda.quantities.provisioned_execution_gb_seconds,
+        1_200_000.0,
+    );
+    assert_eq!(format!("{:.2}", lambda.charges.provisioned), "30.00");
+    assert_eq!(format!("{:.2}", lambda.charges.compute), "11.67");
+    assert_eq!(format!("{:.2}", lambda.charges.requests), "0.24");
+    assert_eq!(format!("{:.2}", lambda.total), "41.91");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 7: pricing without running, with the meter's own rules.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_pricing_page_on_demand_example_is_priced_without_running() {
+    // [ref §1.1, §11.1; aws.amazon.com/lambda/pricing, example 1]: 3 M requests a month, 120 ms
+    // each, 1,536 MB, x86:
+    //   compute:  3e6 × 0.12 s × 1.5 GB = 540,000 GB-s × $0.0000166667 = $9.00 (9.000018)
+    //   requests: 3 M × $0.20 / M                                      = $0.60
+    //   total                                                            $9.60
+    // With the free tier (1 M requests, 400,000 GB-s a month [ref §1.1]):
+    //   (540,000 − 400,000) × $0.0000166667 = $2.33; (3 M − 1 M) × $0.20 / M = $0.40; $2.73.
+    let workload = Workload::new(3_000_000, Duration::from_millis(120), 1_536);
+    let pricing = Pricing::bundled().expect("bundled");
+    let costs = pricing.estimate(&workload);
+    let lambda = cost(&costs, BillingProvider::AwsLambda);
+    assert_eq!(lambda.quantities.requests, 3_000_000);
+    assert_eq!(lambda.quantities.billed_ms, 360_000_000);
+    assert_close(lambda.quantities.gb_seconds, 540_000.0);
+    assert_eq!(format!("{:.2}", lambda.charges.compute), "9.00");
+    assert_eq!(format!("{:.2}", lambda.total), "9.60");
+    let free = pricing
+        .clone()
+        .options(PricingOptions::default().free_tier(true))
+        .estimate(&workload);
+    assert_eq!(
+        format!("{:.2}", cost(&free, BillingProvider::AwsLambda).total),
+        "2.73"
+    );
+}
+
+/// `calls` records of `workload`'s shape, laid out as the estimate assumes: batches of
+/// `concurrency` overlapping calls on one instance, batches one second apart.
+fn records_like(
+    calls: u64,
+    duration_ms: u64,
+    memory_mb: u32,
+    concurrency: u64,
+) -> Vec<InvocationRecord> {
+    (0..calls)
+        .map(|i| {
+            let mut r = InvocationRecord::new("workload", i.to_string());
+            r.duration = Duration::from_millis(duration_ms);
+            r.memory_mb = memory_mb;
+            r.instance = Some(0);
+            r.arrived_at = Duration::from_secs(i / concurrency);
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn an_estimate_equals_metering_the_same_invocations_one_by_one() {
+    // The estimate meters one batch and multiplies; the meter sums every record. 2,003 calls of
+    // 73 ms at 300 MB, 4 at a time per instance (500 full batches and a batch of 3): same
+    // quantities and totals on every provider.
+    let pricing = Pricing::bundled().expect("bundled");
+    let workload = Workload::new(2_003, Duration::from_millis(73), 300)
+        .concurrency(4)
+        .function("workload");
+    let estimated = pricing.estimate(&workload);
+    let metered = pricing.compare(&records_like(2_003, 73, 300, 4), &BTreeMap::new());
+    assert_eq!(estimated.len(), 3);
+    for (e, m) in estimated.iter().zip(&metered) {
+        assert_eq!(e.provider, m.provider);
+        assert_eq!(e.quantities.requests, m.quantities.requests, "{}", e.label);
+        assert_eq!(
+            e.quantities.billed_ms, m.quantities.billed_ms,
+            "{}",
+            e.label
+        );
+        assert_close(e.quantities.gb_seconds, m.quantities.gb_seconds);
+        assert_close(e.total, m.total);
+    }
+    // Cloud Run shares the 4 overlapping calls: 501 busy intervals of 100 ms, not 2,003.
+    assert_eq!(
+        cost(&estimated, BillingProvider::CloudRun)
+            .quantities
+            .billed_ms,
+        50_100
+    );
+}
+
+#[test]
+fn cold_starts_add_their_initialiser_to_the_estimate_as_the_meter_bills_it() {
+    // [ref §1.1: billed = ceil_1ms(init + duration) on a cold start, INIT billed since
+    // 2025-08-01]. 1,000 calls of 20 ms at 128 MB, 10 of them cold with a 12.5 ms initialiser:
+    //   Lambda billed ms = 990 × 20 + 10 × ceil(32.5) = 19,800 + 330 = 20,130.
+    //   Azure Consumption does not bill start-up [ref §1.3]: 1,000 × max(100, 20) = 100,000 ms.
+    let pricing = Pricing::bundled().expect("bundled");
+    let workload = Workload::new(1_000, Duration::from_millis(20), 128)
+        .cold_starts(10, Duration::from_micros(12_500));
+    let costs = pricing.estimate(&workload);
+    assert_eq!(
+        cost(&costs, BillingProvider::AwsLambda)
+            .quantities
+            .billed_ms,
+        20_130
+    );
+    assert_eq!(
+        cost(&costs, BillingProvider::AzureConsumption)
+            .quantities
+            .billed_ms,
+        100_000
+    );
+    let mut records = records_like(1_000, 20, 128, 1);
+    for r in records.iter_mut().take(10) {
+        r.cold = true;
+        r.init = Duration::from_micros(12_500);
+        r.instance = Some(u64::MAX);
+    }
+    let metered = pricing.compare(&records, &BTreeMap::new());
+    assert_close(
+        cost(&metered, BillingProvider::AwsLambda).total,
+        cost(&costs, BillingProvider::AwsLambda).total,
+    );
+}
+
+#[test]
+fn three_hundred_million_calls_are_priced_as_a_million_times_three_hundred() {
+    // O(1): the estimate of 300 M calls is exactly 1e6 × that of 300 calls (same batch, scaled),
+    // which a loop over the calls could not produce in the time this test takes. 300 M × 120 ms ×
+    // 1.5 GB = 54 M GB-s (below the 6 B tier bound): 54e6 × 0.0000166667 + 300 M × $0.20 / M =
+    // 900.0018 + 60 = $960.0018. (10 calls per instance at once: 300 is a whole number of batches.)
+    let pricing = Pricing::bundled().expect("bundled");
+    let small =
+        pricing.estimate(&Workload::new(300, Duration::from_millis(120), 1_536).concurrency(10));
+    let big = pricing
+        .estimate(&Workload::new(300_000_000, Duration::from_millis(120), 1_536).concurrency(10));
+    for (s, b) in small.iter().zip(&big) {
+        assert_eq!(b.quantities.requests, s.quantities.requests * 1_000_000);
+        assert_eq!(b.quantities.billed_ms, s.quantities.billed_ms * 1_000_000);
+        assert_close(b.quantities.gb_seconds, s.quantities.gb_seconds * 1e6);
+    }
+    assert_close(cost(&big, BillingProvider::AwsLambda).total, 960.0018);
+}
+
+#[test]
+fn a_table_built_from_scratch_prices_like_the_bundled_one() {
+    // The bundled Lambda x86 and Azure Consumption rates, set by hand: the page example above
+    // gives the same $9.60 on Lambda and, on Azure (1,536 MB billed, 120 ms ≥ 100 ms minimum),
+    // 540,000 GB-s × $0.000016 + 3 × $0.20 = $9.24 [ref §1.3].
+    let table = PriceTable::builder("by-hand")
+        .lambda(LambdaArch::X86_64, 0.0000166667, 0.20)
+        .azure_consumption(0.000016, 0.20)
+        .build()
+        .expect("valid");
+    let costs = Pricing::new(table, PricingOptions::default()).estimate(&Workload::new(
+        3_000_000,
+        Duration::from_millis(120),
+        1_536,
+    ));
+    assert_eq!(
+        format!("{:.2}", cost(&costs, BillingProvider::AwsLambda).total),
+        "9.60"
+    );
+    assert_eq!(
+        format!(
+            "{:.2}",
+            cost(&costs, BillingProvider::AzureConsumption).total
+        ),
+        "9.24"
+    );
+    assert_eq!(cost(&costs, BillingProvider::CloudRun).total, 0.0);
+    let bad = PriceTable::builder("bad")
+        .lambda(LambdaArch::Arm64, -1.0, 0.2)
+        .build();
+    assert!(bad.is_err());
 }
