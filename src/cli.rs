@@ -19,6 +19,10 @@
 //! app replay <trace> [--format csv|azure] [--durations FILE] [--cold-start-ms N] [--json]
 //!                                             a traffic trace under every profile and keep-alive
 //!                                             policy: cold starts, idle instance time, cost
+//! app cost --calls 3M --duration 120ms [--memory MB] [--provider aws|gcp|azure] [--arch arm64]
+//!          [--concurrency N] [--cold-starts N --init 12ms] [--free-tier] [--json]
+//!                                             price N identical invocations without running
+//!                                             them, under the meter's rules, in O(1)
 //! app dead-letters [--url URL] list|show ID|redrive ID|purge [--function NAME | --queue NAME]
 //!                                             the dead letters of a running `serve`; list and
 //!                                             purge keep to one function or queue when asked
@@ -46,6 +50,7 @@
 
 mod admin;
 mod banner;
+mod cost;
 mod dead_letters;
 mod inspect;
 mod invoke;
@@ -60,6 +65,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use faasport_adapter_local::Profile;
 use faasport_core::{App, Error, Provider};
 
+pub use self::cost::{ArchName, CostArgs, CostProvider};
 pub use self::dead_letters::{DeadLetterCommand, DeadLetterFilter};
 pub use self::inspect::InspectCommand;
 pub use self::invoke::EVENT_FORMAT_HELP;
@@ -173,6 +179,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Price N identical invocations on each provider without running them (the meter's
+    /// rules, analytically).
+    Cost(CostArgs),
     /// List, inspect, redrive or purge the dead letters of a running `serve`.
     DeadLetters {
         /// The server's base URL.
@@ -338,6 +347,7 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             }
             Ok(())
         }
+        Command::Cost(args) => cost::run(&args, out),
         Command::DeadLetters { url, command } => dead_letters::run(&url, &command, out).await,
         Command::Inspect(command) => inspect::run(&command, out).await,
         Command::Replay {

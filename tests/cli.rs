@@ -748,3 +748,48 @@ async fn manifest_gcp_and_knative_write_the_quickstart_deployment() {
     assert!(bill.contains("image: registry.example/shop:1"), "{bill}");
     assert!(bill.contains("kind: Trigger"), "{bill}");
 }
+
+#[tokio::test]
+async fn cost_prices_the_pricing_page_example_without_running_it() {
+    // aws.amazon.com/lambda/pricing example 1 (reference pricing-and-scaling §1.1, §11.1): 3 M
+    // calls × 120 ms × 1.5 GB = 540,000 GB-s × $0.0000166667 = $9.00, + 3 M × $0.20/M = $0.60:
+    // $9.60.
+    let (result, text) = run(&[
+        "cost",
+        "--calls",
+        "3M",
+        "--duration",
+        "120ms",
+        "--memory",
+        "1536",
+        "--provider",
+        "aws",
+    ])
+    .await;
+    result.expect("cost succeeds");
+    assert!(text.contains("AWS Lambda (x86_64)"), "{text}");
+    assert!(text.contains(" 9.60 USD"), "{text}");
+    assert!(!text.contains("Azure"), "{text}");
+    let (result, json) = run(&[
+        "cost",
+        "--calls",
+        "300M",
+        "--duration",
+        "120ms",
+        "--memory",
+        "1536",
+        "--json",
+    ])
+    .await;
+    result.expect("cost succeeds");
+    let json: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(json["costs"].as_array().map(Vec::len), Some(3));
+    assert_eq!(json["costs"][0]["quantities"]["requests"], 300_000_000);
+}
+
+#[test]
+fn cost_refuses_a_duration_without_a_unit() {
+    let err = Cli::try_parse_from(["app", "cost", "--calls", "3M", "--duration", "120"])
+        .expect_err("a unit is required");
+    assert!(err.to_string().contains("needs a unit"), "{err}");
+}

@@ -1,0 +1,219 @@
+//! `cost --calls 3M --duration 120ms --memory 1536 [--provider aws|gcp|azure] [--arch
+//! x86_64|arm64] [--concurrency N] [--cold-starts N --init 12ms] [--free-tier] [--json]`:
+//! prices N identical invocations without running them, under the meter's own rules
+//! ([`Pricing::estimate`]), in time that does not grow with N.
+
+use std::io::Write;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use faasport_adapter_local::meter::{Pricing, Workload};
+use faasport_adapter_local::{
+    BillingProvider, LambdaArch, PriceTable, PricingOptions, ProviderCost,
+};
+use faasport_core::{chain_message, Error};
+
+/// The providers `cost` can keep to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CostProvider {
+    /// AWS Lambda.
+    Aws,
+    /// Google Cloud Run (request-based).
+    Gcp,
+    /// Azure Functions Consumption.
+    Azure,
+}
+
+impl CostProvider {
+    fn billing(self) -> BillingProvider {
+        match self {
+            CostProvider::Aws => BillingProvider::AwsLambda,
+            CostProvider::Gcp => BillingProvider::CloudRun,
+            CostProvider::Azure => BillingProvider::AzureConsumption,
+        }
+    }
+}
+
+/// The Lambda architectures by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArchName {
+    /// x86_64.
+    #[value(name = "x86_64", alias = "x86")]
+    X86_64,
+    /// arm64 (Graviton).
+    #[value(alias = "arm")]
+    Arm64,
+}
+
+/// What `cost` was asked to price.
+#[derive(Debug, Clone, Args)]
+pub struct CostArgs {
+    /// How many invocations: a number with an optional `k`, `M` or `B` suffix (`3M`).
+    #[arg(long, value_parser = parse_count)]
+    pub calls: u64,
+    /// How long each runs: a number with `us`, `ms`, `s` or `min` (`120ms`).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Duration,
+    /// The function's memory, in MB.
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..))]
+    pub memory: u32,
+    /// Price on this provider only (every provider otherwise).
+    #[arg(long, value_enum)]
+    pub provider: Option<CostProvider>,
+    /// The Lambda architecture.
+    #[arg(long, value_enum, default_value_t = ArchName::X86_64)]
+    pub arch: ArchName,
+    /// Invocations running at once on one instance (Cloud Run bills their overlap once).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: u32,
+    /// How many of the calls are cold starts.
+    #[arg(long, default_value_t = 0, value_parser = parse_count)]
+    pub cold_starts: u64,
+    /// The initialiser's duration on a cold start.
+    #[arg(long, default_value = "0ms", value_parser = parse_duration)]
+    pub init: Duration,
+    /// Deduct each provider's monthly free tier.
+    #[arg(long)]
+    pub free_tier: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `3M`, `1.5k`, `2B`, `300000000`, `300_000_000`.
+pub fn parse_count(text: &str) -> Result<u64, String> {
+    let clean: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != '_' && *c != ',')
+        .collect();
+    let (number, scale) = match clean.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&clean[..i], 1e3),
+        Some((i, 'm' | 'M')) => (&clean[..i], 1e6),
+        Some((i, 'b' | 'B' | 'g' | 'G')) => (&clean[..i], 1e9),
+        _ => (clean.as_str(), 1.0),
+    };
+    if scale == 1.0 {
+        if let Ok(n) = number.parse::<u64>() {
+            return Ok(n);
+        }
+    }
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a count (try 3M, 1.5k or 300000)"))?;
+    let n = (value * scale).round();
+    if !n.is_finite() || n < 0.0 || n > u64::MAX as f64 {
+        return Err(format!("`{text}` is out of range"));
+    }
+    Ok(n as u64)
+}
+
+/// `120ms`, `1.5s`, `250us`, `2min`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (try 120ms or 1.5s)"))?;
+    let seconds = match unit.trim() {
+        "us" | "µs" => value / 1e6,
+        "ms" => value / 1e3,
+        "s" => value,
+        "min" | "m" => value * 60.0,
+        "h" => value * 3600.0,
+        "" => return Err(format!("`{text}` needs a unit: us, ms, s, min or h")),
+        other => {
+            return Err(format!(
+                "`{other}` is not a unit of time (us, ms, s, min, h)"
+            ))
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
+}
+
+impl CostArgs {
+    /// The workload described.
+    pub fn workload(&self) -> Workload {
+        Workload::new(self.calls, self.duration, self.memory)
+            .concurrency(self.concurrency)
+            .cold_starts(self.cold_starts, self.init)
+    }
+
+    /// The pricing options asked for.
+    pub fn options(&self) -> PricingOptions {
+        let arch = match self.arch {
+            ArchName::X86_64 => LambdaArch::X86_64,
+            ArchName::Arm64 => LambdaArch::Arm64,
+        };
+        PricingOptions::default()
+            .lambda_arch(arch)
+            .free_tier(self.free_tier)
+    }
+}
+
+/// Prices the workload and writes the answer.
+///
+/// # Errors
+/// Only writing to `out` can fail (the bundled price table is checked by a test).
+pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let table = PriceTable::bundled().map_err(|e| Error::Local {
+        reason: chain_message(&e),
+    })?;
+    let pricing = Pricing::new(table, args.options());
+    let costs: Vec<ProviderCost> = pricing
+        .estimate(&args.workload())
+        .into_iter()
+        .filter(|c| args.provider.is_none_or(|p| p.billing() == c.provider))
+        .collect();
+    if args.json {
+        let json = serde_json::json!({
+            "workload": args.workload(),
+            "price_version": pricing.table.version,
+            "costs": costs,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} calls of {:?} at {} MB, {} at once per instance (prices {})",
+        args.calls, args.duration, args.memory, args.concurrency, pricing.table.version
+    )?;
+    for c in &costs {
+        writeln!(
+            out,
+            "{:<40} {:>14} {}  (compute {:.6}, requests {:.6}, free tier -{:.6})",
+            c.label,
+            format!("{:.2}", c.total),
+            c.currency,
+            c.charges.compute,
+            c.charges.requests,
+            c.free_tier_credit
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_durations_read_as_people_write_them() {
+        assert_eq!(parse_count("3M"), Ok(3_000_000));
+        assert_eq!(parse_count("1.5k"), Ok(1_500));
+        assert_eq!(parse_count("300_000_000"), Ok(300_000_000));
+        assert_eq!(parse_count("2B"), Ok(2_000_000_000));
+        assert!(parse_count("lots").is_err());
+        assert!(parse_count("-3M").is_err());
+        assert_eq!(parse_duration("120ms"), Ok(Duration::from_millis(120)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1_500)));
+        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
+        assert!(parse_duration("120").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+    }
+}
