@@ -143,6 +143,11 @@ impl RuntimeBuilder {
             ids: Arc::new(AtomicU64::new(1)),
             trace: Arc::new(ScalingTrace::with_retention(config.keep_records)),
             origin: Instant::now(),
+            account: config
+                .profile
+                .limits
+                .unreserved_pool(self.app.functions())?
+                .map(|limit| Arc::new(crate::pool::AccountPool::new(limit))),
         };
         let functions: HashMap<String, Deployed> = self
             .app

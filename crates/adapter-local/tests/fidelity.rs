@@ -15,7 +15,7 @@ use faasport_adapter_local::{
     BillingProvider, BillingRule, InvocationRecord, LambdaArch, LocalRuntime, PriceTable,
     PricingOptions, Profile, ProviderCost, Report,
 };
-use faasport_core::{App, Context, Error, Function, Json};
+use faasport_core::{App, Context, Error, Event, Function, Json};
 
 fn table() -> PriceTable {
     PriceTable::bundled().expect("the bundled table parses")
@@ -338,4 +338,93 @@ fn a_table_built_from_scratch_prices_like_the_bundled_one() {
         .lambda(LambdaArch::Arm64, -1.0, 0.2)
         .build();
     assert!(bad.is_err());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 1: Lambda concurrency is per account and region, shared by every function.
+// ---------------------------------------------------------------------------------------------
+
+/// Fires `n` simultaneous 1 s calls at each function, returns (served, throttled) per function.
+async fn burst(rt: &LocalRuntime, functions: &[&str], n: usize) -> Vec<(usize, usize)> {
+    let mut calls = Vec::new();
+    for f in functions {
+        for _ in 0..n {
+            let rt = rt.clone();
+            let f = (*f).to_owned();
+            calls.push((
+                f.clone(),
+                tokio::spawn(async move { rt.invoke(&f, Event::from_json(1_000.into())).await }),
+            ));
+        }
+    }
+    let mut out = vec![(0, 0); functions.len()];
+    for (f, call) in calls {
+        let i = functions.iter().position(|g| *g == f).expect("known");
+        let inv = call.await.expect("joined").expect("known function");
+        if inv.result.is_ok() {
+            out[i].0 += 1;
+        } else {
+            out[i].1 += 1;
+        }
+    }
+    out
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_functions_bursting_share_the_account_concurrency_of_one_thousand() {
+    // [ref §9.1; docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html: the 1,000
+    // concurrent executions per Region are "shared by every function in the Region"]. 1,000
+    // simultaneous calls to each of two functions (each well within its own scaling rate of
+    // 1,000 new environments per 10 s, §9.2): 1,000 run, the other 1,000 get 429.
+    let app = App::new("acct")
+        .function(Function::new("a", work))
+        .function(Function::new("b", work));
+    let rt = LocalRuntime::builder(app)
+        .profile(Profile::aws())
+        .build()
+        .expect("valid app");
+    let served = burst(&rt, &["a", "b"], 1_000).await;
+    let total: usize = served.iter().map(|(ok, _)| ok).sum();
+    let throttled: usize = served.iter().map(|(_, t)| t).sum();
+    assert_eq!((total, throttled), (1_000, 1_000), "{served:?}");
+    // Once they finish, the pool is free again: a lone call runs.
+    let later = rt
+        .invoke("b", Event::from_json(10.into()))
+        .await
+        .expect("known function");
+    assert!(later.result.is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn reserved_concurrency_carves_its_share_out_of_the_account_pool() {
+    // [ref §9.1; configuration-concurrency.html: reserved concurrency "acts as both a lower and
+    // upper bound"; API_PutFunctionConcurrency: at least 100 stays unreserved]. `a` reserves
+    // 300 (max instances on the aws profile): it runs 300 of its 1,000 calls whatever `b` does,
+    // and `b` gets the rest of the account, 1,000 − 300 = 700.
+    let app = App::new("acct")
+        .function(Function::new("a", work).max_instances(300))
+        .function(Function::new("b", work));
+    let rt = LocalRuntime::builder(app)
+        .profile(Profile::aws())
+        .build()
+        .expect("valid app");
+    let served = burst(&rt, &["a", "b"], 1_000).await;
+    assert_eq!(served, vec![(300, 700), (700, 300)]);
+}
+
+#[test]
+fn reserving_more_than_the_account_allows_is_refused() {
+    // [ref §9.1: you can reserve up to the account concurrency minus 100]. 950 + 0 leaves 50.
+    let app = App::new("greedy")
+        .function(Function::new("a", work).max_instances(950))
+        .function(Function::new("b", work));
+    let err = LocalRuntime::builder(app)
+        .profile(Profile::aws())
+        .build()
+        .expect_err("at least 100 must stay unreserved");
+    assert!(
+        err.to_string()
+            .contains("at least 100 must stay unreserved"),
+        "{err}"
+    );
 }

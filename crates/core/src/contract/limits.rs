@@ -51,6 +51,16 @@ pub struct Limits {
     /// The largest batch a data-stream or change-stream trigger may ask for (`None`: any).
     #[serde(default)]
     pub max_stream_batch: Option<u32>,
+    /// Concurrent executions shared by every function of the account and region (`None`: each
+    /// function scales on its own). Lambda: 1,000 by default, "shared by every function in the
+    /// Region: one unreserved pool plus each function's reserved pool" (pricing and scaling
+    /// notes §9.1, docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
+    #[serde(default)]
+    pub account_concurrency: Option<u32>,
+    /// Of the account concurrency, how much must stay unreserved: Lambda keeps at least 100 for
+    /// functions without reserved concurrency (§9.1, API_PutFunctionConcurrency).
+    #[serde(default)]
+    pub unreserved_floor: u32,
 }
 
 impl Default for Limits {
@@ -65,6 +75,8 @@ impl Default for Limits {
             event_age: None,
             max_queue_batch: None,
             max_stream_batch: None,
+            account_concurrency: None,
+            unreserved_floor: 0,
         }
     }
 }
@@ -82,7 +94,8 @@ impl Limits {
                 .max_async_retries(Some(2))
                 .event_age(Some((secs(60), secs(6 * 3600))))
                 .max_queue_batch(Some(10_000))
-                .max_stream_batch(Some(10_000)),
+                .max_stream_batch(Some(10_000))
+                .account_concurrency(Some(1_000), 100),
             Provider::Gcp => Self::default()
                 .memory_mb(128, 32 * 1024)
                 .max_timeout(Some(secs(60 * 60)))
@@ -131,6 +144,62 @@ impl Limits {
     pub fn max_queue_batch(mut self, max: Option<u32>) -> Self {
         self.max_queue_batch = max;
         self
+    }
+
+    /// Concurrency shared by the account's functions (`None`: none), of which `floor` must stay
+    /// unreserved.
+    pub fn account_concurrency(mut self, limit: Option<u32>, floor: u32) -> Self {
+        self.account_concurrency = limit;
+        self.unreserved_floor = floor;
+        self
+    }
+
+    /// The unreserved pool of the account: the account concurrency less every function's
+    /// reserved concurrency (its max instances) and less the provisioned concurrency (min
+    /// instances) of the functions without a reservation, which claims the pool even when idle
+    /// (§9.1: `ClaimedAccountConcurrency = unreserved in use + Σ reserved + Σ provisioned`).
+    /// `None` when the provider has no shared pool.
+    ///
+    /// # Errors
+    /// [`AppError::ReservedConcurrency`] when the reservations leave less than the floor.
+    ///
+    /// # Examples
+    /// ```
+    /// use faasport_core::contract::Limits;
+    /// use faasport_core::{Context, Error, Event, Function, Provider};
+    ///
+    /// async fn f(_: Event, _: Context) -> Result<(), Error> { Ok(()) }
+    /// let aws = Limits::of(Provider::Aws);
+    /// let app = [Function::new("a", f).max_instances(300), Function::new("b", f)];
+    /// assert_eq!(aws.unreserved_pool(&app), Ok(Some(700)));
+    /// let greedy = [Function::new("a", f).max_instances(950)];
+    /// assert!(aws.unreserved_pool(&greedy).is_err());
+    /// ```
+    pub fn unreserved_pool<'a>(
+        &self,
+        functions: impl IntoIterator<Item = &'a Function>,
+    ) -> Result<Option<u32>, AppError> {
+        let Some(account) = self.account_concurrency else {
+            return Ok(None);
+        };
+        let (mut reserved, mut provisioned) = (0u64, 0u64);
+        for f in functions {
+            match f.spec().max_instances {
+                Some(r) => reserved += u64::from(r),
+                None => provisioned += u64::from(f.spec().min_instances),
+            }
+        }
+        let left = u64::from(account).saturating_sub(reserved);
+        if left < u64::from(self.unreserved_floor) {
+            return Err(AppError::ReservedConcurrency {
+                reserved,
+                account,
+                floor: self.unreserved_floor,
+            });
+        }
+        Ok(Some(
+            u32::try_from(left.saturating_sub(provisioned)).unwrap_or(u32::MAX),
+        ))
     }
 
     /// Stream and change batches up to `max` records (`None`: any).
