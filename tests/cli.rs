@@ -59,7 +59,7 @@ async fn invoke_prints_the_output_and_record_and_report_prints_the_saved_run() {
     let report: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
     assert_eq!(report["app"], "portable");
     assert_eq!(report["functions"][0]["invocations"], 1);
-    assert_eq!(report["costs"].as_array().map(Vec::len), Some(3));
+    assert_eq!(report["costs"].as_array().map(Vec::len), Some(4));
 }
 
 #[tokio::test]
@@ -783,7 +783,7 @@ async fn cost_prices_the_pricing_page_example_without_running_it() {
     .await;
     result.expect("cost succeeds");
     let json: serde_json::Value = serde_json::from_str(&json).expect("JSON");
-    assert_eq!(json["costs"].as_array().map(Vec::len), Some(3));
+    assert_eq!(json["costs"].as_array().map(Vec::len), Some(4));
     assert_eq!(json["costs"][0]["quantities"]["requests"], 300_000_000);
 }
 

@@ -1,4 +1,4 @@
-//! `cost --calls 3M --duration 120ms --memory 1536 [--provider aws|gcp|azure] [--arch
+//! `cost --calls 3M --duration 120ms --memory 1536 [--provider aws|gcp|azure|azure-flex] [--arch
 //! x86_64|arm64] [--concurrency N] [--cold-starts N --init 12ms] [--free-tier] [--json]`:
 //! prices N identical invocations without running them, under the meter's own rules
 //! ([`Pricing::estimate`]), in time that does not grow with N.
@@ -23,6 +23,8 @@ pub enum CostProvider {
     Gcp,
     /// Azure Functions Consumption.
     Azure,
+    /// Azure Functions Flex Consumption.
+    AzureFlex,
 }
 
 impl CostProvider {
@@ -31,6 +33,7 @@ impl CostProvider {
             CostProvider::Aws => BillingProvider::AwsLambda,
             CostProvider::Gcp => BillingProvider::CloudRun,
             CostProvider::Azure => BillingProvider::AzureConsumption,
+            CostProvider::AzureFlex => BillingProvider::AzureFlex,
         }
     }
 }

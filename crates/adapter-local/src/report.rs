@@ -18,6 +18,11 @@
 //!   provisioned_gb_seconds, provisioned_vcpu_seconds }` (GiB-s on Cloud Run) and `charges` is
 //!   `{ compute, requests, provisioned }`; a function with min instances is listed even if it
 //!   served nothing;
+//! * since issue 13: `quantities` also has `ephemeral_gb_seconds`, `streamed_bytes`,
+//!   `arm64_gb_seconds`, `arm64_provisioned_execution_gb_seconds` and
+//!   `arm64_provisioned_gb_seconds`; `charges` also has `storage` and `streaming`; each cost
+//!   has `free_tier_lines` (the credit per line, same keys as `charges`). All default to 0 in
+//!   older documents. [`ProviderCost::invoice`] rounds each line to the cent;
 //! * `run` (optional, written by `serve`): `{ id, started_at, ended_at }`, RFC 3339 times;
 //! * `trace`: the scaling events kept (the most recent
 //!   [`DEFAULT_RING`](crate::meter::DEFAULT_RING) unless every one was kept), an array of
@@ -182,6 +187,28 @@ impl Report {
             r.extend(self.costs.iter().map(|c| money(c.charges.provisioned)));
             rows.push(r);
         }
+        for (label, line) in [
+            (
+                "  of which ephemeral storage",
+                (|c: &ProviderCost| c.charges.storage) as fn(&ProviderCost) -> f64,
+            ),
+            ("  of which response streaming", |c: &ProviderCost| {
+                c.charges.streaming
+            }),
+        ] {
+            if self.costs.iter().any(|c| line(c) != 0.0) {
+                let mut r = vec![label.to_owned()];
+                r.extend(self.costs.iter().map(|c| money(line(c))));
+                rows.push(r);
+            }
+        }
+        let mut invoice = vec!["invoice (lines to the cent)".to_owned()];
+        invoice.extend(
+            self.costs
+                .iter()
+                .map(|c| format!("{:.2}", c.invoice().total)),
+        );
+        rows.push(invoice);
         let title = format!(
             "Cost by provider ({currency}, prices {})",
             self.price_version

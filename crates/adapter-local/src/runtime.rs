@@ -290,6 +290,9 @@ impl LocalRuntime {
             instance: None,
             outcome: Outcome::Ok,
             attempt: options.attempt,
+            arch: f.spec().arch,
+            ephemeral_storage_mb: f.spec().ephemeral_storage_mb,
+            streamed_bytes: 0,
         };
         let result = async {
             let mut lease = match pool.acquire(options.source).await {
@@ -419,12 +422,10 @@ impl LocalRuntime {
             .iter()
             .filter(|(_, d)| d.pool.min_instances() > 0)
             .map(|(name, d)| {
-                let capacity = WarmCapacity::new(
-                    d.pool.min_instances(),
-                    d.pool.function().spec().memory_mb,
-                    wall,
-                )
-                .instance_ids(self.inner.trace.min_instance_ids(name));
+                let spec = d.pool.function().spec();
+                let mut capacity = WarmCapacity::new(d.pool.min_instances(), spec.memory_mb, wall)
+                    .instance_ids(self.inner.trace.min_instance_ids(name));
+                capacity.arch = spec.arch;
                 (name.clone(), capacity)
             })
             .collect()

@@ -75,7 +75,14 @@ fn lambda_arm64_gb_seconds_are_priced_through_its_own_three_tiers() {
     //   1.25e9  × 0.0000106667 =  13,333.375
     //   total                    248,335.0
     let rule = LambdaRule::new(table().aws_lambda, LambdaArch::Arm64);
-    assert_close(rule.charges(&on_demand(20e9)).compute, 248_335.0);
+    let mut q = on_demand(20e9);
+    q.arm64_gb_seconds = 20e9; // what the rule meters for arm64 records
+    assert_close(rule.charges(&q).compute, 248_335.0);
+    // The same GB-s metered from an arm64 record at the arm64 default.
+    let mut r = InvocationRecord::new("f", "1");
+    r.duration = Duration::from_secs(1);
+    r.memory_mb = 1_024;
+    assert_close(rule.quantities(&[&r]).arm64_gb_seconds, 1.0);
 }
 
 #[test]
@@ -232,7 +239,7 @@ fn an_estimate_equals_metering_the_same_invocations_one_by_one() {
         .function("workload");
     let estimated = pricing.estimate(&workload);
     let metered = pricing.compare(&records_like(2_003, 73, 300, 4), &BTreeMap::new());
-    assert_eq!(estimated.len(), 3);
+    assert_eq!(estimated.len(), 4);
     for (e, m) in estimated.iter().zip(&metered) {
         assert_eq!(e.provider, m.provider);
         assert_eq!(e.quantities.requests, m.quantities.requests, "{}", e.label);
@@ -427,4 +434,262 @@ fn reserving_more_than_the_account_allows_is_refused() {
             .contains("at least 100 must stay unreserved"),
         "{err}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 5: ephemeral storage, response streaming, the free tier line by line, cents rounding.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_pricing_page_ephemeral_storage_line_comes_to_the_cent() {
+    // [ref §11.1; aws.amazon.com/lambda/pricing, example 3]: 2,048 MB of ephemeral storage over
+    // 1.68 M s of compute: (2,048 − 512) / 1,024 = 1.5 GB × 1,680,000 s = 2,520,000 GB-s
+    //   × $0.0000000309 = $0.077868 → $0.08 on the invoice.
+    let workload =
+        Workload::new(1_680_000, Duration::from_secs(1), 1_024).ephemeral_storage_mb(2_048);
+    let costs = Pricing::bundled().expect("bundled").estimate(&workload);
+    let lambda = cost(&costs, BillingProvider::AwsLambda);
+    assert_close(lambda.quantities.ephemeral_gb_seconds, 2_520_000.0);
+    assert_close(lambda.charges.storage, 0.077868);
+    let invoice = lambda.invoice();
+    let storage = invoice
+        .lines
+        .iter()
+        .find(|l| l.item == "storage")
+        .expect("a storage line");
+    assert_eq!(storage.billed, 0.08);
+    // Azure and Cloud Run have no such charge.
+    assert_eq!(
+        cost(&costs, BillingProvider::AzureConsumption)
+            .charges
+            .storage,
+        0.0
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_function_with_more_ephemeral_storage_is_billed_for_it_by_the_runtime() {
+    // [ref §11.1: 512 MB free, configurable to 10,240 MB, $0.0000000309 per GB-s above 512].
+    // One 1 s call with 10,240 MB: (10,240 − 512) / 1,024 = 9.5 GB × 1 s = 9.5 GB-s.
+    let app = App::new("tmp").function(Function::new("big", work).ephemeral_storage_mb(10_240));
+    let rt = LocalRuntime::builder(app)
+        .profile(Profile::aws())
+        .build()
+        .expect("valid app");
+    rt.invoke("big", Event::from_json(1_000.into()))
+        .await
+        .expect("known function");
+    let report = rt.report();
+    let lambda = cost(&report.costs, BillingProvider::AwsLambda);
+    assert_close(lambda.quantities.ephemeral_gb_seconds, 9.5);
+    assert_close(lambda.charges.storage, 9.5 * 0.0000000309);
+    // 256 MB is below what Lambda accepts.
+    let small = App::new("tmp").function(Function::new("small", work).ephemeral_storage_mb(256));
+    let err = LocalRuntime::builder(small)
+        .profile(Profile::aws())
+        .build()
+        .expect_err("Lambda accepts 512 to 10,240 MB");
+    assert!(err.to_string().contains("ephemeral storage"), "{err}");
+}
+
+#[test]
+fn response_streaming_is_billed_beyond_six_megabytes_per_request() {
+    // [ref §11.1; aws.amazon.com/lambda/pricing: $0.008 per GB written beyond the first 6 MB of
+    // each request, 1 GB = 1,024 MB, 100 GB/month free]. 1,000 calls streaming 10 MB each:
+    //   1,000 × (10 − 6) MB = 4,000 MB = 3.90625 GB × $0.008 = $0.03125;
+    // with the free tier, the 100 GB cover it all: the streaming line's credit is $0.03125.
+    let workload = Workload::new(1_000, Duration::from_millis(100), 128).streamed_bytes(10 << 20);
+    let pricing = Pricing::bundled().expect("bundled");
+    let lambda = pricing.estimate(&workload).remove(0);
+    assert_eq!(lambda.quantities.streamed_bytes, 4_000 << 20);
+    assert_close(lambda.charges.streaming, 0.03125);
+    let free = pricing
+        .options(PricingOptions::default().free_tier(true))
+        .estimate(&workload)
+        .remove(0);
+    assert_close(free.free_tier_lines.streaming, 0.03125);
+}
+
+#[test]
+fn the_free_tier_is_deducted_line_by_line_and_invoices_round_each_line_to_the_cent() {
+    // [ref §1.1; aws.amazon.com/lambda/pricing example 1 with the free tier]: 3 M × 120 ms ×
+    // 1,536 MB. Requests: 1 M free → credit 1 M × $0.20/M = $0.20, billed 2 M = $0.40.
+    // Compute: 400,000 GB-s free → credit 400,000 × $0.0000166667 = $6.66668, billed
+    // 140,000 × $0.0000166667 = $2.333338 → $2.33. Invoice: $2.33 + $0.40 = $2.73.
+    let pricing = Pricing::bundled()
+        .expect("bundled")
+        .options(PricingOptions::default().free_tier(true));
+    let lambda = pricing
+        .estimate(&Workload::new(3_000_000, Duration::from_millis(120), 1_536))
+        .remove(0);
+    assert_close(lambda.free_tier_lines.requests, 0.20);
+    assert_close(lambda.free_tier_lines.compute, 6.66668);
+    let invoice = lambda.invoice();
+    let lines: Vec<(&str, f64)> = invoice
+        .lines
+        .iter()
+        .map(|l| (l.item.as_str(), l.billed))
+        .collect();
+    assert_eq!(lines, vec![("compute", 2.33), ("requests", 0.40)]);
+    assert_eq!(invoice.total, 2.73);
+    // Halves round up, as on an invoice, even where f64 holds 0.285 as 0.28499999…
+    assert_eq!(faasport_adapter_local::meter::round_to_cents(0.285), 0.29);
+    assert_eq!(
+        faasport_adapter_local::meter::round_to_cents(11.66664),
+        11.67
+    );
+}
+
+#[test]
+fn the_azure_consumption_pricing_example_comes_to_the_cent() {
+    // [ref §1.3 for the rates and rules; azure.microsoft.com/pricing/details/functions,
+    // Consumption example]: 3 M executions a month, 1 s each, 512 MB observed memory, with the
+    // monthly free grant (400,000 GB-s, 1 M executions):
+    //   3 M × 1 s × 0.5 GB = 1,500,000 GB-s − 400,000 = 1,100,000 × $0.000016 = $17.60
+    //   (3 M − 1 M) × $0.20 / M                                             =  $0.40
+    //   total                                                                 $18.00
+    let pricing = Pricing::bundled()
+        .expect("bundled")
+        .options(PricingOptions::default().free_tier(true));
+    let azure = pricing
+        .estimate(&Workload::new(3_000_000, Duration::from_secs(1), 512))
+        .remove(2);
+    assert_eq!(azure.provider, BillingProvider::AzureConsumption);
+    let invoice = azure.invoice();
+    let lines: Vec<(&str, f64)> = invoice
+        .lines
+        .iter()
+        .map(|l| (l.item.as_str(), l.billed))
+        .collect();
+    assert_eq!(lines, vec![("compute", 17.60), ("requests", 0.40)]);
+    assert_eq!(invoice.total, 18.00);
+}
+
+#[test]
+fn the_provisioned_concurrency_example_invoice_adds_rounded_lines() {
+    // Same example as above: $30.00024 → $30.00, $11.66664 → $11.67, $0.24: $41.91.
+    let warm = WarmCapacity::windows(1_000, 1_024, [Duration::from_secs(7_200)]);
+    let workload =
+        Workload::new(1_200_000, Duration::from_secs(1), 1_024).provisioned(warm, 1_200_000);
+    let invoice = Pricing::bundled()
+        .expect("bundled")
+        .estimate(&workload)
+        .remove(0)
+        .invoice();
+    let lines: Vec<(&str, f64)> = invoice
+        .lines
+        .iter()
+        .map(|l| (l.item.as_str(), l.billed))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("compute", 11.67),
+            ("requests", 0.24),
+            ("provisioned", 30.00)
+        ]
+    );
+    assert_eq!(invoice.total, 41.91);
+}
+
+// Azure Flex Consumption [ref §1.3, §11.2; learn.microsoft.com/azure/azure-functions/
+// flex-consumption-plan and functions-consumption-costs].
+
+#[test]
+fn flex_bills_one_short_call_per_instance_activity_as_a_full_second_of_two_gigabytes() {
+    // [ref §1.3 meter rule, §1.4 example A]: "minimum billable execution period 1,000 ms, then
+    // rounded up to 100 ms", GB-s = instance memory × active time. 1 M calls of 50 ms, each its
+    // own activity period on a 2,048 MB instance: 1 M × 1 s × 2 GB = 2,000,000 GB-s
+    //   × $0.000026 = $52.00, + 1 M × $0.40 / M = $0.40: $52.40 (the reference's worst case).
+    let costs = Pricing::bundled()
+        .expect("bundled")
+        .estimate(&Workload::new(1_000_000, Duration::from_millis(50), 2_048));
+    let flex = cost(&costs, BillingProvider::AzureFlex);
+    assert_eq!(flex.quantities.billed_ms, 1_000_000_000);
+    assert_close(flex.quantities.gb_seconds, 2_000_000.0);
+    assert_eq!(flex.invoice().total, 52.40);
+}
+
+#[test]
+fn flex_bills_an_instance_busy_for_an_hour_as_microsofts_example_does() {
+    // [ref §11.2, Microsoft Learn functions-consumption-costs]: one 2 GB instance busy for an
+    // hour: 2 GB × 3,600 s = 7,200 GB-s × $0.000026 = $0.1872; 40 req/s = 0.144 M requests
+    // × $0.40 / M = $0.0576. Here 144,000 calls of 25 ms back to back on one instance: one
+    // activity period of 3,600 s, however many calls it holds.
+    let records: Vec<InvocationRecord> = (0..144_000u64)
+        .map(|i| {
+            let mut r = InvocationRecord::new("api", i.to_string());
+            r.arrived_at = Duration::from_millis(i * 25);
+            r.duration = Duration::from_millis(25);
+            r.memory_mb = 2_048;
+            r.instance = Some(1);
+            r
+        })
+        .collect();
+    let costs = Pricing::bundled()
+        .expect("bundled")
+        .compare(&records, &BTreeMap::new());
+    let flex = cost(&costs, BillingProvider::AzureFlex);
+    assert_eq!(flex.quantities.billed_ms, 3_600_000);
+    assert_close(flex.charges.compute, 0.1872);
+    assert_close(flex.charges.requests, 0.0576);
+    // A month's projection from this hour scales the same aggregates
+    // (`BilledQuantities::scaled`): × 730 hours = 7,200 × 730 × $0.000026 = $136.656 → $136.66.
+    let rule = faasport_adapter_local::meter::AzureFlexRule::new(
+        table().azure_flex.expect("the bundled table prices Flex"),
+    );
+    let month = rule.charges(&flex.quantities.scaled(730.0));
+    assert_eq!(format!("{:.2}", month.compute), "136.66");
+}
+
+#[test]
+fn flex_always_ready_instances_pay_a_baseline_and_a_lower_execution_rate() {
+    // [ref §11.2, §11.5: "A 2 GB always-ready baseline costs $0.0288/h"]: one always-ready
+    // 2,048 MB instance for an hour: 2 GB × 3,600 s × $0.000004 = $0.0288. 1,000 calls of 1 s
+    // on it, one at a time: 1,000 × 1 s × 2 GB = 2,000 GB-s at the always-ready execution rate
+    // $0.000016 = $0.032 (on demand they would cost 2,000 × $0.000026 = $0.052).
+    let warm = WarmCapacity::windows(1, 2_048, [Duration::from_secs(3_600)]);
+    let workload = Workload::new(1_000, Duration::from_secs(1), 2_048).provisioned(warm, 1_000);
+    let costs = Pricing::bundled().expect("bundled").estimate(&workload);
+    let flex = cost(&costs, BillingProvider::AzureFlex);
+    assert_close(flex.charges.provisioned, 0.0288);
+    assert_close(flex.charges.compute, 0.032);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 6: the architecture belongs to the function.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn each_function_is_priced_at_its_own_architecture() {
+    // [ref §1.1, §11.1; aws.amazon.com/lambda/pricing]: x86 $0.0000166667 and arm64
+    // $0.0000133334 per GB-s (first tiers). Two 1,024 MB functions, one call of 1 s each, the
+    // second on arm64, priced under the default x86 option with no re-pricing step:
+    //   x86: 1 GB-s × 0.0000166667 + arm64: 1 GB-s × 0.0000133334 = $0.0000300001 of compute.
+    let app = App::new("arch")
+        .function(Function::new("x", work).memory_mb(1_024))
+        .function(
+            Function::new("a", work)
+                .memory_mb(1_024)
+                .arch(LambdaArch::Arm64),
+        );
+    let rt = LocalRuntime::builder(app)
+        .profile(Profile::aws())
+        .build()
+        .expect("valid app");
+    for f in ["x", "a"] {
+        rt.invoke(f, Event::from_json(1_000.into()))
+            .await
+            .expect("known function");
+    }
+    let report = rt.report();
+    let lambda = cost(&report.costs, BillingProvider::AwsLambda);
+    assert_close(lambda.quantities.arm64_gb_seconds, 1.0);
+    assert_close(lambda.charges.compute, 0.0000300001);
+    let a = lambda
+        .functions
+        .iter()
+        .find(|f| f.function == "a")
+        .expect("a is priced");
+    assert_close(a.charges.compute, 0.0000133334);
 }

@@ -172,13 +172,22 @@ async fn two_provisioned_instances_at_512mb_for_an_hour_on_lambda_x86() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_free_tier_never_covers_provisioned_concurrency() {
+async fn the_free_tier_never_covers_a_function_with_provisioned_concurrency() {
     let (_, report) =
         two_min_instances_for_an_hour(PricingOptions::default().free_tier(true)).await;
     let lambda = cost(&report, BillingProvider::AwsLambda);
-    // The free tier covers the 13 requests and the 0.5 on-demand GB-s, not the configured
-    // capacity nor the 1.5 GB-s that ran on it.
-    assert_close(lambda.total, 3_600.0 * 0.0000041667 + 1.5 * 0.0000097222);
+    // "The Lambda free tier does not apply to functions that have Provisioned Concurrency
+    // enabled" (aws.amazon.com/lambda/pricing; pricing and scaling notes §11.1): the function
+    // pays everything, its 13 requests and its 0.5 spill-over GB-s included (the total of the
+    // x86 test above, $0.01502563665). Before issue 13 the meter covered those two lines.
+    assert_eq!(lambda.free_tier_credit, 0.0);
+    assert_close(lambda.total, 0.01502563665);
+    // Cloud Run's free tier still covers the same run's request-based busy time and requests.
+    let cloud_run = cost(&report, BillingProvider::CloudRun);
+    assert_close(
+        cloud_run.free_tier_lines.compute,
+        4.0 * 0.000024 + 2.0 * 0.0000025,
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::billing::{BilledQuantities, BillingRule, PricingOptions, WarmCapacity};
+use super::billing::{BilledQuantities, BillingRule, LambdaArch, PricingOptions, WarmCapacity};
 use super::cost::{billing_rules, compare_costs_with_capacity, price, ProviderCost};
 use super::prices::{PriceError, PriceTable};
 use crate::record::InvocationRecord;
@@ -121,6 +121,12 @@ pub struct Workload {
     pub provisioned: Option<WarmCapacity>,
     /// Of the calls, how many ran on the capacity kept warm.
     pub provisioned_calls: u64,
+    /// The function's architecture, if it chose one (`None`: the pricing option's).
+    pub arch: Option<LambdaArch>,
+    /// The function's ephemeral storage in MB, if set (Lambda bills what is above 512 MB).
+    pub ephemeral_storage_mb: Option<u32>,
+    /// Response bytes each call streams (Lambda bills what is beyond 6 MB per request).
+    pub streamed_bytes: u64,
 }
 
 impl Workload {
@@ -136,7 +142,28 @@ impl Workload {
             concurrency: 1,
             provisioned: None,
             provisioned_calls: 0,
+            arch: None,
+            ephemeral_storage_mb: None,
+            streamed_bytes: 0,
         }
+    }
+
+    /// Runs on `arch` (priced at that Lambda architecture's rates).
+    pub fn arch(mut self, arch: LambdaArch) -> Self {
+        self.arch = Some(arch);
+        self
+    }
+
+    /// Gives each call `mb` of ephemeral storage.
+    pub fn ephemeral_storage_mb(mut self, mb: u32) -> Self {
+        self.ephemeral_storage_mb = Some(mb);
+        self
+    }
+
+    /// Streams `bytes` of response per call.
+    pub fn streamed_bytes(mut self, bytes: u64) -> Self {
+        self.streamed_bytes = bytes;
+        self
     }
 
     /// Names the function.
@@ -170,6 +197,9 @@ impl Workload {
         r.duration = self.duration;
         r.memory_mb = self.memory_mb;
         r.instance = Some(instance);
+        r.arch = self.arch;
+        r.ephemeral_storage_mb = self.ephemeral_storage_mb;
+        r.streamed_bytes = self.streamed_bytes;
         if cold {
             r.cold = true;
             r.init = self.init;
@@ -212,7 +242,9 @@ impl Workload {
         match &self.provisioned {
             Some(capacity) if capacity.instances > 0 => {
                 let on_warm = self.invocations(rule, self.provisioned_calls);
-                rule.apply_capacity(q, &on_warm, capacity)
+                let mut capacity = capacity.clone();
+                capacity.arch = capacity.arch.or(self.arch);
+                rule.apply_capacity(q, &on_warm, &capacity)
             }
             _ => q,
         }

@@ -19,18 +19,20 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use aggregate::{aggregate, FunctionStats};
 pub use billing::{
-    AzureConsumptionRule, BilledQuantities, BillingProvider, BillingRule, Charges, CloudRunRule,
-    LambdaArch, LambdaRule, PricingOptions, WarmCapacity,
+    AzureConsumptionRule, AzureFlexRule, BilledQuantities, BillingProvider, BillingRule, Charges,
+    CloudRunRule, LambdaArch, LambdaRule, PricingOptions, WarmCapacity,
 };
 pub use cost::{
-    billing_rules, compare_costs, compare_costs_with_capacity, FunctionCost, ProviderCost,
+    billing_rules, compare_costs, compare_costs_with_capacity, round_to_cents, FunctionCost,
+    Invoice, InvoiceLine, ProviderCost,
 };
 pub use counters::{DurationHistogram, FunctionCounters, FunctionMetrics, DURATION_BUCKETS};
 pub use estimate::{Pricing, Workload};
 pub use prices::{
-    AwsLambdaPrices, AzureConsumptionPrices, AzureFreeTier, CloudRunFreeTier, CloudRunPrices,
-    CloudRunRates, GbSecondTier, LambdaArchPrices, LambdaFreeTier, PriceError, PriceTable,
-    PriceTableBuilder, ProvisionedConcurrencyPrices, BUNDLED_PRICES,
+    AwsLambdaPrices, AzureConsumptionPrices, AzureFlexPrices, AzureFreeTier, CloudRunFreeTier,
+    CloudRunPrices, CloudRunRates, FlexAlwaysReadyPrices, GbSecondTier, LambdaArchPrices,
+    LambdaFreeTier, PriceError, PriceTable, PriceTableBuilder, ProvisionedConcurrencyPrices,
+    BUNDLED_PRICES,
 };
 pub(crate) use retention::Retained;
 pub use retention::{RecordRetention, DEFAULT_RING};

@@ -55,7 +55,37 @@ pub struct PriceTable {
     pub cloud_run: CloudRunPrices,
     pub gcf_gen1: Option<toml::Value>,
     pub azure_consumption: AzureConsumptionPrices,
-    pub azure_flex: Option<toml::Value>,
+    pub azure_flex: Option<AzureFlexPrices>,
+}
+
+/// Azure Functions, Flex Consumption plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AzureFlexPrices {
+    /// On demand: per GB-s of instance memory × active time.
+    pub per_gb_second: f64,
+    pub per_million_executions: f64,
+    /// Minimum billable active period of an instance (1,000 ms).
+    pub min_active_ms: u64,
+    /// Then rounded up to this step (100 ms).
+    pub billing_granularity_ms: u64,
+    /// The instance sizes (MB); a function runs on the smallest that holds its memory.
+    pub instance_memory_mb: Vec<u32>,
+    pub default_instance_memory_mb: u32,
+    pub always_ready: Option<FlexAlwaysReadyPrices>,
+    pub free_tier: Option<AzureFreeTier>,
+}
+
+/// Flex Consumption always-ready instances (no free grant).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FlexAlwaysReadyPrices {
+    /// Per GB-s of always-ready memory, for as long as it is configured.
+    pub per_gb_second_baseline: f64,
+    /// Per GB-s while an always-ready instance executes.
+    pub per_gb_second_execution: f64,
 }
 
 /// AWS Lambda on-demand.
@@ -80,6 +110,13 @@ pub struct AwsLambdaPrices {
     /// 300,000 ms unless the table says otherwise.
     #[serde(default = "five_minutes_ms")]
     pub provisioned_block_ms: u64,
+    /// Response streaming: the price per GB (1,024 MB) streamed beyond the free part of each
+    /// request.
+    #[serde(default)]
+    pub response_streaming_per_gb: f64,
+    /// Response streaming: MB of each request's stream that are free (6).
+    #[serde(default = "six")]
+    pub response_streaming_free_mb_per_request: u64,
     pub x86_64: LambdaArchPrices,
     pub arm64: LambdaArchPrices,
     pub free_tier: Option<LambdaFreeTier>,
@@ -99,6 +136,10 @@ pub struct LambdaArchPrices {
 
 fn five_minutes_ms() -> u64 {
     300_000
+}
+
+fn six() -> u64 {
+    6
 }
 
 impl LambdaArchPrices {
@@ -151,6 +192,9 @@ pub struct ProvisionedConcurrencyPrices {
 pub struct LambdaFreeTier {
     pub requests: u64,
     pub gb_seconds: u64,
+    /// GB of response streaming free per month.
+    #[serde(default)]
+    pub streaming_gb: u64,
 }
 
 /// Google Cloud Run.
@@ -298,6 +342,10 @@ impl PriceTable {
                 Some(self.aws_lambda.ephemeral_storage_per_gb_second),
             ),
             (
+                "aws_lambda.response_streaming_per_gb",
+                Some(self.aws_lambda.response_streaming_per_gb),
+            ),
+            (
                 "aws_lambda.x86_64.provisioned_concurrency",
                 self.aws_lambda
                     .x86_64
@@ -343,6 +391,35 @@ impl PriceTable {
                 u64::from(self.azure_consumption.memory_step_mb),
             ),
         ];
+        if let Some(flex) = &self.azure_flex {
+            let ready = flex.always_ready.as_ref();
+            for (field, value) in [
+                ("azure_flex.per_gb_second", flex.per_gb_second),
+                (
+                    "azure_flex.per_million_executions",
+                    flex.per_million_executions,
+                ),
+                (
+                    "azure_flex.always_ready",
+                    ready.map_or(0.0, |r| {
+                        r.per_gb_second_baseline.min(r.per_gb_second_execution)
+                    }),
+                ),
+            ] {
+                if !value.is_finite() || value < 0.0 {
+                    return Err(PriceError::Invalid {
+                        field,
+                        problem: "must be a finite, non-negative number",
+                    });
+                }
+            }
+            if flex.billing_granularity_ms == 0 || flex.instance_memory_mb.is_empty() {
+                return Err(PriceError::Invalid {
+                    field: "azure_flex",
+                    problem: "needs a billing granularity of at least 1 ms and an instance size",
+                });
+            }
+        }
         for (field, rates) in [
             ("aws_lambda.x86_64.tiers", &self.aws_lambda.x86_64),
             ("aws_lambda.arm64.tiers", &self.aws_lambda.arm64),
@@ -445,6 +522,8 @@ impl PriceTable {
                     ephemeral_storage_max_mb: 10_240,
                     ephemeral_storage_per_gb_second: 0.0,
                     provisioned_block_ms: five_minutes_ms(),
+                    response_streaming_per_gb: 0.0,
+                    response_streaming_free_mb_per_request: six(),
                     x86_64: arch(),
                     arm64: arch(),
                     free_tier: None,
@@ -545,11 +624,28 @@ impl PriceTableBuilder {
         self
     }
 
+    /// Lambda's response-streaming price per GB beyond the free 6 MB of each request, and the
+    /// GB free per month.
+    pub fn lambda_streaming(mut self, per_gb: f64, free_gb_per_month: u64) -> Self {
+        self.table.aws_lambda.response_streaming_per_gb = per_gb;
+        if let Some(free) = &mut self.table.aws_lambda.free_tier {
+            free.streaming_gb = free_gb_per_month;
+        } else {
+            self.table.aws_lambda.free_tier = Some(LambdaFreeTier {
+                requests: 0,
+                gb_seconds: 0,
+                streaming_gb: free_gb_per_month,
+            });
+        }
+        self
+    }
+
     /// Lambda's monthly free tier.
     pub fn lambda_free_tier(mut self, requests: u64, gb_seconds: u64) -> Self {
         self.table.aws_lambda.free_tier = Some(LambdaFreeTier {
             requests,
             gb_seconds,
+            streaming_gb: 0,
         });
         self
     }

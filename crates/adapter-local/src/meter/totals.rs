@@ -415,7 +415,7 @@ mod tests {
         }
         let streamed = totals.costs(&BTreeMap::new(), &table, false);
         let exact = compare_costs(&records, &table, &options);
-        assert_eq!(streamed.len(), 3);
+        assert_eq!(streamed.len(), 4);
         for (s, e) in streamed.iter().zip(&exact) {
             assert_eq!(s.quantities.requests, e.quantities.requests, "{}", s.label);
             assert_eq!(

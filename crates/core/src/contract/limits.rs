@@ -4,6 +4,8 @@
 //! | | aws (Lambda) | gcp (Cloud Run) | azure (Consumption) | local |
 //! |---|---|---|---|---|
 //! | memory | 128–10,240 MB | 128 MiB–32 GiB | up to 1,536 MB (billed from 128) | any |
+//! | ephemeral storage | 512–10,240 MB | any | any | any |
+//! | account concurrency | 1,000 shared, at least 100 unreserved | none | none | none |
 //! | timeout | up to 900 s | up to 60 min | up to 10 min | any |
 //! | start-up (initialiser) | 10 s (INIT phase) | 240 s (default startup probe) | the function's timeout | the function's timeout |
 //! | asynchronous retries | at most 2 | any (retries on: until the event age runs out) | any (opt-in retry policies) | any |
@@ -61,6 +63,10 @@ pub struct Limits {
     /// functions without reserved concurrency (§9.1, API_PutFunctionConcurrency).
     #[serde(default)]
     pub unreserved_floor: u32,
+    /// The range of ephemeral storage a function may ask for, in MB (`None`: any). Lambda:
+    /// 512–10,240 MB in 1 MB steps (pricing and scaling notes §11.1).
+    #[serde(default)]
+    pub ephemeral_storage_mb: Option<(u32, u32)>,
 }
 
 impl Default for Limits {
@@ -77,6 +83,7 @@ impl Default for Limits {
             max_stream_batch: None,
             account_concurrency: None,
             unreserved_floor: 0,
+            ephemeral_storage_mb: None,
         }
     }
 }
@@ -95,7 +102,8 @@ impl Limits {
                 .event_age(Some((secs(60), secs(6 * 3600))))
                 .max_queue_batch(Some(10_000))
                 .max_stream_batch(Some(10_000))
-                .account_concurrency(Some(1_000), 100),
+                .account_concurrency(Some(1_000), 100)
+                .ephemeral_storage_mb(Some((512, 10_240))),
             Provider::Gcp => Self::default()
                 .memory_mb(128, 32 * 1024)
                 .max_timeout(Some(secs(60 * 60)))
@@ -202,6 +210,12 @@ impl Limits {
         ))
     }
 
+    /// Ephemeral storage within `range` MB (`None`: any).
+    pub fn ephemeral_storage_mb(mut self, range: Option<(u32, u32)>) -> Self {
+        self.ephemeral_storage_mb = range;
+        self
+    }
+
     /// Stream and change batches up to `max` records (`None`: any).
     pub fn max_stream_batch(mut self, max: Option<u32>) -> Self {
         self.max_stream_batch = max;
@@ -253,6 +267,20 @@ impl Limits {
                 u64::from(self.max_memory_mb),
                 "MB",
             ));
+        }
+        if let (Some(storage), Some((min, max))) = (
+            function.spec().ephemeral_storage_mb,
+            self.ephemeral_storage_mb,
+        ) {
+            if !(min..=max).contains(&storage) {
+                return Err(out_of_range(
+                    "ephemeral storage",
+                    u64::from(storage),
+                    u64::from(min),
+                    u64::from(max),
+                    "MB",
+                ));
+            }
         }
         let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         if let Some(max) = self.max_timeout {

@@ -100,12 +100,25 @@ impl BillingRule for LambdaRule {
     }
 
     fn quantities(&self, records: &[&InvocationRecord]) -> BilledQuantities {
+        let free_storage = self.prices.ephemeral_storage_free_mb;
+        let free_stream = self
+            .prices
+            .response_streaming_free_mb_per_request
+            .saturating_mul(1 << 20);
         let mut q = BilledQuantities::default();
         for r in records.iter().filter(|r| is_billed(r)) {
             let ms = self.billed_ms(r);
+            let gb = gb_seconds(r.memory_mb, ms);
             q.requests += 1;
             q.billed_ms += ms;
-            q.gb_seconds += gb_seconds(r.memory_mb, ms);
+            q.gb_seconds += gb;
+            if r.arch.unwrap_or(self.arch) == LambdaArch::Arm64 {
+                q.arm64_gb_seconds += gb;
+            }
+            if let Some(storage) = r.ephemeral_storage_mb {
+                q.ephemeral_gb_seconds += gb_seconds(storage.saturating_sub(free_storage), ms);
+            }
+            q.streamed_bytes += r.streamed_bytes.saturating_sub(free_stream);
         }
         q
     }
@@ -117,31 +130,59 @@ impl BillingRule for LambdaRule {
         warm: &WarmCapacity,
     ) -> BilledQuantities {
         q.provisioned_execution_gb_seconds = on_warm.gb_seconds;
+        q.arm64_provisioned_execution_gb_seconds = on_warm.arm64_gb_seconds;
         let block = Duration::from_millis(self.prices.provisioned_block_ms);
         q.provisioned_gb_seconds =
             f64::from(warm.memory_mb) / 1024.0 * warm.instance_seconds_in_blocks(block);
+        if warm.arch.unwrap_or(self.arch) == LambdaArch::Arm64 {
+            q.arm64_provisioned_gb_seconds = q.provisioned_gb_seconds;
+        }
         q
     }
 
     fn charges(&self, q: &BilledQuantities) -> Charges {
-        let rates = self.rates();
-        let (duration_rate, configured_rate) = match &rates.provisioned_concurrency {
+        // Each architecture's GB-s at its own rates and tiers.
+        let split = |total: f64, arm: f64| ((total - arm).max(0.0), arm.min(total));
+        let on_demand = (q.gb_seconds - q.provisioned_execution_gb_seconds).max(0.0);
+        let arm_on_demand =
+            (q.arm64_gb_seconds - q.arm64_provisioned_execution_gb_seconds).max(0.0);
+        let (x86_on_demand, arm_on_demand) = split(on_demand, arm_on_demand);
+        let (x86_on_pc, arm_on_pc) = split(
+            q.provisioned_execution_gb_seconds,
+            q.arm64_provisioned_execution_gb_seconds,
+        );
+        let (x86_pc, arm_pc) = split(q.provisioned_gb_seconds, q.arm64_provisioned_gb_seconds);
+        let pc_rates = |rates: &LambdaArchPrices| match &rates.provisioned_concurrency {
             Some(pc) => (pc.per_gb_second_duration, pc.per_gb_second_configured),
             None => (rates.per_gb_second, 0.0),
         };
-        let on_provisioned = q.provisioned_execution_gb_seconds;
-        let on_demand = (q.gb_seconds - on_provisioned).max(0.0);
+        let (x86, arm) = (&self.prices.x86_64, &self.prices.arm64);
+        let (x86_duration, x86_configured) = pc_rates(x86);
+        let (arm_duration, arm_configured) = pc_rates(arm);
         Charges {
-            compute: rates.duration_price(on_demand) + on_provisioned * duration_rate,
-            requests: q.requests as f64 * rates.per_million_requests / 1e6,
-            provisioned: q.provisioned_gb_seconds * configured_rate,
+            compute: x86.duration_price(x86_on_demand)
+                + arm.duration_price(arm_on_demand)
+                + x86_on_pc * x86_duration
+                + arm_on_pc * arm_duration,
+            requests: q.requests as f64 * self.rates().per_million_requests / 1e6,
+            provisioned: x86_pc * x86_configured + arm_pc * arm_configured,
+            storage: q.ephemeral_gb_seconds * self.prices.ephemeral_storage_per_gb_second,
+            streaming: q.streamed_bytes as f64 / f64::from(1u32 << 30)
+                * self.prices.response_streaming_per_gb,
         }
+    }
+
+    fn free_tier_excludes_provisioned(&self) -> bool {
+        // "The Lambda free tier does not apply to functions that have Provisioned Concurrency
+        // enabled" (aws.amazon.com/lambda/pricing; reference §11.1).
+        true
     }
 
     fn free_tier(&self) -> Option<BilledQuantities> {
         self.prices.free_tier.as_ref().map(|f| BilledQuantities {
             requests: f.requests,
             gb_seconds: f.gb_seconds as f64,
+            streamed_bytes: f.streaming_gb.saturating_mul(1 << 30),
             ..BilledQuantities::default()
         })
     }

@@ -27,6 +27,7 @@
 
 mod azure;
 mod cloud_run;
+mod flex;
 mod lambda;
 
 use std::collections::BTreeSet;
@@ -38,6 +39,7 @@ use crate::record::{InvocationRecord, Outcome};
 
 pub use azure::AzureConsumptionRule;
 pub use cloud_run::CloudRunRule;
+pub use flex::AzureFlexRule;
 pub use lambda::LambdaRule;
 
 /// A provider's billing model.
@@ -51,18 +53,14 @@ pub enum BillingProvider {
     CloudRun,
     /// Azure Functions Consumption plan: per execution, 100 ms and 128 MB minimum.
     AzureConsumption,
+    /// Azure Functions Flex Consumption: per instance active time (1 s minimum, then 100 ms)
+    /// × instance memory; always-ready instances at a baseline.
+    AzureFlex,
 }
 
-/// The Lambda architecture to price.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LambdaArch {
-    /// x86_64.
-    #[default]
-    X86_64,
-    /// arm64 (Graviton).
-    Arm64,
-}
+/// The Lambda architecture to price: the same type as a function's
+/// [`Function::arch`](faasport_core::Function::arch), so one name works in both places.
+pub type LambdaArch = faasport_core::Arch;
 
 /// Options for pricing a run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -131,6 +129,23 @@ pub struct BilledQuantities {
     /// vCPU-time of capacity kept warm (Cloud Run's idle min instances).
     #[serde(default)]
     pub provisioned_vcpu_seconds: f64,
+    /// Lambda: ephemeral storage above the free 512 MB, in GB-s (GB = 1,024 MB) over each
+    /// invocation's billed duration.
+    #[serde(default)]
+    pub ephemeral_gb_seconds: f64,
+    /// Lambda: response bytes streamed beyond the first 6 MB of each request.
+    #[serde(default)]
+    pub streamed_bytes: u64,
+    /// Lambda: of `gb_seconds`, what ran on arm64 (functions that chose it, or every function
+    /// when arm64 is the default architecture priced).
+    #[serde(default)]
+    pub arm64_gb_seconds: f64,
+    /// Lambda: of `provisioned_execution_gb_seconds`, what ran on arm64.
+    #[serde(default)]
+    pub arm64_provisioned_execution_gb_seconds: f64,
+    /// Lambda: of `provisioned_gb_seconds`, what was configured for arm64.
+    #[serde(default)]
+    pub arm64_provisioned_gb_seconds: f64,
 }
 
 impl BilledQuantities {
@@ -143,6 +158,11 @@ impl BilledQuantities {
         self.provisioned_execution_gb_seconds += other.provisioned_execution_gb_seconds;
         self.provisioned_gb_seconds += other.provisioned_gb_seconds;
         self.provisioned_vcpu_seconds += other.provisioned_vcpu_seconds;
+        self.ephemeral_gb_seconds += other.ephemeral_gb_seconds;
+        self.streamed_bytes = self.streamed_bytes.saturating_add(other.streamed_bytes);
+        self.arm64_gb_seconds += other.arm64_gb_seconds;
+        self.arm64_provisioned_execution_gb_seconds += other.arm64_provisioned_execution_gb_seconds;
+        self.arm64_provisioned_gb_seconds += other.arm64_provisioned_gb_seconds;
     }
 
     /// The quantities of `n` repetitions of these (sums scale exactly; counts saturate).
@@ -156,6 +176,44 @@ impl BilledQuantities {
             provisioned_execution_gb_seconds: self.provisioned_execution_gb_seconds * f,
             provisioned_gb_seconds: self.provisioned_gb_seconds * f,
             provisioned_vcpu_seconds: self.provisioned_vcpu_seconds * f,
+            ephemeral_gb_seconds: self.ephemeral_gb_seconds * f,
+            streamed_bytes: self.streamed_bytes.saturating_mul(n),
+            arm64_gb_seconds: self.arm64_gb_seconds * f,
+            arm64_provisioned_execution_gb_seconds: self.arm64_provisioned_execution_gb_seconds * f,
+            arm64_provisioned_gb_seconds: self.arm64_provisioned_gb_seconds * f,
+        }
+    }
+
+    /// The quantities scaled by `factor` (a month projected from a shorter run): every sum
+    /// scales, counts are rounded to the nearest whole one.
+    pub fn scaled(&self, factor: f64) -> BilledQuantities {
+        let count = |n: u64| {
+            let x = (n as f64 * factor).round();
+            if x.is_finite() && x > 0.0 {
+                x.min(u64::MAX as f64) as u64
+            } else {
+                0
+            }
+        };
+        let factor = if factor.is_finite() {
+            factor.max(0.0)
+        } else {
+            0.0
+        };
+        BilledQuantities {
+            requests: count(self.requests),
+            billed_ms: count(self.billed_ms),
+            gb_seconds: self.gb_seconds * factor,
+            vcpu_seconds: self.vcpu_seconds * factor,
+            provisioned_execution_gb_seconds: self.provisioned_execution_gb_seconds * factor,
+            provisioned_gb_seconds: self.provisioned_gb_seconds * factor,
+            provisioned_vcpu_seconds: self.provisioned_vcpu_seconds * factor,
+            ephemeral_gb_seconds: self.ephemeral_gb_seconds * factor,
+            streamed_bytes: count(self.streamed_bytes),
+            arm64_gb_seconds: self.arm64_gb_seconds * factor,
+            arm64_provisioned_execution_gb_seconds: self.arm64_provisioned_execution_gb_seconds
+                * factor,
+            arm64_provisioned_gb_seconds: self.arm64_provisioned_gb_seconds * factor,
         }
     }
 
@@ -174,19 +232,49 @@ impl BilledQuantities {
             provisioned_vcpu_seconds: (self.provisioned_vcpu_seconds
                 - other.provisioned_vcpu_seconds)
                 .max(0.0),
+            ephemeral_gb_seconds: (self.ephemeral_gb_seconds - other.ephemeral_gb_seconds).max(0.0),
+            streamed_bytes: self.streamed_bytes.saturating_sub(other.streamed_bytes),
+            arm64_gb_seconds: (self.arm64_gb_seconds - other.arm64_gb_seconds).max(0.0),
+            arm64_provisioned_execution_gb_seconds: (self.arm64_provisioned_execution_gb_seconds
+                - other.arm64_provisioned_execution_gb_seconds)
+                .max(0.0),
+            arm64_provisioned_gb_seconds: (self.arm64_provisioned_gb_seconds
+                - other.arm64_provisioned_gb_seconds)
+                .max(0.0),
         }
     }
 
-    /// What is left after deducting a free allowance. The allowance covers requests and
-    /// on-demand compute only, never provisioned capacity or what ran on it.
+    /// What is left after deducting a free allowance, line by line: requests, on-demand
+    /// compute (GB-s, vCPU-s) and streamed bytes, each by its own allowance; never provisioned
+    /// capacity or what ran on it. Lambda's allowance is shared by x86 and arm64: it is taken
+    /// from the x86 GB-s first.
     pub fn minus(&self, free: &BilledQuantities) -> BilledQuantities {
         let provisioned = self.provisioned_execution_gb_seconds;
         let on_demand = (self.gb_seconds - provisioned).max(0.0);
+        let arm_on_demand =
+            (self.arm64_gb_seconds - self.arm64_provisioned_execution_gb_seconds).max(0.0);
+        let x86_on_demand = (on_demand - arm_on_demand).max(0.0);
+        let left_for_arm = (free.gb_seconds - x86_on_demand).max(0.0);
+        let arm_left = (arm_on_demand - left_for_arm).max(0.0);
         BilledQuantities {
             requests: self.requests.saturating_sub(free.requests),
             gb_seconds: (on_demand - free.gb_seconds).max(0.0) + provisioned,
             vcpu_seconds: (self.vcpu_seconds - free.vcpu_seconds).max(0.0),
+            streamed_bytes: self.streamed_bytes.saturating_sub(free.streamed_bytes),
+            arm64_gb_seconds: arm_left + self.arm64_provisioned_execution_gb_seconds,
             ..*self
+        }
+    }
+
+    /// The part of these quantities a free allowance can cover at most, line by line (the
+    /// smaller of each).
+    pub fn capped_by(&self, free: &BilledQuantities) -> BilledQuantities {
+        BilledQuantities {
+            requests: self.requests.min(free.requests),
+            gb_seconds: self.gb_seconds.min(free.gb_seconds),
+            vcpu_seconds: self.vcpu_seconds.min(free.vcpu_seconds),
+            streamed_bytes: self.streamed_bytes.min(free.streamed_bytes),
+            ..BilledQuantities::default()
         }
     }
 
@@ -211,12 +299,40 @@ pub struct Charges {
     /// instances. Zero on Azure Consumption.
     #[serde(default)]
     pub provisioned: f64,
+    /// Lambda: ephemeral storage above the free 512 MB.
+    #[serde(default)]
+    pub storage: f64,
+    /// Lambda: response streaming beyond 6 MB per request.
+    #[serde(default)]
+    pub streaming: f64,
 }
 
 impl Charges {
-    /// Compute plus requests plus provisioned capacity.
+    /// Every line: compute, requests, provisioned capacity, storage and streaming.
     pub fn total(&self) -> f64 {
-        self.compute + self.requests + self.provisioned
+        self.compute + self.requests + self.provisioned + self.storage + self.streaming
+    }
+
+    /// Each line of `self` less the same line of `other` (a credit line by line).
+    pub fn minus(&self, other: &Charges) -> Charges {
+        Charges {
+            compute: self.compute - other.compute,
+            requests: self.requests - other.requests,
+            provisioned: self.provisioned - other.provisioned,
+            storage: self.storage - other.storage,
+            streaming: self.streaming - other.streaming,
+        }
+    }
+
+    /// The lines with a name each, in invoice order.
+    pub fn lines(&self) -> [(&'static str, f64); 5] {
+        [
+            ("compute", self.compute),
+            ("requests", self.requests),
+            ("provisioned", self.provisioned),
+            ("storage", self.storage),
+            ("streaming", self.streaming),
+        ]
     }
 }
 
@@ -239,6 +355,8 @@ pub struct WarmCapacity {
     /// The instances started to keep the minimum (scaling trace cause `min_instances`):
     /// invocations that ran on them were served by provisioned capacity.
     pub instance_ids: BTreeSet<u64>,
+    /// The function's architecture, if it chose one (Lambda prices arm64 capacity lower).
+    pub arch: Option<LambdaArch>,
 }
 
 impl WarmCapacity {
@@ -250,6 +368,7 @@ impl WarmCapacity {
             wall,
             windows: Vec::new(),
             instance_ids: BTreeSet::new(),
+            arch: None,
         }
     }
 
@@ -267,6 +386,7 @@ impl WarmCapacity {
             wall: windows.iter().sum(),
             windows,
             instance_ids: BTreeSet::new(),
+            arch: None,
         }
     }
 
@@ -291,6 +411,12 @@ impl WarmCapacity {
             .map(|p| round_up_ms(*p, block_ms))
             .fold(0, u64::saturating_add);
         f64::from(self.instances) * ms as f64 / 1000.0
+    }
+
+    /// Sets the architecture of the capacity.
+    pub fn arch(mut self, arch: LambdaArch) -> Self {
+        self.arch = Some(arch);
+        self
     }
 
     /// Names the instances that make up the capacity.
@@ -363,6 +489,12 @@ pub trait BillingRule: Send + Sync + std::fmt::Debug {
 
     /// The monthly free allowance, if the table has one.
     fn free_tier(&self) -> Option<BilledQuantities>;
+
+    /// Whether functions with capacity kept warm get no free tier at all (Lambda: none for
+    /// functions with provisioned concurrency). False by default.
+    fn free_tier_excludes_provisioned(&self) -> bool {
+        false
+    }
 }
 
 /// Whether the provider bills an invocation with this outcome.
