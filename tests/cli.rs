@@ -785,6 +785,35 @@ async fn cost_prices_the_pricing_page_example_without_running_it() {
     let json: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(json["costs"].as_array().map(Vec::len), Some(4));
     assert_eq!(json["costs"][0]["quantities"]["requests"], 300_000_000);
+    assert!(json["break_even"].as_array().is_some_and(|b| !b.is_empty()));
+    // The reference's worked example (pricing and scaling notes §12.3): 26.28 M requests a
+    // month of 100 ms at 512 MB, 5 ms of CPU, peak 3×: one Fargate ARM task (K = 70 req/s)
+    // costs $14.42 a month and beats Lambda x86 above 5.31 req/s.
+    let (result, text) = run(&[
+        "cost",
+        "--calls",
+        "26.28M",
+        "--duration",
+        "100ms",
+        "--memory",
+        "512",
+        "--cpu",
+        "5ms",
+        "--peak-factor",
+        "3",
+        "--provider",
+        "aws",
+    ])
+    .await;
+    result.expect("cost succeeds");
+    let fargate = text
+        .lines()
+        .find(|l| l.starts_with("AWS Fargate ARM"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        fargate.contains("14.42") && fargate.contains("lambda 5.31"),
+        "{fargate}"
+    );
 }
 
 #[test]

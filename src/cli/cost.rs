@@ -1,14 +1,16 @@
 //! `cost --calls 3M --duration 120ms --memory 1536 [--provider aws|gcp|azure|azure-flex] [--arch
-//! x86_64|arm64] [--concurrency N] [--cold-starts N --init 12ms] [--free-tier] [--json]`:
-//! prices N identical invocations without running them, under the meter's own rules
-//! ([`Pricing::estimate`]), in time that does not grow with N.
+//! x86_64|arm64] [--concurrency N] [--cold-starts N --init 12ms] [--free-tier] [--period 730h]
+//! [--peak-factor 3] [--cpu 5ms] [--min-instances 2] [--json]`: prices N identical invocations
+//! without running them, under the meter's own rules ([`Pricing::estimate`]), in time that does
+//! not grow with N, and the break-even rates against capacity kept running
+//! ([`Pricing::break_even`]).
 
 use std::io::Write;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use faasport_adapter_local::meter::{Pricing, Workload};
+use faasport_adapter_local::meter::{FitQuestion, Pricing, Workload};
 use faasport_adapter_local::{
     BillingProvider, LambdaArch, PriceTable, PricingOptions, ProviderCost,
 };
@@ -79,6 +81,18 @@ pub struct CostArgs {
     /// Deduct each provider's monthly free tier.
     #[arg(long)]
     pub free_tier: bool,
+    /// The time the calls are spread over, for the average rate of the break-even analysis.
+    #[arg(long, default_value = "730h", value_parser = parse_duration)]
+    pub period: Duration,
+    /// Peak rate over the average rate, for sizing capacity kept running.
+    #[arg(long, default_value_t = 1.0)]
+    pub peak_factor: f64,
+    /// CPU time per request (its whole duration unless told), for sizing capacity.
+    #[arg(long, value_parser = parse_duration)]
+    pub cpu: Option<Duration>,
+    /// Instances of capacity kept at least (2 for two availability zones).
+    #[arg(long, default_value_t = 1)]
+    pub min_instances: u32,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -144,6 +158,18 @@ impl CostArgs {
         Workload::new(self.calls, self.duration, self.memory)
             .concurrency(self.concurrency)
             .cold_starts(self.cold_starts, self.init)
+            .over(self.period)
+    }
+
+    /// The break-even question asked.
+    pub fn question(&self) -> FitQuestion {
+        let question = FitQuestion::default()
+            .peak_factor(self.peak_factor)
+            .min_instances(self.min_instances);
+        match self.cpu {
+            Some(cpu) => question.cpu_per_request(cpu),
+            None => question,
+        }
     }
 
     /// The pricing options asked for.
@@ -172,11 +198,13 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<(), Error> {
         .into_iter()
         .filter(|c| args.provider.is_none_or(|p| p.billing() == c.provider))
         .collect();
+    let fits = pricing.break_even(&args.workload(), &args.question());
     if args.json {
         let json = serde_json::json!({
             "workload": args.workload(),
             "price_version": pricing.table.version,
             "costs": costs,
+            "break_even": fits,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
         return Ok(());
@@ -198,6 +226,53 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<(), Error> {
             c.free_tier_credit
         )?;
     }
+    let workload = args.workload();
+    writeln!(
+        out,
+        "\nIs serverless a fit? {:.3} req/s on average over {:?}, peak x{}: capacity kept running, \
+         sized for the peak at 70 % utilisation",
+        workload.average_rps(),
+        args.period,
+        args.peak_factor
+    )?;
+    writeln!(
+        out,
+        "{:<52} {:>9} {:>12} {:>7}  break-even req/s (serverless cheaper below)",
+        "capacity", "instances", "USD/month", "idle"
+    )?;
+    for fit in &fits {
+        let versus: Vec<String> = fit
+            .versus
+            .iter()
+            .filter(|v| costs.iter().any(|c| c.provider == v.provider))
+            .map(|v| {
+                let label = match v.provider {
+                    BillingProvider::AwsLambda => "lambda",
+                    BillingProvider::CloudRun => "cloud run",
+                    BillingProvider::AzureConsumption => "azure",
+                    BillingProvider::AzureFlex => "flex",
+                    _ => "other",
+                };
+                match v.break_even_rps {
+                    Some(rps) => format!("{label} {rps:.2}"),
+                    None => format!("{label} never"),
+                }
+            })
+            .collect();
+        writeln!(
+            out,
+            "{:<52} {:>9} {:>12.2} {:>6.0}%  {}",
+            fit.option.name,
+            fit.instances,
+            fit.monthly,
+            fit.idle_share * 100.0,
+            versus.join(", ")
+        )?;
+    }
+    writeln!(
+        out,
+        "not included: load balancers, NAT, data transfer, storage, operations, discounts"
+    )?;
     Ok(())
 }
 

@@ -104,6 +104,17 @@ impl RunInfo {
 }
 
 impl Report {
+    /// The cost on one provider, if the report priced it.
+    pub fn cost(&self, provider: crate::meter::BillingProvider) -> Option<&ProviderCost> {
+        self.costs.iter().find(|c| c.provider == provider)
+    }
+
+    /// How many instances of `function` were alive or starting `at` after the run started,
+    /// from the scaling trace the report kept ([`crate::trace::instances_at`]).
+    pub fn instances_at(&self, function: &str, at: std::time::Duration) -> u64 {
+        crate::trace::instances_at(&self.trace, Some(function), at)
+    }
+
     /// The report as aligned text tables: invocations, scaling, cost by provider and the billed
     /// quantities behind each figure.
     pub fn to_table(&self) -> String {

@@ -693,3 +693,212 @@ async fn each_function_is_priced_at_its_own_architecture() {
         .expect("a is priced");
     assert_close(a.charges.compute, 0.0000133334);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Item 2: event-source scaling.
+// ---------------------------------------------------------------------------------------------
+
+/// A LocalCloud under `profile` whose `slow` function consumes `jobs` one message per batch,
+/// 60 s each; returns it with the gauge of batches running at once.
+fn slow_consumer(
+    profile: Profile,
+    cap: Option<u32>,
+) -> (
+    faasport_adapter_local::LocalCloud,
+    std::sync::Arc<std::sync::atomic::AtomicU32>,
+) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    let running = Arc::new(AtomicU32::new(0));
+    let gauge = running.clone();
+    let slow = move |_batch: faasport_core::QueueBatch, _cx: Context| {
+        let running = gauge.clone();
+        async move {
+            running.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            running.fetch_sub(1, Ordering::SeqCst);
+            Ok::<_, Error>(faasport_core::BatchOutcome::success())
+        }
+    };
+    let mut f = Function::new("slow", slow)
+        .queue_batched("jobs", 1, Duration::ZERO)
+        .timeout(Duration::from_secs(90));
+    if let Some(cap) = cap {
+        f = f.max_instances(cap);
+    }
+    let app = App::new("q")
+        .queue_spec(
+            faasport_core::QueueSpec::new("jobs").visibility_timeout(Duration::from_secs(600)),
+        )
+        .function(f);
+    let sources = faasport_adapter_local::LocalCloud::builder(app)
+        .profile(profile)
+        .build()
+        .expect("valid app");
+    (sources, running)
+}
+
+#[tokio::test(start_paused = true)]
+async fn lambdas_sqs_poller_starts_at_five_batches_and_adds_three_hundred_a_minute() {
+    // [ref §10.1; docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html]: "5 batches at
+    // a time", then "+up to 300 ... per minute", up to 1,000. With 3,000 messages of 60 s each:
+    //   at t = 0:    5 batches;
+    //   at t = 30 s: 5 + 30 s × 300 / 60 s = 5 + 150 = 155 (none has finished yet).
+    use std::sync::atomic::Ordering;
+    let (sources, running) = slow_consumer(Profile::aws(), None);
+    for i in 0..3_000 {
+        sources
+            .send("jobs", faasport_core::Message::new(i.to_string()))
+            .await
+            .expect("sent");
+    }
+    sources.start();
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(running.load(Ordering::SeqCst), 5);
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(running.load(Ordering::SeqCst), 155);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_poller_never_passes_the_functions_reserved_concurrency() {
+    // [ref §10.1: MaximumConcurrency / reserved concurrency caps the mapping]: reserved 50, so
+    // after a minute of backlog (305 allowed by the ramp) 50 batches run.
+    use std::sync::atomic::Ordering;
+    let (sources, running) = slow_consumer(Profile::aws(), Some(50));
+    for i in 0..500 {
+        sources
+            .send("jobs", faasport_core::Message::new(i.to_string()))
+            .await
+            .expect("sent");
+    }
+    sources.start();
+    tokio::time::sleep(Duration::from_secs(59)).await;
+    assert_eq!(running.load(Ordering::SeqCst), 50);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_azure_queue_trigger_adds_an_instance_of_twenty_four_messages_every_thirty_seconds() {
+    // [ref §10.5: batchSize 16 + newBatchThreshold 8 = 24 messages per instance; §2.3, §10.6:
+    // one new instance per 30 s for non-HTTP triggers]: 24 at first, 48 after 30 s, 72 after
+    // 60 s (the batches last 60 s here, so none has finished at 59 s: 48).
+    use std::sync::atomic::Ordering;
+    let (sources, running) = slow_consumer(Profile::azure(), None);
+    for i in 0..500 {
+        sources
+            .send("jobs", faasport_core::Message::new(i.to_string()))
+            .await
+            .expect("sent");
+    }
+    sources.start();
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(running.load(Ordering::SeqCst), 24);
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(running.load(Ordering::SeqCst), 48);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 8: is serverless a fit? Break-even against capacity kept running.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_break_even_rates_of_the_reference_worked_example() {
+    // [ref §12.2, §12.3]: an I/O-bound JSON API, 100 ms per request, 5 ms of CPU, 512 MB,
+    // 10 req/s on average (26.28 M a month of 730 h), peak 3× (30 req/s), u_t = 0.7.
+    //   Lambda x86 per request: 0.05 GB-s × $0.0000166667 + $0.20/M = $1.0333335 per M;
+    //   a month: 26.28 M × that = $27.156 → $27.16.
+    //   Fargate ARM 0.5 vCPU ($0.01975/h): K = 0.7 × min(1,000 / 0.1 s, 0.5 / 0.005 s) = 70 req/s,
+    //   N = max(1, ceil(30 / 70)) = 1; λ̄* = 0.01975 / (3,600 × 1.0333335e-6) = 5.309 req/s;
+    //   a month 730 × 0.01975 = $14.42; idle share 1 − 10 / (1 × 100) = 90 %.
+    //   EC2 m7g.medium ($0.0408/h): K = 0.7 × 1 / 0.005 = 140; λ̄* = 10.97 req/s.
+    let workload = Workload::new(26_280_000, Duration::from_millis(100), 512)
+        .over(Duration::from_secs(730 * 3_600));
+    let question = faasport_adapter_local::meter::FitQuestion::default()
+        .peak_factor(3.0)
+        .cpu_per_request(Duration::from_millis(5));
+    let fits = Pricing::bundled()
+        .expect("bundled")
+        .break_even(&workload, &question);
+    let fargate = fits
+        .iter()
+        .find(|f| f.option.name.starts_with("AWS Fargate ARM"))
+        .expect("Fargate ARM is in the table");
+    assert_close(fargate.capacity_rps, 70.0);
+    assert_eq!(fargate.instances, 1);
+    assert_eq!(format!("{:.2}", fargate.monthly), "14.42");
+    assert_close(fargate.idle_share, 0.9);
+    let lambda = &fargate.versus[0];
+    assert_eq!(lambda.provider, BillingProvider::AwsLambda);
+    assert_eq!(format!("{:.2}", lambda.monthly), "27.16");
+    assert_eq!(
+        format!("{:.2}", lambda.break_even_rps.expect("capacity can win")),
+        "5.31"
+    );
+    let m7g = fits
+        .iter()
+        .find(|f| f.option.name.starts_with("EC2 m7g.medium"))
+        .expect("m7g is in the table");
+    assert_close(m7g.capacity_rps, 140.0);
+    assert_eq!(
+        format!(
+            "{:.2}",
+            m7g.versus[0].break_even_rps.expect("capacity can win")
+        ),
+        "10.97"
+    );
+    // Lambda provisioned concurrency sized for the peak: K = 0.7 × 1 / 0.1 s = 7 req/s per
+    // environment, N = ceil(30 / 7) = 5 environments of 0.5 GB at $0.0000041667/GB-s
+    // (0.5 × 3,600 × 0.0000041667 = $0.00750006/h each), requests still pay duration at
+    // $0.0000097222/GB-s: per request 0.05 × 0.0000097222 + 0.2e-6 = $0.00000068611;
+    // λ̄* = 5 × 0.00750006 / (3,600 × (1.0333335e-6 − 0.68611e-6)) = 30.0 req/s.
+    let pc = fits
+        .iter()
+        .find(|f| f.option.name.starts_with("Lambda provisioned"))
+        .expect("derived from the Lambda table");
+    assert_eq!(pc.instances, 5);
+    assert_eq!(
+        format!("{:.1}", pc.versus[0].break_even_rps.expect("can win")),
+        "30.0"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 9: reading results.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn a_report_answers_the_cost_on_one_provider_and_the_instances_at_a_time() {
+    // Three simultaneous 1 s calls on Lambda start three environments at t = 0; the fixed
+    // keep-alive of 10 min [ref §2.1, Shahrad et al.] reaps them 10 min after they went idle.
+    use faasport_adapter_local::{ReapCause, ScalingEventKind, StartCause};
+    let app = App::new("read").function(Function::new("f", work));
+    let rt = LocalRuntime::builder(app)
+        .profile(Profile::aws())
+        .build()
+        .expect("valid app");
+    let calls: Vec<_> = (0..3)
+        .map(|_| {
+            let rt = rt.clone();
+            tokio::spawn(async move { rt.invoke("f", Event::from_json(1_000.into())).await })
+        })
+        .collect();
+    for c in calls {
+        c.await.expect("joined").expect("known function");
+    }
+    tokio::time::sleep(Duration::from_secs(15 * 60)).await;
+    let report = rt.report();
+    assert_eq!(report.instances_at("f", Duration::ZERO), 3);
+    assert_eq!(report.instances_at("f", Duration::from_secs(60)), 3);
+    assert_eq!(report.instances_at("f", Duration::from_secs(12 * 60)), 0);
+    let lambda = report.cost(BillingProvider::AwsLambda).expect("priced");
+    assert_eq!(lambda.quantities.requests, 3);
+    assert!(report.cost(BillingProvider::AzureFlex).is_some());
+    // The scaling enums at one import path.
+    assert!(report.trace.iter().any(|e| e.kind
+        == ScalingEventKind::Started {
+            cause: StartCause::Demand
+        }));
+    assert!(report.trace.iter().any(|e| e.kind
+        == ScalingEventKind::Reaped {
+            cause: ReapCause::KeepAlive
+        }));
+}

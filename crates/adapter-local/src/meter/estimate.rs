@@ -127,6 +127,9 @@ pub struct Workload {
     pub ephemeral_storage_mb: Option<u32>,
     /// Response bytes each call streams (Lambda bills what is beyond 6 MB per request).
     pub streamed_bytes: u64,
+    /// The time the calls are spread over (a month of 730 h unless set), for the average
+    /// request rate of [`Pricing::break_even`].
+    pub period: Duration,
 }
 
 impl Workload {
@@ -145,7 +148,14 @@ impl Workload {
             arch: None,
             ephemeral_storage_mb: None,
             streamed_bytes: 0,
+            period: Duration::from_secs(730 * 3_600),
         }
+    }
+
+    /// Spreads the calls over `period`.
+    pub fn over(mut self, period: Duration) -> Self {
+        self.period = period;
+        self
     }
 
     /// Runs on `arch` (priced at that Lambda architecture's rates).

@@ -7,6 +7,7 @@
 
 mod aggregate;
 pub mod billing;
+mod breakeven;
 mod cost;
 mod counters;
 mod estimate;
@@ -22,6 +23,7 @@ pub use billing::{
     AzureConsumptionRule, AzureFlexRule, BilledQuantities, BillingProvider, BillingRule, Charges,
     CloudRunRule, LambdaArch, LambdaRule, PricingOptions, WarmCapacity,
 };
+pub use breakeven::{BreakEven, CapacityOption, FitQuestion, Versus, HOURS_PER_MONTH};
 pub use cost::{
     billing_rules, compare_costs, compare_costs_with_capacity, round_to_cents, FunctionCost,
     Invoice, InvoiceLine, ProviderCost,
@@ -29,10 +31,10 @@ pub use cost::{
 pub use counters::{DurationHistogram, FunctionCounters, FunctionMetrics, DURATION_BUCKETS};
 pub use estimate::{Pricing, Workload};
 pub use prices::{
-    AwsLambdaPrices, AzureConsumptionPrices, AzureFlexPrices, AzureFreeTier, CloudRunFreeTier,
-    CloudRunPrices, CloudRunRates, FlexAlwaysReadyPrices, GbSecondTier, LambdaArchPrices,
-    LambdaFreeTier, PriceError, PriceTable, PriceTableBuilder, ProvisionedConcurrencyPrices,
-    BUNDLED_PRICES,
+    AlwaysOnPrice, AwsLambdaPrices, AzureConsumptionPrices, AzureFlexPrices, AzureFreeTier,
+    CloudRunFreeTier, CloudRunPrices, CloudRunRates, FlexAlwaysReadyPrices, GbSecondTier,
+    LambdaArchPrices, LambdaFreeTier, PriceError, PriceTable, PriceTableBuilder,
+    ProvisionedConcurrencyPrices, BUNDLED_PRICES,
 };
 pub(crate) use retention::Retained;
 pub use retention::{RecordRetention, DEFAULT_RING};

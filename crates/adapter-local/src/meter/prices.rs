@@ -56,6 +56,24 @@ pub struct PriceTable {
     pub gcf_gen1: Option<toml::Value>,
     pub azure_consumption: AzureConsumptionPrices,
     pub azure_flex: Option<AzureFlexPrices>,
+    /// Capacity kept running, for "is serverless a fit?" ([`Pricing::break_even`](super::Pricing::break_even)).
+    #[serde(default)]
+    pub always_on: Vec<AlwaysOnPrice>,
+}
+
+/// One always-on instance type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AlwaysOnPrice {
+    pub name: String,
+    pub per_hour: f64,
+    pub vcpu: f64,
+    /// Requests one instance holds at once.
+    pub concurrency: u32,
+    /// `V`, `3P` or `R`, as in the reference notes.
+    #[serde(default)]
+    pub status: String,
 }
 
 /// Azure Functions, Flex Consumption plan.
@@ -548,6 +566,7 @@ impl PriceTable {
                     free_tier: None,
                 },
                 azure_flex: None,
+                always_on: Vec::new(),
             },
         }
     }

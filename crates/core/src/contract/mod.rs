@@ -19,6 +19,7 @@ mod delivery;
 mod http;
 mod limits;
 mod routes;
+mod scaling;
 mod shutdown;
 mod visibility;
 
@@ -26,6 +27,7 @@ pub use self::delivery::Delivery;
 pub use self::http::{error_response, http_response, output_response, REQUEST_ID_HEADER};
 pub use self::limits::Limits;
 pub use self::routes::{RouteMatch, RouteTable};
+pub use self::scaling::QueueScaling;
 pub use self::shutdown::shutdown_signal;
 pub use self::visibility::visibility_timeout;
 
