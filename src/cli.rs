@@ -65,7 +65,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use faasport_adapter_local::Profile;
 use faasport_core::{App, Error, Provider};
 
-pub use self::cost::{ArchName, CostArgs, CostProvider};
+pub use self::cost::{write_break_even, ArchName, CostArgs, CostProvider};
 pub use self::dead_letters::{DeadLetterCommand, DeadLetterFilter};
 pub use self::inspect::InspectCommand;
 pub use self::invoke::EVENT_FORMAT_HELP;
@@ -344,6 +344,30 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
                 writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
             } else {
                 write!(out, "{}", report.to_table())?;
+                // Is serverless a fit? The run's workload over its wall time, against capacity
+                // kept running for that time.
+                if let (Some(run), Ok(table)) =
+                    (&report.run, faasport_adapter_local::PriceTable::bundled())
+                {
+                    let period = (run.ended_at - run.started_at)
+                        .to_std()
+                        .unwrap_or_default()
+                        .max(std::time::Duration::from_secs(1));
+                    let pricing = faasport_adapter_local::meter::Pricing::new(
+                        table,
+                        faasport_adapter_local::PricingOptions::default(),
+                    );
+                    let question = faasport_adapter_local::meter::FitQuestion::default();
+                    let fits = report.break_even(&pricing, period, &question);
+                    if !fits.is_empty() {
+                        writeln!(
+                            out,
+                            "\nIs serverless a fit? This run's calls over its {period:?}, at that rate:"
+                        )?;
+                        let providers: Vec<_> = report.costs.iter().map(|c| c.provider).collect();
+                        cost::write_break_even(out, &fits, &providers)?;
+                    }
+                }
             }
             Ok(())
         }

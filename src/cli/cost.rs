@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use faasport_adapter_local::meter::{FitQuestion, Pricing, Workload};
+use faasport_adapter_local::meter::{BreakEven, FitQuestion, Pricing, Workload};
 use faasport_adapter_local::{
     BillingProvider, LambdaArch, PriceTable, PricingOptions, ProviderCost,
 };
@@ -235,16 +235,30 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<(), Error> {
         args.period,
         args.peak_factor
     )?;
+    let providers: Vec<BillingProvider> = costs.iter().map(|c| c.provider).collect();
+    write_break_even(out, &fits, &providers)
+}
+
+/// Writes the break-even table: each capacity option, its instances, monthly cost, idle share
+/// and the rate above which it beats each of `providers`.
+///
+/// # Errors
+/// Only writing to `out` can fail.
+pub fn write_break_even(
+    out: &mut dyn Write,
+    fits: &[BreakEven],
+    providers: &[BillingProvider],
+) -> Result<(), Error> {
     writeln!(
         out,
         "{:<52} {:>9} {:>12} {:>7}  break-even req/s (serverless cheaper below)",
         "capacity", "instances", "USD/month", "idle"
     )?;
-    for fit in &fits {
+    for fit in fits {
         let versus: Vec<String> = fit
             .versus
             .iter()
-            .filter(|v| costs.iter().any(|c| c.provider == v.provider))
+            .filter(|v| providers.contains(&v.provider))
             .map(|v| {
                 let label = match v.provider {
                     BillingProvider::AwsLambda => "lambda",
@@ -274,24 +288,4 @@ pub fn run(args: &CostArgs, out: &mut dyn Write) -> Result<(), Error> {
         "not included: load balancers, NAT, data transfer, storage, operations, discounts"
     )?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_and_durations_read_as_people_write_them() {
-        assert_eq!(parse_count("3M"), Ok(3_000_000));
-        assert_eq!(parse_count("1.5k"), Ok(1_500));
-        assert_eq!(parse_count("300_000_000"), Ok(300_000_000));
-        assert_eq!(parse_count("2B"), Ok(2_000_000_000));
-        assert!(parse_count("lots").is_err());
-        assert!(parse_count("-3M").is_err());
-        assert_eq!(parse_duration("120ms"), Ok(Duration::from_millis(120)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1_500)));
-        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
-        assert!(parse_duration("120").is_err());
-        assert!(parse_duration("5 parsecs").is_err());
-    }
 }

@@ -109,6 +109,39 @@ impl Report {
         self.costs.iter().find(|c| c.provider == provider)
     }
 
+    /// The run as a [`Workload`](crate::meter::Workload) spread over `period`: its billed
+    /// requests, their mean billed duration and memory on Lambda (`None` when nothing ran).
+    pub fn workload(&self, period: std::time::Duration) -> Option<crate::meter::Workload> {
+        let q = &self
+            .cost(crate::meter::BillingProvider::AwsLambda)?
+            .quantities;
+        if q.requests == 0 || q.billed_ms == 0 {
+            return None;
+        }
+        let mean = std::time::Duration::from_secs_f64(q.billed_ms as f64 / q.requests as f64 / 1e3);
+        let memory_mb = (q.gb_seconds * 1024.0 * 1000.0 / q.billed_ms as f64).round();
+        let memory_mb = if memory_mb.is_finite() {
+            memory_mb.clamp(1.0, f64::from(u32::MAX)) as u32
+        } else {
+            128
+        };
+        Some(crate::meter::Workload::new(q.requests, mean, memory_mb).over(period))
+    }
+
+    /// "Is serverless a fit?" for this run's workload spread over `period` (the run's wall
+    /// time, or a month to project it): capacity kept running and the break-even rates
+    /// ([`Pricing::break_even`](crate::meter::Pricing::break_even)).
+    pub fn break_even(
+        &self,
+        pricing: &crate::meter::Pricing,
+        period: std::time::Duration,
+        question: &crate::meter::FitQuestion,
+    ) -> Vec<crate::meter::BreakEven> {
+        self.workload(period)
+            .map(|w| pricing.break_even(&w, question))
+            .unwrap_or_default()
+    }
+
     /// How many instances of `function` were alive or starting `at` after the run started,
     /// from the scaling trace the report kept ([`crate::trace::instances_at`]).
     pub fn instances_at(&self, function: &str, at: std::time::Duration) -> u64 {
