@@ -18,10 +18,10 @@
 //!   load leaves unused.
 //!
 //! Capacity options: the table's `always_on` list (Fargate, EC2, App Service, Azure Premium,
-//! [3P] §12.1), and three derived from the serverless tables at the workload's memory: Lambda
+//! (3P) §12.1), and three derived from the serverless tables at the workload's memory: Lambda
 //! provisioned concurrency (one environment per concurrent request), Cloud Run with
 //! instance-based billing (1 vCPU, 80 requests at once), and Azure Flex always-ready instances
-//! (baseline plus the always-ready execution rate, 16 requests at once on 2,048 MB, §2.3 [3P]).
+//! (baseline plus the always-ready execution rate, 16 requests at once on 2,048 MB, §2.3 (3P)).
 //! Not included, as §12.4 asks to say: load balancers, NAT, data transfer, storage, operations
 //! labour, Savings Plans and committed-use discounts.
 

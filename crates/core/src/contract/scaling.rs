@@ -1,27 +1,5 @@
 //! [`QueueScaling`]: how fast a queue trigger's consumer adds concurrent work while a backlog
-//! lasts, per provider (the pricing and scaling notes §10, with their sources).
-//!
-//! | | concurrent work at first | then | at most |
-//! |---|---|---|---|
-//! | aws (Lambda + SQS) | 5 batches | +1 every 200 ms (300 a minute) | 1,000 batches |
-//! | azure (Storage queue trigger) | 24 messages (one instance: `batchSize` 16 + `newBatchThreshold` 8) | +24 (one instance) every 30 s | 200 instances × 24 |
-//! | gcp (Pub/Sub push to Cloud Run) | 8,000 (100 instances × 80 concurrent requests) | no ramp | 8,000 |
-//! | local | 5 | no ramp | 5 |
-//!
-//! Sources. Lambda: "starts with 5 concurrent batches ... adds up to 300 more concurrent
-//! invocations per minute, up to 1,000" (docs.aws.amazon.com/lambda/latest/dg/
-//! services-sqs-scaling.html, §10.1 [V]; the 2023 guide said +60 a minute). Azure: host.json
-//! `queues.batchSize` 16 and `newBatchThreshold` = batchSize / 2 = 8 on Consumption, so an
-//! instance holds at most 24 messages (functions-bindings-storage-queue, §10.5 [V]); a new
-//! instance at most every 30 s for non-HTTP triggers (event-driven-scaling, §2.3, §10.6 [V]);
-//! 200 instances on Consumption (§2.3 [V]). Target-based scaling may add up to 4 instances at a
-//! time, at an interval the documentation does not give, so the incremental rate is used — a
-//! decision. Google: a push subscription delivers as fast as the endpoint accepts ("Pub/Sub
-//! dynamically adjusts the rate of push requests based on the rate at which it receives
-//! success responses", §10.7 [V]; the slow-start window is not documented [R]), so the bound is
-//! Cloud Run's capacity: max instances (100) × concurrency (80) (§2.2 [V]).
-//!
-//! A function's own instance cap (reserved concurrency on Lambda) lowers the ceiling.
+//! lasts, per provider.
 
 use std::time::Duration;
 
@@ -29,7 +7,30 @@ use serde::{Deserialize, Serialize};
 
 use crate::Provider;
 
-/// How a queue consumer's concurrency grows while messages wait.
+/// How a queue consumer's concurrency grows while messages wait, per provider (the pricing and
+/// scaling notes §10, with their sources).
+///
+/// | | concurrent work at first | then | at most |
+/// |---|---|---|---|
+/// | aws (Lambda + SQS) | 5 batches | +1 every 200 ms (300 a minute) | 1,000 batches |
+/// | azure (Storage queue trigger) | 24 messages (one instance: `batchSize` 16 + `newBatchThreshold` 8) | +24 (one instance) every 30 s | 200 instances × 24 |
+/// | gcp (Pub/Sub push to Cloud Run) | 8,000 (100 instances × 80 concurrent requests) | no ramp | 8,000 |
+/// | local | 5 | no ramp | 5 |
+///
+/// Sources. Lambda: "starts with 5 concurrent batches ... adds up to 300 more concurrent
+/// invocations per minute, up to 1,000" (docs.aws.amazon.com/lambda/latest/dg/
+/// services-sqs-scaling.html, §10.1 (V); the 2023 guide said +60 a minute). Azure: host.json
+/// `queues.batchSize` 16 and `newBatchThreshold` = batchSize / 2 = 8 on Consumption, so an
+/// instance holds at most 24 messages (functions-bindings-storage-queue, §10.5 (V)); a new
+/// instance at most every 30 s for non-HTTP triggers (event-driven-scaling, §2.3, §10.6 (V));
+/// 200 instances on Consumption (§2.3 (V)). Target-based scaling may add up to 4 instances at a
+/// time, at an interval the documentation does not give, so the incremental rate is used — a
+/// decision. Google: a push subscription delivers as fast as the endpoint accepts ("Pub/Sub
+/// dynamically adjusts the rate of push requests based on the rate at which it receives
+/// success responses", §10.7 (V); the slow-start window is not documented (R)), so the bound is
+/// Cloud Run's capacity: max instances (100) × concurrency (80) (§2.2 (V)).
+///
+/// A function's own instance cap (reserved concurrency on Lambda) lowers the ceiling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct QueueScaling {
@@ -44,7 +45,7 @@ pub struct QueueScaling {
 }
 
 impl QueueScaling {
-    /// The rule of `provider` (see the [module docs](self)).
+    /// The rule of `provider` (see the table on [`QueueScaling`]).
     pub fn of(provider: Provider) -> Self {
         match provider {
             Provider::Aws => Self::new(5, 1, Duration::from_millis(200), 1_000),

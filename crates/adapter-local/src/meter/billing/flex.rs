@@ -1,13 +1,13 @@
 //! Azure Functions Flex Consumption billing, metered per instance.
 //!
-//! Reference §1.3 and §11.2 ([V] learn.microsoft.com/azure/azure-functions/flex-consumption-plan
+//! Reference §1.3 and §11.2 ((V) learn.microsoft.com/azure/azure-functions/flex-consumption-plan
 //! and functions-consumption-costs): "GB-s = instance memory size × the instance's active time,
 //! no matter how many executions run concurrently on it"; the "minimum billable execution
 //! period [is] 1,000 ms, then rounded up to the nearest 100 ms". So, per instance busy interval
 //! (overlapping invocations on one instance merge, as on Cloud Run, [`CloudRunRule`]'s
 //! intervals), `billed = max(1,000 ms, ceil_100ms(active))` and `GB-s = instance MB / 1,024 ×
 //! billed_s`. On demand: $0.000026 per GB-s and $0.40 per million executions [V, ref §13],
-//! free grant 100,000 GB-s + 250,000 executions a month [3P].
+//! free grant 100,000 GB-s + 250,000 executions a month (3P).
 //!
 //! The instance size is the smallest of the table's sizes (512, 2,048, 4,096 MB) that holds the
 //! function's memory — a decision: Flex sets the size per app, 2,048 MB by default.

@@ -8,8 +8,8 @@
 //!
 //! # Monthly tiers
 //!
-//! Reference §11.1 ([V] aws.amazon.com/lambda/pricing: "up to 6 billion GB-seconds"; other
-//! tiers [3P] AWS Price List): x86 $0.0000166667 per GB-s up to 6 B GB-s, $0.000015 up to
+//! Reference §11.1 ((V) aws.amazon.com/lambda/pricing: "up to 6 billion GB-seconds"; other
+//! tiers (3P) AWS Price List): x86 $0.0000166667 per GB-s up to 6 B GB-s, $0.000015 up to
 //! 15 B, $0.0000133334 above; arm64 $0.0000133334 up to 7.5 B, $0.0000120001 up to 18.75 B,
 //! $0.0000106667 above. Tiers apply to the aggregate of one architecture, so they are applied
 //! to a provider's total ([`ProviderCost`](crate::meter::ProviderCost)`::charges`); a
@@ -19,7 +19,7 @@
 //!
 //! # Provisioned concurrency (min instances)
 //!
-//! Reference §11.1 ([V] aws.amazon.com/lambda/pricing for the wording and x86 rates, [3P] Price
+//! Reference §11.1 ((V) aws.amazon.com/lambda/pricing for the wording and x86 rates, (3P) Price
 //! List for arm64): $0.0000041667 per GB-s (arm64 $0.0000033334) while configured, even idle,
 //! "calculated from the time you enable it on your function until it is disabled, **rounded up
 //! to the nearest five minutes**", plus duration at $0.0000097222 per GB-s (arm64
