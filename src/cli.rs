@@ -23,6 +23,10 @@
 //!                                             published 2019 characteristics) under every
 //!                                             profile and keep-alive policy: cold starts, idle
 //!                                             instance time and memory, cost; a plot
+//! app cost --calls 3M --duration 120ms [--memory MB] [--provider aws|gcp|azure] [--arch arm64]
+//!          [--concurrency N] [--cold-starts N --init 12ms] [--free-tier] [--json]
+//!                                             price N identical invocations without running
+//!                                             them, under the meter's rules, in O(1)
 //! app dead-letters [--url URL] list|show ID|redrive ID|purge [--function NAME | --queue NAME]
 //!                                             the dead letters of a running `serve`; list and
 //!                                             purge keep to one function or queue when asked
@@ -50,6 +54,7 @@
 
 mod admin;
 mod banner;
+mod cost;
 mod dead_letters;
 mod inspect;
 mod invoke;
@@ -64,6 +69,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use faasport_adapter_local::Profile;
 use faasport_core::{App, Error, Provider};
 
+pub use self::cost::{write_break_even, ArchName, CostArgs, CostProvider};
 pub use self::dead_letters::{DeadLetterCommand, DeadLetterFilter};
 pub use self::inspect::InspectCommand;
 pub use self::invoke::EVENT_FORMAT_HELP;
@@ -200,6 +206,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Price N identical invocations on each provider without running them (the meter's
+    /// rules, analytically).
+    Cost(CostArgs),
     /// List, inspect, redrive or purge the dead letters of a running `serve`.
     DeadLetters {
         /// The server's base URL.
@@ -362,9 +371,34 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
                 writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
             } else {
                 write!(out, "{}", report.to_table())?;
+                // Is serverless a fit? The run's workload over its wall time, against capacity
+                // kept running for that time.
+                if let (Some(run), Ok(table)) =
+                    (&report.run, faasport_adapter_local::PriceTable::bundled())
+                {
+                    let period = (run.ended_at - run.started_at)
+                        .to_std()
+                        .unwrap_or_default()
+                        .max(std::time::Duration::from_secs(1));
+                    let pricing = faasport_adapter_local::meter::Pricing::new(
+                        table,
+                        faasport_adapter_local::PricingOptions::default(),
+                    );
+                    let question = faasport_adapter_local::meter::FitQuestion::default();
+                    let fits = report.break_even(&pricing, period, &question);
+                    if !fits.is_empty() {
+                        writeln!(
+                            out,
+                            "\nIs serverless a fit? This run's calls over its {period:?}, at that rate:"
+                        )?;
+                        let providers: Vec<_> = report.costs.iter().map(|c| c.provider).collect();
+                        cost::write_break_even(out, &fits, &providers)?;
+                    }
+                }
             }
             Ok(())
         }
+        Command::Cost(args) => cost::run(&args, out),
         Command::DeadLetters { url, command } => dead_letters::run(&url, &command, out).await,
         Command::Inspect(command) => inspect::run(&command, out).await,
         Command::Replay {

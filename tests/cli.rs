@@ -53,13 +53,16 @@ async fn invoke_prints_the_output_and_record_and_report_prints_the_saved_run() {
     assert!(result.is_ok(), "{result:?}");
     assert!(table.contains("Cost by provider"), "{table}");
     assert!(table.contains("consume"), "{table}");
+    // The saved run names its span, so the report also answers "is serverless a fit?".
+    assert!(table.contains("Is serverless a fit?"), "{table}");
+    assert!(table.contains("AWS Fargate ARM"), "{table}");
 
     let (result, json) = run(&["--state-dir", state, "report", "--json"]).await;
     assert!(result.is_ok(), "{result:?}");
     let report: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
     assert_eq!(report["app"], "portable");
     assert_eq!(report["functions"][0]["invocations"], 1);
-    assert_eq!(report["costs"].as_array().map(Vec::len), Some(3));
+    assert_eq!(report["costs"].as_array().map(Vec::len), Some(4));
 }
 
 #[tokio::test]
@@ -810,4 +813,81 @@ async fn manifest_gcp_and_knative_write_the_quickstart_deployment() {
     let bill = std::fs::read_to_string(knative.join("shop-bill.yaml")).expect("shop-bill.yaml");
     assert!(bill.contains("image: registry.example/shop:1"), "{bill}");
     assert!(bill.contains("kind: Trigger"), "{bill}");
+}
+
+#[tokio::test]
+async fn cost_prices_the_pricing_page_example_without_running_it() {
+    // aws.amazon.com/lambda/pricing example 1 (reference pricing-and-scaling §1.1, §11.1): 3 M
+    // calls × 120 ms × 1.5 GB = 540,000 GB-s × $0.0000166667 = $9.00, + 3 M × $0.20/M = $0.60:
+    // $9.60.
+    let (result, text) = run(&[
+        "cost",
+        "--calls",
+        "3M",
+        "--duration",
+        "120ms",
+        "--memory",
+        "1536",
+        "--provider",
+        "aws",
+    ])
+    .await;
+    result.expect("cost succeeds");
+    assert!(text.contains("AWS Lambda (x86_64)"), "{text}");
+    assert!(text.contains(" 9.60 USD"), "{text}");
+    assert!(
+        !text.lines().any(|l| l.starts_with("Azure Functions (")),
+        "only the provider asked for is priced: {text}"
+    );
+    let (result, json) = run(&[
+        "cost",
+        "--calls",
+        "300M",
+        "--duration",
+        "120ms",
+        "--memory",
+        "1536",
+        "--json",
+    ])
+    .await;
+    result.expect("cost succeeds");
+    let json: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(json["costs"].as_array().map(Vec::len), Some(4));
+    assert_eq!(json["costs"][0]["quantities"]["requests"], 300_000_000);
+    assert!(json["break_even"].as_array().is_some_and(|b| !b.is_empty()));
+    // The reference's worked example (pricing and scaling notes §12.3): 26.28 M requests a
+    // month of 100 ms at 512 MB, 5 ms of CPU, peak 3×: one Fargate ARM task (K = 70 req/s)
+    // costs $14.42 a month and beats Lambda x86 above 5.31 req/s.
+    let (result, text) = run(&[
+        "cost",
+        "--calls",
+        "26.28M",
+        "--duration",
+        "100ms",
+        "--memory",
+        "512",
+        "--cpu",
+        "5ms",
+        "--peak-factor",
+        "3",
+        "--provider",
+        "aws",
+    ])
+    .await;
+    result.expect("cost succeeds");
+    let fargate = text
+        .lines()
+        .find(|l| l.starts_with("AWS Fargate ARM"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        fargate.contains("14.42") && fargate.contains("lambda 5.31"),
+        "{fargate}"
+    );
+}
+
+#[test]
+fn cost_refuses_a_duration_without_a_unit() {
+    let err = Cli::try_parse_from(["app", "cost", "--calls", "3M", "--duration", "120"])
+        .expect_err("a unit is required");
+    assert!(err.to_string().contains("needs a unit"), "{err}");
 }

@@ -43,7 +43,8 @@ async fn the_quickstart_bills_every_order_and_runs_the_nightly_job_on_aws() {
         [
             BillingProvider::AwsLambda,
             BillingProvider::CloudRun,
-            BillingProvider::AzureConsumption
+            BillingProvider::AzureConsumption,
+            BillingProvider::AzureFlex
         ]
     );
     assert!(run.report.costs.iter().all(|c| c.total > 0.0));

@@ -296,7 +296,8 @@ async fn injected_faults_fail_invocations_and_cold_starts_and_cost_are_measured(
         [
             BillingProvider::AwsLambda,
             BillingProvider::CloudRun,
-            BillingProvider::AzureConsumption
+            BillingProvider::AzureConsumption,
+            BillingProvider::AzureFlex
         ]
     );
     assert!(app.cost().iter().all(|c| c.total > 0.0));

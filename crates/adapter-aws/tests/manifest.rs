@@ -127,6 +127,26 @@ fn functions_carry_memory_timeout_and_reserved_and_provisioned_concurrency() {
 }
 
 #[test]
+fn a_function_on_arm64_with_more_ephemeral_storage_says_so_in_the_template() {
+    // SAM `Architectures` (a list of one: `x86_64` or `arm64`) and `EphemeralStorage.Size` (MB);
+    // a function that sets neither gets neither (Lambda's defaults: x86_64, 512 MB).
+    let app = App::new("arch")
+        .function(
+            Function::new("graviton", http)
+                .arch(faasport_core::Arch::Arm64)
+                .ephemeral_storage_mb(2_048),
+        )
+        .function(Function::new("plain", http));
+    let t = template(&app);
+    let p = at(&t, "Resources.GravitonFunction.Properties");
+    assert_eq!(at(p, "Architectures"), &yaml("[arm64]"));
+    assert_eq!(at(p, "EphemeralStorage.Size"), &Value::from(2_048));
+    let plain = at(&t, "Resources.PlainFunction.Properties");
+    assert!(plain.get("Architectures").is_none());
+    assert!(plain.get("EphemeralStorage").is_none());
+}
+
+#[test]
 fn http_routes_become_http_api_events_with_greedy_paths() {
     let t = template(&shop());
     let events = at(&t, "Resources.CreateOrderFunction.Properties.Events");

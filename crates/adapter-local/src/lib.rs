@@ -61,8 +61,8 @@ pub mod trace;
 
 pub use crate::lifetimes::InstanceTime;
 pub use crate::meter::{
-    BillingProvider, BillingRule, FunctionStats, LambdaArch, Meter, PriceError, PriceTable,
-    PricingOptions, ProviderCost,
+    BillingProvider, BillingRule, FunctionStats, Invoice, LambdaArch, Meter, PriceError,
+    PriceTable, Pricing, PricingOptions, ProviderCost, Workload,
 };
 pub use crate::pool::{Backpressure, InstancePool, KeepAlive, KeepAlivePolicy, ScaleOutRate};
 pub use crate::profile::{InvocationSource, Profile, ProfileKind, RetryDefaults};
@@ -70,7 +70,11 @@ pub use crate::record::{Invocation, InvocationRecord, Outcome};
 pub use crate::replay::{ReplayMatrix, ReplayOptions, ReplayReport};
 pub use crate::report::{Report, RunInfo};
 pub use crate::runtime::{InvokeOptions, LocalRuntime, RuntimeBuilder};
-pub use crate::trace::{ScalingEvent, ScalingEventKind, ScalingTrace};
+/// The scaling enums, at one import path: `faasport_adapter_local::{ScalingEventKind,
+/// StartCause, ReapCause}` (also in [`trace`]).
+pub use crate::trace::{
+    instances_at, ReapCause, ScalingEvent, ScalingEventKind, ScalingTrace, StartCause,
+};
 
 mod config;
 pub mod dead_letters;

@@ -3,7 +3,9 @@
 //! | | `aws` (Lambda) | `gcp` (Cloud Run) | `azure` (Consumption) | `custom` |
 //! |---|---|---|---|---|
 //! | concurrency per instance | 1 | 80 | 100 (HTTP `maxConcurrentRequests`) | 80 |
-//! | default max instances | 1,000 (account concurrency) | 100 per revision | 200 | none |
+//! | default max instances | 1,000 | 100 per revision | 200 | none |
+//! | shared by every function ([`AccountPool`](crate::pool::AccountPool)) | 1,000 concurrent executions, less reserved (max instances) and provisioned concurrency; at least 100 unreserved | none | none | none |
+//! | queue consumer ([`QueueScaling`](faasport_core::contract::QueueScaling)) | 5 batches, +300 a minute, up to 1,000 | 8,000 pushes (100 × 80) | 24 messages per instance, +1 instance per 30 s, up to 200 | 5 |
 //! | instances sized for | full concurrency | 60% of concurrency | full concurrency | full concurrency |
 //! | scale-out rate | 1,000 new per 10 s | none beyond max instances | HTTP 1/s, other 1/30 s | none |
 //! | at the limit, sync | reject (429) | queue 60 s, then 429 | queue 230 s, then 429 | queue 60 s |

@@ -108,6 +108,20 @@ pub struct InvocationRecord {
     pub outcome: Outcome,
     /// The delivery attempt, 1 on the first.
     pub attempt: u32,
+    /// The function's architecture, if it chose one (`None`: the meter's default option).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<faasport_core::Arch>,
+    /// The function's ephemeral storage in MB, if set (`None`: Lambda's free 512 MB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral_storage_mb: Option<u32>,
+    /// Response bytes streamed to the caller (Lambda response streaming; the local runtime
+    /// does not stream, so only replays and estimates set it).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub streamed_bytes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl InvocationRecord {
@@ -127,6 +141,9 @@ impl InvocationRecord {
             instance: None,
             outcome: Outcome::Ok,
             attempt: 1,
+            arch: None,
+            ephemeral_storage_mb: None,
+            streamed_bytes: 0,
         }
     }
 }

@@ -18,6 +18,11 @@
 //!   provisioned_gb_seconds, provisioned_vcpu_seconds }` (GiB-s on Cloud Run) and `charges` is
 //!   `{ compute, requests, provisioned }`; a function with min instances is listed even if it
 //!   served nothing;
+//! * since issue 13: `quantities` also has `ephemeral_gb_seconds`, `streamed_bytes`,
+//!   `arm64_gb_seconds`, `arm64_provisioned_execution_gb_seconds` and
+//!   `arm64_provisioned_gb_seconds`; `charges` also has `storage` and `streaming`; each cost
+//!   has `free_tier_lines` (the credit per line, same keys as `charges`). All default to 0 in
+//!   older documents. [`ProviderCost::invoice`] rounds each line to the cent;
 //! * `run` (optional, written by `serve`): `{ id, started_at, ended_at }`, RFC 3339 times;
 //! * `trace`: the scaling events kept (the most recent
 //!   [`DEFAULT_RING`](crate::meter::DEFAULT_RING) unless every one was kept), an array of
@@ -99,6 +104,50 @@ impl RunInfo {
 }
 
 impl Report {
+    /// The cost on one provider, if the report priced it.
+    pub fn cost(&self, provider: crate::meter::BillingProvider) -> Option<&ProviderCost> {
+        self.costs.iter().find(|c| c.provider == provider)
+    }
+
+    /// The run as a [`Workload`](crate::meter::Workload) spread over `period`: its billed
+    /// requests, their mean billed duration and memory on Lambda (`None` when nothing ran).
+    pub fn workload(&self, period: std::time::Duration) -> Option<crate::meter::Workload> {
+        let q = &self
+            .cost(crate::meter::BillingProvider::AwsLambda)?
+            .quantities;
+        if q.requests == 0 || q.billed_ms == 0 {
+            return None;
+        }
+        let mean = std::time::Duration::from_secs_f64(q.billed_ms as f64 / q.requests as f64 / 1e3);
+        let memory_mb = (q.gb_seconds * 1024.0 * 1000.0 / q.billed_ms as f64).round();
+        let memory_mb = if memory_mb.is_finite() {
+            memory_mb.clamp(1.0, f64::from(u32::MAX)) as u32
+        } else {
+            128
+        };
+        Some(crate::meter::Workload::new(q.requests, mean, memory_mb).over(period))
+    }
+
+    /// "Is serverless a fit?" for this run's workload spread over `period` (the run's wall
+    /// time, or a month to project it): capacity kept running and the break-even rates
+    /// ([`Pricing::break_even`](crate::meter::Pricing::break_even)).
+    pub fn break_even(
+        &self,
+        pricing: &crate::meter::Pricing,
+        period: std::time::Duration,
+        question: &crate::meter::FitQuestion,
+    ) -> Vec<crate::meter::BreakEven> {
+        self.workload(period)
+            .map(|w| pricing.break_even(&w, question))
+            .unwrap_or_default()
+    }
+
+    /// How many instances of `function` were alive or starting `at` after the run started,
+    /// from the scaling trace the report kept ([`crate::trace::instances_at`]).
+    pub fn instances_at(&self, function: &str, at: std::time::Duration) -> u64 {
+        crate::trace::instances_at(&self.trace, Some(function), at)
+    }
+
     /// The report as aligned text tables: invocations, scaling, cost by provider and the billed
     /// quantities behind each figure.
     pub fn to_table(&self) -> String {
@@ -182,6 +231,28 @@ impl Report {
             r.extend(self.costs.iter().map(|c| money(c.charges.provisioned)));
             rows.push(r);
         }
+        for (label, line) in [
+            (
+                "  of which ephemeral storage",
+                (|c: &ProviderCost| c.charges.storage) as fn(&ProviderCost) -> f64,
+            ),
+            ("  of which response streaming", |c: &ProviderCost| {
+                c.charges.streaming
+            }),
+        ] {
+            if self.costs.iter().any(|c| line(c) != 0.0) {
+                let mut r = vec![label.to_owned()];
+                r.extend(self.costs.iter().map(|c| money(line(c))));
+                rows.push(r);
+            }
+        }
+        let mut invoice = vec!["invoice (lines to the cent)".to_owned()];
+        invoice.extend(
+            self.costs
+                .iter()
+                .map(|c| format!("{:.2}", c.invoice().total)),
+        );
+        rows.push(invoice);
         let title = format!(
             "Cost by provider ({currency}, prices {})",
             self.price_version

@@ -143,6 +143,11 @@ impl RuntimeBuilder {
             ids: Arc::new(AtomicU64::new(1)),
             trace: Arc::new(ScalingTrace::with_retention(config.keep_records)),
             origin: Instant::now(),
+            account: config
+                .profile
+                .limits
+                .unreserved_pool(self.app.functions())?
+                .map(|limit| Arc::new(crate::pool::AccountPool::new(limit))),
         };
         for f in self.app.functions() {
             let spec = f.spec();
@@ -293,6 +298,9 @@ impl LocalRuntime {
             instance: None,
             outcome: Outcome::Ok,
             attempt: options.attempt,
+            arch: f.spec().arch,
+            ephemeral_storage_mb: f.spec().ephemeral_storage_mb,
+            streamed_bytes: 0,
         };
         let result = async {
             let mut lease = match pool.acquire(options.source).await {
@@ -432,12 +440,10 @@ impl LocalRuntime {
             .iter()
             .filter(|(_, d)| d.pool.min_instances() > 0)
             .map(|(name, d)| {
-                let capacity = WarmCapacity::new(
-                    d.pool.min_instances(),
-                    d.pool.function().spec().memory_mb,
-                    wall,
-                )
-                .instance_ids(self.inner.trace.min_instance_ids(name));
+                let spec = d.pool.function().spec();
+                let mut capacity = WarmCapacity::new(d.pool.min_instances(), spec.memory_mb, wall)
+                    .instance_ids(self.inner.trace.min_instance_ids(name));
+                capacity.arch = spec.arch;
                 (name.clone(), capacity)
             })
             .collect()

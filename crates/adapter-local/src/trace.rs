@@ -299,3 +299,22 @@ impl ScalingSummary {
         }
     }
 }
+
+/// How many instances of `function` (every function with `None`) were alive or starting at
+/// `at` (since the runtime started), from scaling events in time order: those started at or
+/// before `at` and not reaped by then. Counted from the events given, so a trace that kept only
+/// its most recent events (a ring) answers for the window it kept.
+pub fn instances_at(events: &[ScalingEvent], function: Option<&str>, at: Duration) -> u64 {
+    let mut live: u64 = 0;
+    for e in events
+        .iter()
+        .filter(|e| e.at <= at && function.is_none_or(|f| *e.function == *f))
+    {
+        match e.kind {
+            ScalingEventKind::Started { .. } => live += 1,
+            ScalingEventKind::Reaped { .. } => live = live.saturating_sub(1),
+            _ => {}
+        }
+    }
+    live
+}

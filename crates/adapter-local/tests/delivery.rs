@@ -156,11 +156,13 @@ async fn every_topic_event_and_queue_message_ends_processed_or_dead_lettered() {
         assert_eq!(entry.attempts, 3, "Lambda's 2 retries: {entry:?}");
     }
 
-    // Queues: every message deleted once or expired once; nothing left.
+    // Queues: every message deleted once or expired once; nothing left. (The counts moved with
+    // issue 13: the SQS poller now ramps from 5 batches by 300 a minute while the backlog
+    // lasts, so batches are cut differently and a failing batch re-delivers other messages.)
     let q = sources.queue_stats("jobs").expect("declared queue");
     assert_eq!(
         (q.sent, q.received, q.deleted, q.expired),
-        (10_000, 12_863, 9_884, 116),
+        (10_000, 12_994, 9_878, 122),
         "{q:?}"
     );
     assert_eq!(q.deleted + q.expired, u64::from(EVENTS));

@@ -130,9 +130,15 @@ async fn the_report_prices_one_run_on_every_provider_with_the_billed_quantities(
         [
             BillingProvider::AwsLambda,
             BillingProvider::CloudRun,
-            BillingProvider::AzureConsumption
+            BillingProvider::AzureConsumption,
+            BillingProvider::AzureFlex
         ]
     );
+    // Flex: the ten back-to-back calls keep one instance active for 500 ms, billed as the
+    // 1,000 ms minimum on the smallest instance holding 128 MB (512 MB): 0.5 GB-s.
+    let flex = &report.costs[3];
+    assert_eq!(flex.quantities.billed_ms, 1_000);
+    assert!((flex.quantities.gb_seconds - 0.5).abs() < 1e-12);
     let lambda = &report.costs[0];
     assert_eq!(lambda.quantities.requests, 10);
     assert_eq!(lambda.quantities.billed_ms, 500);

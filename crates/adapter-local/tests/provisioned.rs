@@ -172,13 +172,22 @@ async fn two_provisioned_instances_at_512mb_for_an_hour_on_lambda_x86() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_free_tier_never_covers_provisioned_concurrency() {
+async fn the_free_tier_never_covers_a_function_with_provisioned_concurrency() {
     let (_, report) =
         two_min_instances_for_an_hour(PricingOptions::default().free_tier(true)).await;
     let lambda = cost(&report, BillingProvider::AwsLambda);
-    // The free tier covers the 13 requests and the 0.5 on-demand GB-s, not the configured
-    // capacity nor the 1.5 GB-s that ran on it.
-    assert_close(lambda.total, 3_600.0 * 0.0000041667 + 1.5 * 0.0000097222);
+    // "The Lambda free tier does not apply to functions that have Provisioned Concurrency
+    // enabled" (aws.amazon.com/lambda/pricing; pricing and scaling notes §11.1): the function
+    // pays everything, its 13 requests and its 0.5 spill-over GB-s included (the total of the
+    // x86 test above, $0.01502563665). Before issue 13 the meter covered those two lines.
+    assert_eq!(lambda.free_tier_credit, 0.0);
+    assert_close(lambda.total, 0.01502563665);
+    // Cloud Run's free tier still covers the same run's request-based busy time and requests.
+    let cloud_run = cost(&report, BillingProvider::CloudRun);
+    assert_close(
+        cloud_run.free_tier_lines.compute,
+        4.0 * 0.000024 + 2.0 * 0.0000025,
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -230,15 +239,45 @@ async fn an_idle_min_instance_is_billed_even_when_the_function_is_never_called()
 }
 
 #[tokio::test(start_paused = true)]
-async fn arm64_has_no_provisioned_price_in_the_table_and_says_so() {
+async fn arm64_provisioned_concurrency_is_priced_at_the_arm_rates() {
+    // Reference §11.1 ([3P] AWS Price List SKUs MV7PTBS82AVCMXJJ, 3Z4YRQ6XJRDK27UP): arm64
+    // provisioned concurrency $0.0000033334 per GB-s configured and $0.0000077778 per GB-s of
+    // duration. 3,600 GB-s configured × 0.0000033334 = $0.01200024; 1.5 GB-s on it at
+    // 0.0000077778 and the 0.5 GB-s spill-over at the on-demand 0.0000133334.
     let (_, report) =
         two_min_instances_for_an_hour(PricingOptions::default().lambda_arch(LambdaArch::Arm64))
             .await;
     let lambda = cost(&report, BillingProvider::AwsLambda);
     assert_close(lambda.quantities.provisioned_gb_seconds, 3_600.0);
+    assert_close(lambda.charges.provisioned, 0.01200024);
+    assert_close(
+        lambda.charges.compute,
+        0.5 * 0.0000133334 + 1.5 * 0.0000077778,
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_table_without_a_provisioned_price_says_so() {
+    // A table built from scratch with no provisioned-concurrency rates for arm64: the capacity
+    // is metered, not charged, and the report says why.
+    let table = faasport_adapter_local::PriceTable::builder("no-pc")
+        .lambda(LambdaArch::Arm64, 0.0000133334, 0.20)
+        .build()
+        .expect("valid table");
+    let app = App::new("pc").function(Function::new("api", work).memory_mb(512).min_instances(2));
+    let rt = LocalRuntime::builder(app)
+        .profile(Profile::aws())
+        .prices(table)
+        .pricing(PricingOptions::default().lambda_arch(LambdaArch::Arm64))
+        .build()
+        .expect("valid app");
+    let origin = Instant::now();
+    rt.ready().await;
+    tokio::time::sleep_until(origin + HOUR).await;
+    let report = rt.report();
+    let lambda = cost(&report, BillingProvider::AwsLambda);
+    assert_close(lambda.quantities.provisioned_gb_seconds, 3_600.0);
     assert_eq!(lambda.charges.provisioned, 0.0);
-    // Every invocation at the on-demand arm64 rate.
-    assert_close(lambda.charges.compute, 2.0 * 0.0000133334);
     let table = report.to_table();
     assert!(
         table.contains("AWS Lambda (arm64): the price table has no price for this capacity"),

@@ -286,7 +286,7 @@ async fn the_standard_matrix_reports_six_runs_as_a_table_and_as_json() {
             (ProfileKind::Azure, "hybrid"),
         ]
     );
-    assert!(report.runs.iter().all(|r| r.costs.len() == 3));
+    assert!(report.runs.iter().all(|r| r.costs.len() == 4));
     let table = report.to_table();
     assert!(
         table.contains("1 functions, 9 invocations over 240.0 min"),

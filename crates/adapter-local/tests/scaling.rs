@@ -9,7 +9,8 @@ use faasport_adapter_local::{
     Backpressure, Invocation, InvocationSource, InvokeOptions, LocalRuntime, Outcome, Profile,
     ScaleOutRate, ScalingEventKind,
 };
-use faasport_core::{App, Context, Error, Event, Function, Json};
+use faasport_core::contract::Limits;
+use faasport_core::{App, Context, Error, Event, Function, Json, Provider};
 
 async fn work(Json(ms): Json<u64>, _cx: Context) -> Result<(), Error> {
     tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -21,6 +22,12 @@ fn runtime(profile: Profile, f: Function) -> LocalRuntime {
         .profile(profile)
         .build()
         .expect("valid app")
+}
+
+/// Lambda with the account's concurrency raised to 2,000 (the default 1,000 "can be increased
+/// to tens of thousands", pricing and scaling notes §9.1), so a reservation of 1,500 fits.
+fn raised_account() -> Profile {
+    Profile::aws().limits(Limits::of(Provider::Aws).account_concurrency(Some(2_000), 100))
 }
 
 async fn burst(rt: &LocalRuntime, n: usize, ms: u64, source: InvocationSource) -> Vec<Invocation> {
@@ -228,7 +235,10 @@ async fn lambda_starts_a_thousand_instances_at_once_and_throttles_the_rest_of_a_
 {
     // Reserved concurrency 1,500 (an account limit raised above Lambda's default 1,000): the cap
     // is not what stops the burst, the scale-out rate of 1,000 new environments per 10 s is.
-    let rt = runtime(Profile::aws(), Function::new("f", work).max_instances(1500));
+    let rt = runtime(
+        raised_account(),
+        Function::new("f", work).max_instances(1500),
+    );
     let calls = burst(&rt, 1500, 1000, InvocationSource::Direct).await;
 
     assert_eq!(count(&calls, Outcome::Ok), 1000);
@@ -257,7 +267,7 @@ async fn lambda_starts_the_rest_of_an_event_burst_as_the_scale_out_budget_refill
     let f = Function::new("f", work)
         .max_instances(1500)
         .timeout(Duration::from_secs(60));
-    let rt = runtime(Profile::aws(), f);
+    let rt = runtime(raised_account(), f);
     let calls = burst(&rt, 1500, 30_000, InvocationSource::Event).await;
 
     assert_eq!(count(&calls, Outcome::Ok), 1500);

@@ -82,6 +82,35 @@ pub struct FunctionSpec {
     /// Where events go when every retry failed, if the function names a target of its own
     /// (otherwise the app's default, see [`App::dead_letter_for`](crate::App::dead_letter_for)).
     pub dead_letter: Option<DeadLetter>,
+    /// The instruction set it runs on, if chosen (`None`: the provider's default, x86_64 on
+    /// Lambda; the local meter prices it under its default architecture option).
+    pub arch: Option<Arch>,
+    /// Ephemeral storage (`/tmp`) in MB, if set (`None`: Lambda's free 512 MB).
+    pub ephemeral_storage_mb: Option<u32>,
+}
+
+/// The instruction set a function runs on (Lambda's `Architectures`). Lambda prices arm64
+/// (Graviton) lower than x86_64 (the pricing and scaling notes §1.1, §11.1).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Arch {
+    /// x86_64, Lambda's default.
+    #[default]
+    X86_64,
+    /// arm64 (AWS Graviton).
+    Arm64,
+}
+
+impl Arch {
+    /// The name Lambda and SAM use: `x86_64` or `arm64`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "arm64",
+        }
+    }
 }
 
 impl Default for FunctionSpec {
@@ -94,6 +123,8 @@ impl Default for FunctionSpec {
             concurrency_per_instance: None,
             retry: RetryPolicy::default(),
             dead_letter: None,
+            arch: None,
+            ephemeral_storage_mb: None,
         }
     }
 }
@@ -240,6 +271,20 @@ impl Function {
     /// Sets the timeout after which an invocation is cancelled.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.spec.timeout = timeout;
+        self
+    }
+
+    /// Runs on `arch` (Lambda `Architectures`; the meter prices it at that architecture's
+    /// rates).
+    pub fn arch(mut self, arch: Arch) -> Self {
+        self.spec.arch = Some(arch);
+        self
+    }
+
+    /// Sets the ephemeral storage (`/tmp`) in MB (Lambda: 512 to 10,240; above 512 MB it is
+    /// billed per GB-s).
+    pub fn ephemeral_storage_mb(mut self, mb: u32) -> Self {
+        self.spec.ephemeral_storage_mb = Some(mb);
         self
     }
 

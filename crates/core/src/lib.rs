@@ -51,7 +51,7 @@ pub use crate::event::{
     StorageEventKind, TopicMessage,
 };
 pub use crate::function::{
-    Function, FunctionSpec, DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT,
+    Arch, Function, FunctionSpec, DEFAULT_BATCH_SIZE, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT,
 };
 pub use crate::handler::{panic_message, AsyncFnMarker, BoxHandler, Handler};
 pub use crate::output::{BatchOutcome, IntoOutput, Output};

@@ -63,6 +63,15 @@ pub(super) fn resource(
     p.insert("FunctionName".into(), function_name(f.name()));
     p.insert("MemorySize".into(), f.spec().memory_mb.into());
     p.insert("Timeout".into(), timeout.into());
+    if let Some(arch) = f.spec().arch {
+        p.insert(
+            "Architectures".into(),
+            Value::Sequence(vec![arch.as_str().into()]),
+        );
+    }
+    if let Some(size) = f.spec().ephemeral_storage_mb {
+        p.insert("EphemeralStorage".into(), map([("Size", size.into())]));
+    }
     p.insert(
         "Environment".into(),
         map([("Variables", map([("FAASPORT_FUNCTION", f.name().into())]))]),

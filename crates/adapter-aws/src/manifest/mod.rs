@@ -5,7 +5,9 @@
 //! buckets (`AWS::S3::Bucket`) and, when something would otherwise drop failed events, the app's
 //! dead-letter queue (`<App>DeadLetters`). Each function gets:
 //!
-//! - `MemorySize`, `Timeout` (whole seconds, rounded up), `ReservedConcurrentExecutions` from
+//! - `MemorySize`, `Timeout` (whole seconds, rounded up), `Architectures` (`[arm64]` or
+//!   `[x86_64]`) and `EphemeralStorage.Size` when the function sets them,
+//!   `ReservedConcurrentExecutions` from
 //!   its instance cap, and `ProvisionedConcurrencyConfig` with `AutoPublishAlias: live` from its
 //!   minimum instances;
 //! - its events: HTTP routes as `HttpApi` (or `Api` with [`SamOptions::rest_api`]; `{*rest}`

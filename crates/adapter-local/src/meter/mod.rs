@@ -7,8 +7,10 @@
 
 mod aggregate;
 pub mod billing;
+mod breakeven;
 mod cost;
 mod counters;
+mod estimate;
 mod prices;
 mod retention;
 mod totals;
@@ -18,14 +20,22 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use aggregate::{aggregate, FunctionStats};
 pub use billing::{
-    AzureConsumptionRule, BilledQuantities, BillingProvider, BillingRule, Charges, CloudRunRule,
-    LambdaArch, LambdaRule, PricingOptions, WarmCapacity,
+    AzureConsumptionRule, AzureFlexRule, BilledQuantities, BillingProvider, BillingRule, Charges,
+    CloudRunRule, LambdaArch, LambdaRule, PricingOptions, WarmCapacity,
 };
+pub use breakeven::{BreakEven, CapacityOption, FitQuestion, Versus, HOURS_PER_MONTH};
 pub use cost::{
-    billing_rules, compare_costs, compare_costs_with_capacity, FunctionCost, ProviderCost,
+    billing_rules, compare_costs, compare_costs_with_capacity, round_to_cents, FunctionCost,
+    Invoice, InvoiceLine, ProviderCost,
 };
 pub use counters::{DurationHistogram, FunctionCounters, FunctionMetrics, DURATION_BUCKETS};
-pub use prices::{PriceError, PriceTable, BUNDLED_PRICES};
+pub use estimate::{Pricing, Workload};
+pub use prices::{
+    AlwaysOnPrice, AwsLambdaPrices, AzureConsumptionPrices, AzureFlexPrices, AzureFreeTier,
+    CloudRunFreeTier, CloudRunPrices, CloudRunRates, FlexAlwaysReadyPrices, GbSecondTier,
+    LambdaArchPrices, LambdaFreeTier, PriceError, PriceTable, PriceTableBuilder,
+    ProvisionedConcurrencyPrices, BUNDLED_PRICES,
+};
 pub(crate) use retention::Retained;
 pub use retention::{RecordRetention, DEFAULT_RING};
 pub use totals::{DurationDigest, RunTotals, EXACT_DURATIONS, OPEN_WINDOW};

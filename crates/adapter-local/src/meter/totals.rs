@@ -395,6 +395,13 @@ mod tests {
                 r.arrived_at = Duration::from_millis(i * 7);
                 r.duration = Duration::from_millis(i * 37 % 50 + 1);
                 r.cold = i < 4;
+                // Every billed quantity streams too: ephemeral storage, response streaming,
+                // per-function architecture (issue 13).
+                if i % 3 == 0 {
+                    r.ephemeral_storage_mb = Some(2_048);
+                    r.streamed_bytes = 7 << 20;
+                    r.arch = Some(crate::meter::LambdaArch::Arm64);
+                }
                 r.outcome = if i % 97 == 0 {
                     Outcome::Throttled
                 } else {
@@ -415,7 +422,8 @@ mod tests {
         }
         let streamed = totals.costs(&BTreeMap::new(), &table, false);
         let exact = compare_costs(&records, &table, &options);
-        assert_eq!(streamed.len(), 3);
+        assert_eq!(streamed.len(), 4);
+        assert!(streamed[0].charges.storage > 0.0 && streamed[0].quantities.streamed_bytes > 0);
         for (s, e) in streamed.iter().zip(&exact) {
             assert_eq!(s.quantities.requests, e.quantities.requests, "{}", s.label);
             assert_eq!(
@@ -424,6 +432,13 @@ mod tests {
                 s.label
             );
             assert!((s.total - e.total).abs() < 1e-12, "{}", s.label);
+            assert!(
+                (s.charges.storage - e.charges.storage).abs() < 1e-15
+                    && s.quantities.streamed_bytes == e.quantities.streamed_bytes
+                    && (s.quantities.arm64_gb_seconds - e.quantities.arm64_gb_seconds).abs() < 1e-9,
+                "{}",
+                s.label
+            );
         }
     }
 }

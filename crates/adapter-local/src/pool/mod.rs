@@ -10,6 +10,7 @@
 //! All timing uses tokio's clock, so under paused time (the virtual clock) every decision is
 //! deterministic.
 
+mod account;
 mod backpressure;
 mod keep_alive;
 mod lease;
@@ -27,6 +28,7 @@ use tokio::time::Instant;
 
 use faasport_core::{Error, Function};
 
+pub use account::AccountPool;
 pub use backpressure::Backpressure;
 pub use keep_alive::{
     FixedKeepAlive, HybridConfig, HybridFallback, HybridHistogramPolicy, KeepAlive,
@@ -62,6 +64,9 @@ pub struct PoolShared {
     pub trace: Arc<ScalingTrace>,
     /// The instant timestamps are measured from.
     pub origin: Instant,
+    /// The account's shared concurrency, when the profile has one: functions without a
+    /// reservation of their own (max instances) draw from it.
+    pub account: Option<Arc<AccountPool>>,
 }
 
 /// The instances of one function.
@@ -80,6 +85,7 @@ pub struct InstancePool {
     origin: Instant,
     started: Notify,
     me: Weak<InstancePool>,
+    account: Option<Arc<AccountPool>>,
 }
 
 impl InstancePool {
@@ -105,6 +111,9 @@ impl InstancePool {
             .or(profile.max_instances)
             .unwrap_or(u32::MAX);
         let min = function.spec().min_instances.min(max);
+        let account = shared
+            .account
+            .filter(|_| function.spec().max_instances.is_none());
         let state = PoolState {
             slots: Vec::new(),
             census: Default::default(),
@@ -116,6 +125,7 @@ impl InstancePool {
             next_waiter: 0,
             prewarm: None,
             wake: None,
+            account: account.clone(),
         };
         Arc::new_cyclic(|me| Self {
             name: Arc::from(function.name()),
@@ -131,6 +141,7 @@ impl InstancePool {
             origin: shared.origin,
             started: Notify::new(),
             me: me.clone(),
+            account,
         })
     }
 
@@ -232,8 +243,10 @@ impl InstancePool {
             let id = st.next_waiter;
             st.next_waiter += 1;
             st.waiters.push_back(Waiter { id, source, tx });
-            if let Refusal::RateLimited(at) = refusal {
-                self.schedule_wake(&mut st, at);
+            match refusal {
+                Refusal::RateLimited(at) => self.schedule_wake(&mut st, at),
+                Refusal::Account => self.schedule_wake(&mut st, arrived + routing::ACCOUNT_RETRY),
+                Refusal::Full => {}
             }
             id
         };
@@ -349,6 +362,15 @@ impl InstancePool {
             (Refusal::RateLimited(at), _) => (
                 format!("function `{}` reached its scale-out rate limit", self.name),
                 Some(at.saturating_duration_since(now)),
+            ),
+            (Refusal::Account, _) => (
+                format!(
+                    "function `{}` found the account's concurrency in use \
+                     (ConcurrentInvocationLimitExceeded: {} unreserved concurrent executions)",
+                    self.name,
+                    self.account.as_ref().map_or(0, |a| a.limit())
+                ),
+                None,
             ),
             (Refusal::Full, _) => (
                 format!(

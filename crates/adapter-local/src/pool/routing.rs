@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
+use super::account::AccountPool;
 use super::keep_alive::KeepAlivePolicy;
 use super::lease::Instance;
 use super::scale_out::TokenBucket;
@@ -15,6 +16,10 @@ use super::timer::Timer;
 use super::InstancePool;
 use crate::profile::InvocationSource;
 use crate::trace::{ReapCause, ScalingEventKind, StartCause};
+
+/// How long an invocation waiting on the account's shared concurrency waits before the pool
+/// looks again (the first step of Lambda's asynchronous back-off, §9.3).
+pub(crate) const ACCOUNT_RETRY: Duration = Duration::from_secs(1);
 
 /// Where an instance is in its start-up, as seen by invocations waiting for it.
 #[derive(Debug, Clone)]
@@ -135,6 +140,8 @@ pub(crate) enum Refusal {
     Full,
     /// A new instance is needed but the scale-out rate allows one only at this instant.
     RateLimited(Instant),
+    /// The account's shared concurrency is in use ([`AccountPool`]).
+    Account,
 }
 
 #[derive(Debug)]
@@ -154,11 +161,15 @@ pub(crate) struct PoolState {
     pub(crate) prewarm: Option<Timer<(Duration, u64)>>,
     /// When waiting invocations are next retried against the scale-out rate.
     pub(crate) wake: Option<Timer<()>>,
+    /// The account's shared concurrency this function draws from (none when it has reserved
+    /// concurrency or the profile has no shared pool).
+    pub(crate) account: Option<std::sync::Arc<AccountPool>>,
 }
 
 impl PoolState {
     pub(crate) fn push_slot(&mut self, slot: Slot) {
         self.census.enter(slot.phase());
+        self.count_in_flight(&slot, i64::from(slot.in_flight));
         self.slots.push(slot);
     }
 
@@ -166,6 +177,7 @@ impl PoolState {
         let pos = self.slots.iter().position(|s| s.id == id)?;
         let slot = self.slots.remove(pos);
         self.census.leave(slot.phase());
+        self.count_in_flight(&slot, -i64::from(slot.in_flight));
         Some(slot)
     }
 
@@ -176,9 +188,31 @@ impl PoolState {
     ) -> Option<R> {
         let slot = self.slots.iter_mut().find(|s| s.id == id)?;
         let before = slot.phase();
+        let in_flight = slot.in_flight;
         let result = change(slot);
         self.census.moved(before, slot.phase());
+        let delta = i64::from(slot.in_flight) - i64::from(in_flight);
+        if delta != 0 && !slot.pinned {
+            if let Some(account) = &self.account {
+                account.add(delta);
+            }
+        }
         Some(result)
+    }
+
+    /// Adds `delta` in-flight invocations of `slot` to the account's shared count (instances
+    /// kept for min instances claim the pool already; see [`AccountPool`]).
+    fn count_in_flight(&self, slot: &Slot, delta: i64) {
+        if delta != 0 && !slot.pinned {
+            if let Some(account) = &self.account {
+                account.add(delta);
+            }
+        }
+    }
+
+    /// Whether the account's shared concurrency has room for one more invocation.
+    fn account_has_room(&self) -> bool {
+        self.account.as_ref().is_none_or(|a| a.has_room())
     }
 }
 
@@ -205,7 +239,8 @@ impl InstancePool {
         let per_instance = (self.target_utilisation * f64::from(self.concurrency)).max(1.0);
         let desired = ((in_flight as f64 / per_instance).ceil() as u64).min(u64::from(self.max));
         let mut retry_at = None;
-        if live < desired {
+        let room = st.account_has_room();
+        if live < desired && room {
             let bucket = if source.is_sync() {
                 st.sync_bucket.as_mut()
             } else {
@@ -226,10 +261,11 @@ impl InstancePool {
             }
         }
         let cc = self.concurrency;
+        let account = st.account.clone();
         let best = st
             .slots
             .iter_mut()
-            .filter(|s| !s.retiring && s.in_flight < cc)
+            .filter(|s| !s.retiring && s.in_flight < cc && (room || s.pinned))
             .min_by_key(|s| {
                 (
                     s.instance.is_none(),
@@ -241,6 +277,11 @@ impl InstancePool {
         if let Some(slot) = best {
             let before = slot.phase();
             slot.in_flight += 1;
+            if !slot.pinned {
+                if let Some(account) = &account {
+                    account.add(1);
+                }
+            }
             st.census.moved(before, slot.phase());
             return Ok(match &slot.instance {
                 Some(instance) => Assignment::Warm {
@@ -251,6 +292,9 @@ impl InstancePool {
                     ready: slot.ready.clone(),
                 },
             });
+        }
+        if !room {
+            return Err(Refusal::Account);
         }
         Err(retry_at.map_or(Refusal::Full, Refusal::RateLimited))
     }
@@ -295,6 +339,12 @@ impl InstancePool {
                 }
                 Err(Refusal::RateLimited(at)) => {
                     self.schedule_wake(st, at);
+                    return;
+                }
+                Err(Refusal::Account) => {
+                    // Another function frees the account's capacity; look again after
+                    // Lambda's first async back-off step (§9.3: 1 s, growing to 5 min).
+                    self.schedule_wake(st, now + ACCOUNT_RETRY);
                     return;
                 }
                 Err(Refusal::Full) => return,

@@ -1,5 +1,7 @@
-//! Queue consumers: one poller per queue trigger, running batches concurrently up to the
-//! function's instance cap (or the policy's queue concurrency), so consumers scale with the pool.
+//! Queue consumers: one poller per queue trigger, running batches concurrently. The number of
+//! batches at once follows the profile's [`QueueScaling`](faasport_core::contract::QueueScaling)
+//! while a backlog lasts (Lambda's SQS poller: 5, then 300 more a minute, up to 1,000), capped by
+//! the function's own instance cap.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,11 +32,9 @@ pub(crate) fn start_all(hub: &Arc<Hub>) {
             let Some(q) = hub.queues.get(queue).cloned() else {
                 continue;
             };
-            let limit = f
-                .spec()
-                .max_instances
-                .unwrap_or(hub.policy.queue_concurrency)
-                .max(1);
+            let cap = f.spec().max_instances;
+            let scaling = hub.policy.queue_scaling;
+            let limit = scaling.allowed(Duration::ZERO, cap);
             let poller = Poller {
                 hub: hub.clone(),
                 function: f.name().to_owned(),
@@ -42,6 +42,8 @@ pub(crate) fn start_all(hub: &Arc<Hub>) {
                 batch_size: usize::try_from(*batch_size).unwrap_or(usize::MAX),
                 batch_window: *batch_window,
                 slots: Arc::new(Semaphore::new(limit as usize)),
+                granted: limit,
+                cap,
             };
             hub.tracker.spawn(poller.run());
         }
@@ -55,17 +57,30 @@ struct Poller {
     batch_size: usize,
     batch_window: Duration,
     slots: Arc<Semaphore>,
+    /// Permits given to `slots` so far.
+    granted: u32,
+    /// The function's instance cap, if any.
+    cap: Option<u32>,
 }
 
 impl Poller {
-    async fn run(self) {
-        let hub = &self.hub;
+    async fn run(mut self) {
+        let hub = self.hub.clone();
+        // Since when every slot has been busy with messages still coming: the backlog the
+        // scaling rule ramps on.
+        let mut backlog: Option<tokio::time::Instant> = None;
         loop {
-            let slot = tokio::select! {
-                slot = self.slots.clone().acquire_owned() => slot,
-                () = hub.closing.cancelled() => return,
+            let slot = match self.slots.clone().try_acquire_owned() {
+                Ok(slot) => slot,
+                Err(tokio::sync::TryAcquireError::Closed) => return,
+                Err(tokio::sync::TryAcquireError::NoPermits) => {
+                    let since = *backlog.get_or_insert_with(tokio::time::Instant::now);
+                    let Some(slot) = self.wait_for_slot(since).await else {
+                        return;
+                    };
+                    slot
+                }
             };
-            let Ok(slot) = slot else { return };
             let (messages, expired) = tokio::select! {
                 got = self.queue.receive(self.batch_size, self.batch_window) => got,
                 () = hub.closing.cancelled() => return,
@@ -74,6 +89,7 @@ impl Poller {
                 self.dead_letter(e);
             }
             if messages.is_empty() {
+                backlog = None;
                 continue;
             }
             let (hub, function, queue) = (hub.clone(), self.function.clone(), self.queue.clone());
@@ -81,6 +97,32 @@ impl Poller {
                 run_batch(&hub, &function, &queue, messages).await;
                 drop(slot);
             });
+        }
+    }
+
+    /// Waits for a free slot while every slot is busy, adding slots as the scaling rule allows
+    /// for a backlog that began at `since`. `None` when the sources close.
+    async fn wait_for_slot(
+        &mut self,
+        since: tokio::time::Instant,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let scaling = self.hub.policy.queue_scaling;
+        loop {
+            let now = tokio::time::Instant::now();
+            let allowed = scaling.allowed(now.duration_since(since), self.cap);
+            if allowed > self.granted {
+                self.slots.add_permits((allowed - self.granted) as usize);
+                self.granted = allowed;
+            }
+            let next = scaling
+                .next_step(self.granted)
+                .filter(|_| self.cap.is_none_or(|c| self.granted < c))
+                .map(|after| since + after);
+            tokio::select! {
+                slot = self.slots.clone().acquire_owned() => return slot.ok(),
+                () = self.hub.closing.cancelled() => return None,
+                () = sleep_until_some(next) => {}
+            }
         }
     }
 
@@ -144,4 +186,12 @@ async fn run_batch(hub: &Hub, function: &str, queue: &LocalQueue, messages: Vec<
 
 fn fail(queue: &LocalQueue, ids: &[String], error: &Error) {
     queue.fail(ids, &error.to_string());
+}
+
+/// Sleeps until `at`, or forever when there is none.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }

@@ -19,6 +19,7 @@
 
 use std::time::Duration;
 
+use faasport_core::contract::QueueScaling;
 use faasport_core::Provider;
 
 use crate::{Profile, RetryDefaults};
@@ -27,9 +28,6 @@ use crate::{Profile, RetryDefaults};
 const THROTTLE_BACKOFF: Duration = Duration::from_secs(1);
 /// The longest back-off after a throttle (Lambda's).
 const MAX_THROTTLE_BACKOFF: Duration = Duration::from_secs(300);
-/// Batches a queue consumer runs at once (Lambda's SQS event source starts with 5).
-const QUEUE_CONCURRENCY: u32 = 5;
-
 /// How events are retried and when they are given up, for one provider's behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -48,8 +46,11 @@ pub struct DeliveryPolicy {
     pub visibility_timeout: Duration,
     /// Receives before a queue message is dead-lettered.
     pub max_receive_count: u32,
-    /// Batches a queue consumer runs at once unless the function caps its instances.
+    /// Batches a queue consumer runs at once at first (the first step of `queue_scaling`).
     pub queue_concurrency: u32,
+    /// How the queue consumer's concurrency grows while a backlog lasts (Lambda's SQS poller:
+    /// 5, +300 a minute, up to 1,000; see [`QueueScaling`]).
+    pub queue_scaling: QueueScaling,
 }
 
 impl DeliveryPolicy {
@@ -87,6 +88,12 @@ impl DeliveryPolicy {
             visibility_timeout,
             max_receive_count,
         } = profile.retry;
+        let scaling = QueueScaling::of(match profile.kind {
+            crate::ProfileKind::Aws => Provider::Aws,
+            crate::ProfileKind::Gcp => Provider::Gcp,
+            crate::ProfileKind::Azure => Provider::Azure,
+            crate::ProfileKind::Custom => Provider::Local,
+        });
         Self {
             async_retries: max_retries,
             retry_delays,
@@ -95,7 +102,8 @@ impl DeliveryPolicy {
             max_throttle_backoff: MAX_THROTTLE_BACKOFF,
             visibility_timeout,
             max_receive_count,
-            queue_concurrency: QUEUE_CONCURRENCY,
+            queue_concurrency: scaling.initial,
+            queue_scaling: scaling,
         }
     }
 

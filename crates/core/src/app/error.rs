@@ -87,6 +87,16 @@ pub enum AppError {
         /// The profile (platform) whose range it is: `aws`, `gcp`, `azure`, `custom`.
         platform: String,
     },
+    /// The functions reserve more of the account's shared concurrency than the provider allows.
+    #[error("the functions reserve {reserved} of the account's {account} concurrent executions; at least {floor} must stay unreserved")]
+    ReservedConcurrency {
+        /// The sum of the functions' reserved concurrency (max instances).
+        reserved: u64,
+        /// The account's concurrency.
+        account: u32,
+        /// How much must stay unreserved.
+        floor: u32,
+    },
     /// A queue's max receive count is zero: every message would be dead-lettered unprocessed.
     #[error("queue `{queue}` has a max receive count of 0: every message would be dead-lettered before any delivery")]
     ZeroReceiveCount {

@@ -4,6 +4,8 @@
 //! | | aws (Lambda) | gcp (Cloud Run) | azure (Consumption) | local |
 //! |---|---|---|---|---|
 //! | memory | 128–10,240 MB | 128 MiB–32 GiB | up to 1,536 MB (billed from 128) | any |
+//! | ephemeral storage | 512–10,240 MB | any | any | any |
+//! | account concurrency | 1,000 shared, at least 100 unreserved | none | none | none |
 //! | timeout | up to 900 s | up to 60 min | up to 10 min | any |
 //! | start-up (initialiser) | 10 s (INIT phase) | 240 s (default startup probe) | the function's timeout | the function's timeout |
 //! | asynchronous retries | at most 2 | any (retries on: until the event age runs out) | any (opt-in retry policies) | any |
@@ -51,6 +53,20 @@ pub struct Limits {
     /// The largest batch a data-stream or change-stream trigger may ask for (`None`: any).
     #[serde(default)]
     pub max_stream_batch: Option<u32>,
+    /// Concurrent executions shared by every function of the account and region (`None`: each
+    /// function scales on its own). Lambda: 1,000 by default, "shared by every function in the
+    /// Region: one unreserved pool plus each function's reserved pool" (pricing and scaling
+    /// notes §9.1, docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
+    #[serde(default)]
+    pub account_concurrency: Option<u32>,
+    /// Of the account concurrency, how much must stay unreserved: Lambda keeps at least 100 for
+    /// functions without reserved concurrency (§9.1, API_PutFunctionConcurrency).
+    #[serde(default)]
+    pub unreserved_floor: u32,
+    /// The range of ephemeral storage a function may ask for, in MB (`None`: any). Lambda:
+    /// 512–10,240 MB in 1 MB steps (pricing and scaling notes §11.1).
+    #[serde(default)]
+    pub ephemeral_storage_mb: Option<(u32, u32)>,
 }
 
 impl Default for Limits {
@@ -65,6 +81,9 @@ impl Default for Limits {
             event_age: None,
             max_queue_batch: None,
             max_stream_batch: None,
+            account_concurrency: None,
+            unreserved_floor: 0,
+            ephemeral_storage_mb: None,
         }
     }
 }
@@ -82,7 +101,9 @@ impl Limits {
                 .max_async_retries(Some(2))
                 .event_age(Some((secs(60), secs(6 * 3600))))
                 .max_queue_batch(Some(10_000))
-                .max_stream_batch(Some(10_000)),
+                .max_stream_batch(Some(10_000))
+                .account_concurrency(Some(1_000), 100)
+                .ephemeral_storage_mb(Some((512, 10_240))),
             Provider::Gcp => Self::default()
                 .memory_mb(128, 32 * 1024)
                 .max_timeout(Some(secs(60 * 60)))
@@ -130,6 +151,68 @@ impl Limits {
     /// Queue batches up to `max` messages (`None`: any).
     pub fn max_queue_batch(mut self, max: Option<u32>) -> Self {
         self.max_queue_batch = max;
+        self
+    }
+
+    /// Concurrency shared by the account's functions (`None`: none), of which `floor` must stay
+    /// unreserved.
+    pub fn account_concurrency(mut self, limit: Option<u32>, floor: u32) -> Self {
+        self.account_concurrency = limit;
+        self.unreserved_floor = floor;
+        self
+    }
+
+    /// The unreserved pool of the account: the account concurrency less every function's
+    /// reserved concurrency (its max instances) and less the provisioned concurrency (min
+    /// instances) of the functions without a reservation, which claims the pool even when idle
+    /// (§9.1: `ClaimedAccountConcurrency = unreserved in use + Σ reserved + Σ provisioned`).
+    /// `None` when the provider has no shared pool.
+    ///
+    /// # Errors
+    /// [`AppError::ReservedConcurrency`] when the reservations leave less than the floor.
+    ///
+    /// # Examples
+    /// ```
+    /// use faasport_core::contract::Limits;
+    /// use faasport_core::{Context, Error, Event, Function, Provider};
+    ///
+    /// async fn f(_: Event, _: Context) -> Result<(), Error> { Ok(()) }
+    /// let aws = Limits::of(Provider::Aws);
+    /// let app = [Function::new("a", f).max_instances(300), Function::new("b", f)];
+    /// assert_eq!(aws.unreserved_pool(&app), Ok(Some(700)));
+    /// let greedy = [Function::new("a", f).max_instances(950)];
+    /// assert!(aws.unreserved_pool(&greedy).is_err());
+    /// ```
+    pub fn unreserved_pool<'a>(
+        &self,
+        functions: impl IntoIterator<Item = &'a Function>,
+    ) -> Result<Option<u32>, AppError> {
+        let Some(account) = self.account_concurrency else {
+            return Ok(None);
+        };
+        let (mut reserved, mut provisioned) = (0u64, 0u64);
+        for f in functions {
+            match f.spec().max_instances {
+                Some(r) => reserved += u64::from(r),
+                None => provisioned += u64::from(f.spec().min_instances),
+            }
+        }
+        let left = u64::from(account).saturating_sub(reserved);
+        if left < u64::from(self.unreserved_floor) {
+            return Err(AppError::ReservedConcurrency {
+                reserved,
+                account,
+                floor: self.unreserved_floor,
+            });
+        }
+        Ok(Some(
+            u32::try_from(left.saturating_sub(provisioned)).unwrap_or(u32::MAX),
+        ))
+    }
+
+    /// Ephemeral storage within `range` MB (`None`: any).
+    pub fn ephemeral_storage_mb(mut self, range: Option<(u32, u32)>) -> Self {
+        self.ephemeral_storage_mb = range;
         self
     }
 
@@ -184,6 +267,20 @@ impl Limits {
                 u64::from(self.max_memory_mb),
                 "MB",
             ));
+        }
+        if let (Some(storage), Some((min, max))) = (
+            function.spec().ephemeral_storage_mb,
+            self.ephemeral_storage_mb,
+        ) {
+            if !(min..=max).contains(&storage) {
+                return Err(out_of_range(
+                    "ephemeral storage",
+                    u64::from(storage),
+                    u64::from(min),
+                    u64::from(max),
+                    "MB",
+                ));
+            }
         }
         let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         if let Some(max) = self.max_timeout {

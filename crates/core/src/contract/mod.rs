@@ -19,6 +19,7 @@ mod delivery;
 mod http;
 mod limits;
 mod routes;
+mod scaling;
 mod shutdown;
 mod visibility;
 
@@ -28,6 +29,7 @@ pub use self::http::{
 };
 pub use self::limits::Limits;
 pub use self::routes::{RouteMatch, RouteTable};
+pub use self::scaling::QueueScaling;
 pub use self::shutdown::shutdown_signal;
 pub use self::visibility::visibility_timeout;
 

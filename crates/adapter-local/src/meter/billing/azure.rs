@@ -80,6 +80,7 @@ impl BillingRule for AzureConsumptionRule {
             compute: q.gb_seconds * self.prices.per_gb_second,
             requests: q.requests as f64 * self.prices.per_million_executions / 1e6,
             provisioned: 0.0,
+            ..Charges::default()
         }
     }
 

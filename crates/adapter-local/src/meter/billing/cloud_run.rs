@@ -43,37 +43,6 @@ impl CloudRunRule {
             .unwrap_or(prices.default_vcpu);
         Self { prices, vcpu }
     }
-
-    /// Busy intervals per instance: (start, end, memory MB), merged where they overlap.
-    fn busy_intervals(records: &[&InvocationRecord]) -> Vec<(Duration, Duration, u32)> {
-        let mut by_instance: BTreeMap<u64, Vec<(Duration, Duration, u32)>> = BTreeMap::new();
-        for r in records.iter().filter(|r| is_billed(r)) {
-            let Some(instance) = r.instance else { continue };
-            let start = r.arrived_at + r.queued;
-            let end = start + r.init + r.duration;
-            by_instance
-                .entry(instance)
-                .or_default()
-                .push((start, end, r.memory_mb));
-        }
-        let mut merged = Vec::new();
-        for (_, mut spans) in by_instance {
-            spans.sort();
-            let mut current: Option<(Duration, Duration, u32)> = None;
-            for (start, end, mem) in spans {
-                current = match current {
-                    Some((s, e, m)) if start <= e => Some((s, e.max(end), m.max(mem))),
-                    Some(done) => {
-                        merged.push(done);
-                        Some((start, end, mem))
-                    }
-                    None => Some((start, end, mem)),
-                };
-            }
-            merged.extend(current);
-        }
-        merged
-    }
 }
 
 impl BillingRule for CloudRunRule {
@@ -101,7 +70,7 @@ impl BillingRule for CloudRunRule {
             requests: records.iter().filter(|r| is_billed(r)).count() as u64,
             ..BilledQuantities::default()
         };
-        for (start, end, mem) in Self::busy_intervals(records) {
+        for (start, end, mem) in busy_intervals(records) {
             let ms = round_up_ms(end - start, self.prices.billing_granularity_ms);
             let seconds = ms as f64 / 1000.0;
             q.billed_ms += ms;
@@ -132,6 +101,7 @@ impl BillingRule for CloudRunRule {
             requests: q.requests as f64 * rates.per_million_requests / 1e6,
             provisioned: q.provisioned_vcpu_seconds * idle.per_vcpu_second
                 + q.provisioned_gb_seconds * idle.per_gib_second,
+            ..Charges::default()
         }
     }
 
@@ -147,4 +117,35 @@ impl BillingRule for CloudRunRule {
                 ..BilledQuantities::default()
             })
     }
+}
+
+/// Busy intervals per instance: (start, end, memory MB), merged where they overlap.
+pub(super) fn busy_intervals(records: &[&InvocationRecord]) -> Vec<(Duration, Duration, u32)> {
+    let mut by_instance: BTreeMap<u64, Vec<(Duration, Duration, u32)>> = BTreeMap::new();
+    for r in records.iter().filter(|r| is_billed(r)) {
+        let Some(instance) = r.instance else { continue };
+        let start = r.arrived_at + r.queued;
+        let end = start + r.init + r.duration;
+        by_instance
+            .entry(instance)
+            .or_default()
+            .push((start, end, r.memory_mb));
+    }
+    let mut merged = Vec::new();
+    for (_, mut spans) in by_instance {
+        spans.sort();
+        let mut current: Option<(Duration, Duration, u32)> = None;
+        for (start, end, mem) in spans {
+            current = match current {
+                Some((s, e, m)) if start <= e => Some((s, e.max(end), m.max(mem))),
+                Some(done) => {
+                    merged.push(done);
+                    Some((start, end, mem))
+                }
+                None => Some((start, end, mem)),
+            };
+        }
+        merged.extend(current);
+    }
+    merged
 }

@@ -14,7 +14,8 @@
 //! whether or not it serves anything ([`WarmCapacity`], [`BillingRule::quantities_with_capacity`]):
 //!
 //! * **AWS Lambda** bills it as *provisioned concurrency*: configured memory × instances × the
-//!   run's wall time at the provisioned per-GB-s rate, and the invocations those environments
+//!   time it was configured, each on/off window rounded up to five minutes
+//!   ([`WarmCapacity::windows`]), at the provisioned per-GB-s rate, and the invocations those environments
 //!   serve at the provisioned *duration* rate instead of the on-demand one (reference §1.1,
 //!   (3P); see [`LambdaRule`] for the choices where the reference is silent);
 //! * **Google Cloud Run** bills idle min instances (reference §1.2, (V)); their busy time is
@@ -26,6 +27,7 @@
 
 mod azure;
 mod cloud_run;
+mod flex;
 mod lambda;
 
 use std::collections::BTreeSet;
@@ -37,6 +39,7 @@ use crate::record::{InvocationRecord, Outcome};
 
 pub use azure::AzureConsumptionRule;
 pub use cloud_run::CloudRunRule;
+pub use flex::AzureFlexRule;
 pub use lambda::LambdaRule;
 
 /// A provider's billing model.
@@ -50,18 +53,14 @@ pub enum BillingProvider {
     CloudRun,
     /// Azure Functions Consumption plan: per execution, 100 ms and 128 MB minimum.
     AzureConsumption,
+    /// Azure Functions Flex Consumption: per instance active time (1 s minimum, then 100 ms)
+    /// × instance memory; always-ready instances at a baseline.
+    AzureFlex,
 }
 
-/// The Lambda architecture to price.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LambdaArch {
-    /// x86_64.
-    #[default]
-    X86_64,
-    /// arm64 (Graviton).
-    Arm64,
-}
+/// The Lambda architecture to price: the same type as a function's
+/// [`Function::arch`](faasport_core::Function::arch), so one name works in both places.
+pub type LambdaArch = faasport_core::Arch;
 
 /// Options for pricing a run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -130,6 +129,23 @@ pub struct BilledQuantities {
     /// vCPU-time of capacity kept warm (Cloud Run's idle min instances).
     #[serde(default)]
     pub provisioned_vcpu_seconds: f64,
+    /// Lambda: ephemeral storage above the free 512 MB, in GB-s (GB = 1,024 MB) over each
+    /// invocation's billed duration.
+    #[serde(default)]
+    pub ephemeral_gb_seconds: f64,
+    /// Lambda: response bytes streamed beyond the first 6 MB of each request.
+    #[serde(default)]
+    pub streamed_bytes: u64,
+    /// Lambda: of `gb_seconds`, what ran on arm64 (functions that chose it, or every function
+    /// when arm64 is the default architecture priced).
+    #[serde(default)]
+    pub arm64_gb_seconds: f64,
+    /// Lambda: of `provisioned_execution_gb_seconds`, what ran on arm64.
+    #[serde(default)]
+    pub arm64_provisioned_execution_gb_seconds: f64,
+    /// Lambda: of `provisioned_gb_seconds`, what was configured for arm64.
+    #[serde(default)]
+    pub arm64_provisioned_gb_seconds: f64,
 }
 
 impl BilledQuantities {
@@ -142,18 +158,123 @@ impl BilledQuantities {
         self.provisioned_execution_gb_seconds += other.provisioned_execution_gb_seconds;
         self.provisioned_gb_seconds += other.provisioned_gb_seconds;
         self.provisioned_vcpu_seconds += other.provisioned_vcpu_seconds;
+        self.ephemeral_gb_seconds += other.ephemeral_gb_seconds;
+        self.streamed_bytes = self.streamed_bytes.saturating_add(other.streamed_bytes);
+        self.arm64_gb_seconds += other.arm64_gb_seconds;
+        self.arm64_provisioned_execution_gb_seconds += other.arm64_provisioned_execution_gb_seconds;
+        self.arm64_provisioned_gb_seconds += other.arm64_provisioned_gb_seconds;
     }
 
-    /// What is left after deducting a free allowance. The allowance covers requests and
-    /// on-demand compute only, never provisioned capacity or what ran on it.
+    /// The quantities of `n` repetitions of these (sums scale exactly; counts saturate).
+    pub fn times(&self, n: u64) -> BilledQuantities {
+        let f = n as f64;
+        BilledQuantities {
+            requests: self.requests.saturating_mul(n),
+            billed_ms: self.billed_ms.saturating_mul(n),
+            gb_seconds: self.gb_seconds * f,
+            vcpu_seconds: self.vcpu_seconds * f,
+            provisioned_execution_gb_seconds: self.provisioned_execution_gb_seconds * f,
+            provisioned_gb_seconds: self.provisioned_gb_seconds * f,
+            provisioned_vcpu_seconds: self.provisioned_vcpu_seconds * f,
+            ephemeral_gb_seconds: self.ephemeral_gb_seconds * f,
+            streamed_bytes: self.streamed_bytes.saturating_mul(n),
+            arm64_gb_seconds: self.arm64_gb_seconds * f,
+            arm64_provisioned_execution_gb_seconds: self.arm64_provisioned_execution_gb_seconds * f,
+            arm64_provisioned_gb_seconds: self.arm64_provisioned_gb_seconds * f,
+        }
+    }
+
+    /// The quantities scaled by `factor` (a month projected from a shorter run): every sum
+    /// scales, counts are rounded to the nearest whole one.
+    pub fn scaled(&self, factor: f64) -> BilledQuantities {
+        let count = |n: u64| {
+            let x = (n as f64 * factor).round();
+            if x.is_finite() && x > 0.0 {
+                x.min(u64::MAX as f64) as u64
+            } else {
+                0
+            }
+        };
+        let factor = if factor.is_finite() {
+            factor.max(0.0)
+        } else {
+            0.0
+        };
+        BilledQuantities {
+            requests: count(self.requests),
+            billed_ms: count(self.billed_ms),
+            gb_seconds: self.gb_seconds * factor,
+            vcpu_seconds: self.vcpu_seconds * factor,
+            provisioned_execution_gb_seconds: self.provisioned_execution_gb_seconds * factor,
+            provisioned_gb_seconds: self.provisioned_gb_seconds * factor,
+            provisioned_vcpu_seconds: self.provisioned_vcpu_seconds * factor,
+            ephemeral_gb_seconds: self.ephemeral_gb_seconds * factor,
+            streamed_bytes: count(self.streamed_bytes),
+            arm64_gb_seconds: self.arm64_gb_seconds * factor,
+            arm64_provisioned_execution_gb_seconds: self.arm64_provisioned_execution_gb_seconds
+                * factor,
+            arm64_provisioned_gb_seconds: self.arm64_provisioned_gb_seconds * factor,
+        }
+    }
+
+    /// Every quantity less `other`'s, never below zero (the extra of one set over another).
+    pub fn minus_exactly(&self, other: &BilledQuantities) -> BilledQuantities {
+        BilledQuantities {
+            requests: self.requests.saturating_sub(other.requests),
+            billed_ms: self.billed_ms.saturating_sub(other.billed_ms),
+            gb_seconds: (self.gb_seconds - other.gb_seconds).max(0.0),
+            vcpu_seconds: (self.vcpu_seconds - other.vcpu_seconds).max(0.0),
+            provisioned_execution_gb_seconds: (self.provisioned_execution_gb_seconds
+                - other.provisioned_execution_gb_seconds)
+                .max(0.0),
+            provisioned_gb_seconds: (self.provisioned_gb_seconds - other.provisioned_gb_seconds)
+                .max(0.0),
+            provisioned_vcpu_seconds: (self.provisioned_vcpu_seconds
+                - other.provisioned_vcpu_seconds)
+                .max(0.0),
+            ephemeral_gb_seconds: (self.ephemeral_gb_seconds - other.ephemeral_gb_seconds).max(0.0),
+            streamed_bytes: self.streamed_bytes.saturating_sub(other.streamed_bytes),
+            arm64_gb_seconds: (self.arm64_gb_seconds - other.arm64_gb_seconds).max(0.0),
+            arm64_provisioned_execution_gb_seconds: (self.arm64_provisioned_execution_gb_seconds
+                - other.arm64_provisioned_execution_gb_seconds)
+                .max(0.0),
+            arm64_provisioned_gb_seconds: (self.arm64_provisioned_gb_seconds
+                - other.arm64_provisioned_gb_seconds)
+                .max(0.0),
+        }
+    }
+
+    /// What is left after deducting a free allowance, line by line: requests, on-demand
+    /// compute (GB-s, vCPU-s) and streamed bytes, each by its own allowance; never provisioned
+    /// capacity or what ran on it. Lambda's allowance is shared by x86 and arm64: it is taken
+    /// from the x86 GB-s first.
     pub fn minus(&self, free: &BilledQuantities) -> BilledQuantities {
         let provisioned = self.provisioned_execution_gb_seconds;
         let on_demand = (self.gb_seconds - provisioned).max(0.0);
+        let arm_on_demand =
+            (self.arm64_gb_seconds - self.arm64_provisioned_execution_gb_seconds).max(0.0);
+        let x86_on_demand = (on_demand - arm_on_demand).max(0.0);
+        let left_for_arm = (free.gb_seconds - x86_on_demand).max(0.0);
+        let arm_left = (arm_on_demand - left_for_arm).max(0.0);
         BilledQuantities {
             requests: self.requests.saturating_sub(free.requests),
             gb_seconds: (on_demand - free.gb_seconds).max(0.0) + provisioned,
             vcpu_seconds: (self.vcpu_seconds - free.vcpu_seconds).max(0.0),
+            streamed_bytes: self.streamed_bytes.saturating_sub(free.streamed_bytes),
+            arm64_gb_seconds: arm_left + self.arm64_provisioned_execution_gb_seconds,
             ..*self
+        }
+    }
+
+    /// The part of these quantities a free allowance can cover at most, line by line (the
+    /// smaller of each).
+    pub fn capped_by(&self, free: &BilledQuantities) -> BilledQuantities {
+        BilledQuantities {
+            requests: self.requests.min(free.requests),
+            gb_seconds: self.gb_seconds.min(free.gb_seconds),
+            vcpu_seconds: self.vcpu_seconds.min(free.vcpu_seconds),
+            streamed_bytes: self.streamed_bytes.min(free.streamed_bytes),
+            ..BilledQuantities::default()
         }
     }
 
@@ -178,12 +299,40 @@ pub struct Charges {
     /// instances. Zero on Azure Consumption.
     #[serde(default)]
     pub provisioned: f64,
+    /// Lambda: ephemeral storage above the free 512 MB.
+    #[serde(default)]
+    pub storage: f64,
+    /// Lambda: response streaming beyond 6 MB per request.
+    #[serde(default)]
+    pub streaming: f64,
 }
 
 impl Charges {
-    /// Compute plus requests plus provisioned capacity.
+    /// Every line: compute, requests, provisioned capacity, storage and streaming.
     pub fn total(&self) -> f64 {
-        self.compute + self.requests + self.provisioned
+        self.compute + self.requests + self.provisioned + self.storage + self.streaming
+    }
+
+    /// Each line of `self` less the same line of `other` (a credit line by line).
+    pub fn minus(&self, other: &Charges) -> Charges {
+        Charges {
+            compute: self.compute - other.compute,
+            requests: self.requests - other.requests,
+            provisioned: self.provisioned - other.provisioned,
+            storage: self.storage - other.storage,
+            streaming: self.streaming - other.streaming,
+        }
+    }
+
+    /// The lines with a name each, in invoice order.
+    pub fn lines(&self) -> [(&'static str, f64); 5] {
+        [
+            ("compute", self.compute),
+            ("requests", self.requests),
+            ("provisioned", self.provisioned),
+            ("storage", self.storage),
+            ("streaming", self.streaming),
+        ]
     }
 }
 
@@ -199,9 +348,15 @@ pub struct WarmCapacity {
     /// How long the capacity was configured: the run's wall time, from the runtime's start to
     /// the report (tokio's clock, so exact under the virtual clock).
     pub wall: Duration,
+    /// The on/off windows of the capacity: the length of each period it was configured, from
+    /// being enabled to being disabled. Empty means one window as long as `wall`. Lambda
+    /// rounds each window up to five minutes ([`LambdaRule`]); Cloud Run bills them exactly.
+    pub windows: Vec<Duration>,
     /// The instances started to keep the minimum (scaling trace cause `min_instances`):
     /// invocations that ran on them were served by provisioned capacity.
     pub instance_ids: BTreeSet<u64>,
+    /// The function's architecture, if it chose one (Lambda prices arm64 capacity lower).
+    pub arch: Option<LambdaArch>,
 }
 
 impl WarmCapacity {
@@ -211,8 +366,57 @@ impl WarmCapacity {
             instances,
             memory_mb,
             wall,
+            windows: Vec::new(),
             instance_ids: BTreeSet::new(),
+            arch: None,
         }
+    }
+
+    /// `instances` of `memory_mb` each, configured during each of `windows` (enabled, then
+    /// disabled: one entry per on/off period). `wall` is their sum.
+    pub fn windows(
+        instances: u32,
+        memory_mb: u32,
+        windows: impl IntoIterator<Item = Duration>,
+    ) -> Self {
+        let windows: Vec<Duration> = windows.into_iter().collect();
+        Self {
+            instances,
+            memory_mb,
+            wall: windows.iter().sum(),
+            windows,
+            instance_ids: BTreeSet::new(),
+            arch: None,
+        }
+    }
+
+    /// The configured periods: [`WarmCapacity::windows`], or the whole `wall` when none were
+    /// named.
+    pub fn periods(&self) -> &[Duration] {
+        if self.windows.is_empty() {
+            std::slice::from_ref(&self.wall)
+        } else {
+            &self.windows
+        }
+    }
+
+    /// Instance-seconds configured with each period rounded up to a multiple of `block` (Lambda
+    /// bills provisioned concurrency "rounded up to the nearest five minutes"); a zero `block`
+    /// rounds nothing.
+    pub fn instance_seconds_in_blocks(&self, block: Duration) -> f64 {
+        let block_ms = u64::try_from(block.as_millis()).unwrap_or(u64::MAX);
+        let ms: u64 = self
+            .periods()
+            .iter()
+            .map(|p| round_up_ms(*p, block_ms))
+            .fold(0, u64::saturating_add);
+        f64::from(self.instances) * ms as f64 / 1000.0
+    }
+
+    /// Sets the architecture of the capacity.
+    pub fn arch(mut self, arch: LambdaArch) -> Self {
+        self.arch = Some(arch);
+        self
     }
 
     /// Names the instances that make up the capacity.
@@ -228,9 +432,14 @@ impl WarmCapacity {
             .is_some_and(|id| self.instance_ids.contains(&id))
     }
 
-    /// Instance-seconds configured: instances × wall time.
+    /// Instance-seconds configured: instances × the configured periods, exact.
     pub fn instance_seconds(&self) -> f64 {
-        f64::from(self.instances) * self.wall.as_secs_f64()
+        f64::from(self.instances)
+            * self
+                .periods()
+                .iter()
+                .map(Duration::as_secs_f64)
+                .sum::<f64>()
     }
 }
 
@@ -280,6 +489,12 @@ pub trait BillingRule: Send + Sync + std::fmt::Debug {
 
     /// The monthly free allowance, if the table has one.
     fn free_tier(&self) -> Option<BilledQuantities>;
+
+    /// Whether functions with capacity kept warm get no free tier at all (Lambda: none for
+    /// functions with provisioned concurrency). False by default.
+    fn free_tier_excludes_provisioned(&self) -> bool {
+        false
+    }
 }
 
 /// Whether the provider bills an invocation with this outcome.
