@@ -25,6 +25,8 @@
 //!   excluded. `memory_mb`: a positive integer; a function's memory is the largest of its lines
 //!   (the replay's default, 128 MB, without the column).
 //! * Invocations are HTTP requests; [`Trace::with_source`] replays them as events instead.
+//! * Arrivals are at most 31 days into the trace, durations at most 24 hours, and a trace holds
+//!   at most 10 million invocations ([`limits`]); a line past them is a [`TraceError`].
 //!
 //! # The Azure Functions 2019 trace
 //!
@@ -45,6 +47,8 @@
 //!   rather than rejects.
 //! * Memory is per application in that dataset (a separate file), so the replay's default is
 //!   used. The keep-alive policy is per function here, where Azure decides per application.
+//! * The same [`limits`] apply: a minute at most 31 days in, durations of at most 24 hours, at
+//!   most 10 million invocations in all.
 //! * A full day of the dataset is large: [`AzureOptions::minutes`] and
 //!   [`AzureOptions::max_functions`] cut it down.
 //!
@@ -81,6 +85,7 @@ mod drain;
 mod durations;
 mod error;
 mod idle;
+pub mod limits;
 mod options;
 mod report;
 mod run;
