@@ -62,7 +62,7 @@ use faasport_core::{App, Error, Provider};
 
 pub use self::dead_letters::{DeadLetterCommand, DeadLetterFilter};
 pub use self::inspect::InspectCommand;
-pub use self::invoke::EVENT_FORMAT_HELP;
+pub use self::invoke::{read_event, EVENT_FORMAT_HELP};
 pub use self::replay::TraceFormat;
 pub use self::state::STATE_DIR_ENV;
 
