@@ -16,6 +16,7 @@ use super::bindings::LocalBindings;
 use super::buckets::{BucketBackend, Buckets};
 use super::depth::{DepthGauge, DepthLimit};
 use super::history::TopicHistory;
+use super::journal::Journal;
 #[cfg(doc)]
 use super::history::DEFAULT_TOPIC_HISTORY;
 use super::policy::DeliveryPolicy;
@@ -109,7 +110,22 @@ impl LocalCloudBuilder {
     /// timeout of a function that consumes it.
     pub fn build(self) -> Result<LocalCloud, Error> {
         let bindings = LocalBindings::unconnected();
-        let config = self.config;
+        let mut config = self.config;
+        let journal = match (config.durable, &config.state_dir) {
+            (false, _) => None,
+            (true, None) => {
+                return Err(Error::Local {
+                    reason: "the durable option needs a state folder (LocalConfig::state_dir)"
+                        .to_owned(),
+                })
+            }
+            (true, Some(dir)) => {
+                if config.buckets == BucketBackend::Memory {
+                    config.buckets = BucketBackend::Directory(dir.join("buckets"));
+                }
+                Some(Arc::new(Journal::open(dir)?))
+            }
+        };
         let runtime = LocalRuntime::builder(self.app.clone())
             .config(config.clone())
             .bindings(bindings.bindings())
@@ -135,7 +151,8 @@ impl LocalCloudBuilder {
                     contract::visibility_timeout(&self.app, spec, policy.visibility_timeout)?;
                 let receives = spec.max_receive_count.unwrap_or(policy.max_receive_count);
                 let max_depth = spec.max_depth.unwrap_or(depth.max);
-                let queue = LocalQueue::new(&spec.name, visibility, receives.max(1), max_depth);
+                let queue = LocalQueue::new(&spec.name, visibility, receives.max(1), max_depth)
+                    .with_journal(journal.clone());
                 Ok((spec.name.clone(), Arc::new(queue)))
             })
             .collect::<Result<HashMap<_, _>, AppError>>()?;
@@ -145,12 +162,13 @@ impl LocalCloudBuilder {
             faults: config.faults,
             queues,
             streams: super::streams::build(&self.app, policy.max_receive_count),
-            buckets: Buckets::new(config.buckets),
+            buckets: Buckets::new(config.buckets, config.durable),
             max_message_bytes: config.max_message_bytes,
             depth,
             topic_depths,
             state_dir: config.state_dir.clone(),
             resume_on_start: config.resume,
+            journal,
             dead_letters: DeadLetters::new(),
             history: TopicHistory::new(config.topic_history),
             ledger: Default::default(),
