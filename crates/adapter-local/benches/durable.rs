@@ -35,7 +35,9 @@ async fn round(config: LocalConfig) -> Result<(Duration, Duration), Error> {
     cloud.start();
     let start = Instant::now();
     for i in 0..N {
-        cloud.publish("orders", Message::new(format!("m{i}"))).await?;
+        cloud
+            .publish("orders", Message::new(format!("m{i}")))
+            .await?;
         cloud.send("jobs", Message::new(format!("m{i}"))).await?;
     }
     let accepted = start.elapsed();
@@ -65,10 +67,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (mem_accept, mem_all) = round(LocalConfig::default()).await?;
         let durable = LocalConfig::default().state_dir(dir.path()).durable(true);
         let (dur_accept, dur_all) = round(durable).await?;
-        println!("{} messages per round (topic + queue), state folder {}", 2 * N, dir.path().display());
+        println!(
+            "{} messages per round (topic + queue), state folder {}",
+            2 * N,
+            dir.path().display()
+        );
         println!("{:<10} {:>12} {:>14}", "", "accepted/s", "delivered/s");
-        println!("{:<10} {:>12.0} {:>14.0}", "in memory", rate(mem_accept), rate(mem_all));
-        println!("{:<10} {:>12.0} {:>14.0}", "durable", rate(dur_accept), rate(dur_all));
+        println!(
+            "{:<10} {:>12.0} {:>14.0}",
+            "in memory",
+            rate(mem_accept),
+            rate(mem_all)
+        );
+        println!(
+            "{:<10} {:>12.0} {:>14.0}",
+            "durable",
+            rate(dur_accept),
+            rate(dur_all)
+        );
         println!(
             "durable / in memory: {:.3} accepted, {:.3} delivered",
             rate(dur_accept) / rate(mem_accept),

@@ -38,7 +38,10 @@ fn log_path() -> std::path::PathBuf {
 /// Notes `line` in the processed log after the consumers' turn of [`WORK`].
 async fn handle(line: String) -> Result<(), Error> {
     static TURN: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
-    let _turn = TURN.get_or_init(|| tokio::sync::Mutex::new(())).lock().await;
+    let _turn = TURN
+        .get_or_init(|| tokio::sync::Mutex::new(()))
+        .lock()
+        .await;
     tokio::time::sleep(WORK).await;
     let mut log = std::fs::OpenOptions::new()
         .create(true)
@@ -185,16 +188,16 @@ fn a_process_killed_mid_delivery_redelivers_every_unacknowledged_message() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let dir = dir.path();
     let expected: BTreeSet<String> = (0..MESSAGES)
-        .flat_map(|i| {
-            ["topic", "queue", "object"].map(|kind| format!("{kind} m{i}"))
-        })
+        .flat_map(|i| ["topic", "queue", "object"].map(|kind| format!("{kind} m{i}")))
         .collect();
 
     let mut first = start(dir);
     for i in 0..MESSAGES {
         assert_eq!(post(first.addr, &format!("m{i}")), "HTTP/1.1 202 Accepted");
     }
-    wait_until("a few deliveries before the kill", || processed(dir).len() >= 6);
+    wait_until("a few deliveries before the kill", || {
+        processed(dir).len() >= 6
+    });
     first.child.kill().expect("SIGKILL");
     first.child.wait().expect("reaped");
 

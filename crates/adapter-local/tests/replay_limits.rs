@@ -36,7 +36,9 @@ fn a_csv_arrival_out_of_range_or_not_a_number_names_its_line_and_column() {
     }
     let late = MAX_ARRIVAL.as_millis() + 1;
     let text = format!("timestamp_ms,function,duration_ms\n{late},f,1\n");
-    let message = Trace::from_csv(&text).expect_err("past 31 days").to_string();
+    let message = Trace::from_csv(&text)
+        .expect_err("past 31 days")
+        .to_string();
     assert!(message.contains("31 days"), "{message}");
 }
 
@@ -47,7 +49,11 @@ fn a_csv_duration_out_of_range_or_not_a_number_names_its_line_and_column() {
     values.push(&long);
     for value in values {
         let text = format!("timestamp_ms,function,duration_ms,memory_mb\n5,f,{value},128\n");
-        assert_eq!(csv_error(&text), (2, 3, "duration_ms".to_owned()), "{value}");
+        assert_eq!(
+            csv_error(&text),
+            (2, 3, "duration_ms".to_owned()),
+            "{value}"
+        );
     }
 }
 
@@ -101,7 +107,10 @@ fn an_azure_minute_past_31_days_is_refused_and_the_last_minute_before_is_not() {
 
 #[test]
 fn an_azure_count_beyond_the_invocation_limit_is_refused_before_any_is_built() {
-    for count in [u64::MAX.to_string(), (MAX_INVOCATIONS as u64 + 1).to_string()] {
+    for count in [
+        u64::MAX.to_string(),
+        (MAX_INVOCATIONS as u64 + 1).to_string(),
+    ] {
         match Trace::from_azure(&azure_counts(3, 2, &count), None, &AzureOptions::default()) {
             Err(TraceError::TooManyInvocations { line, max, .. }) => {
                 assert_eq!((line, max), (2, MAX_INVOCATIONS));
@@ -113,7 +122,11 @@ fn an_azure_count_beyond_the_invocation_limit_is_refused_before_any_is_built() {
         assert!(
             matches!(
                 Trace::from_azure(&azure_counts(3, 2, count), None, &AzureOptions::default()),
-                Err(TraceError::Field { line: 2, column: 6, .. })
+                Err(TraceError::Field {
+                    line: 2,
+                    column: 6,
+                    ..
+                })
             ),
             "{count}"
         );
@@ -131,7 +144,12 @@ fn an_azure_duration_out_of_range_or_not_a_number_names_its_line_and_column() {
         assert!(
             matches!(
                 Trace::from_azure(&counts, Some(&average), &AzureOptions::default()),
-                Err(TraceError::Field { file: "durations", line: 2, column: 4, .. })
+                Err(TraceError::Field {
+                    file: "durations",
+                    line: 2,
+                    column: 4,
+                    ..
+                })
             ),
             "average {value}"
         );
@@ -144,7 +162,12 @@ fn an_azure_duration_out_of_range_or_not_a_number_names_its_line_and_column() {
         assert!(
             matches!(
                 Trace::from_azure(&counts, Some(&percentiles), &model),
-                Err(TraceError::Field { file: "durations", line: 2, column: 11, .. })
+                Err(TraceError::Field {
+                    file: "durations",
+                    line: 2,
+                    column: 11,
+                    ..
+                })
             ),
             "percentile {value}"
         );
@@ -156,7 +179,11 @@ fn a_hand_built_trace_past_the_limits_is_refused_when_the_replay_starts() {
     let far = Duration::from_secs(10_u64.pow(19)); // the 1e22 ms that used to panic
     for (at, duration, what) in [
         (far, Duration::ZERO, "an arrival"),
-        (MAX_ARRIVAL + Duration::from_nanos(1), Duration::ZERO, "an arrival"),
+        (
+            MAX_ARRIVAL + Duration::from_nanos(1),
+            Duration::ZERO,
+            "an arrival",
+        ),
         (Duration::ZERO, Duration::MAX, "a duration"),
         (Duration::ZERO, MAX_DURATION * 2, "a duration"),
     ] {

@@ -151,7 +151,10 @@ impl Trace {
                     .and_then(|m| MINUTE.checked_mul(m))
                     .filter(|start| *start < MAX_ARRIVAL)
                     .ok_or_else(|| {
-                        field.error(column, "is a minute later than the 31 days a trace may span")
+                        field.error(
+                            column,
+                            "is a minute later than the 31 days a trace may span",
+                        )
                     })?;
                 if n > (MAX_INVOCATIONS - invocations.len()) as u64 {
                     return Err(TraceError::TooManyInvocations {

@@ -186,7 +186,9 @@ impl<'a> Field<'a> {
     /// Column `i` as an arrival in milliseconds, at most [`MAX_ARRIVAL`].
     pub(crate) fn arrival(&self, i: usize) -> Result<Duration, TraceError> {
         match self.millis(i)? {
-            at if at > MAX_ARRIVAL => Err(self.error(i, "is later than the 31 days a trace may span")),
+            at if at > MAX_ARRIVAL => {
+                Err(self.error(i, "is later than the 31 days a trace may span"))
+            }
             at => Ok(at),
         }
     }

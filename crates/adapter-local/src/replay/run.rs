@@ -209,7 +209,11 @@ async fn replay_once(
 fn check_limits(trace: &Trace, options: &ReplayOptions) -> Result<(), ReplayError> {
     let out_of_range = |what, value, limit| ReplayError::OutOfRange { what, value, limit };
     if options.cold_start > MAX_DURATION {
-        return Err(out_of_range("the cold start", options.cold_start, MAX_DURATION));
+        return Err(out_of_range(
+            "the cold start",
+            options.cold_start,
+            MAX_DURATION,
+        ));
     }
     for inv in trace.invocations() {
         if inv.at > MAX_ARRIVAL {

@@ -16,9 +16,9 @@ use super::bindings::LocalBindings;
 use super::buckets::{BucketBackend, Buckets};
 use super::depth::{DepthGauge, DepthLimit};
 use super::history::TopicHistory;
-use super::journal::Journal;
 #[cfg(doc)]
 use super::history::DEFAULT_TOPIC_HISTORY;
+use super::journal::Journal;
 use super::policy::DeliveryPolicy;
 use super::queues::LocalQueue;
 use super::{Hub, LocalCloud};
@@ -126,6 +126,10 @@ impl LocalCloudBuilder {
                 Some(Arc::new(Journal::open(dir)?))
             }
         };
+        // What an earlier run left, read before this one accepts anything (delivered by
+        // `start`); new ids go on after its ids.
+        let recovered = journal.as_ref().map(|j| j.read_all()).unwrap_or_default();
+        let first_id = super::undelivered::highest_id(&recovered);
         let runtime = LocalRuntime::builder(self.app.clone())
             .config(config.clone())
             .bindings(bindings.bindings())
@@ -169,6 +173,7 @@ impl LocalCloudBuilder {
             state_dir: config.state_dir.clone(),
             resume_on_start: config.resume,
             journal,
+            recovered: std::sync::Mutex::new(recovered),
             dead_letters: DeadLetters::new(),
             history: TopicHistory::new(config.topic_history),
             ledger: Default::default(),
@@ -177,7 +182,7 @@ impl LocalCloudBuilder {
             stopped: CancellationToken::new(),
             started: AtomicBool::new(false),
             requests_in_flight: AtomicU64::new(0),
-            ids: AtomicU64::new(0),
+            ids: AtomicU64::new(first_id),
             clock_start: config.clock_start.unwrap_or_else(Utc::now),
             instant_start: Instant::now(),
         });

@@ -45,6 +45,8 @@ pub(crate) struct Hub {
     pub(super) resume_on_start: bool,
     /// The journal of unacknowledged messages, with the durable option.
     pub(super) journal: Option<Arc<Journal>>,
+    /// The journal's messages from an earlier run, until `start` delivers them.
+    pub(super) recovered: std::sync::Mutex<Vec<super::Undelivered>>,
     pub(super) dead_letters: DeadLetters,
     pub(super) history: TopicHistory,
     pub(super) ledger: DeliveryLedger,

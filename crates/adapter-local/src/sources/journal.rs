@@ -10,8 +10,8 @@
 //! whole or absent. The file is removed when the message is acknowledged: the handler
 //! succeeded (a queue message deleted, a delivery processed) or it was dead-lettered.
 //!
-//! When the sources start ([`LocalCloud::start`](super::LocalCloud::start)), every file left
-//! there is delivered again: a delivery to its function under its event id, a queue message
+//! The files an earlier run left are read when the sources are built (new ids go on after
+//! theirs) and delivered again when they start ([`LocalCloud::start`](super::LocalCloud::start)): a delivery to its function under its event id, a queue message
 //! back on its queue with its id and attempt count reset. Delivery is therefore at least once
 //! across a crash: a message being handled when the process died runs again.
 //!
@@ -106,7 +106,9 @@ impl Journal {
         match fs::remove_file(self.path(key)) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(key, error = %e, "could not remove an acknowledged message from the journal"),
+            Err(e) => {
+                tracing::warn!(key, error = %e, "could not remove an acknowledged message from the journal")
+            }
         }
     }
 
@@ -152,12 +154,15 @@ impl Journal {
 }
 
 impl Hub {
-    /// Delivers every message the journal holds again (see the [module docs](self)).
+    /// Delivers again every message the journal held when the sources were built (see the
+    /// [module docs](self)).
     pub(super) fn recover(self: &Arc<Self>) {
-        let Some(journal) = &self.journal else {
-            return;
-        };
-        let items = journal.read_all();
+        let items = std::mem::take(
+            &mut *self
+                .recovered
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         let count = items.len();
         match self.redeliver(items) {
             Ok(()) if count > 0 => {
@@ -181,6 +186,9 @@ mod tests {
             Journal::delivery_key("a", "uploads/../x#obj-1"),
             "d.a.uploads%2F%2E%2E%2Fx%23obj-1"
         );
-        assert_ne!(Journal::queue_key("a.b", "c"), Journal::queue_key("a", "b.c"));
+        assert_ne!(
+            Journal::queue_key("a.b", "c"),
+            Journal::queue_key("a", "b.c")
+        );
     }
 }

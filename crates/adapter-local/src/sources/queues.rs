@@ -143,7 +143,8 @@ impl LocalQueue {
         receives: u32,
     ) -> Result<(), Error> {
         if let Some(journal) = &self.journal {
-            let mut kept = QueueMessage::new(id.clone(), message.body.clone()).with_sent_at(sent_at);
+            let mut kept =
+                QueueMessage::new(id.clone(), message.body.clone()).with_sent_at(sent_at);
             kept.attributes = message.attributes.clone();
             let item = Undelivered::Queue {
                 queue: self.name.clone(),

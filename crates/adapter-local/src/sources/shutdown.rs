@@ -125,8 +125,7 @@ pub(super) async fn shutdown(hub: &Hub, grace: Duration) -> ShutdownReport {
 fn keep_undelivered(hub: &Hub) -> Option<PathBuf> {
     let dir = hub.state_dir.as_deref()?;
     if hub.journal.is_some() {
-        let left = hub.ledger.counts().pending > 0
-            || hub.queues.values().any(|q| q.held() > 0);
+        let left = hub.ledger.counts().pending > 0 || hub.queues.values().any(|q| q.held() > 0);
         return left.then(|| dir.join(super::JOURNAL_DIR));
     }
     let items = hub.undelivered();

@@ -170,16 +170,8 @@ impl Hub {
     /// delivered.
     pub(super) fn redeliver(self: &Arc<Self>, items: Vec<Undelivered>) -> Result<(), Error> {
         // New ids must not collide with redelivered ones (a queue keys its messages by id).
-        let highest = items
-            .iter()
-            .filter_map(|item| match item {
-                Undelivered::Delivery { event_id, .. } => id_number(event_id),
-                Undelivered::Queue { message, .. } => id_number(&message.id),
-            })
-            .max()
-            .unwrap_or(0);
         self.ids
-            .fetch_max(highest, std::sync::atomic::Ordering::Relaxed);
+            .fetch_max(highest_id(&items), std::sync::atomic::Ordering::Relaxed);
         let mut places: HashMap<String, Arc<DepthPermit>> = HashMap::new();
         for item in items {
             match item {
@@ -225,6 +217,18 @@ impl Hub {
         }
         Ok(())
     }
+}
+
+/// The highest number of the ids of `items` (0 without any).
+pub(super) fn highest_id(items: &[Undelivered]) -> u64 {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Undelivered::Delivery { event_id, .. } => id_number(event_id),
+            Undelivered::Queue { message, .. } => id_number(&message.id),
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// The number at the end of an id made by `Hub::next_id` (`msg-41` is 41).
