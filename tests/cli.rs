@@ -635,7 +635,11 @@ fn serve_takes_durable() {
     assert!(
         matches!(
             &parsed.command,
-            faasport::cli::Command::Serve { durable: true, resume: false, .. }
+            faasport::cli::Command::Serve {
+                durable: true,
+                resume: false,
+                ..
+            }
         ),
         "{parsed:?}"
     );

@@ -78,8 +78,7 @@ pub fn gcp_request(data: &[u8]) {
         if legacy::looks_legacy(&object) {
             let _ = legacy::to_cloud_event(&object);
         }
-        if let Ok(envelope) = pubsub::PushEnvelope::from_value(serde_json::Value::Object(object))
-        {
+        if let Ok(envelope) = pubsub::PushEnvelope::from_value(serde_json::Value::Object(object)) {
             let _ = envelope.into_delivered("orders".to_owned());
         }
     }
@@ -169,7 +168,11 @@ pub fn replay_trace(data: &[u8]) {
     assert!(trace.invocations().len() <= MAX_INVOCATIONS);
     for invocation in trace.invocations() {
         assert!(invocation.at <= MAX_ARRIVAL, "{:?}", invocation.at);
-        assert!(invocation.duration <= MAX_DURATION, "{:?}", invocation.duration);
+        assert!(
+            invocation.duration <= MAX_DURATION,
+            "{:?}",
+            invocation.duration
+        );
         assert!(invocation.function < trace.functions().len());
     }
     let _ = trace.summary();
