@@ -24,10 +24,9 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use faasport_core::Error;
-
-use std::sync::Arc;
 
 use super::buckets::encode;
 use super::undelivered::Undelivered;
