@@ -15,7 +15,7 @@
 //! | [`invoke_event`] | the `invoke` command's event forms (`faasport::cli::read_event`) | `--data`, optionally after an `--http` line |
 
 use bytes::Bytes;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 
 use faasport_adapter_local::replay::limits::{MAX_ARRIVAL, MAX_DURATION, MAX_INVOCATIONS};
 use faasport_adapter_local::replay::{AzureOptions, DurationModel, Spread, Trace};
@@ -103,7 +103,7 @@ pub fn azure_request(data: &[u8]) {
 }
 
 /// A cron or rate expression: parsed, and when valid, its next ticks after instants from the
-/// epoch to the end of the calendar, its rate and its rate as cron.
+/// epoch to 2199, its rate and its rate as cron.
 pub fn schedule(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -113,12 +113,12 @@ pub fn schedule(data: &[u8]) {
     };
     let _ = schedule.rate();
     let _ = schedule.rate_as_cron();
+    // Instants the runtime meets (its clock reads now, or a test's start). The calendar's
+    // extremes are left out: croner walks year by year from them, which made a run 59 exec/s.
     let instants = [
         Utc.timestamp_opt(0, 0).single(),
         Utc.with_ymd_and_hms(2024, 2, 29, 23, 59, 59).single(),
-        Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 0).single(),
-        Some(DateTime::<Utc>::MAX_UTC),
-        Some(DateTime::<Utc>::MIN_UTC),
+        Utc.with_ymd_and_hms(2199, 12, 31, 23, 59, 0).single(),
     ];
     for at in instants.into_iter().flatten() {
         if let Some(next) = schedule.next_after(at) {
