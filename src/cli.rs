@@ -3,11 +3,13 @@
 //! ```text
 //! app [--profile aws|gcp|azure|custom] [--state-dir DIR] <command>
 //!
-//! app serve [--port N] [--bucket-dir DIR] [--keep-records] [--resume]
+//! app serve [--port N] [--bucket-dir DIR] [--keep-records] [--resume] [--durable]
 //!                                             run the app locally until Ctrl-C or SIGTERM; prints
 //!                                             the address, routes, schedules, queues and topics;
 //!                                             keeps the last 10,000 records unless told to keep all;
-//!                                             `--resume` delivers what the last run left
+//!                                             `--resume` delivers what the last run left;
+//!                                             `--durable` journals every accepted message so a
+//!                                             crash loses none
 //! app invoke [<function>] [--http 'METHOD /path'] [--data JSON | --file PATH]
 //!                                             send one event and print the output and its record;
 //!                                             buckets and unconsumed queues persist in the state
@@ -72,7 +74,7 @@ use faasport_core::{App, Error, Provider};
 pub use self::cost::{write_break_even, ArchName, CostArgs, CostProvider};
 pub use self::dead_letters::{DeadLetterCommand, DeadLetterFilter};
 pub use self::inspect::InspectCommand;
-pub use self::invoke::EVENT_FORMAT_HELP;
+pub use self::invoke::{read_event, EVENT_FORMAT_HELP};
 pub use self::replay::{PolicyArg, TraceFormat};
 pub use self::state::STATE_DIR_ENV;
 
@@ -137,6 +139,12 @@ pub enum Command {
         /// (its `undelivered.jsonl`).
         #[arg(long)]
         resume: bool,
+        /// Journal every accepted queue message and asynchronous delivery in the state folder
+        /// (`journal/`, one fsynced file each, removed once handled), and keep buckets there
+        /// (`buckets/`), so a crash or `kill -9` loses nothing accepted: the next `serve
+        /// --durable` on the folder delivers what is left. Costs an fsync per message.
+        #[arg(long)]
+        durable: bool,
     },
     /// Invoke one function with one event and print its output and invocation record.
     #[command(after_help = EVENT_FORMAT_HELP)]
@@ -326,6 +334,7 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             bucket_dir,
             keep_records,
             resume,
+            durable,
         } => {
             use faasport_adapter_local::serve::{serve_until_signal, ServeError, ServeOptions};
             let run = state::RunStart::now();
@@ -336,7 +345,11 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
                 options.config.keep_records = faasport_adapter_local::meter::RecordRetention::All;
             }
             // Shutdown keeps what it could not deliver in the state folder, for `--resume`.
-            options.config = options.config.state_dir(state_dir.clone()).resume(resume);
+            options.config = options
+                .config
+                .state_dir(state_dir.clone())
+                .resume(resume)
+                .durable(durable);
             if let Some(dir) = bucket_dir {
                 options = options.bucket_dir(dir);
             }

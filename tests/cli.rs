@@ -688,8 +688,24 @@ fn serve_takes_a_bucket_directory() {
     assert!(
         matches!(
             &parsed.command,
-            faasport::cli::Command::Serve { port: 0, bucket_dir: Some(dir), keep_records: false, resume: false }
+            faasport::cli::Command::Serve { port: 0, bucket_dir: Some(dir), keep_records: false, resume: false, durable: false }
                 if dir == std::path::Path::new("/tmp/objects")
+        ),
+        "{parsed:?}"
+    );
+}
+
+#[test]
+fn serve_takes_durable() {
+    let parsed = cli(&["serve", "--durable"]);
+    assert!(
+        matches!(
+            &parsed.command,
+            faasport::cli::Command::Serve {
+                durable: true,
+                resume: false,
+                ..
+            }
         ),
         "{parsed:?}"
     );

@@ -122,3 +122,24 @@ fn a_recognised_shape_with_wrong_fields_is_a_typed_error_naming_the_shape() {
         "the event looks like an SQS batch but does not match its shape"
     );
 }
+
+#[test]
+fn a_query_parameter_listed_without_values_is_left_out_rather_than_panicking() {
+    // Found by the `aws_payload` fuzz target: `QueryMap` indexed the empty list.
+    for name in ["alb-multi-value.json", "apigw-v1-rest.json"] {
+        let mut payload: serde_json::Value =
+            serde_json::from_slice(&fixture(name)).expect("a JSON fixture");
+        payload["multiValueQueryStringParameters"] =
+            serde_json::json!({"tag": ["red", "blue"], "q": []});
+        payload["queryStringParameters"] = serde_json::json!({"tag": "blue", "q": []});
+        let invocation = LambdaPayload::from_value(payload)
+            .and_then(|p| p.into_invocation(&SourceNames::default()))
+            .expect("maps");
+        let [Event::Http(req)] = <[Event; 1]>::try_from(invocation.events).expect("one event")
+        else {
+            panic!("not an HTTP event")
+        };
+        assert_eq!(req.query_values("tag"), ["red", "blue"], "{name}");
+        assert!(req.query_values("q").is_empty(), "{name}");
+    }
+}

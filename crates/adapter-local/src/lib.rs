@@ -95,5 +95,5 @@ pub use crate::faults::{event_key, Fault, FaultPlan, Faults};
 pub use crate::sources::{
     read_undelivered, undelivered_path, BucketBackend, DeliveryCounts, DeliveryPolicy, DepthLimit,
     LocalCloud, LocalCloudBuilder, NotSettled, QueueStats, ShutdownReport, Undelivered,
-    DEFAULT_MAX_DEPTH, UNDELIVERED_FILE,
+    DEFAULT_MAX_DEPTH, JOURNAL_DIR, UNDELIVERED_FILE,
 };

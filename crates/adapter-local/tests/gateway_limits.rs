@@ -1,5 +1,6 @@
 //! The gateway's timeouts and connection cap on real loopback sockets: slow or idle clients are
-//! disconnected, and clients past the cap wait until a connection closes.
+//! disconnected; past the cap, the connection longest without a request in flight makes room,
+//! and clients wait only while every connection has a request in flight.
 //!
 //! The timeouts are small (200 ms) and the bounds generous (seconds), so a loaded machine makes
 //! these tests slower, not flaky.
@@ -134,22 +135,22 @@ async fn an_idle_keep_alive_connection_is_closed() {
 }
 
 #[tokio::test]
-async fn a_connection_past_the_cap_waits_until_another_closes() {
+async fn a_connection_past_the_cap_waits_while_every_connection_has_a_request_in_flight() {
     let (addr, _stop) = start(|c| c.max_connections(2)).await;
+    // Two requests whose bodies never end: each connection has a request in flight.
     let mut open = Vec::new();
     for _ in 0..2 {
         let mut stream = TcpStream::connect(addr).await.expect("connect");
         stream
-            .write_all(b"GET /hello HTTP/1.1\r\nhost: localhost\r\n\r\n")
+            .write_all(b"POST /echo HTTP/1.1\r\nhost: localhost\r\ncontent-length: 10\r\n\r\nabc")
             .await
             .expect("write");
-        let answer = read_response(&mut stream).await;
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         open.push(stream);
     }
+    tokio::time::sleep(SHORT).await;
 
     let third = tokio::spawn(common::call(addr, Method::GET, "/hello", Bytes::new()));
-    tokio::time::sleep(SHORT).await;
+    tokio::time::sleep(SHORT * 3).await;
     assert!(!third.is_finished(), "served past the cap of 2");
 
     drop(open);
@@ -159,6 +160,38 @@ async fn a_connection_past_the_cap_waits_until_another_closes() {
         .expect("the client task");
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.text(), "hi");
+}
+
+#[tokio::test]
+async fn past_the_cap_the_connection_longest_without_a_request_makes_room() {
+    // Slow-header clients at the cap (their heads never end, the header timeout is a minute):
+    // a new client is served at once, and the oldest slow connection is the one closed.
+    let (addr, _stop) = start(|c| c.max_connections(3)).await;
+    let mut slow = Vec::new();
+    for _ in 0..3 {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream
+            .write_all(b"GET /hello HTTP/1.1\r\nhost: loc")
+            .await
+            .expect("write");
+        slow.push(stream);
+        tokio::time::sleep(SHORT / 4).await;
+    }
+    tokio::time::sleep(SHORT).await;
+
+    let reply = tokio::time::timeout(
+        BOUND,
+        common::call(addr, Method::GET, "/hello", Bytes::new()),
+    )
+    .await
+    .expect("served without waiting for a header timeout");
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(read_until_closed(&mut slow[0]).await, "");
+    let mut buf = [0u8; 16];
+    for stream in &mut slow[1..] {
+        let still_open = tokio::time::timeout(SHORT, stream.read(&mut buf)).await;
+        assert!(still_open.is_err(), "a newer slow connection was closed");
+    }
 }
 
 #[tokio::test]

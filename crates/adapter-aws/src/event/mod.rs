@@ -179,13 +179,14 @@ impl LambdaPayload {
     /// [`EventError::Malformed`] if the shape is recognised but does not parse;
     /// [`EventError::InvalidField`] for faasport's tagged form with an event that does not fit
     /// its kind.
-    pub fn from_value(value: Value) -> Result<Self, EventError> {
+    pub fn from_value(mut value: Value) -> Result<Self, EventError> {
         fn parse<T: serde::de::DeserializeOwned>(
             shape: &'static str,
             value: Value,
         ) -> Result<T, EventError> {
             serde_json::from_value(value).map_err(|source| EventError::Malformed { shape, source })
         }
+        drop_empty_query_values(&mut value);
         Ok(match detect(&value) {
             Shape::Sqs => Self::Sqs(parse("an SQS batch", value)?),
             Shape::Sns => Self::Sns(parse("an SNS notification", value)?),
@@ -271,6 +272,17 @@ pub struct SourceNames {
     /// The function's schedule expression, when it has exactly one: scheduled events carry only
     /// the rule's ARN, and this gives the tick the expression the app declared.
     pub schedule: Option<String>,
+}
+
+/// Removes query parameters listed with no value at all (`"q": []`): a query string cannot say
+/// that, and `aws_lambda_events`' `QueryMap` panics when it iterates over one (found by the
+/// `aws_payload` fuzz target).
+fn drop_empty_query_values(value: &mut Value) {
+    for field in ["queryStringParameters", "multiValueQueryStringParameters"] {
+        if let Some(Value::Object(params)) = value.get_mut(field) {
+            params.retain(|_, v| !matches!(v, Value::Array(values) if values.is_empty()));
+        }
+    }
 }
 
 enum Shape {

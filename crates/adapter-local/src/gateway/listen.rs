@@ -4,10 +4,12 @@
 //! `axum::serve` gives hyper no timer, so a client that never finishes its request head would
 //! hold its connection for ever; this loop is what the gateway serves with instead.
 //!
-//! - **Connection cap.** A connection is accepted only with a permit of a semaphore sized by
-//!   [`GatewayConfig::max_connections`]. Without one, further clients wait in the kernel's listen
-//!   backlog (their requests are queued, not refused) and a warning is logged, at most once per
-//!   [`CAP_WARNING_INTERVAL`].
+//! - **Connection cap.** A connection is served only with a permit of a semaphore sized by
+//!   [`GatewayConfig::max_connections`]. When a client connects and none is left, the connection
+//!   that has gone longest without a request in flight (one still sending its request head, or
+//!   an idle keep-alive one) is closed to make room, so slow-header clients cannot lock others
+//!   out; when every connection has a request in flight, the client waits (its request is
+//!   queued, not refused). A warning is logged, at most once per [`CAP_WARNING_INTERVAL`].
 //! - **Header read timeout.** hyper's own, driven by [`TokioTimer`]; it also covers the wait for
 //!   the next request head on a keep-alive connection.
 //! - **Idle timeout.** A connection with no request in flight and none started for
@@ -15,8 +17,9 @@
 //! - **Shutdown.** Accepting stops, every connection is asked to close after its current
 //!   request, and the loop returns when the last one has.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -34,6 +37,9 @@ use super::GatewayConfig;
 
 /// The shortest time between two warnings that the connection cap is reached.
 pub const CAP_WARNING_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often a client waiting past the cap looks again for a connection to close.
+const EVICT_RECHECK: Duration = Duration::from_millis(100);
 
 /// The per-connection settings of the accept loop.
 #[derive(Debug, Clone, Copy)]
@@ -63,28 +69,10 @@ pub(crate) async fn serve(
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let stop = CancellationToken::new();
     let connections = TaskTracker::new();
+    let open = Arc::new(OpenConnections::default());
     let mut last_warning: Option<Instant> = None;
     tokio::pin!(shutdown);
     loop {
-        let permit = match permits.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                if last_warning.is_none_or(|at| at.elapsed() >= CAP_WARNING_INTERVAL) {
-                    last_warning = Some(Instant::now());
-                    tracing::warn!(
-                        max_connections = limits.max_connections,
-                        "connection cap reached: new connections wait until one closes"
-                    );
-                }
-                tokio::select! {
-                    permit = permits.clone().acquire_owned() => match permit {
-                        Ok(permit) => permit,
-                        Err(_) => break,
-                    },
-                    () = &mut shutdown => break,
-                }
-            }
-        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
@@ -98,10 +86,42 @@ pub(crate) async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let evicted = open.evict_longest_idle();
+                if last_warning.is_none_or(|at| at.elapsed() >= CAP_WARNING_INTERVAL) {
+                    last_warning = Some(Instant::now());
+                    tracing::warn!(
+                        max_connections = limits.max_connections,
+                        evicted,
+                        "connection cap reached: closing the connection longest without a request, or waiting for one to close"
+                    );
+                }
+                // A connection may finish its request and go idle while this one waits.
+                let permit = loop {
+                    tokio::select! {
+                        permit = permits.clone().acquire_owned() => break permit.ok(),
+                        () = &mut shutdown => break None,
+                        () = tokio::time::sleep(EVICT_RECHECK) => {
+                            open.evict_longest_idle();
+                        }
+                    }
+                };
+                let Some(permit) = permit else {
+                    break;
+                };
+                permit
+            }
+        };
         let router = router.clone();
         let stop = stop.clone();
+        let activity = Arc::new(Activity::new());
+        let (id, evict) = open.insert(activity.clone());
+        let open = open.clone();
         connections.spawn(async move {
-            serve_connection(stream, router, limits, stop).await;
+            serve_connection(stream, router, limits, stop, activity, evict).await;
+            open.remove(id);
             drop(permit);
         });
     }
@@ -117,8 +137,9 @@ async fn serve_connection(
     router: Router,
     limits: ConnectionLimits,
     stop: CancellationToken,
+    activity: Arc<Activity>,
+    evict: CancellationToken,
 ) {
-    let activity = Arc::new(Activity::new());
     let service = {
         let activity = activity.clone();
         hyper::service::service_fn(move |request: http::Request<Incoming>| {
@@ -148,6 +169,8 @@ async fn serve_connection(
                 }
                 return;
             }
+            // Closed at once to make room past the cap (it had no request in flight).
+            () = evict.cancelled() => return,
             () = stop.cancelled(), if !closing => {
                 closing = true;
                 connection.as_mut().graceful_shutdown();
@@ -159,6 +182,50 @@ async fn serve_connection(
                 }
             }
         }
+    }
+}
+
+/// The connections being served, so the one longest without a request in flight can be closed
+/// when the cap is reached.
+#[derive(Debug, Default)]
+struct OpenConnections {
+    next: AtomicU64,
+    open: Mutex<HashMap<u64, (Arc<Activity>, CancellationToken)>>,
+}
+
+impl OpenConnections {
+    fn insert(&self, activity: Arc<Activity>) -> (u64, CancellationToken) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let evict = CancellationToken::new();
+        self.lock().insert(id, (activity, evict.clone()));
+        (id, evict)
+    }
+
+    fn remove(&self, id: u64) {
+        self.lock().remove(&id);
+    }
+
+    /// Closes the connection without a request in flight whose last request started or ended
+    /// (or which opened) longest ago; whether there was one.
+    fn evict_longest_idle(&self) -> bool {
+        let open = self.lock();
+        let longest = open
+            .values()
+            .filter(|(activity, evict)| {
+                !evict.is_cancelled() && activity.in_flight.load(Ordering::SeqCst) == 0
+            })
+            .min_by_key(|(activity, _)| activity.last());
+        match longest {
+            Some((_, evict)) => {
+                evict.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (Arc<Activity>, CancellationToken)>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -175,6 +242,10 @@ impl Activity {
             in_flight: AtomicUsize::new(0),
             last: Mutex::new(Instant::now()),
         }
+    }
+
+    fn last(&self) -> Instant {
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn touch(&self) {

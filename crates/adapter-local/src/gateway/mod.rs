@@ -103,9 +103,11 @@ pub struct GatewayConfig {
     /// How long a keep-alive connection may go without a request before it is closed
     /// ([`DEFAULT_IDLE_TIMEOUT`]).
     pub idle_timeout: Duration,
-    /// How many connections are served at once ([`DEFAULT_MAX_CONNECTIONS`]); further ones
-    /// wait in the listen backlog until one closes, and a warning is logged (at most once a
-    /// minute).
+    /// How many connections are served at once ([`DEFAULT_MAX_CONNECTIONS`]). A client past it
+    /// makes room by closing the connection longest without a request in flight (a slow
+    /// request head, an idle keep-alive connection); when every connection has a request in
+    /// flight, it waits in the listen backlog until one closes. A warning is logged (at most
+    /// once a minute).
     pub max_connections: usize,
     /// The token admin endpoints require as `Authorization: Bearer <token>` (none by default;
     /// set it when binding to an address that is not loopback). Health needs no token.

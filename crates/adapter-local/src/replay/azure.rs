@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::csv::{read, records, Field};
 use super::durations::{parse_durations, DurationModel};
 use super::error::TraceError;
+use super::limits::{MAX_ARRIVAL, MAX_INVOCATIONS};
 use super::trace::{Trace, TracedFunction, TracedInvocation};
 use crate::profile::InvocationSource;
 
@@ -145,8 +146,24 @@ impl Trace {
                 if n == 0 || !window.contains(&minute) {
                     continue;
                 }
+                let start = u32::try_from(minute - window.start)
+                    .ok()
+                    .and_then(|m| MINUTE.checked_mul(m))
+                    .filter(|start| *start < MAX_ARRIVAL)
+                    .ok_or_else(|| {
+                        field.error(
+                            column,
+                            "is a minute later than the 31 days a trace may span",
+                        )
+                    })?;
+                if n > (MAX_INVOCATIONS - invocations.len()) as u64 {
+                    return Err(TraceError::TooManyInvocations {
+                        file: FILE,
+                        line,
+                        max: MAX_INVOCATIONS,
+                    });
+                }
                 any = true;
-                let start = MINUTE * (minute - window.start) as u32;
                 for i in 0..n {
                     let offset = match seed {
                         None => MINUTE.mul_f64(i as f64 / n as f64),

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::error::TraceError;
+use super::limits::{MAX_ARRIVAL, MAX_DURATION, MAX_INVOCATIONS};
 use super::trace::{Trace, TracedFunction, TracedInvocation};
 use crate::profile::InvocationSource;
 
@@ -49,6 +50,13 @@ impl Trace {
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut invocations = Vec::new();
         for (line, fields) in lines {
+            if invocations.len() >= MAX_INVOCATIONS {
+                return Err(TraceError::TooManyInvocations {
+                    file: FILE,
+                    line,
+                    max: MAX_INVOCATIONS,
+                });
+            }
             if fields.len() != width {
                 return Err(TraceError::FieldCount {
                     file: FILE,
@@ -63,12 +71,12 @@ impl Trace {
                 fields: &fields,
                 names: &COLUMNS,
             };
-            let at = field.millis(0)?;
+            let at = field.arrival(0)?;
             let name = fields[1];
             if name.is_empty() {
                 return Err(field.error(1, "is not a function name (empty)"));
             }
-            let duration = field.millis(2)?;
+            let duration = field.duration(2)?;
             let memory = if width >= 4 {
                 Some(field.memory(3)?)
             } else {
@@ -188,6 +196,32 @@ impl<'a> Field<'a> {
     pub(crate) fn millis(&self, i: usize) -> Result<Duration, TraceError> {
         let ms = self.number(i)?;
         Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| self.error(i, "is out of range"))
+    }
+
+    /// Column `i` as an arrival in milliseconds, at most [`MAX_ARRIVAL`].
+    pub(crate) fn arrival(&self, i: usize) -> Result<Duration, TraceError> {
+        match self.millis(i)? {
+            at if at > MAX_ARRIVAL => {
+                Err(self.error(i, "is later than the 31 days a trace may span"))
+            }
+            at => Ok(at),
+        }
+    }
+
+    /// Column `i` as an invocation's duration in milliseconds, at most [`MAX_DURATION`].
+    pub(crate) fn duration(&self, i: usize) -> Result<Duration, TraceError> {
+        let ms = self.duration_ms(i)?;
+        Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| self.error(i, "is out of range"))
+    }
+
+    /// Column `i` as a number of milliseconds an invocation runs, at most [`MAX_DURATION`].
+    pub(crate) fn duration_ms(&self, i: usize) -> Result<f64, TraceError> {
+        match self.number(i)? {
+            ms if ms > MAX_DURATION.as_secs_f64() * 1000.0 => {
+                Err(self.error(i, "is longer than the 24 hours an invocation may run"))
+            }
+            ms => Ok(ms),
+        }
     }
 
     /// Column `i` as a count.

@@ -16,8 +16,9 @@ const DRAIN_STEP: Duration = Duration::from_secs(60);
 
 /// Lets the clock run until every pool is empty with no pre-warm pending, or `limit` passes.
 pub(crate) async fn drain(runtime: &LocalRuntime, names: &[Arc<str>], limit: Duration) {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
+    // A limit past the clock's range means no limit.
+    let deadline = Instant::now().checked_add(limit);
+    while deadline.is_none_or(|d| Instant::now() < d) {
         let live = names
             .iter()
             .filter_map(|n| runtime.instance_pool(n).ok())
@@ -25,7 +26,8 @@ pub(crate) async fn drain(runtime: &LocalRuntime, names: &[Arc<str>], limit: Dur
         if !live && !prewarm_pending(runtime) {
             return;
         }
-        tokio::time::sleep(DRAIN_STEP.min(deadline - Instant::now())).await;
+        let left = deadline.map_or(DRAIN_STEP, |d| d - Instant::now());
+        tokio::time::sleep(DRAIN_STEP.min(left)).await;
     }
 }
 

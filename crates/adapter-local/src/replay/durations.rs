@@ -110,11 +110,11 @@ pub(crate) fn parse_durations(
             .map(|&i| fields[i])
             .collect::<Vec<_>>()
             .join(",");
-        let average = field.number(columns[3])?;
+        let average = field.duration_ms(columns[3])?;
         let percentiles = if columns.len() == wanted.len() && columns.len() > 4 {
             let mut points = [0.0; 7];
             for (point, &i) in points.iter_mut().zip(&columns[4..]) {
-                *point = field.number(i)?;
+                *point = field.duration_ms(i)?;
             }
             Some(points)
         } else {

@@ -70,6 +70,17 @@ pub enum TraceError {
         /// Why.
         reason: String,
     },
+    /// The trace holds more invocations than a replay accepts
+    /// ([`MAX_INVOCATIONS`](super::limits::MAX_INVOCATIONS)).
+    #[error("{file}: line {line}: the trace holds more than {max} invocations (narrow it: fewer minutes or functions)")]
+    TooManyInvocations {
+        /// Which input.
+        file: &'static str,
+        /// The line that went past the limit.
+        line: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// A replay that could not run.
@@ -86,6 +97,17 @@ pub enum ReplayError {
     /// The dedicated replay thread could not start its tokio runtime.
     #[error("cannot start the replay thread's tokio runtime")]
     Thread(#[source] std::io::Error),
+    /// An invocation of a hand-built trace, or a replay setting, is past what a replay accepts
+    /// (see [`limits`](super::limits)).
+    #[error("{what} of {value:?} is past the replay's limit of {limit:?}")]
+    OutOfRange {
+        /// What is out of range (`an arrival`, `a duration`, `the cold start`).
+        what: &'static str,
+        /// Its value.
+        value: std::time::Duration,
+        /// The limit.
+        limit: std::time::Duration,
+    },
     /// An invocation task or the replay thread stopped abnormally.
     #[error("a replay task stopped abnormally: {0}")]
     Task(String),

@@ -28,6 +28,8 @@
 //!   synchronous request, `queue`, `timer`, `event`, `storage`, `orchestration` and `others` are
 //!   asynchronous events. Without it invocations are HTTP requests; [`Trace::with_source`]
 //!   replays them as events instead.
+//! * Arrivals are at most 31 days into the trace, durations at most 24 hours, and a trace holds
+//!   at most 10 million invocations ([`limits`]); a line past them is a [`TraceError`].
 //!
 //! # Synthetic traces
 //!
@@ -54,6 +56,8 @@
 //!   rather than rejects.
 //! * Memory is per application in that dataset (a separate file), so the replay's default is
 //!   used. The keep-alive policy is per function here, where Azure decides per application.
+//! * The same [`limits`] apply: a minute at most 31 days in, durations of at most 24 hours, at
+//!   most 10 million invocations in all.
 //! * A full day of the dataset is large: [`AzureOptions::minutes`] and
 //!   [`AzureOptions::max_functions`] cut it down.
 //!
@@ -102,6 +106,7 @@ mod drain;
 mod durations;
 mod error;
 mod generate;
+pub mod limits;
 mod options;
 mod plot;
 mod report;

@@ -12,6 +12,7 @@ use faasport_core::Event;
 use super::app::synthetic_app;
 use super::drain::drain;
 use super::error::ReplayError;
+use super::limits::{MAX_ARRIVAL, MAX_DURATION};
 use super::options::{policy_label, ReplayMatrix, ReplayOptions};
 use super::report::{ReplayReport, ReplayRun, RunCost};
 use super::trace::Trace;
@@ -165,6 +166,7 @@ async fn replay_once(
     if trace.invocations().is_empty() {
         return Err(ReplayError::EmptyTrace);
     }
+    check_limits(trace, options)?;
     let (app, names) = synthetic_app(trace, options);
     let names: Vec<Arc<str>> = names.into_iter().map(Arc::from).collect();
     let mut config = options.config.clone();
@@ -243,6 +245,28 @@ async fn replay_once(
             .collect(),
     };
     Ok((run, report))
+}
+
+/// Refuses what a trace file could not hold (see [`limits`](super::limits)): a hand-built
+/// trace's arrivals and durations, and the cold start.
+fn check_limits(trace: &Trace, options: &ReplayOptions) -> Result<(), ReplayError> {
+    let out_of_range = |what, value, limit| ReplayError::OutOfRange { what, value, limit };
+    if options.cold_start > MAX_DURATION {
+        return Err(out_of_range(
+            "the cold start",
+            options.cold_start,
+            MAX_DURATION,
+        ));
+    }
+    for inv in trace.invocations() {
+        if inv.at > MAX_ARRIVAL {
+            return Err(out_of_range("an arrival", inv.at, MAX_ARRIVAL));
+        }
+        if inv.duration > MAX_DURATION {
+            return Err(out_of_range("a duration", inv.duration, MAX_DURATION));
+        }
+    }
+    Ok(())
 }
 
 fn settle(

@@ -10,7 +10,9 @@ use faasport_core::contract::Delivery;
 use faasport_core::{Error, Event};
 
 use super::depth::DepthPermit;
+use super::journal::Journal;
 use super::ledger::Ticket;
+use super::undelivered::Undelivered;
 use super::Hub;
 use crate::dead_letters::{DeadLetterEntry, DeadLetterSource};
 use crate::faults::event_key;
@@ -19,14 +21,27 @@ use crate::{InvocationSource, InvokeOptions};
 impl Hub {
     /// Accepts an event for `function` and delivers it in the background (twice when the fault
     /// plan duplicates it). Every delivery shares the one `event`, and `place` (its message's
-    /// place in a topic's depth) until the last one ends.
+    /// place in a topic's depth) until the last one ends. With the durable option, the
+    /// delivery is journaled first.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the journal cannot keep it (nothing is then delivered).
     pub(crate) fn dispatch(
         self: &Arc<Self>,
         function: &str,
         event: Arc<Event>,
         event_id: &str,
         place: Option<Arc<DepthPermit>>,
-    ) {
+    ) -> Result<(), Error> {
+        if let Some(journal) = &self.journal {
+            let item = Undelivered::Delivery {
+                function: function.to_owned(),
+                event_id: event_id.to_owned(),
+                attempt: 0,
+                event: Box::new(Event::clone(&event)),
+            };
+            journal.write(&Journal::delivery_key(function, event_id), &item)?;
+        }
         let copies = match &self.faults {
             Some(plan) if plan.duplicates(function, event_key(&event)) => 2,
             _ => 1,
@@ -42,6 +57,7 @@ impl Hub {
                 hub.deliver(&function, event, &event_id, ticket).await;
             });
         }
+        Ok(())
     }
 
     /// Queues an asynchronous invocation of `function`.
@@ -53,7 +69,7 @@ impl Hub {
         self.accepting()?;
         self.runtime.app().select(function)?;
         let id = self.next_id("invoke");
-        self.dispatch(function, Arc::new(event), &id, None);
+        self.dispatch(function, Arc::new(event), &id, None)?;
         Ok(id)
     }
 
@@ -96,6 +112,7 @@ impl Hub {
             let delivery = Delivery::of(&result, &[]);
             if delivery == Delivery::Ack {
                 self.ledger.processed(ticket);
+                self.acknowledge(function, event_id);
                 return;
             }
             let error = result.err().unwrap_or_else(|| {
@@ -130,7 +147,15 @@ impl Hub {
             let event = Arc::unwrap_or_clone(event);
             self.dead_letter(source, event_id, event, reason, attempt, target);
             self.ledger.dead_lettered(ticket);
+            self.acknowledge(function, event_id);
             return;
+        }
+    }
+
+    /// Removes an ended delivery from the journal (with the durable option).
+    fn acknowledge(&self, function: &str, event_id: &str) {
+        if let Some(journal) = &self.journal {
+            journal.remove(&Journal::delivery_key(function, event_id));
         }
     }
 
@@ -141,21 +166,32 @@ impl Hub {
             .dead_letters
             .take(id)
             .ok_or_else(|| Error::invalid_payload(format!("no dead letter `{id}`")))?;
-        match &entry.source {
+        let sent = match &entry.source {
             DeadLetterSource::Function(function) => {
                 let event = Arc::new(entry.event.clone());
-                self.dispatch(function, event, &entry.event_id, None);
+                self.dispatch(function, event, &entry.event_id, None)
             }
             DeadLetterSource::Queue(queue) => {
                 let (Some(q), Event::Queue(batch)) = (self.queues.get(queue), &entry.event) else {
                     return Err(Error::invalid_payload(format!("queue `{queue}` is gone")));
                 };
-                for m in &batch.messages {
+                batch.messages.iter().try_for_each(|m| {
                     let mut message = faasport_core::Message::new(m.body.clone());
                     message.attributes = m.attributes.clone();
-                    q.send(m.id.clone(), message, self.now());
-                }
+                    q.send(m.id.clone(), message, self.now())
+                })
             }
+        };
+        if let Err(e) = sent {
+            // Not redriven: the entry goes back to the store (under a new id).
+            self.dead_letters.push(
+                entry.source,
+                entry.event_id,
+                entry.event,
+                entry.reason,
+                entry.attempts,
+            );
+            return Err(e);
         }
         Ok(entry)
     }

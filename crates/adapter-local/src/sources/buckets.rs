@@ -3,11 +3,15 @@
 //!
 //! In a directory-backed store each bucket is a sub-directory and each object a file whose name
 //! is the key percent-encoded (so `a/b.txt` is `a%2Fb%2Etxt`: keys never escape the directory),
-//! with its media type in a `.meta` sidecar. A delete emits an event only when the object
-//! existed.
+//! with its media type in a `.meta` sidecar. Both are written to a temporary file (its name
+//! starts with `.`, which no encoded key does) and renamed into place, so a reader or a crash
+//! sees the old object or the new one, never part of one; with the durable option
+//! ([`LocalConfig::durable`](crate::LocalConfig::durable)) each is fsynced before the rename.
+//! A delete emits an event only when the object existed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use faasport_core::{
@@ -31,14 +35,52 @@ pub enum BucketBackend {
 pub(crate) struct Buckets {
     backend: BucketBackend,
     memory: Mutex<BTreeMap<(String, String), Object>>,
+    /// Whether directory writes are fsynced (the durable option).
+    sync: bool,
+    temps: AtomicU64,
 }
 
 impl Buckets {
-    pub(crate) fn new(backend: BucketBackend) -> Self {
+    pub(crate) fn new(backend: BucketBackend, sync: bool) -> Self {
         Self {
             backend,
             memory: Mutex::new(BTreeMap::new()),
+            sync,
+            temps: AtomicU64::new(0),
         }
+    }
+
+    /// Writes `bytes` to `file` through a temporary file in the same folder and a rename,
+    /// fsynced when asked.
+    async fn write_whole(&self, file: &Path, bytes: Vec<u8>) -> std::io::Result<()> {
+        let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else {
+            return Err(std::io::Error::other("an object path without a folder"));
+        };
+        let n = self.temps.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!(".{}.{n}.tmp", name.to_string_lossy()));
+        let (file, sync) = (file.to_owned(), self.sync);
+        tokio::task::spawn_blocking(move || {
+            let written = (|| {
+                let mut out = std::fs::File::create(&temp)?;
+                std::io::Write::write_all(&mut out, &bytes)?;
+                if sync {
+                    out.sync_all()?;
+                }
+                std::fs::rename(&temp, &file)?;
+                if sync {
+                    if let Some(dir) = file.parent() {
+                        std::fs::File::open(dir)?.sync_all()?;
+                    }
+                }
+                Ok(())
+            })();
+            if written.is_err() {
+                let _ = std::fs::remove_file(&temp);
+            }
+            written
+        })
+        .await
+        .map_err(std::io::Error::other)?
     }
 
     async fn put(&self, bucket: &str, key: &str, object: Object) -> Result<(), Error> {
@@ -53,12 +95,15 @@ impl Buckets {
                 let file = dir.join(encode(key));
                 let io = |e| io_error(bucket, e);
                 tokio::fs::create_dir_all(&dir).await.map_err(io)?;
-                tokio::fs::write(&file, object.body.as_bytes())
+                self.write_whole(&file, object.body.as_bytes().to_vec())
                     .await
                     .map_err(io)?;
                 let meta = meta_path(&file);
                 match &object.content_type {
-                    Some(ct) => tokio::fs::write(&meta, ct).await.map_err(io)?,
+                    Some(ct) => self
+                        .write_whole(&meta, ct.clone().into_bytes())
+                        .await
+                        .map_err(io)?,
                     None => drop(remove_if_present(&meta).await.map_err(io)?),
                 }
                 Ok(())
@@ -204,7 +249,10 @@ impl Hub {
                 _ => false,
             });
             if matches {
-                self.dispatch(f.name(), Arc::new(Event::Storage(event.clone())), &id, None);
+                let event = Arc::new(Event::Storage(event.clone()));
+                if let Err(e) = self.dispatch(f.name(), event, &id, None) {
+                    tracing::error!(function = f.name(), error = %e, "could not deliver a storage event");
+                }
             }
         }
     }
@@ -233,7 +281,7 @@ async fn list_dir(dir: &Path, bucket: &str, prefix: &str) -> Result<Vec<ObjectIn
         .map_err(|e| io_error(bucket, e))?
     {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".meta") {
+        if name.ends_with(".meta") || name.starts_with('.') {
             continue;
         }
         let key = faasport_core::event::percent_decode(&name, false);
@@ -247,7 +295,9 @@ async fn list_dir(dir: &Path, bucket: &str, prefix: &str) -> Result<Vec<ObjectIn
     Ok(found)
 }
 
-fn encode(key: &str) -> String {
+/// Letters, digits, `-` and `_` as they are; every other byte as `%XX`, so keys never escape a
+/// folder (and `.` can separate the parts of a journal entry's name).
+pub(super) fn encode(key: &str) -> String {
     key.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => (b as char).to_string(),

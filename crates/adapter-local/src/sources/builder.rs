@@ -18,6 +18,7 @@ use super::depth::{DepthGauge, DepthLimit};
 use super::history::TopicHistory;
 #[cfg(doc)]
 use super::history::DEFAULT_TOPIC_HISTORY;
+use super::journal::Journal;
 use super::policy::DeliveryPolicy;
 use super::queues::LocalQueue;
 use super::{Hub, LocalCloud};
@@ -109,7 +110,26 @@ impl LocalCloudBuilder {
     /// timeout of a function that consumes it.
     pub fn build(self) -> Result<LocalCloud, Error> {
         let bindings = LocalBindings::unconnected();
-        let config = self.config;
+        let mut config = self.config;
+        let journal = match (config.durable, &config.state_dir) {
+            (false, _) => None,
+            (true, None) => {
+                return Err(Error::Local {
+                    reason: "the durable option needs a state folder (LocalConfig::state_dir)"
+                        .to_owned(),
+                })
+            }
+            (true, Some(dir)) => {
+                if config.buckets == BucketBackend::Memory {
+                    config.buckets = BucketBackend::Directory(dir.join("buckets"));
+                }
+                Some(Arc::new(Journal::open(dir)?))
+            }
+        };
+        // What an earlier run left, read before this one accepts anything (delivered by
+        // `start`); new ids go on after its ids.
+        let recovered = journal.as_ref().map(|j| j.read_all()).unwrap_or_default();
+        let first_id = super::undelivered::highest_id(&recovered);
         let runtime = LocalRuntime::builder(self.app.clone())
             .config(config.clone())
             .bindings(bindings.bindings())
@@ -135,7 +155,8 @@ impl LocalCloudBuilder {
                     contract::visibility_timeout(&self.app, spec, policy.visibility_timeout)?;
                 let receives = spec.max_receive_count.unwrap_or(policy.max_receive_count);
                 let max_depth = spec.max_depth.unwrap_or(depth.max);
-                let queue = LocalQueue::new(&spec.name, visibility, receives.max(1), max_depth);
+                let queue = LocalQueue::new(&spec.name, visibility, receives.max(1), max_depth)
+                    .with_journal(journal.clone());
                 Ok((spec.name.clone(), Arc::new(queue)))
             })
             .collect::<Result<HashMap<_, _>, AppError>>()?;
@@ -145,12 +166,14 @@ impl LocalCloudBuilder {
             faults: config.faults,
             queues,
             streams: super::streams::build(&self.app, policy.max_receive_count),
-            buckets: Buckets::new(config.buckets),
+            buckets: Buckets::new(config.buckets, config.durable),
             max_message_bytes: config.max_message_bytes,
             depth,
             topic_depths,
             state_dir: config.state_dir.clone(),
             resume_on_start: config.resume,
+            journal,
+            recovered: std::sync::Mutex::new(recovered),
             dead_letters: DeadLetters::new(),
             history: TopicHistory::new(config.topic_history),
             ledger: Default::default(),
@@ -159,7 +182,7 @@ impl LocalCloudBuilder {
             stopped: CancellationToken::new(),
             started: AtomicBool::new(false),
             requests_in_flight: AtomicU64::new(0),
-            ids: AtomicU64::new(0),
+            ids: AtomicU64::new(first_id),
             clock_start: config.clock_start.unwrap_or_else(Utc::now),
             instant_start: Instant::now(),
         });

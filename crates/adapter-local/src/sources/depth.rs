@@ -22,7 +22,8 @@
 //!
 //! Only a publish or send (from a handler, the admin API or a test) is refused. Dead letters
 //! forwarded to a topic or queue, redrives and resumed messages are always accepted: they were
-//! accepted once already, and refusing them would lose them.
+//! accepted once already, and refusing them would lose them. Resumed and recovered messages
+//! still count, so new publishes are refused until they drain.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -65,7 +66,8 @@ pub(crate) const RECHECK: Duration = Duration::from_millis(20);
 ///
 /// Only a publish or send (from a handler, the admin API or a test) is refused. Dead letters
 /// forwarded to a topic or queue, redrives and resumed messages are always accepted: they were
-/// accepted once already, and refusing them would lose them.
+/// accepted once already, and refusing them would lose them. Resumed and recovered messages
+/// still count, so new publishes are refused until they drain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DepthLimit {
@@ -126,6 +128,15 @@ impl DepthGauge {
             })
             .ok()
             .map(|_| DepthPermit(self.clone()))
+    }
+}
+
+impl DepthGauge {
+    /// Takes one place even past the limit: for messages accepted once already (resumed from
+    /// the undelivered file or recovered from the journal).
+    pub(crate) fn take(self: &Arc<Self>) -> DepthPermit {
+        self.pending.fetch_add(1, Ordering::AcqRel);
+        DepthPermit(self.clone())
     }
 }
 

@@ -15,6 +15,7 @@ use faasport_core::{DeadLetter as Target, Error, Event, Message, Operation, Scop
 use super::buckets::Buckets;
 use super::depth::{DepthGauge, DepthLimit};
 use super::history::TopicHistory;
+use super::journal::Journal;
 use super::ledger::DeliveryLedger;
 use super::policy::DeliveryPolicy;
 use super::queues::LocalQueue;
@@ -42,6 +43,10 @@ pub(crate) struct Hub {
     pub(super) state_dir: Option<PathBuf>,
     /// Whether starting delivers the undelivered file again.
     pub(super) resume_on_start: bool,
+    /// The journal of unacknowledged messages, with the durable option.
+    pub(super) journal: Option<Arc<Journal>>,
+    /// The journal's messages from an earlier run, until `start` delivers them.
+    pub(super) recovered: std::sync::Mutex<Vec<super::Undelivered>>,
     pub(super) dead_letters: DeadLetters,
     pub(super) history: TopicHistory,
     pub(super) ledger: DeliveryLedger,
@@ -147,7 +152,9 @@ impl Hub {
         match forward {
             Some((Target::Queue(queue), Ok(message))) => {
                 if let Some(q) = self.queues.get(&queue) {
-                    q.send(self.next_id("msg"), message, self.now());
+                    if let Err(e) = q.send(self.next_id("msg"), message, self.now()) {
+                        tracing::error!(queue, error = %e, "could not forward a dead letter");
+                    }
                 }
             }
             Some((Target::Topic(topic), Ok(message))) => {
@@ -183,6 +190,7 @@ impl Hub {
         if self.started.swap(true, Ordering::SeqCst) {
             return;
         }
+        self.recover();
         if let (true, Some(dir)) = (self.resume_on_start, &self.state_dir) {
             if let Err(e) = self.resume(dir) {
                 tracing::error!(error = %faasport_core::chain_message(&e), "could not resume undelivered messages");

@@ -7,7 +7,7 @@
 //! caller to dead-letter.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -15,7 +15,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use faasport_core::{Message, QueueMessage};
+use faasport_core::{Error, Message, QueueMessage};
+
+use super::journal::Journal;
+use super::undelivered::Undelivered;
 
 /// The state of one queue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +80,8 @@ pub(crate) struct LocalQueue {
     max_depth: usize,
     state: Mutex<State>,
     changed: Notify,
+    /// With the durable option: where each message is kept until it is deleted or expires.
+    journal: Option<Arc<Journal>>,
 }
 
 impl LocalQueue {
@@ -93,7 +98,14 @@ impl LocalQueue {
             max_depth,
             state: Mutex::new(State::default()),
             changed: Notify::new(),
+            journal: None,
         }
+    }
+
+    /// Journals the queue's messages (the durable option).
+    pub(crate) fn with_journal(mut self, journal: Option<Arc<Journal>>) -> Self {
+        self.journal = journal;
+        self
     }
 
     pub(crate) fn name(&self) -> &str {
@@ -110,8 +122,16 @@ impl LocalQueue {
         self.lock().messages.len()
     }
 
-    pub(crate) fn send(&self, id: String, message: Message, sent_at: DateTime<Utc>) {
-        self.send_with_receives(id, message, sent_at, 0);
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the durable option cannot journal it (it is then not sent).
+    pub(crate) fn send(
+        &self,
+        id: String,
+        message: Message,
+        sent_at: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        self.send_with_receives(id, message, sent_at, 0)
     }
 
     /// Puts a message back with its receive count (a redrive resets it to zero).
@@ -121,7 +141,17 @@ impl LocalQueue {
         message: Message,
         sent_at: DateTime<Utc>,
         receives: u32,
-    ) {
+    ) -> Result<(), Error> {
+        if let Some(journal) = &self.journal {
+            let mut kept =
+                QueueMessage::new(id.clone(), message.body.clone()).with_sent_at(sent_at);
+            kept.attributes = message.attributes.clone();
+            let item = Undelivered::Queue {
+                queue: self.name.clone(),
+                message: kept,
+            };
+            journal.write(&Journal::queue_key(&self.name, &id), &item)?;
+        }
         let mut state = self.lock();
         state.stats.sent += 1;
         let stored = Stored {
@@ -135,6 +165,7 @@ impl LocalQueue {
         state.ready.push_back(id);
         drop(state);
         self.changed.notify_waiters();
+        Ok(())
     }
 
     /// Waits until a message is visible (or `window` more are, up to `max`), then receives up to
@@ -216,6 +247,10 @@ impl LocalQueue {
                 .delayed
                 .insert((now + self.visibility_timeout, seq), id);
         }
+        drop(state);
+        for e in &expired {
+            self.forget(&e.message.id);
+        }
         (delivered, expired)
     }
 
@@ -227,7 +262,18 @@ impl LocalQueue {
             .filter(|id| state.messages.remove(id.as_str()).is_some())
             .count();
         state.stats.deleted += removed as u64;
+        drop(state);
+        for id in ids {
+            self.forget(id);
+        }
         removed
+    }
+
+    /// Removes a deleted or expired message from the journal.
+    fn forget(&self, id: &str) {
+        if let Some(journal) = &self.journal {
+            journal.remove(&Journal::queue_key(&self.name, id));
+        }
     }
 
     /// Notes why a delivery failed; the message reappears after its visibility timeout.

@@ -43,7 +43,9 @@ async fn run(hub: Arc<Hub>, function: String, schedule: Schedule) {
         }
         let tick = ScheduleTick::new(schedule.expression(), next);
         let id = format!("{}@{}", schedule.expression(), next.to_rfc3339());
-        hub.dispatch(&function, Arc::new(Event::Schedule(tick)), &id, None);
+        if let Err(e) = hub.dispatch(&function, Arc::new(Event::Schedule(tick)), &id, None) {
+            tracing::error!(function, error = %e, "could not deliver a schedule tick");
+        }
         after = next;
     }
     tracing::info!(

@@ -3,7 +3,8 @@
 //!
 //! Whatever is left undelivered is logged in one summary line at `warn` (counts, not one line
 //! per message), and, with a state folder, written with its bodies to the
-//! [undelivered file](super::undelivered) for `serve --resume`. Stopping is bounded: every
+//! [undelivered file](super::undelivered) for `serve --resume` (with the durable option they
+//! stay in the [journal](super::journal) instead, for the next start). Stopping is bounded: every
 //! delivery task waits on the same cancellation, so 100,000 pending deliveries stop together.
 
 use std::path::PathBuf;
@@ -45,7 +46,8 @@ pub struct ShutdownReport {
     /// Entries in the dead-letter store.
     pub dead_letters: usize,
     /// The file the undelivered messages were written to, bodies included (with a state
-    /// folder, when something was left).
+    /// folder, when something was left); with the durable option, the journal folder that
+    /// holds them.
     #[serde(default)]
     pub undelivered_file: Option<PathBuf>,
 }
@@ -118,8 +120,14 @@ pub(super) async fn shutdown(hub: &Hub, grace: Duration) -> ShutdownReport {
 }
 
 /// Writes what is left to the state folder's undelivered file; the file, when it holds some.
+/// With the durable option everything left is in the journal already, which the next start
+/// delivers: nothing is written, and the journal folder is named when something is left.
 fn keep_undelivered(hub: &Hub) -> Option<PathBuf> {
     let dir = hub.state_dir.as_deref()?;
+    if hub.journal.is_some() {
+        let left = hub.ledger.counts().pending > 0 || hub.queues.values().any(|q| q.held() > 0);
+        return left.then(|| dir.join(super::JOURNAL_DIR));
+    }
     let items = hub.undelivered();
     match super::undelivered::write(dir, &items) {
         Ok(0) => None,

@@ -103,7 +103,7 @@ impl Hub {
             *last += 1;
             let id = format!("{:020}", *last);
             for c in &s.consumers {
-                c.queue.send(id.clone(), message.clone(), now);
+                c.queue.send(id.clone(), message.clone(), now)?;
             }
             ids.push(id);
         }

@@ -109,7 +109,7 @@ impl Hub {
         let event = Arc::new(Event::Topic(event));
         let place = place.map(Arc::new);
         for function in subscribers {
-            self.dispatch(&function, event.clone(), &id, place.clone());
+            self.dispatch(&function, event.clone(), &id, place.clone())?;
         }
         Ok(id)
     }
@@ -126,7 +126,7 @@ impl Hub {
             return Err(DepthLimit::refusal("queue", queue, q.max_depth()));
         }
         let id = self.next_id("msg");
-        q.send(id.clone(), message, self.now());
+        q.send(id.clone(), message, self.now())?;
         Ok(id)
     }
 }

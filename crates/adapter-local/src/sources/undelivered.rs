@@ -12,6 +12,7 @@
 //! function under its event id, a queue message back on its queue with its id) and removes the
 //! file. Stream records are not kept: a stream's own retention is the provider's redelivery.
 
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use faasport_core::{Error, Event, Message, QueueMessage};
 
+use super::depth::DepthPermit;
 use super::Hub;
 
 /// The file, in the state folder, that holds the messages left undelivered at shutdown.
@@ -146,50 +148,7 @@ impl Hub {
     pub(super) fn resume(self: &Arc<Self>, dir: &Path) -> Result<usize, Error> {
         let items = read_undelivered(dir)?;
         let count = items.len();
-        // New ids must not collide with resumed ones (a queue keys its messages by id).
-        let highest = items
-            .iter()
-            .filter_map(|item| match item {
-                Undelivered::Delivery { event_id, .. } => id_number(event_id),
-                Undelivered::Queue { message, .. } => id_number(&message.id),
-            })
-            .max()
-            .unwrap_or(0);
-        self.ids
-            .fetch_max(highest, std::sync::atomic::Ordering::Relaxed);
-        for item in items {
-            match item {
-                Undelivered::Delivery {
-                    function,
-                    event_id,
-                    event,
-                    ..
-                } => {
-                    if self.runtime.app().get(&function).is_some() {
-                        self.dispatch(&function, Arc::new(*event), &event_id, None);
-                    } else {
-                        tracing::warn!(
-                            function,
-                            event_id,
-                            "resumed delivery for a function the app no longer has"
-                        );
-                    }
-                }
-                Undelivered::Queue { queue, message: m } => match self.queues.get(&queue) {
-                    Some(q) => {
-                        let mut message = Message::new(m.body);
-                        message.attributes = m.attributes;
-                        let sent_at = m.sent_at.unwrap_or_else(|| self.now());
-                        q.send_with_receives(m.id, message, sent_at, 0);
-                    }
-                    None => tracing::warn!(
-                        queue,
-                        id = m.id,
-                        "resumed message for a queue the app no longer has"
-                    ),
-                },
-            }
-        }
+        self.redeliver(items)?;
         match fs::remove_file(undelivered_path(dir)) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -200,6 +159,76 @@ impl Hub {
         }
         Ok(count)
     }
+
+    /// Delivers messages accepted by an earlier run again: a delivery to its function under
+    /// its event id, a queue message back on its queue with its id. A topic message takes a
+    /// place in its topic's depth even past the limit (it was accepted once), so the depth
+    /// stays the bound of what is held.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the journal (durable option) cannot keep one; the rest are not
+    /// delivered.
+    pub(super) fn redeliver(self: &Arc<Self>, items: Vec<Undelivered>) -> Result<(), Error> {
+        // New ids must not collide with redelivered ones (a queue keys its messages by id).
+        self.ids
+            .fetch_max(highest_id(&items), std::sync::atomic::Ordering::Relaxed);
+        let mut places: HashMap<String, Arc<DepthPermit>> = HashMap::new();
+        for item in items {
+            match item {
+                Undelivered::Delivery {
+                    function,
+                    event_id,
+                    event,
+                    ..
+                } => {
+                    if self.runtime.app().get(&function).is_none() {
+                        tracing::warn!(
+                            function,
+                            event_id,
+                            "redelivery for a function the app no longer has"
+                        );
+                        continue;
+                    }
+                    let place = match (&*event, places.get(&event_id)) {
+                        (_, Some(place)) => Some(place.clone()),
+                        (Event::Topic(m), None) => self.topic_depths.get(&m.topic).map(|gauge| {
+                            let place = Arc::new(gauge.take());
+                            places.insert(event_id.clone(), place.clone());
+                            place
+                        }),
+                        _ => None,
+                    };
+                    self.dispatch(&function, Arc::new(*event), &event_id, place)?;
+                }
+                Undelivered::Queue { queue, message: m } => match self.queues.get(&queue) {
+                    Some(q) => {
+                        let mut message = Message::new(m.body);
+                        message.attributes = m.attributes;
+                        let sent_at = m.sent_at.unwrap_or_else(|| self.now());
+                        q.send_with_receives(m.id, message, sent_at, 0)?;
+                    }
+                    None => tracing::warn!(
+                        queue,
+                        id = m.id,
+                        "redelivery for a queue the app no longer has"
+                    ),
+                },
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The highest number of the ids of `items` (0 without any).
+pub(super) fn highest_id(items: &[Undelivered]) -> u64 {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Undelivered::Delivery { event_id, .. } => id_number(event_id),
+            Undelivered::Queue { message, .. } => id_number(&message.id),
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// The number at the end of an id made by `Hub::next_id` (`msg-41` is 41).
