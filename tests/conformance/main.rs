@@ -24,6 +24,8 @@ mod azure;
 mod gcp;
 #[cfg(feature = "local")]
 mod local;
+// The AWS driver's harness includes the same file for itself.
+#[allow(clippy::duplicate_mod)]
 #[path = "../common/peers.rs"]
 mod peers;
 mod scenarios;

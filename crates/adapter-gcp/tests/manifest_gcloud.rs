@@ -2,24 +2,18 @@
 //! against the flags gcloud documents for that command (`common/gcloud.rs`); the quickstart's
 //! script is checked by the facade's `tests/gcp_quickstart_manifests.rs`.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
-
 use http::Method;
 
 use faasport_adapter_gcp::manifest::gcloud;
 use faasport_core::{
-    App, BatchOutcome, Context, DeadLetter, Error, Function, HttpRequest, HttpResponse, QueueBatch,
-    RetryPolicy, ScheduleTick, StorageEvent, StorageEventKind, TopicMessage,
+    App, BatchOutcome, Context, Error, Function, HttpRequest, HttpResponse, QueueBatch,
+    RetryPolicy, StorageEvent, StorageEventKind, TopicMessage,
 };
 
 async fn http(_: HttpRequest, _: Context) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::text(http::StatusCode::OK, "ok"))
 }
 async fn topic(_: TopicMessage, _: Context) -> Result<(), Error> {
-    Ok(())
-}
-async fn tick(_: ScheduleTick, _: Context) -> Result<(), Error> {
     Ok(())
 }
 async fn batch(_: QueueBatch, _: Context) -> Result<BatchOutcome, Error> {

@@ -17,7 +17,7 @@
 
 use faasport_adapter_gcp::manifest::{knative, KnativeOptions};
 use faasport_core::App;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// A CRD's served version: `group/version`, kind, and schema.
 pub struct Crd {

@@ -79,7 +79,8 @@ pub struct GenerateOptions {
     pub span: Duration,
     /// The seed: the same options give the same trace.
     pub seed: u64,
-    /// The largest daily invocation count one function may draw (10⁶ by default).
+    /// The largest daily invocation count one function may draw (10⁵ by default, about 1.2 a
+    /// second).
     pub max_daily: f64,
 }
 
@@ -90,7 +91,7 @@ impl GenerateOptions {
             functions,
             span,
             seed: 0,
-            max_daily: 1e6,
+            max_daily: 1e5,
         }
     }
 
@@ -170,7 +171,7 @@ fn millis(d: Duration) -> String {
 /// | property | model | published characteristic it reproduces |
 /// |---|---|---|
 /// | trigger | HTTP 55 %, queue 15.2 %, timer 15.6 %, orchestration 7 %, storage 2.8 %, event 2.2 %, others 2.2 % of functions | Figure 2 (share of functions per trigger) |
-/// | daily invocations | `10^x`, `x ~ Normal(1.603, 1.774)`, cut to `[0, 6]` (1 to 1,000,000 a day) | 45 % of functions at most once an hour and 81 % at most once a minute on average (Figure 5); the two quantiles fix the normal's mean and deviation. The cut keeps a 1,000-function day at a few million invocations. |
+/// | daily invocations | `10^x`, `x ~ Normal(1.603, 1.774)`, cut to `[0, 5]` (1 to 100,000 a day; [`GenerateOptions::max_daily`] moves the top) | 45 % of functions at most once an hour and 81 % at most once a minute on average (Figure 5); the two quantiles fix the normal's mean and deviation. The cut keeps a 1,000-function day at a few million invocations; with it the busiest 18.6 % of functions carry about 98 % of the invocations (99 % with a cut at 10⁶, 99.6 % in the paper, whose rates span eight orders of magnitude). |
 /// | arrivals (timer) | periodic, period = day / count, random phase | timers are periodic (§3.3) |
 /// | arrivals (others) | 60 %: Poisson; 40 %: bursty (hyper-exponential gaps, coefficient of variation 3.5) | 40 % of applications have an inter-arrival CV above 1 (Figure 7) |
 /// | diurnal load | every non-timer rate follows `1 − ⅓·cos(2πt / 24 h)` (trough at midnight, peak at noon, trough at half the peak) | the platform's diurnal pattern over a flat base of about 50 % (Figure 4) |
@@ -434,12 +435,17 @@ mod tests {
 
     #[test]
     fn a_few_functions_carry_most_of_the_load() {
-        // 18.6 % of applications produce 99.6 % of invocations (Shahrad et al., §3.2).
-        let mut daily: Vec<f64> = draws(1000, 3).iter().map(|f| f.daily).collect();
-        daily.sort_by(|a, b| b.total_cmp(a));
-        let total: f64 = daily.iter().sum();
-        let top: f64 = daily.iter().take(186).sum();
-        assert!(top / total > 0.99, "{top} of {total}");
+        // 18.6 % of applications produce 99.6 % of invocations (Shahrad et al., §3.2); the cut
+        // of the rates lowers the share (see the model's table).
+        for (cap, share) in [(1e5, 0.97), (1e6, 0.985)] {
+            let model = Model::new(cap).expect("model");
+            let mut rng = ChaCha8Rng::seed_from_u64(3);
+            let mut daily: Vec<f64> = (0..1000).map(|_| model.draw(&mut rng).daily).collect();
+            daily.sort_by(|a, b| b.total_cmp(a));
+            let total: f64 = daily.iter().sum();
+            let top: f64 = daily.iter().take(186).sum();
+            assert!(top / total > share, "cap {cap}: {top} of {total}");
+        }
     }
 
     #[test]

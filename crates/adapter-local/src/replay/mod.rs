@@ -34,7 +34,7 @@
 //! # Synthetic traces
 //!
 //! [`generate`] draws a trace with the published characteristics of the 2019 trace (rates over
-//! six orders of magnitude, periodic timers, bursty arrivals, a diurnal load, the log-normal
+//! five orders of magnitude, periodic timers, bursty arrivals, a diurnal load, the log-normal
 //! execution times and Burr memory of the paper) from a seed; its docs give the model.
 //!
 //! # The Azure Functions 2019 trace
