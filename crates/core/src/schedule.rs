@@ -49,6 +49,14 @@ impl Schedule {
             reason,
         };
         let text = expression.trim();
+        // croner reads `,` or `1,` as an empty list that never matches, and then searches
+        // years ahead for a firing (10 s a call; found by the `schedule` fuzz target).
+        if let Some(field) = text
+            .split_whitespace()
+            .find(|field| field.split(',').any(str::is_empty))
+        {
+            return Err(fail(format!("`{field}` has an empty item in its list")));
+        }
         let kind = if let Some(inner) = strip_call(text, "rate") {
             Kind::Rate(parse_rate(inner).map_err(fail)?)
         } else if let Some(inner) = strip_call(text, "cron") {
@@ -274,6 +282,11 @@ mod tests {
             "cron(0 9 * *)",
             "every day",
             "0 25 * * *",
+            // Empty list items: croner took them as sets that never match (fuzzing).
+            " , * * * 1",
+            "1 , * * * 1",
+            "0 1, * * *",
+            "cron(0 ,9 * * ? *)",
         ] {
             let err = Schedule::parse(bad).expect_err(bad);
             assert_eq!(err.expression, bad);
