@@ -19,7 +19,8 @@
 //!                                             running `serve`
 //! app report [--json]                         print what the last run measured and would cost
 //! app replay <trace> [--format csv|azure] [--durations FILE] [--cold-start-ms N] [--json]
-//!            [--profiles aws,gcp,azure] [--policies fixed,hybrid] [--plot FILE.svg]
+//!            [--profiles aws,gcp,azure] [--policies fixed,hybrid] [--windows 5,10,20,60]
+//!            [--plot FILE.svg]
 //! app replay --generate N [--hours H] [--seed S] [--out FILE]
 //!                                             a traffic trace (read, or generated with the
 //!                                             published 2019 characteristics) under every
@@ -207,6 +208,10 @@ pub enum Command {
         /// Replay under these keep-alive policies only (comma-separated; default fixed,hybrid).
         #[arg(long, value_enum, value_delimiter = ',')]
         policies: Vec<replay::PolicyArg>,
+        /// Also replay under fixed keep-alive windows of these many minutes (comma-separated,
+        /// e.g. `5,10,20,60`); the table's `p75 fn cold %` is the figure to compare them by.
+        #[arg(long, value_delimiter = ',', value_name = "MINUTES")]
+        windows: Vec<u64>,
         /// Draw cold starts against wasted memory, and the cost per provider, into this SVG.
         #[arg(long)]
         plot: Option<PathBuf>,
@@ -426,6 +431,7 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
             out: trace_out,
             profiles,
             policies,
+            windows,
             plot,
             json,
         } => {
@@ -453,6 +459,7 @@ pub async fn execute(app: App, cli: Cli, out: &mut dyn Write) -> Result<(), Erro
                 cold_start_ms,
                 profiles: profiles.into_iter().map(ProfileName::profile).collect(),
                 policies,
+                windows,
                 plot,
                 json,
             };

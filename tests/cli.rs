@@ -514,6 +514,46 @@ async fn replay_generates_a_trace_writes_it_and_plots_the_policies() {
 }
 
 #[tokio::test]
+async fn replay_compares_fixed_windows_by_the_75th_percentile_of_functions() {
+    let trace = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/adapter-local/tests/fixtures/replay/periodic.csv"
+    );
+    let (result, json) = run(&[
+        "replay",
+        trace,
+        "--profiles",
+        "aws",
+        "--windows",
+        "5,60",
+        "--json",
+    ])
+    .await;
+    assert!(result.is_ok(), "{result:?}");
+    let report: serde_json::Value = serde_json::from_str(&json).expect("JSON replay report");
+    let runs = report["runs"].as_array().cloned().unwrap_or_default();
+    let summary: Vec<(String, u64, f64)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r["keep_alive"].as_str().unwrap_or_default().to_owned(),
+                r["cold_starts"].as_u64().unwrap_or_default(),
+                r["cold_start_p75"].as_f64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    // A call every 30 minutes: a 5-minute window makes all nine cold, a 60-minute one only the
+    // first.
+    assert_eq!(
+        summary,
+        [
+            ("fixed 5 min".to_owned(), 9, 1.0),
+            ("fixed 60 min".to_owned(), 1, 1.0 / 9.0)
+        ]
+    );
+}
+
+#[tokio::test]
 async fn replay_of_a_malformed_trace_names_the_line_and_column() {
     let trace = concat!(
         env!("CARGO_MANIFEST_DIR"),

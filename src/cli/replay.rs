@@ -1,6 +1,6 @@
 //! `replay [<trace>] [--format csv|azure] [--durations FILE] [--cold-start-ms N]
 //! [--max-functions N] [--generate N --hours H --seed S [--out FILE]] [--profiles P,..]
-//! [--policies fixed,hybrid] [--plot FILE] [--json]`: a traffic trace, read or generated, through
+//! [--policies fixed,hybrid] [--windows 5,10,..] [--plot FILE] [--json]`: a traffic trace, read or generated, through
 //! the scaler and meter under every profile and keep-alive policy.
 
 use std::io::Write;
@@ -71,8 +71,10 @@ pub struct ReplayArgs {
     pub cold_start_ms: u64,
     /// Replay under these profiles (aws, gcp and azure when empty).
     pub profiles: Vec<Profile>,
-    /// Replay under these keep-alive policies (fixed and hybrid when empty).
+    /// Replay under these keep-alive policies (fixed and hybrid when empty, and no `windows`).
     pub policies: Vec<PolicyArg>,
+    /// Also replay under fixed keep-alive windows of these many minutes.
+    pub windows: Vec<u64>,
     /// Draw the cold-start / wasted-memory trade-off and the costs into this SVG file.
     pub plot: Option<PathBuf>,
     /// Print JSON instead of a table.
@@ -124,17 +126,22 @@ fn matrix(args: &ReplayArgs) -> ReplayMatrix {
     } else {
         args.profiles.clone()
     };
-    let policies = if args.policies.is_empty() {
-        standard.policies
-    } else {
-        args.policies
+    let mut policies: Vec<KeepAlive> = args
+        .policies
+        .iter()
+        .map(|p| match p {
+            PolicyArg::Fixed => KeepAlive::ProfileDefault,
+            PolicyArg::Hybrid => KeepAlive::hybrid(),
+        })
+        .collect();
+    policies.extend(
+        args.windows
             .iter()
-            .map(|p| match p {
-                PolicyArg::Fixed => KeepAlive::ProfileDefault,
-                PolicyArg::Hybrid => KeepAlive::hybrid(),
-            })
-            .collect()
-    };
+            .map(|m| KeepAlive::Fixed(Duration::from_secs(m.saturating_mul(60)))),
+    );
+    if policies.is_empty() {
+        policies = standard.policies;
+    }
     ReplayMatrix::new(profiles, policies)
 }
 

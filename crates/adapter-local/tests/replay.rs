@@ -75,6 +75,7 @@ async fn a_fixed_ten_minute_window_makes_every_half_hourly_call_cold() {
         .expect("one run");
     assert_eq!((run.invocations, run.cold_starts, run.prewarms), (9, 9, 0));
     assert_eq!(run.cold_start_rate, 1.0);
+    assert_eq!(run.cold_start_p75, 1.0, "one function: its own rate");
     assert_eq!(run.instances, 9);
     // Each instance: 1 s of work, then 10 minutes of keep-alive until it is reaped.
     assert_eq!(run.idle_instance_seconds, 9.0 * 600.0);

@@ -212,6 +212,7 @@ mod tests {
             invocations: 100,
             cold_starts: (cold * 100.0) as u64,
             cold_start_rate: cold,
+            cold_start_p75: cold,
             prewarms: 0,
             throttles: 0,
             errors: 0,

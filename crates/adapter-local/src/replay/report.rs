@@ -5,7 +5,7 @@
 //!
 //! `serde_json::to_value(&report)` gives `{ trace: { functions, invocations, span_ms },
 //! price_version, currency, runs: [...] }`, each run being `{ profile, keep_alive, invocations,
-//! cold_starts, cold_start_rate, prewarms, throttles, errors, instances, instance_seconds,
+//! cold_starts, cold_start_rate, cold_start_p75, prewarms, throttles, errors, instances, instance_seconds,
 //! idle_instance_seconds, idle_gb_seconds, simulated_seconds, costs: [{ provider, label, total }] }` with
 //! `profile` one of `aws | gcp | azure | custom`, `keep_alive` a label (`fixed 10 min`,
 //! `hybrid`, …), `cold_start_rate` in `0..=1` and `provider` one of `aws_lambda | cloud_run |
@@ -46,6 +46,11 @@ pub struct ReplayRun {
     pub cold_starts: u64,
     /// Cold starts over invocations (0 for no invocations).
     pub cold_start_rate: f64,
+    /// The 75th percentile over functions (nearest rank, functions with invocations) of each
+    /// function's cold-start rate, in `0..=1`: the figure Shahrad et al. compare keep-alive
+    /// policies by, since a few busy functions dominate the overall rate.
+    #[serde(default)]
+    pub cold_start_p75: f64,
     /// Instances loaded ahead of traffic by the keep-alive policy.
     pub prewarms: u64,
     /// Invocations refused by a limit.
@@ -112,6 +117,7 @@ impl ReplayReport {
             "calls",
             "cold",
             "cold %",
+            "p75 fn cold %",
             "prewarms",
             "throttled",
             "instances",
@@ -135,6 +141,7 @@ impl ReplayReport {
                 r.invocations.to_string(),
                 r.cold_starts.to_string(),
                 format!("{:.1}", r.cold_start_rate * 100.0),
+                format!("{:.1}", r.cold_start_p75 * 100.0),
                 r.prewarms.to_string(),
                 r.throttles.to_string(),
                 r.instances.to_string(),

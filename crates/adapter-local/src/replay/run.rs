@@ -221,6 +221,7 @@ async fn replay_once(
         keep_alive: policy_label(&options.config.keep_alive, &options.config.profile),
         invocations,
         cold_starts,
+        cold_start_p75: function_quantile(&report.functions, 0.75),
         cold_start_rate: if invocations == 0 {
             0.0
         } else {
@@ -269,6 +270,23 @@ fn check_limits(trace: &Trace, options: &ReplayOptions) -> Result<(), ReplayErro
     Ok(())
 }
 
+/// The `q` quantile (nearest rank) over the functions with at least one invocation of each
+/// function's cold-start rate: the figure Shahrad et al. compare policies by (the 75th
+/// percentile of functions' cold-start percentages).
+fn function_quantile(functions: &[crate::FunctionStats], q: f64) -> f64 {
+    let mut rates: Vec<f64> = functions
+        .iter()
+        .filter(|f| f.invocations > 0)
+        .map(|f| f.cold_starts as f64 / f.invocations as f64)
+        .collect();
+    if rates.is_empty() {
+        return 0.0;
+    }
+    rates.sort_by(f64::total_cmp);
+    let rank = ((q * rates.len() as f64).ceil() as usize).clamp(1, rates.len());
+    rates[rank - 1]
+}
+
 fn settle(
     done: Result<Result<(), faasport_core::Error>, tokio::task::JoinError>,
 ) -> Result<(), ReplayError> {
@@ -285,4 +303,32 @@ fn clock_is_paused() -> bool {
     let before = Instant::now();
     std::thread::sleep(Duration::from_micros(1));
     Instant::now() == before
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(invocations: u64, cold_starts: u64) -> crate::FunctionStats {
+        crate::FunctionStats {
+            invocations,
+            cold_starts,
+            ..crate::FunctionStats::default()
+        }
+    }
+
+    #[test]
+    fn the_75th_percentile_of_functions_is_the_nearest_rank_over_functions_that_ran() {
+        // Rates 0, 1/4, 1/2 and 1 (and a function that never ran, left out): rank ⌈0.75 × 4⌉ = 3.
+        let functions = [
+            stats(4, 0),
+            stats(4, 1),
+            stats(2, 1),
+            stats(1, 1),
+            stats(0, 0),
+        ];
+        assert_eq!(function_quantile(&functions, 0.75), 0.5);
+        assert_eq!(function_quantile(&functions, 1.0), 1.0);
+        assert_eq!(function_quantile(&[], 0.75), 0.0);
+    }
 }
