@@ -10,6 +10,9 @@
 //!   scaling trace, idle-time accounting and pricing) under `aws` with the fixed window and with
 //!   the hybrid policy.
 
+#[path = "common/baseline.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
 use faasport_adapter_local::replay::{replay_blocking, ReplayOptions, Trace, TracedFunction};
@@ -34,28 +37,6 @@ fn trace() -> Trace {
     trace
 }
 
-fn baseline(trace: &Trace) -> Result<(), std::io::Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()?;
-    runtime.block_on(async {
-        let origin = tokio::time::Instant::now();
-        let mut tasks = tokio::task::JoinSet::new();
-        for inv in trace.invocations() {
-            let due = origin + inv.at;
-            if due > tokio::time::Instant::now() {
-                tokio::time::sleep_until(due).await;
-            }
-            let duration = inv.duration;
-            tasks.spawn(async move { tokio::time::sleep(duration).await });
-            while tasks.try_join_next().is_some() {}
-        }
-        while tasks.join_next().await.is_some() {}
-    });
-    Ok(())
-}
-
 fn report(name: &str, elapsed: Duration) -> f64 {
     let rate = INVOCATIONS as f64 / elapsed.as_secs_f64();
     let per = elapsed.as_nanos() as f64 / INVOCATIONS as f64 / 1000.0;
@@ -66,7 +47,7 @@ fn report(name: &str, elapsed: Duration) -> f64 {
 fn main() {
     let trace = trace();
     let start = Instant::now();
-    if let Err(e) = baseline(&trace) {
+    if let Err(e) = common::baseline(&trace) {
         eprintln!("baseline: {e}");
         return;
     }

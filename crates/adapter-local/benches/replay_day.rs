@@ -11,11 +11,13 @@
 //!
 //! Peak memory (`VmHWM`) is read from `/proc/self/status` after each step.
 
+#[path = "common/baseline.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
 use faasport_adapter_local::replay::{
     compare_blocking, generate, replay_blocking, GenerateOptions, ReplayMatrix, ReplayOptions,
-    Trace,
 };
 use faasport_adapter_local::KeepAlive;
 
@@ -29,28 +31,6 @@ fn peak_rss_mb() -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-fn baseline(trace: &Trace) -> Result<(), std::io::Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()?;
-    runtime.block_on(async {
-        let origin = tokio::time::Instant::now();
-        let mut tasks = tokio::task::JoinSet::new();
-        for inv in trace.invocations() {
-            let due = origin + inv.at;
-            if due > tokio::time::Instant::now() {
-                tokio::time::sleep_until(due).await;
-            }
-            let duration = inv.duration;
-            tasks.spawn(async move { tokio::time::sleep(duration).await });
-            while tasks.try_join_next().is_some() {}
-        }
-        while tasks.join_next().await.is_some() {}
-    });
-    Ok(())
 }
 
 fn main() {
@@ -80,7 +60,7 @@ fn main() {
         peak_rss_mb()
     );
     let start = Instant::now();
-    if let Err(e) = baseline(&trace) {
+    if let Err(e) = common::baseline(&trace) {
         eprintln!("baseline: {e}");
         return;
     }
