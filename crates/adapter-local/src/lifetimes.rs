@@ -35,6 +35,15 @@ pub struct InstanceTime {
     pub idle_gb: f64,
 }
 
+impl std::ops::AddAssign for InstanceTime {
+    fn add_assign(&mut self, other: Self) {
+        self.instances += other.instances;
+        self.alive += other.alive;
+        self.idle += other.idle;
+        self.idle_gb += other.idle_gb;
+    }
+}
+
 /// What the trace knows of a function: its memory and its horizon.
 #[derive(Debug, Clone, Copy)]
 struct FunctionShape {
@@ -93,11 +102,8 @@ impl Lifetimes {
 
     pub(crate) fn reaped(&mut self, id: u64, at: Duration) {
         if let Some(life) = self.live.remove(&id) {
-            let time = self.measure(life, at);
-            self.closed.instances += time.instances;
-            self.closed.alive += time.alive;
-            self.closed.idle += time.idle;
-            self.closed.idle_gb += time.idle_gb;
+            let time = self.measure(&life, at);
+            self.closed += time;
         }
     }
 
@@ -123,11 +129,7 @@ impl Lifetimes {
     pub(crate) fn time(&self, end: Duration) -> InstanceTime {
         let mut time = self.closed;
         for life in self.live.values() {
-            let t = self.measure_ref(life, end);
-            time.instances += t.instances;
-            time.alive += t.alive;
-            time.idle += t.idle;
-            time.idle_gb += t.idle_gb;
+            time += self.measure(life, end);
         }
         time
     }
@@ -138,11 +140,8 @@ impl Lifetimes {
         self.live.len()
     }
 
-    fn measure(&self, life: Life, end: Duration) -> InstanceTime {
-        self.measure_ref(&life, end)
-    }
-
-    fn measure_ref(&self, life: &Life, end: Duration) -> InstanceTime {
+    /// One instance's time, alive until `end`.
+    fn measure(&self, life: &Life, end: Duration) -> InstanceTime {
         let stopped = end.max(life.started);
         let alive = stopped - life.started;
         let mut spans = life.spans.clone();

@@ -9,6 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::report::ReplayReport;
+use crate::profile::ProfileKind;
 
 /// Width and height of the picture, in SVG pixels.
 pub const PLOT_SIZE: (u32, u32) = (1200, 520);
@@ -86,7 +87,7 @@ impl ReplayReport {
             .draw()
             .map_err(draw_error)?;
         for run in &self.runs {
-            let colour = COLOURS[profile_index(run.profile.to_string().as_str())];
+            let colour = COLOURS[profile_index(run.profile)];
             let point = (run.idle_gb_seconds, run.cold_start_rate * 100.0);
             let label = format!("{} {}", run.profile, run.keep_alive);
             let text = Text::new(label, (9, -14), ("sans-serif", 13));
@@ -183,11 +184,11 @@ fn pad(max: f64) -> f64 {
     }
 }
 
-fn profile_index(profile: &str) -> usize {
+fn profile_index(profile: ProfileKind) -> usize {
     match profile {
-        "aws" => 0,
-        "gcp" => 1,
-        "azure" => 2,
+        ProfileKind::Aws => 0,
+        ProfileKind::Gcp => 1,
+        ProfileKind::Azure => 2,
         _ => 3,
     }
 }
@@ -201,7 +202,6 @@ fn short(policy: &str) -> &str {
 mod tests {
     use super::*;
     use crate::meter::BillingProvider;
-    use crate::profile::ProfileKind;
     use crate::replay::report::{ReplayRun, RunCost};
     use crate::replay::TraceSummary;
 

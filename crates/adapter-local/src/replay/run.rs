@@ -126,17 +126,26 @@ pub fn compare_blocking(
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<Option<Result<(ReplayRun, crate::Report), ReplayError>>> =
         (0..runs.len()).map(|_| None).collect();
-    let slots = std::sync::Mutex::new(&mut results);
     std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(run) = runs.get(i) else { break };
-                let result = on_own_thread(replay_once(trace, run));
-                if let Ok(mut slots) = slots.lock() {
-                    slots[i] = Some(result);
-                }
-            });
+        let workers: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(run) = runs.get(i) else { break };
+                        done.push((i, block_on_current(replay_once(trace, run))));
+                    }
+                    done
+                })
+            })
+            .collect();
+        // A worker that panicked leaves its slots empty: `assemble` reports them.
+        for (i, result) in workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+        {
+            results[i] = Some(result);
         }
     });
     assemble(trace, results)
@@ -147,16 +156,21 @@ fn on_own_thread<T: Send>(
 ) -> Result<T, ReplayError> {
     std::thread::scope(|scope| {
         scope
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(ReplayError::Thread)?;
-                runtime.block_on(work)
-            })
+            .spawn(move || block_on_current(work))
             .join()
             .unwrap_or_else(|_| Err(ReplayError::Task("the replay thread panicked".to_owned())))
     })
+}
+
+/// Runs `work` on a current-thread tokio runtime of its own, on the calling thread.
+fn block_on_current<T>(
+    work: impl Future<Output = Result<T, ReplayError>>,
+) -> Result<T, ReplayError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(ReplayError::Thread)?
+        .block_on(work)
 }
 
 async fn replay_once(
