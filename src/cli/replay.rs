@@ -12,7 +12,8 @@ use std::time::Duration;
 use clap::ValueEnum;
 
 use faasport_adapter_local::replay::{
-    compare_blocking, generate, AzureOptions, GenerateOptions, ReplayMatrix, ReplayOptions, Trace,
+    compare_blocking, AzureOptions, GenerateOptions, GeneratedStream, ReplayMatrix, ReplayOptions,
+    Trace, TraceError, TraceStream,
 };
 use faasport_adapter_local::{KeepAlive, Profile};
 use faasport_core::{chain_message, Error};
@@ -81,13 +82,29 @@ pub struct ReplayArgs {
     pub json: bool,
 }
 
-fn load(source: &TraceSource) -> Result<Trace, Error> {
+/// A trace read from a file (held in memory) or generated (drawn as it is replayed, so a
+/// generated trace of any length replays in the same memory).
+enum Loaded {
+    File(Trace),
+    Generated(GeneratedStream),
+}
+
+impl Loaded {
+    fn stream(&self) -> &dyn TraceStream {
+        match self {
+            Loaded::File(trace) => trace,
+            Loaded::Generated(stream) => stream,
+        }
+    }
+}
+
+fn load(source: &TraceSource) -> Result<Loaded, Error> {
     let trace = match source {
         TraceSource::File {
             path,
             format: TraceFormat::Csv,
             ..
-        } => Trace::from_csv_file(path),
+        } => Trace::from_csv_file(path).map(Loaded::File),
         TraceSource::File {
             path,
             format: TraceFormat::Azure,
@@ -99,24 +116,21 @@ fn load(source: &TraceSource) -> Result<Trace, Error> {
                 options = options.max_functions(*n);
             }
             Trace::from_azure_files(path, durations.as_deref().map(Path::new), &options)
+                .map(Loaded::File)
         }
         TraceSource::Generate {
             functions,
             hours,
             seed,
             ..
-        } => generated(*functions, *hours, *seed).map(|g| g.trace),
+        } => generated(*functions, *hours, *seed).map(Loaded::Generated),
     };
     trace.map_err(|e| Error::invalid_payload(chain_message(&e)))
 }
 
-fn generated(
-    functions: usize,
-    hours: f64,
-    seed: u64,
-) -> Result<faasport_adapter_local::replay::Generated, faasport_adapter_local::replay::TraceError> {
+fn generated(functions: usize, hours: f64, seed: u64) -> Result<GeneratedStream, TraceError> {
     let span = Duration::try_from_secs_f64(hours * 3600.0).unwrap_or(Duration::ZERO);
-    generate(&GenerateOptions::new(functions, span).seed(seed))
+    GeneratedStream::new(&GenerateOptions::new(functions, span).seed(seed))
 }
 
 fn matrix(args: &ReplayArgs) -> ReplayMatrix {
@@ -165,7 +179,7 @@ pub fn run(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
             .map_err(|e| Error::invalid_payload(chain_message(&e)))?;
         let mut file = std::fs::File::create(path).map_err(|e| file_error(path, &e))?;
         g.write_csv(&mut file).map_err(|e| file_error(path, &e))?;
-        let summary = g.trace.summary();
+        let summary = g.summary();
         writeln!(
             out,
             "wrote {}: {} functions, {} invocations over {:.1} h",
@@ -183,9 +197,10 @@ pub fn run(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
     let options = ReplayOptions::default()
         .cold_start(Duration::from_millis(args.cold_start_ms))
         .progress(counter.clone());
+    let trace = trace.stream();
     let total = trace.summary().invocations * runs;
     let report = with_progress(total, &counter, || {
-        compare_blocking(&trace, &matrix, &options)
+        compare_blocking(trace, &matrix, &options)
     })
     .map_err(|e| Error::Local {
         reason: format!("replay failed: {}", chain_message(&e)),

@@ -6,10 +6,14 @@
 //! * generate: [`generate`] with the 2019 trace's published characteristics;
 //! * baseline: the same arrivals on tokio's paused clock, each a spawned task that only sleeps
 //!   for its duration (the cost of simulating time, no runtime);
-//! * replay: [`replay_blocking`] under `aws` with its fixed 10-minute window, then the standard
+//! * stream: [`replay_blocking`] of a [`GeneratedStream`] under `aws` with its fixed 10-minute
+//!   window: the trace is drawn as it is replayed and never held in memory. It runs first, so
+//!   the peak memory printed after it is the streamed replay's alone;
+//! * replay: the same under `aws` from the trace in memory ([`generate`]), then the standard
 //!   matrix (3 profiles × 2 policies) with [`compare_blocking`], one run per core at a time.
 //!
-//! Peak memory (`VmHWM`) is read from `/proc/self/status` after each step.
+//! Peak memory (`VmHWM`) is read from `/proc/self/status` after each step. `-- … stream` runs
+//! the streamed replay alone (to compare its peak memory across trace lengths).
 
 #[path = "common/baseline.rs"]
 mod common;
@@ -17,7 +21,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use faasport_adapter_local::replay::{
-    compare_blocking, generate, replay_blocking, GenerateOptions, ReplayMatrix, ReplayOptions,
+    compare_blocking, generate, replay_blocking, GenerateOptions, GeneratedStream, ReplayMatrix,
+    ReplayOptions,
 };
 use faasport_adapter_local::KeepAlive;
 
@@ -36,14 +41,41 @@ fn peak_rss_mb() -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
-        .filter(|a| !a.starts_with('-'))
+        .filter(|a| !a.starts_with('-') && a != "stream")
         .collect();
     let arg = |i: usize, default: f64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
     let (functions, hours, seed) = (arg(0, 1000.0) as usize, arg(1, 24.0), arg(2, 1.0) as u64);
+    let options =
+        GenerateOptions::new(functions, Duration::from_secs_f64(hours * 3600.0)).seed(seed);
     let start = Instant::now();
-    let generated = match generate(
-        &GenerateOptions::new(functions, Duration::from_secs_f64(hours * 3600.0)).seed(seed),
-    ) {
+    match GeneratedStream::new(&options).map(|stream| {
+        replay_blocking(
+            &stream,
+            &ReplayOptions::default().keep_alive(KeepAlive::ProfileDefault),
+        )
+    }) {
+        Ok(Ok(r)) => {
+            let t = start.elapsed().as_secs_f64();
+            let run = &r.runs[0];
+            println!(
+                "stream aws, fixed 10 min: {} functions, {} invocations over {hours} h in {t:.2} s, {:.0} invocations/s; {} cold starts ({:.2} %), {:.0} idle GB-s (peak RSS {:.0} MB)",
+                r.trace.functions,
+                r.trace.invocations,
+                r.trace.invocations as f64 / t,
+                run.cold_starts,
+                run.cold_start_rate * 100.0,
+                run.idle_gb_seconds,
+                peak_rss_mb()
+            );
+        }
+        Ok(Err(e)) => eprintln!("stream: {e}"),
+        Err(e) => eprintln!("stream: {e}"),
+    }
+    if std::env::args().any(|a| a == "stream") {
+        return;
+    }
+    let start = Instant::now();
+    let generated = match generate(&options) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("generate: {e}");

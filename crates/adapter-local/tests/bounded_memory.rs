@@ -112,3 +112,58 @@ async fn bytes_kept_per_invocation() {
         drop(rt);
     }
 }
+
+async fn work_micros(Json(us): Json<u64>, _cx: Context) -> Result<(), Error> {
+    tokio::time::sleep(Duration::from_micros(us)).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_streamed_percentiles_of_a_heavy_tailed_run_are_within_one_percent_of_the_records() {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, LogNormal};
+    // Past the 4,096 durations kept exactly, percentiles come from the DDSketch: check them
+    // against the exact nearest rank over every kept record, on the generator's heavy tail
+    // (log-normal, σ 2.36, median 20 ms: five orders of magnitude between p1 and p99; the
+    // timer counts whole milliseconds).
+    let app = App::new("tail").function(Function::new("f", work_micros));
+    let rt = LocalRuntime::builder(app)
+        .config(
+            LocalConfig::default()
+                .profile(Profile::aws())
+                .keep_records(RecordRetention::All),
+        )
+        .build()
+        .expect("valid");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(15);
+    let tail = LogNormal::<f64>::new(20_000f64.ln(), 2.36).expect("valid");
+    for _ in 0..20_000 {
+        let us = tail.sample(&mut rng).clamp(1.0, 6e8) as u64;
+        rt.invoke("f", Event::from_json(us.into()))
+            .await
+            .expect("known function");
+    }
+    let records = rt.records();
+    assert_eq!(records.len(), 20_000);
+    let mut exact: Vec<f64> = records
+        .iter()
+        .map(|r| r.duration.as_secs_f64() * 1000.0)
+        .collect();
+    exact.sort_by(f64::total_cmp);
+    let rank = |p: f64| exact[((p * exact.len() as f64).ceil() as usize).clamp(1, exact.len()) - 1];
+    let report = rt.report();
+    let f = &report.functions[0];
+    for (p, got) in [(0.50, f.p50_ms), (0.95, f.p95_ms), (0.99, f.p99_ms)] {
+        let truth = rank(p);
+        assert!(
+            (got - truth).abs() <= truth * 0.01 + 1e-9,
+            "p{p}: sketch {got} ms, records {truth} ms"
+        );
+    }
+    assert!(
+        rank(0.99) > 100.0 * rank(0.50),
+        "a heavy tail: {} vs {}",
+        rank(0.99),
+        rank(0.50)
+    );
+}

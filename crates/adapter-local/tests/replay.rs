@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use faasport_adapter_local::pool::{HybridConfig, HybridFallback};
 use faasport_adapter_local::replay::{
-    compare, replay, replay_blocking, AzureOptions, DurationModel, ReplayError, ReplayMatrix,
-    ReplayOptions, Spread, Trace, TraceError,
+    compare, generate, replay, replay_blocking, AzureOptions, DurationModel, GenerateOptions,
+    GeneratedStream, ReplayError, ReplayMatrix, ReplayOptions, Spread, Trace, TraceError,
 };
 use faasport_adapter_local::{
     BillingProvider, InvocationSource, KeepAlive, PriceTable, Profile, ProfileKind,
@@ -405,4 +405,55 @@ async fn a_traced_function_outside_the_profiles_limits_is_replayed_within_them()
     let expected = 900.0 * 0.125 * prices.per_gb_second + prices.per_million_requests / 1e6;
     let lambda = run.cost(BillingProvider::AwsLambda).expect("priced");
     assert!((lambda - expected).abs() <= 1e-12 * expected, "{lambda}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_generated_stream_replays_as_the_same_trace_held_in_memory() {
+    // The stream draws its invocations while they are replayed; the figures are those of the
+    // collected trace (functions in another order, so sums of costs may differ in the last bits).
+    let options = GenerateOptions::new(40, 2 * 60 * MIN)
+        .seed(9)
+        .max_daily(2e4);
+    let stream = GeneratedStream::new(&options).expect("stream");
+    let trace = generate(&options).expect("generated").trace;
+    let matrix = ReplayMatrix::new(
+        vec![Profile::aws(), Profile::gcp()],
+        vec![KeepAlive::ProfileDefault, KeepAlive::hybrid()],
+    );
+    let options = ReplayOptions::default().cold_start(Duration::from_millis(250));
+    let streamed = compare(&stream, &matrix, &options)
+        .await
+        .expect("stream replays");
+    let held = compare(&trace, &matrix, &options)
+        .await
+        .expect("trace replays");
+    assert_eq!(streamed.trace, held.trace);
+    assert!(held.trace.invocations > 500, "{:?}", held.trace);
+    for (s, h) in streamed.runs.iter().zip(&held.runs) {
+        assert_eq!(
+            (
+                s.invocations,
+                s.cold_starts,
+                s.prewarms,
+                s.throttles,
+                s.instances
+            ),
+            (
+                h.invocations,
+                h.cold_starts,
+                h.prewarms,
+                h.throttles,
+                h.instances
+            ),
+            "{} {}",
+            h.profile,
+            h.keep_alive
+        );
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+        assert!(close(s.idle_gb_seconds, h.idle_gb_seconds));
+        for (a, b) in s.costs.iter().zip(&h.costs) {
+            assert_eq!(a.provider, b.provider);
+            assert!(close(a.total, b.total), "{} vs {}", a.total, b.total);
+        }
+    }
 }

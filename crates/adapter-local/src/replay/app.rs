@@ -7,7 +7,7 @@ use std::time::Duration;
 use faasport_core::{App, Context, Error, Function, Json, DEFAULT_TIMEOUT};
 
 use super::options::ReplayOptions;
-use super::trace::Trace;
+use super::trace::TracedFunction;
 
 /// Sleeps for the simulated duration (microseconds) carried by the event.
 async fn simulate(Json(micros): Json<u64>, _cx: Context) -> Result<(), Error> {
@@ -16,22 +16,20 @@ async fn simulate(Json(micros): Json<u64>, _cx: Context) -> Result<(), Error> {
 }
 
 /// The app, and the runtime name of each traced function (same order as
-/// [`Trace::functions`]).
+/// `functions`), each function sized from its `longest` traced duration.
 ///
 /// Each function's timeout is the default (30 s) or, if longer, its longest traced duration plus
 /// a second, so no replayed invocation times out, unless that is beyond what the profile's
 /// provider accepts: then the provider's maximum applies and longer invocations time out, as they
 /// would there. Memory is likewise brought into the provider's range.
-pub(crate) fn synthetic_app(trace: &Trace, options: &ReplayOptions) -> (App, Vec<String>) {
-    let names = runtime_names(trace);
-    let mut longest = vec![Duration::ZERO; names.len()];
-    for inv in trace.invocations() {
-        if let Some(l) = longest.get_mut(inv.function) {
-            *l = (*l).max(inv.duration);
-        }
-    }
+pub(crate) fn synthetic_app(
+    functions: &[TracedFunction],
+    longest: &[Duration],
+    options: &ReplayOptions,
+) -> (App, Vec<String>) {
+    let names = runtime_names(functions);
     let mut app = App::new("replay");
-    for ((traced, name), longest) in trace.functions().iter().zip(&names).zip(longest) {
+    for ((traced, name), longest) in functions.iter().zip(&names).zip(longest.iter().copied()) {
         let limits = &options.config.profile.limits;
         let memory = traced
             .memory_mb
@@ -60,10 +58,9 @@ pub(crate) fn synthetic_app(trace: &Trace, options: &ReplayOptions) -> (App, Vec
 
 /// Valid, distinct function names: characters other than ASCII letters, digits, `-` and `_`
 /// become `-`, names are cut to 56 characters, and repeats get a `-2`, `-3`… suffix.
-pub(crate) fn runtime_names(trace: &Trace) -> Vec<String> {
+pub(crate) fn runtime_names(functions: &[TracedFunction]) -> Vec<String> {
     let mut taken = HashSet::new();
-    trace
-        .functions()
+    functions
         .iter()
         .map(|f| {
             let mut base: String = f

@@ -1,6 +1,8 @@
 //! Synthetic traces with the published characteristics of the Azure Functions 2019 trace; the
 //! model is on [`generate`].
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::io::Write;
 use std::time::Duration;
 
@@ -9,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp, LogNormal, Normal};
 
 use super::error::TraceError;
-use super::trace::{Trace, TracedFunction, TracedInvocation};
+use super::trace::{Trace, TraceStream, TracedFunction, TracedInvocation};
 use crate::profile::InvocationSource;
 
 const DAY_SECS: f64 = 86_400.0;
@@ -124,26 +126,12 @@ impl Generated {
     /// # Errors
     /// The writer's.
     pub fn write_csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let mut out = std::io::BufWriter::new(out);
-        writeln!(out, "timestamp_ms,function,duration_ms,memory_mb,trigger")?;
-        let functions = self.trace.functions();
-        for inv in self.trace.invocations() {
-            let (Some(f), Some(trigger)) =
-                (functions.get(inv.function), self.triggers.get(inv.function))
-            else {
-                continue;
-            };
-            writeln!(
-                out,
-                "{},{},{},{},{}",
-                millis(inv.at),
-                f.name,
-                millis(inv.duration),
-                f.memory_mb.unwrap_or(faasport_core::DEFAULT_MEMORY_MB),
-                trigger.as_str()
-            )?;
-        }
-        out.flush()
+        write_csv(
+            self.trace.functions(),
+            &self.triggers,
+            self.trace.invocations().iter().copied(),
+            out,
+        )
     }
 }
 
@@ -166,7 +154,8 @@ fn millis(d: Duration) -> String {
 /// (Shahrad et al., "Serverless in the Wild", USENIX ATC 2020, §3; `pricing-and-scaling.md` §4.1),
 /// so a replay can be demonstrated and tested without the dataset.
 ///
-/// Each function draws, from one seeded generator:
+/// Each function draws (its properties from the seed's generator, its arrivals and execution
+/// times from a generator of its own):
 ///
 /// | property | model | published characteristic it reproduces |
 /// |---|---|---|
@@ -183,8 +172,10 @@ fn millis(d: Duration) -> String {
 /// that ran. A timer function with fewer than one period in the window still fires once.
 ///
 /// The same options and seed give the same trace on every platform: the generator is ChaCha8
-/// (`rand_chacha`, reproducible by specification), and every draw goes through it in a fixed
-/// order.
+/// (`rand_chacha`, reproducible by specification): the functions' properties are drawn in order
+/// from the seed's stream 0, and function `n`'s arrivals and execution times from stream `n + 1`,
+/// so the trace does not depend on the order in which it is read. [`GeneratedStream`] draws the
+/// same trace without holding it in memory.
 ///
 /// # Errors
 /// [`TraceError::Generate`] for zero functions or an empty window.
@@ -200,42 +191,11 @@ fn millis(d: Duration) -> String {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn generate(options: &GenerateOptions) -> Result<Generated, TraceError> {
-    if options.functions == 0 || options.span.is_zero() {
-        return Err(TraceError::Generate {
-            reason: "a trace needs at least one function and a window longer than zero".into(),
-        });
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-    let span = options.span.as_secs_f64();
-    let model = Model::new(options.max_daily)?;
-    let mut functions = Vec::new();
-    let mut triggers = Vec::new();
-    let mut invocations = Vec::new();
-    for n in 0..options.functions {
-        let draw = model.draw(&mut rng);
-        let arrivals = model.arrivals(&draw, span, &mut rng);
-        if arrivals.is_empty() {
-            continue;
-        }
-        let index = functions.len();
-        for at in arrivals {
-            invocations.push(TracedInvocation {
-                at: Duration::from_secs_f64(at),
-                function: index,
-                duration: Duration::from_secs_f64(model.duration(&draw, &mut rng)),
-            });
-        }
-        let trigger = draw.trigger;
-        let mut function = TracedFunction::new(format!("f{n:05}-{}", trigger.as_str()));
-        function.memory_mb = Some(draw.memory_mb);
-        function.source = trigger.source();
-        functions.push(function);
-        triggers.push(trigger);
-    }
+    let stream = GeneratedStream::new(options)?;
+    let mut invocations: Vec<TracedInvocation> = stream.arrivals().collect();
     // Functions in order of first arrival, as a trace file read back lists them.
-    invocations.sort_by_key(|i| i.at);
-    let mut renumber = vec![usize::MAX; functions.len()];
-    let mut order = Vec::with_capacity(functions.len());
+    let mut renumber = vec![usize::MAX; stream.functions.len()];
+    let mut order = Vec::with_capacity(stream.functions.len());
     for inv in &mut invocations {
         if renumber[inv.function] == usize::MAX {
             renumber[inv.function] = order.len();
@@ -243,13 +203,275 @@ pub fn generate(options: &GenerateOptions) -> Result<Generated, TraceError> {
         }
         inv.function = renumber[inv.function];
     }
-    let mut functions: Vec<Option<TracedFunction>> = functions.into_iter().map(Some).collect();
-    let triggers = order.iter().map(|&i| triggers[i]).collect();
-    let functions = order.iter().filter_map(|&i| functions[i].take()).collect();
+    let triggers = order.iter().map(|&i| stream.triggers[i]).collect();
+    let functions = order.iter().map(|&i| stream.functions[i].clone()).collect();
     Ok(Generated {
         trace: Trace::from_parts(functions, invocations),
         triggers,
     })
+}
+
+/// A generated trace that is never held in memory: [`generate`]'s model, drawn as it is read.
+///
+/// [`GeneratedStream::new`] draws each function's properties (O(functions) memory, about 400
+/// bytes a function with its generator); [`TraceStream::arrivals`] then draws the invocations
+/// in arrival order, each time from the start, merging the functions' arrival processes on a
+/// heap. A replay of a stream therefore holds no invocation it is not running: its memory does
+/// not grow with the trace's length ([`replay`](super::replay) accepts any [`TraceStream`]).
+///
+/// It is the same trace as [`generate`]'s, which collects it: the same invocations, with the
+/// functions numbered in the order they were drawn rather than of their first arrival.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use faasport_adapter_local::replay::{generate, GenerateOptions, GeneratedStream, TraceStream};
+///
+/// let options = GenerateOptions::new(20, Duration::from_secs(3600)).seed(3);
+/// let stream = GeneratedStream::new(&options)?;
+/// assert_eq!(stream.arrivals().count(), generate(&options)?.trace.invocations().len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct GeneratedStream {
+    seed: u64,
+    span: f64,
+    model: Model,
+    functions: Vec<TracedFunction>,
+    triggers: Vec<Trigger>,
+    /// Each kept function's draw and its number among all drawn (its generator's stream).
+    draws: Vec<(u64, Draw)>,
+}
+
+impl GeneratedStream {
+    /// Draws the functions of `options`; their invocations are drawn when read.
+    ///
+    /// # Errors
+    /// [`TraceError::Generate`] for zero functions, an empty window, or a window beyond the
+    /// replay's [`limits`](super::limits) (31 days).
+    pub fn new(options: &GenerateOptions) -> Result<Self, TraceError> {
+        if options.functions == 0 || options.span.is_zero() {
+            return Err(TraceError::Generate {
+                reason: "a trace needs at least one function and a window longer than zero".into(),
+            });
+        }
+        if options.span > super::limits::MAX_ARRIVAL {
+            return Err(TraceError::Generate {
+                reason: format!(
+                    "a window of {:?} is longer than a trace may be ({:?})",
+                    options.span,
+                    super::limits::MAX_ARRIVAL
+                ),
+            });
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+        let model = Model::new(options.max_daily)?;
+        let mut stream = Self {
+            seed: options.seed,
+            span: options.span.as_secs_f64(),
+            model,
+            functions: Vec::new(),
+            triggers: Vec::new(),
+            draws: Vec::new(),
+        };
+        for n in 0..options.functions {
+            let draw = stream.model.draw(&mut rng);
+            // Functions invoked zero times in the window are dropped, as the dataset lists only
+            // functions that ran.
+            if stream.process(n as u64, &draw).next.is_none() {
+                continue;
+            }
+            let trigger = draw.trigger;
+            let mut function = TracedFunction::new(format!("f{n:05}-{}", trigger.as_str()));
+            function.memory_mb = Some(draw.memory_mb);
+            function.source = trigger.source();
+            stream.functions.push(function);
+            stream.triggers.push(trigger);
+            stream.draws.push((n as u64, draw));
+        }
+        Ok(stream)
+    }
+
+    /// The trigger group of each function, in the order of [`TraceStream::functions`].
+    pub fn triggers(&self) -> &[Trigger] {
+        &self.triggers
+    }
+
+    /// Writes the trace in the simple CSV format with its `memory_mb` and `trigger` columns, as
+    /// [`Generated::write_csv`] does, without holding it in memory.
+    ///
+    /// # Errors
+    /// The writer's.
+    pub fn write_csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        write_csv(&self.functions, &self.triggers, self.arrivals(), out)
+    }
+
+    /// Function `n`'s arrival process from its start, with its first arrival drawn: each
+    /// function draws from its own ChaCha8 stream (`n + 1` of the seed), so the order in which
+    /// functions are read does not change what they draw.
+    fn process(&self, n: u64, draw: &Draw) -> Process {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        rng.set_stream(n + 1);
+        let kind = if draw.trigger == Trigger::Timer {
+            let period = DAY_SECS / draw.daily;
+            let start = rng.random::<f64>() * period.min(self.span);
+            Kind::Periodic { period, t: start }
+        } else {
+            let expected = draw.daily * self.span / DAY_SECS;
+            Kind::Poisson {
+                u: 0.0,
+                t: 0.0,
+                mean_gap: 1.0 / expected.max(f64::MIN_POSITIVE),
+                total: cumulative(self.span),
+            }
+        };
+        let mut process = Process {
+            rng,
+            kind,
+            next: None,
+        };
+        process.next = process.advance(&self.model, draw, self.span, true);
+        process
+    }
+}
+
+impl TraceStream for GeneratedStream {
+    fn functions(&self) -> &[TracedFunction] {
+        &self.functions
+    }
+
+    fn arrivals(&self) -> Box<dyn Iterator<Item = TracedInvocation> + Send + '_> {
+        let mut processes = Vec::with_capacity(self.draws.len());
+        let mut heap = BinaryHeap::with_capacity(self.draws.len());
+        for (index, (n, draw)) in self.draws.iter().enumerate() {
+            let process = self.process(*n, draw);
+            if let Some(at) = process.next {
+                heap.push(Reverse((at, index)));
+            }
+            processes.push(process);
+        }
+        Box::new(Merge {
+            stream: self,
+            processes,
+            heap,
+        })
+    }
+}
+
+/// One function's arrival process: its generator and where it is.
+#[derive(Debug)]
+struct Process {
+    rng: ChaCha8Rng,
+    kind: Kind,
+    /// The arrival not yet read.
+    next: Option<Duration>,
+}
+
+#[derive(Debug)]
+enum Kind {
+    /// A timer: every `period` seconds from a random phase.
+    Periodic { period: f64, t: f64 },
+    /// Poisson or bursty arrivals in operational time `u` (the window's whole intensity is 1),
+    /// mapped through the inverse of the diurnal cumulative intensity to `t`.
+    Poisson {
+        u: f64,
+        t: f64,
+        mean_gap: f64,
+        total: f64,
+    },
+}
+
+impl Process {
+    /// The next arrival within `span` seconds (`first`: the process's first one).
+    fn advance(&mut self, model: &Model, draw: &Draw, span: f64, first: bool) -> Option<Duration> {
+        let at = match &mut self.kind {
+            Kind::Periodic { period, t } => {
+                if !first {
+                    *t += *period;
+                }
+                (*t < span).then_some(*t)
+            }
+            Kind::Poisson {
+                u,
+                t,
+                mean_gap,
+                total,
+            } => {
+                let scale = if !draw.bursty {
+                    1.0
+                } else if self.rng.random::<f64>() < 0.9 {
+                    // Hyper-exponential: 90 % short gaps (0.2×), 10 % long ones (8.2×), mean 1.
+                    0.2
+                } else {
+                    8.2
+                };
+                *u += model.unit.sample(&mut self.rng) * scale * *mean_gap;
+                if *u >= 1.0 {
+                    None
+                } else {
+                    *t = diurnal_time(*u * *total, *t, span);
+                    Some(*t)
+                }
+            }
+        };
+        at.map(Duration::from_secs_f64)
+    }
+}
+
+/// The functions' arrival processes merged in arrival order (ties: the function drawn first).
+struct Merge<'a> {
+    stream: &'a GeneratedStream,
+    processes: Vec<Process>,
+    heap: BinaryHeap<Reverse<(Duration, usize)>>,
+}
+
+impl Iterator for Merge<'_> {
+    type Item = TracedInvocation;
+
+    fn next(&mut self) -> Option<TracedInvocation> {
+        let Reverse((at, function)) = self.heap.pop()?;
+        let (process, (_, draw)) = (
+            self.processes.get_mut(function)?,
+            self.stream.draws.get(function)?,
+        );
+        let duration = Duration::from_secs_f64(self.stream.model.duration(draw, &mut process.rng));
+        process.next = process.advance(&self.stream.model, draw, self.stream.span, false);
+        if let Some(next) = process.next {
+            self.heap.push(Reverse((next, function)));
+        }
+        Some(TracedInvocation {
+            at,
+            function,
+            duration,
+        })
+    }
+}
+
+/// Writes `arrivals` of `functions` in the simple CSV format with `memory_mb` and `trigger`.
+fn write_csv(
+    functions: &[TracedFunction],
+    triggers: &[Trigger],
+    arrivals: impl Iterator<Item = TracedInvocation>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
+    writeln!(out, "timestamp_ms,function,duration_ms,memory_mb,trigger")?;
+    for inv in arrivals {
+        let (Some(f), Some(trigger)) = (functions.get(inv.function), triggers.get(inv.function))
+        else {
+            continue;
+        };
+        writeln!(
+            out,
+            "{},{},{},{},{}",
+            millis(inv.at),
+            f.name,
+            millis(inv.duration),
+            f.memory_mb.unwrap_or(faasport_core::DEFAULT_MEMORY_MB),
+            trigger.as_str()
+        )?;
+    }
+    out.flush()
 }
 
 /// One function's draw: what the model decides before its arrivals.
@@ -265,6 +487,7 @@ struct Draw {
 }
 
 /// The distributions of [`generate`]'s model.
+#[derive(Debug, Clone)]
 struct Model {
     rate: Normal<f64>,
     average: LogNormal<f64>,
@@ -295,43 +518,6 @@ impl Model {
             average: self.average.sample(rng).clamp(0.001, 600.0),
             memory_mb: burr_memory_mb(rng.random::<f64>()),
             bursty: rng.random::<f64>() < 0.4,
-        }
-    }
-
-    /// Arrival times, in seconds from midnight, within `span` seconds.
-    fn arrivals(&self, draw: &Draw, span: f64, rng: &mut ChaCha8Rng) -> Vec<f64> {
-        let mut arrivals = Vec::new();
-        if draw.trigger == Trigger::Timer {
-            let period = DAY_SECS / draw.daily;
-            let mut t = rng.random::<f64>() * period.min(span);
-            while t < span {
-                arrivals.push(t);
-                t += period;
-            }
-            return arrivals;
-        }
-        // Arrivals in operational time (the window's whole intensity is 1), mapped through the
-        // inverse of the diurnal cumulative intensity.
-        let expected = draw.daily * span / DAY_SECS;
-        let mean_gap = 1.0 / expected.max(f64::MIN_POSITIVE);
-        let total = cumulative(span);
-        let mut u = 0.0;
-        let mut t = 0.0;
-        loop {
-            let scale = if !draw.bursty {
-                1.0
-            } else if rng.random::<f64>() < 0.9 {
-                // Hyper-exponential: 90 % short gaps (0.2×), 10 % long ones (8.2×), mean 1.
-                0.2
-            } else {
-                8.2
-            };
-            u += self.unit.sample(rng) * scale * mean_gap;
-            if u >= 1.0 {
-                return arrivals;
-            }
-            t = diurnal_time(u * total, t, span);
-            arrivals.push(t);
         }
     }
 
@@ -551,6 +737,57 @@ mod tests {
             );
             assert!(a.duration.abs_diff(b.duration) < Duration::from_micros(1));
         }
+    }
+
+    #[test]
+    fn the_stream_is_the_generated_trace_in_arrival_order_and_reads_the_same_twice() {
+        let options = GenerateOptions::new(60, 2 * HOUR).seed(5).max_daily(2e4);
+        let stream = GeneratedStream::new(&options).expect("stream");
+        let first: Vec<TracedInvocation> = stream.arrivals().collect();
+        assert_eq!(first, stream.arrivals().collect::<Vec<_>>());
+        assert!(first.len() > 1000, "{}", first.len());
+        assert!(first.windows(2).all(|w| w[0].at <= w[1].at));
+        // The same invocations as `generate`, whose functions are numbered by first arrival.
+        let g = generate(&options).expect("generated");
+        assert_eq!(g.trace.invocations().len(), first.len());
+        let named = |functions: &[TracedFunction], invs: &[TracedInvocation]| {
+            let mut v: Vec<(Duration, String, Duration)> = invs
+                .iter()
+                .map(|i| (i.at, functions[i.function].name.clone(), i.duration))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            named(stream.functions(), &first),
+            named(g.trace.functions(), g.trace.invocations())
+        );
+        let mut kinds: Vec<(String, Trigger)> = stream
+            .functions()
+            .iter()
+            .map(|f| f.name.clone())
+            .zip(stream.triggers().iter().copied())
+            .collect();
+        kinds.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut expected: Vec<(String, Trigger)> = g
+            .trace
+            .functions()
+            .iter()
+            .map(|f| f.name.clone())
+            .zip(g.triggers.iter().copied())
+            .collect();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(kinds, expected);
+        assert_eq!(stream.summary(), g.trace.summary());
+    }
+
+    #[test]
+    fn a_window_longer_than_a_trace_may_be_is_refused() {
+        let long = GenerateOptions::new(3, super::super::limits::MAX_ARRIVAL + HOUR);
+        assert!(matches!(
+            GeneratedStream::new(&long),
+            Err(TraceError::Generate { .. })
+        ));
     }
 
     #[test]

@@ -262,6 +262,86 @@ mod tests {
         assert!(svg.matches("<rect").count() >= 1 + 4 + 2, "{svg}");
     }
 
+    /// The SVG's elements named `tag` with fill `colour`, as numeric attributes.
+    fn shapes(doc: &roxmltree::Document<'_>, tag: &str, colour: RGBColor) -> Vec<Vec<f64>> {
+        let fill = format!("#{:02X}{:02X}{:02X}", colour.0, colour.1, colour.2);
+        let attrs: &[&str] = if tag == "circle" {
+            &["cx", "cy", "r"]
+        } else {
+            &["x", "y", "width", "height"]
+        };
+        doc.descendants()
+            .filter(|n| n.has_tag_name(tag))
+            .filter(|n| {
+                n.attribute("fill")
+                    .is_some_and(|f| f.eq_ignore_ascii_case(&fill))
+            })
+            .map(|n| {
+                attrs
+                    .iter()
+                    .map(|a| n.attribute(*a).and_then(|v| v.parse().ok()).expect(a))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_svg_parses_and_places_each_run_and_each_bar_by_its_value() {
+        let report = ReplayReport {
+            trace: TraceSummary {
+                functions: 1,
+                invocations: 100,
+                span_ms: 1.0,
+            },
+            price_version: "test".into(),
+            currency: "USD".into(),
+            runs: vec![
+                run(ProfileKind::Aws, "fixed 10 min", 0.2, 50.0),
+                run(ProfileKind::Aws, "hybrid", 0.1, 20.0),
+            ],
+        };
+        let svg = report.to_svg().expect("drawn");
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "svg");
+        assert_eq!(root.attribute("width"), Some("1200"));
+        let half = f64::from(PLOT_SIZE.0) / 2.0;
+        // Left panel: the fixed run's dot at more idle memory (right) and more cold starts
+        // (higher, so a smaller y) than the hybrid run's square.
+        let dots = shapes(&doc, "circle", COLOURS[0]);
+        assert_eq!(dots.len(), 1, "{dots:?}");
+        let (cx, cy) = (dots[0][0], dots[0][1]);
+        let squares: Vec<_> = shapes(&doc, "rect", COLOURS[0])
+            .into_iter()
+            .filter(|r| r[0] < half && (r[2] - 12.0).abs() <= 1.0)
+            .collect();
+        assert_eq!(squares.len(), 1, "{squares:?}");
+        let (sx, sy) = (squares[0][0] + 6.0, squares[0][1] + 6.0);
+        assert!(cx < half && cx > sx + 50.0, "dot {cx}, square {sx}");
+        assert!(cy + 50.0 < sy, "dot {cy}, square {sy}");
+        // Right panel: two bars per provider; the cloud run bars (2.50) are twice the aws lambda
+        // bars (1.25), all on one baseline.
+        let bars = |colour| -> Vec<Vec<f64>> {
+            shapes(&doc, "rect", colour)
+                .into_iter()
+                .filter(|r| r[0] >= half && r[3] > 10.5)
+                .collect()
+        };
+        let (aws, run_bars) = (bars(COLOURS[0]), bars(COLOURS[1]));
+        assert_eq!((aws.len(), run_bars.len()), (2, 2), "{aws:?} {run_bars:?}");
+        let bottom = aws[0][1] + aws[0][3];
+        for bar in aws.iter().chain(&run_bars) {
+            assert!((bar[1] + bar[3] - bottom).abs() <= 1.0, "{bar:?}");
+        }
+        for (a, r) in aws.iter().zip(&run_bars) {
+            assert!((r[3] / a[3] - 2.0).abs() < 0.05, "{a:?} {r:?}");
+            assert!(
+                r[0] > a[0],
+                "the second provider's bar is right of the first's"
+            );
+        }
+    }
+
     #[test]
     fn an_empty_report_is_an_error() {
         let report = ReplayReport {

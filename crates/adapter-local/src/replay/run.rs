@@ -15,7 +15,7 @@ use super::error::ReplayError;
 use super::limits::{MAX_ARRIVAL, MAX_DURATION};
 use super::options::{policy_label, ReplayMatrix, ReplayOptions};
 use super::report::{ReplayReport, ReplayRun, RunCost};
-use super::trace::Trace;
+use super::trace::{TraceStream, TraceSummary};
 use crate::runtime::{InvokeOptions, LocalRuntime};
 
 /// Replays `trace` under one profile and keep-alive policy on the virtual clock.
@@ -27,7 +27,10 @@ use crate::runtime::{InvokeOptions, LocalRuntime};
 /// # Errors
 /// [`ReplayError::EmptyTrace`] for a trace without invocations, [`ReplayError::Runtime`] if the
 /// clock cannot be paused (a multi-threaded runtime).
-pub async fn replay(trace: &Trace, options: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
+pub async fn replay<T: TraceStream + ?Sized>(
+    trace: &T,
+    options: &ReplayOptions,
+) -> Result<ReplayReport, ReplayError> {
     compare(
         trace,
         &ReplayMatrix::new(
@@ -44,16 +47,17 @@ pub async fn replay(trace: &Trace, options: &ReplayOptions) -> Result<ReplayRepo
 ///
 /// # Errors
 /// As [`replay`].
-pub async fn compare(
-    trace: &Trace,
+pub async fn compare<T: TraceStream + ?Sized>(
+    trace: &T,
     matrix: &ReplayMatrix,
     options: &ReplayOptions,
 ) -> Result<ReplayReport, ReplayError> {
+    let scan = scan(trace, options)?;
     let mut results = Vec::new();
     for run in matrix_runs(matrix, options) {
-        results.push(Some(replay_once(trace, &run).await));
+        results.push(Some(replay_once(trace, &scan, &run).await));
     }
-    assemble(trace, results)
+    assemble(scan.summary, results)
 }
 
 /// The options of each run of `matrix`: every profile with every policy, in report order.
@@ -74,11 +78,11 @@ fn matrix_runs(matrix: &ReplayMatrix, options: &ReplayOptions) -> Vec<ReplayOpti
 
 /// The report of a comparison from its runs' results, in matrix order.
 fn assemble(
-    trace: &Trace,
+    summary: TraceSummary,
     results: Vec<Option<Result<(ReplayRun, crate::Report), ReplayError>>>,
 ) -> Result<ReplayReport, ReplayError> {
     let mut report = ReplayReport {
-        trace: trace.summary(),
+        trace: summary,
         price_version: String::new(),
         currency: String::new(),
         runs: Vec::with_capacity(results.len()),
@@ -101,8 +105,8 @@ fn assemble(
 ///
 /// # Errors
 /// As [`replay`], and [`ReplayError::Thread`] if the runtime cannot be started.
-pub fn replay_blocking(
-    trace: &Trace,
+pub fn replay_blocking<T: TraceStream + ?Sized>(
+    trace: &T,
     options: &ReplayOptions,
 ) -> Result<ReplayReport, ReplayError> {
     on_own_thread(replay(trace, options))
@@ -114,11 +118,12 @@ pub fn replay_blocking(
 ///
 /// # Errors
 /// As [`replay_blocking`]; the first failing run's error.
-pub fn compare_blocking(
-    trace: &Trace,
+pub fn compare_blocking<T: TraceStream + ?Sized>(
+    trace: &T,
     matrix: &ReplayMatrix,
     options: &ReplayOptions,
 ) -> Result<ReplayReport, ReplayError> {
+    let scan = scan(trace, options)?;
     let runs = matrix_runs(matrix, options);
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
@@ -134,7 +139,7 @@ pub fn compare_blocking(
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(run) = runs.get(i) else { break };
-                        done.push((i, block_on_current(replay_once(trace, run))));
+                        done.push((i, block_on_current(replay_once(trace, &scan, run))));
                     }
                     done
                 })
@@ -148,7 +153,7 @@ pub fn compare_blocking(
             results[i] = Some(result);
         }
     });
-    assemble(trace, results)
+    assemble(scan.summary, results)
 }
 
 fn on_own_thread<T: Send>(
@@ -173,15 +178,12 @@ fn block_on_current<T>(
         .block_on(work)
 }
 
-async fn replay_once(
-    trace: &Trace,
+async fn replay_once<T: TraceStream + ?Sized>(
+    trace: &T,
+    scan: &Scan,
     options: &ReplayOptions,
 ) -> Result<(ReplayRun, crate::Report), ReplayError> {
-    if trace.invocations().is_empty() {
-        return Err(ReplayError::EmptyTrace);
-    }
-    check_limits(trace, options)?;
-    let (app, names) = synthetic_app(trace, options);
+    let (app, names) = synthetic_app(trace.functions(), &scan.longest, options);
     let names: Vec<Arc<str>> = names.into_iter().map(Arc::from).collect();
     let mut config = options.config.clone();
     // On a clock that is already paused (a test's), pausing again is not needed.
@@ -193,7 +195,7 @@ async fn replay_once(
     // Nothing awaited since the build: this is the runtime's time origin.
     let origin = Instant::now();
     let mut tasks = JoinSet::new();
-    for inv in trace.invocations() {
+    for inv in trace.arrivals() {
         let (Some(name), Some(traced)) =
             (names.get(inv.function), trace.functions().get(inv.function))
         else {
@@ -262,9 +264,17 @@ async fn replay_once(
     Ok((run, report))
 }
 
-/// Refuses what a trace file could not hold (see [`limits`](super::limits)): a hand-built
-/// trace's arrivals and durations, and the cold start.
-fn check_limits(trace: &Trace, options: &ReplayOptions) -> Result<(), ReplayError> {
+/// What a replay learns from one pass over its trace before it runs it.
+struct Scan {
+    /// Each function's longest traced duration (its timeout is sized from it).
+    longest: Vec<Duration>,
+    summary: TraceSummary,
+}
+
+/// Reads `trace` once: each function's longest duration and the summary, and refuses what a
+/// trace file could not hold (see [`limits`](super::limits)): a hand-built trace's arrivals and
+/// durations, and the cold start. Memory: one duration per function.
+fn scan<T: TraceStream + ?Sized>(trace: &T, options: &ReplayOptions) -> Result<Scan, ReplayError> {
     let out_of_range = |what, value, limit| ReplayError::OutOfRange { what, value, limit };
     if options.cold_start > MAX_DURATION {
         return Err(out_of_range(
@@ -273,15 +283,34 @@ fn check_limits(trace: &Trace, options: &ReplayOptions) -> Result<(), ReplayErro
             MAX_DURATION,
         ));
     }
-    for inv in trace.invocations() {
+    let mut longest = vec![Duration::ZERO; trace.functions().len()];
+    let (mut count, mut first, mut last) = (0_u64, None, Duration::ZERO);
+    for inv in trace.arrivals() {
         if inv.at > MAX_ARRIVAL {
             return Err(out_of_range("an arrival", inv.at, MAX_ARRIVAL));
         }
         if inv.duration > MAX_DURATION {
             return Err(out_of_range("a duration", inv.duration, MAX_DURATION));
         }
+        if let Some(l) = longest.get_mut(inv.function) {
+            *l = (*l).max(inv.duration);
+        }
+        count += 1;
+        first.get_or_insert(inv.at);
+        last = inv.at;
     }
-    Ok(())
+    if count == 0 {
+        return Err(ReplayError::EmptyTrace);
+    }
+    let first = first.unwrap_or(Duration::ZERO);
+    Ok(Scan {
+        longest,
+        summary: TraceSummary {
+            functions: trace.functions().len(),
+            invocations: count,
+            span_ms: last.saturating_sub(first).as_secs_f64() * 1000.0,
+        },
+    })
 }
 
 /// The `q` quantile (nearest rank) over the functions with at least one invocation of each

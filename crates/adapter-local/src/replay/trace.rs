@@ -125,6 +125,52 @@ impl Trace {
     }
 }
 
+/// A trace as a replay reads it: its functions, and its invocations in arrival order, read from
+/// the start as often as needed.
+///
+/// A [`Trace`] holds its invocations in memory (40 bytes each); a
+/// [`GeneratedStream`](super::GeneratedStream) draws them as they are read, so a replay of it
+/// holds none it is not running. [`replay`](super::replay) and [`compare`](super::compare) read
+/// a source twice: once to size the functions' timeouts, count the invocations and check the
+/// [`limits`](super::limits), once to run it.
+pub trait TraceStream: Sync {
+    /// The functions; [`TracedInvocation::function`] indexes them.
+    fn functions(&self) -> &[TracedFunction];
+
+    /// The invocations in arrival order (ties in trace order), from the first.
+    fn arrivals(&self) -> Box<dyn Iterator<Item = TracedInvocation> + Send + '_>;
+
+    /// Counts and time span, from one pass over [`TraceStream::arrivals`].
+    fn summary(&self) -> TraceSummary {
+        let (mut count, mut first, mut last) = (0_u64, None, Duration::ZERO);
+        for inv in self.arrivals() {
+            count += 1;
+            first.get_or_insert(inv.at);
+            last = inv.at;
+        }
+        let first = first.unwrap_or(Duration::ZERO);
+        TraceSummary {
+            functions: self.functions().len(),
+            invocations: count,
+            span_ms: last.saturating_sub(first).as_secs_f64() * 1000.0,
+        }
+    }
+}
+
+impl TraceStream for Trace {
+    fn functions(&self) -> &[TracedFunction] {
+        &self.functions
+    }
+
+    fn arrivals(&self) -> Box<dyn Iterator<Item = TracedInvocation> + Send + '_> {
+        Box::new(self.invocations.iter().copied())
+    }
+
+    fn summary(&self) -> TraceSummary {
+        Trace::summary(self)
+    }
+}
+
 /// The size of a trace, as printed at the top of a [`ReplayReport`](super::ReplayReport).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
