@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | arrival (`timestamp_ms`, an Azure minute) | at most [`MAX_ARRIVAL`], 31 days after the trace starts | the Azure Functions 2019 trace covers 14 days; a month of day files fits. The virtual clock walks every timer tick up to the last arrival, so a trace of years would run for hours |
 //! | invocation duration (`duration_ms`, Azure `Average` and percentiles, the default duration, the cold start) | at most [`MAX_DURATION`], 24 hours | the longest any provider runs one invocation is 60 minutes (Cloud Run functions, the Azure Premium plan's guarantee); Lambda stops at 15 |
-//! | invocations in one trace | at most [`MAX_INVOCATIONS`], 10 million | 40 bytes each in the trace and about 250 bytes each in the replay's records: about 3 GB. Cut a larger Azure day down with [`AzureOptions::minutes`](super::AzureOptions::minutes) or [`AzureOptions::max_functions`](super::AzureOptions::max_functions) |
+//! | invocations in one trace file | at most [`MAX_INVOCATIONS`], 10 million | a trace read from a file is held in memory, 40 bytes an invocation: 400 MB. Cut a larger Azure day down with [`AzureOptions::minutes`](super::AzureOptions::minutes) or [`AzureOptions::max_functions`](super::AzureOptions::max_functions). A [`GeneratedStream`](super::GeneratedStream) is not held, and not bound by it |
 //!
 //! Numbers must also be finite and non-negative: `NaN`, `inf` and `-1` are refused where they
 //! are read. A trace file breaking a bound is a [`TraceError`](super::TraceError) naming its

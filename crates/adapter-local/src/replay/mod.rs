@@ -79,10 +79,12 @@
 //! Nothing a replay reports is computed from kept records: counts, percentiles (a sketch),
 //! billed quantities and instance time are aggregated as the run goes, and records and scaling
 //! events live in the runtime's bounded rings ([`LocalConfig::keep_records`](crate::LocalConfig)).
-//! Memory grows with the trace itself (40 bytes per invocation, loaded before the run), the
-//! functions and the instances alive at once, not with what has been replayed. The runs of
-//! [`compare_blocking`] go one per core. `BENCHMARKS.md` has the figures for a generated
-//! 1,000-function day.
+//! Memory grows with the functions and the instances alive at once, not with what has been
+//! replayed. A trace read from a file is held in memory (40 bytes per invocation, loaded before
+//! the run); a [`GeneratedStream`] is drawn as it is replayed, so a generated trace of any
+//! length replays in the same memory (every [`replay`] entry point takes any [`TraceStream`]).
+//! The runs of [`compare_blocking`] go one per core. `BENCHMARKS.md` has the figures for a
+//! generated 1,000-function day, streamed and held.
 
 //! # Examples
 //!
