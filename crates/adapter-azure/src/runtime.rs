@@ -14,8 +14,12 @@
 //! - Any other request is an HTTP request the host proxies (`enableProxyingHttpRequest`, or
 //!   the legacy `enableForwardingHttpRequest`) on its original path: it is routed by the app's
 //!   [`RouteTable`] (the local gateway's matcher, so path parameters read the same) or, on
-//!   `/faasport-invoke/<name>`, to a triggerless function, and answered with the function's
-//!   own response.
+//!   `POST /faasport-invoke/<name>`, to that function's invoke endpoint (every function has
+//!   one, [`crate::names`]; its body is the payload, read as core reads it), and answered with
+//!   the function's own response.
+//! - An invocation of a function's invoke queue (`<name>-async`) runs the function on the
+//!   message's payload and answers with core's delivery rule, like any queue message: a failure
+//!   is a non-2xx, so the host retries it and finally moves it to `<queue>-poison`.
 //! - Each function's initialiser runs once per process, on its first invocation, bounded by
 //!   [`Limits::init_limit`]; a failed initialiser fails that invocation and is tried again on
 //!   the next.
@@ -46,7 +50,7 @@ use tokio::sync::OnceCell;
 
 use crate::event::InvocationRequest;
 use crate::manifest::HttpMode;
-use crate::names::{azure_functions, AzureFunction, INVOKE_ROUTE_PREFIX};
+use crate::names::{azure_functions, AzureFunction, Entry, INVOKE_ROUTE_PREFIX};
 use crate::response::{delivery_answer, http_answer, protocol_error, proxied, ready};
 
 /// The variable that holds the port the host picked.
@@ -218,8 +222,8 @@ async fn invocation(
     body: &[u8],
     request_id: &str,
 ) -> http::Response<AxumBody> {
-    let decoded = InvocationRequest::from_slice(body)
-        .and_then(|request| request.decode(azure.trigger.as_ref()));
+    let decoded =
+        InvocationRequest::from_slice(body).and_then(|request| request.decode(&azure.entry));
     let decoded = match decoded {
         Ok(decoded) => decoded,
         Err(e) => {
@@ -234,7 +238,11 @@ async fn invocation(
     };
     let mut event = decoded.event;
     fill_path_params(&server.routes, &azure.function, &mut event);
-    let items = item_ids(&event);
+    // An invoke carries one event, as it does locally, whatever its payload.
+    let items = match azure.entry {
+        Entry::InvokeQueue => Vec::new(),
+        _ => item_ids(&event),
+    };
     let call = Call {
         request_id,
         azure_function: &azure.name,
@@ -261,18 +269,22 @@ async fn proxied_http(
     let path = request.path().to_owned();
     let invoke_target = path
         .strip_prefix(&format!("/{INVOKE_ROUTE_PREFIX}/"))
-        .and_then(|name| server.azure.get(name))
-        .filter(|a| a.trigger.is_none());
+        .filter(|_| request.method() == Method::POST)
+        .and_then(|name| {
+            server
+                .azure
+                .values()
+                .find(|a| a.function == name && a.entry == Entry::Invoke)
+        });
+    let mut azure_function = None;
     let (function, event) = if let Some(azure) = invoke_target {
-        let payload = if request.body().is_empty() {
-            Ok(serde_json::Value::Null)
-        } else {
-            request.read_json::<serde_json::Value>()
-        };
-        match payload {
-            Ok(payload) => (azure.function.clone(), Event::from_json(payload)),
-            Err(e) => {
-                let response = http_response(&azure.function, request_id, Err(e));
+        azure_function = Some(azure.name.as_str());
+        match crate::event::invoke_event(request.body()) {
+            Ok(event) => (azure.function.clone(), event),
+            Err(error) => {
+                // A malformed request, as every adapter answers one it cannot decode.
+                let message = chain_message(&error);
+                let response = error_response(StatusCode::BAD_REQUEST, &message, Some(request_id));
                 return proxied(response);
             }
         }
@@ -313,7 +325,7 @@ async fn proxied_http(
     };
     let call = Call {
         request_id,
-        azure_function: &function,
+        azure_function: azure_function.unwrap_or(&function),
         attempt: 1,
         metadata: Vec::new(),
     };

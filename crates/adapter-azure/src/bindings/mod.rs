@@ -5,7 +5,7 @@
 //! |---|---|---|---|
 //! | [`QueueSender`](faasport_core::resource::QueueSender) | Storage queues (`azure_storage_queue`) | `Put Message`, the body base64-encoded | `queue` |
 //! | [`ObjectStore`](faasport_core::resource::ObjectStore) | Blob Storage (`azure_storage_blob`) | `Get Blob`, `Put Blob` (block blob), `Delete Blob`, `List Blobs` | `blob` |
-//! | [`FunctionInvoker`](faasport_core::resource::FunctionInvoker) | the function app's invoke endpoints | `POST /faasport-invoke/<function>` | `invoke` |
+//! | [`FunctionInvoker`](faasport_core::resource::FunctionInvoker) | the function app's invoke endpoints; Storage queues | synchronous: `POST /faasport-invoke/<function>`; asynchronous: `Put Message` to `faasport-invoke-<function>` | `invoke` |
 //! | [`TopicPublisher`](faasport_core::resource::TopicPublisher) | none: [`Error::NoBinding`] | | |
 //!
 //! # Which path does the work
@@ -38,7 +38,7 @@
 //!
 //! Every failed call is [`Error::Binding`] naming the resource: connection and I/O failures,
 //! 408, 429 and 5xx answers are retryable (the Storage clients have already retried them with
-//! `azure_core`'s default policy; an invoke is sent once); a missing setting, a refused request
+//! `azure_core`'s default policy; a synchronous invoke is sent once); a missing setting, a refused request
 //! (403, 404) and a message Storage queues cannot carry are not.
 
 #[cfg(feature = "blob")]
@@ -132,9 +132,6 @@ pub enum BindingError {
         /// The `error` of its answer, or the body.
         message: String,
     },
-    /// Azure has no asynchronous invocation over HTTP.
-    #[error("asynchronous invoke is not available on Azure (an HTTP-triggered function runs while its caller waits); send the payload to a queue the function consumes instead")]
-    AsyncInvoke,
 }
 
 impl AzureBindings {
@@ -283,7 +280,7 @@ pub(crate) fn sdk_failure(kind: ResourceKind, name: &str, error: azure_core::Err
 }
 
 /// Core's rule: 408, 429 and 5xx.
-#[cfg(any(feature = "queue", feature = "blob", feature = "invoke"))]
+#[cfg(feature = "sdk")]
 pub(crate) use faasport_core::contract::retryable_status;
 
 /// The Storage error code of a failed call (`BlobNotFound`, `ContainerNotFound`, ...).

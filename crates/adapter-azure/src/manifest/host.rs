@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use faasport_core::contract::DEFAULT_MAX_RECEIVE_COUNT;
+use faasport_core::contract::{delivery_attempts, DEFAULT_MAX_RECEIVE_COUNT};
 use faasport_core::App;
 use serde_json::{json, Map, Value};
 
@@ -36,10 +36,18 @@ pub(super) fn host_json(app: &App, options: &ProjectOptions) -> Value {
         .map(|f| f.spec().timeout)
         .max()
         .unwrap_or(faasport_core::DEFAULT_TIMEOUT);
+    // One value for every queue trigger, invoke queues included: the largest declared.
+    let invoked = crate::names::invoked(app);
+    let callees = app
+        .functions()
+        .iter()
+        .filter(|f| invoked.contains(f.name()))
+        .map(|f| delivery_attempts(&f.spec().retry));
     let max_dequeue = app
         .queues()
         .iter()
         .map(|q| q.max_receive_count.unwrap_or(DEFAULT_MAX_RECEIVE_COUNT))
+        .chain(callees)
         .max()
         .unwrap_or(DEFAULT_MAX_RECEIVE_COUNT);
     json!({

@@ -190,7 +190,9 @@ pub fn project(app: &App, options: &ProjectOptions) -> Result<Vec<ProjectFile>, 
             json: host::local_settings(),
         },
     ];
-    for azure in crate::names::azure_functions(app) {
+    let functions = crate::names::azure_functions(app);
+    crate::names::check_unique(&functions).map_err(ManifestError::from)?;
+    for azure in functions {
         crate::names::check_name(&azure.name).map_err(ManifestError::from)?;
         let function = app.select(&azure.function)?;
         files.push(ProjectFile {
