@@ -306,3 +306,40 @@ fn a_dead_letter_queue_of_one_queue_is_triggered_on_its_poison_queue() {
         .expect("triage");
     assert_eq!(triage.json["bindings"][0]["queueName"], json!("failed"));
 }
+
+#[test]
+fn local_settings_point_func_start_at_azurite_with_a_sas_and_ask_for_a_service_bus_only_when_needed(
+) {
+    use faasport_adapter_azure::manifest::{
+        AZURITE_ACCOUNT_SAS, AZURITE_BLOB_URL, AZURITE_QUEUE_URL,
+    };
+    let values = |app: &faasport_core::App| {
+        let files = project(app, &ProjectOptions::default()).expect("project");
+        assert_eq!(files[1].path, "local.settings.json");
+        assert_eq!(files[1].json["IsEncrypted"], false);
+        files[1].json["Values"].clone()
+    };
+    async fn noop(
+        _: faasport_core::QueueBatch,
+        _: faasport_core::Context,
+    ) -> Result<(), faasport_core::Error> {
+        Ok(())
+    }
+    let storage_only = faasport_core::App::new("shop")
+        .queue("jobs")
+        .function(faasport_core::Function::new("work", noop).queue("jobs"));
+    assert_eq!(
+        values(&storage_only),
+        json!({
+            "FUNCTIONS_WORKER_RUNTIME": "custom",
+            "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+            "FAASPORT_AZURE_QUEUE_URL": format!("{AZURITE_QUEUE_URL}?{AZURITE_ACCOUNT_SAS}"),
+            "FAASPORT_AZURE_BLOB_URL": format!("{AZURITE_BLOB_URL}?{AZURITE_ACCOUNT_SAS}"),
+            "FAASPORT_AZURE_FUNCTION_APP_URL": "http://localhost:7071",
+        })
+    );
+    let with_topics = values(&common::app());
+    assert!(with_topics["ServiceBusConnection"]
+        .as_str()
+        .is_some_and(|c| c.starts_with("Endpoint=sb://")));
+}

@@ -4,7 +4,7 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `host.json` | `version: "2.0"`; `customHandler` (the executable, `enableProxyingHttpRequest`); the extension bundle `[4.*, 5.0.0)`; `functionTimeout`, the longest function timeout (each function is still cancelled at its own); `extensions.http.routePrefix: ""` so public paths are the app's own; `extensions.queues.maxDequeueCount`, the queues' max receive count |
-//! | `local.settings.json` | `FUNCTIONS_WORKER_RUNTIME: custom` and Azurite as `AzureWebJobsStorage`, for `func start` |
+//! | `local.settings.json` | for `func start` against Azurite on its default ports: `FUNCTIONS_WORKER_RUNTIME: custom`, `AzureWebJobsStorage: UseDevelopmentStorage=true` (the triggers), `FAASPORT_AZURE_QUEUE_URL` / `FAASPORT_AZURE_BLOB_URL` with an account SAS for the development account ([`AZURITE_ACCOUNT_SAS`]; the bindings take no shared key), `FAASPORT_AZURE_FUNCTION_APP_URL: http://localhost:7071`; and a `ServiceBusConnection` placeholder when the app uses topics (no Service Bus emulator exists to point it at) |
 //! | `<name>/function.json` | the trigger binding (named `trigger`) and, for HTTP, the `http` output `res`; a `retry` policy where Azure reads one ([`function`]) |
 //!
 //! The app is checked against Azure's limits first ([`App::validate_for`]).
@@ -53,6 +53,8 @@
 
 pub mod function;
 mod host;
+
+pub use self::host::{AZURITE_ACCOUNT_SAS, AZURITE_BLOB_URL, AZURITE_QUEUE_URL};
 mod schedule;
 
 use faasport_core::{App, Error, Provider};
@@ -187,7 +189,7 @@ pub fn project(app: &App, options: &ProjectOptions) -> Result<Vec<ProjectFile>, 
         },
         ProjectFile {
             path: "local.settings.json".into(),
-            json: host::local_settings(),
+            json: host::local_settings(app),
         },
     ];
     let functions = crate::names::azure_functions(app);
