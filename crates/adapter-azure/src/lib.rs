@@ -16,6 +16,7 @@
 //! | [`response`] | outputs back: `Outputs.res`, `ReturnValue`, statuses that make the host retry, proxied responses |
 //! | `runtime` | the server ([`run`], [`router`]) |
 //! | [`bindings`] | outbound resources: Storage queues and blobs through the official SDK crates, Service Bus topics over REST, invoke over HTTP and Storage queues |
+//! | [`dead_letter`] | failed messages the handler forwards itself: shared dead-letter queues, per-queue receive counts, async invoke targets |
 //! | [`names`] | Azure function names for each (function, trigger), and back |
 //! | [`manifest`] | `host.json` and one `function.json` per Azure function |
 //!
@@ -47,6 +48,7 @@
 #![warn(missing_docs)]
 
 pub mod bindings;
+pub mod dead_letter;
 pub mod event;
 pub mod manifest;
 pub mod names;

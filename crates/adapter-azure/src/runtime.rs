@@ -38,7 +38,9 @@ use std::sync::Arc;
 use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
 use axum::Router;
-use faasport_core::contract::{error_response, http_response, Limits, RouteMatch, RouteTable};
+use faasport_core::contract::{
+    error_response, http_response, Delivery, Limits, RouteMatch, RouteTable,
+};
 use faasport_core::event::PathParams;
 use faasport_core::{
     chain_message, App, Body, Context, Error, Event, Function, HttpRequest, InstanceState, Output,
@@ -111,6 +113,7 @@ struct Server {
     azure: BTreeMap<String, AzureFunction>,
     routes: RouteTable,
     resources: Resources,
+    bindings: Arc<crate::bindings::AzureBindings>,
 }
 
 impl Server {
@@ -130,8 +133,13 @@ impl Server {
             .into_iter()
             .map(|a| (a.name.clone(), a))
             .collect();
-        let resources = Resources::new(app.declared(), crate::bindings::azure_bindings(&app));
+        let bindings = Arc::new(crate::bindings::AzureBindings::from_env(&app));
+        let resources = Resources::new(
+            app.declared(),
+            crate::bindings::AzureBindings::shared_bindings(&bindings),
+        );
         Self {
+            bindings,
             routes: RouteTable::from_app(&app),
             slots,
             azure,
@@ -222,8 +230,11 @@ async fn invocation(
     body: &[u8],
     request_id: &str,
 ) -> http::Response<AxumBody> {
-    let decoded =
-        InvocationRequest::from_slice(body).and_then(|request| request.decode(&azure.entry));
+    let request = InvocationRequest::from_slice(body);
+    let storage_queue = request
+        .as_ref()
+        .is_ok_and(|r| r.meta("MessageId").is_none() && r.meta("DeliveryCount").is_none());
+    let decoded = request.and_then(|request| request.decode(&azure.entry));
     let decoded = match decoded {
         Ok(decoded) => decoded,
         Err(e) => {
@@ -237,6 +248,8 @@ async fn invocation(
         return protocol_error(StatusCode::NOT_FOUND, &error.to_string());
     };
     let mut event = decoded.event;
+    let attempt = decoded.attempt;
+    let received = decoded.body;
     fill_path_params(&server.routes, &azure.function, &mut event);
     // An invoke carries one event, as it does locally, whatever its payload.
     let items = match azure.entry {
@@ -256,6 +269,22 @@ async fn invocation(
     }
     if let Err(e) = &result {
         tracing::warn!(function = azure.name, request_id, error = %chain_message(e), "invocation failed");
+    }
+    let delivery = Delivery::of(&result, &items);
+    let names = server.bindings.names();
+    let target =
+        crate::dead_letter::target(&server.app, names, azure, &delivery, attempt, storage_queue);
+    if let (Some(target), Some(body)) = (target, received) {
+        match server.bindings.dead_letter(&target, &body).await {
+            Ok(()) => {
+                tracing::warn!(function = azure.name, request_id, ?target, "dead-lettered");
+                return delivery_answer(&Ok(Output::Empty), &[]).into_response();
+            }
+            Err(e) => {
+                // The host keeps the message and poisons it itself.
+                tracing::error!(function = azure.name, request_id, ?target, error = %chain_message(&e), "could not dead-letter");
+            }
+        }
     }
     delivery_answer(&result, &items).into_response()
 }

@@ -214,7 +214,12 @@ impl AzureBindings {
 
     /// The core [`Bindings`] backed by these clients (the ones whose features are enabled).
     pub fn into_bindings(self) -> Bindings {
-        let this = Arc::new(self);
+        Self::shared_bindings(&Arc::new(self))
+    }
+
+    /// The core [`Bindings`] backed by `this`, which the caller keeps using.
+    pub fn shared_bindings(this: &Arc<Self>) -> Bindings {
+        let this = this.clone();
         let bindings = Bindings::none();
         #[cfg(feature = "queue")]
         let bindings = bindings.with_queues(this.clone());
@@ -285,6 +290,64 @@ impl AzureBindings {
             Err(BindingError::NoCredential {
                 url: url.to_string(),
             })
+        }
+    }
+}
+
+impl AzureBindings {
+    /// The Azure names these bindings resolve resources with.
+    pub fn names(&self) -> &ResourceNames {
+        &self.names
+    }
+
+    /// Sends a dead-lettered message `body` to `target` as it was received
+    /// ([`crate::dead_letter`]); a dead-letter target needs no access declaration.
+    ///
+    /// # Errors
+    /// [`Error::Binding`] when the send fails; [`Error::NoBinding`] when the feature that
+    /// reaches the target (`queue`, `topic`) is off.
+    pub async fn dead_letter(
+        &self,
+        target: &crate::dead_letter::Target,
+        body: &faasport_core::Body,
+    ) -> Result<(), Error> {
+        use crate::dead_letter::Target;
+        match target {
+            #[cfg(feature = "queue")]
+            Target::Queue(queue) => {
+                let id = self.names.id(ResourceKind::Queue, queue);
+                self.put_message(ResourceKind::Queue, queue, &id, body)
+                    .await
+                    .map(drop)
+            }
+            #[cfg(feature = "queue")]
+            Target::AzureQueue(id) => self
+                .put_message(ResourceKind::Queue, id, id, body)
+                .await
+                .map(drop),
+            #[cfg(feature = "topic")]
+            Target::Topic(topic) => {
+                use faasport_core::resource::TopicPublisher;
+                let message = faasport_core::Message::new(body.clone());
+                self.publish(topic, message).await.map(drop)
+            }
+            #[allow(unreachable_patterns)]
+            other => {
+                let (kind, name, feature) = match other {
+                    Target::Topic(name) => (ResourceKind::Topic, name, "topic"),
+                    Target::Queue(name) | Target::AzureQueue(name) => {
+                        (ResourceKind::Queue, name, "queue")
+                    }
+                };
+                Err(Error::NoBinding {
+                    kind,
+                    name: name.clone(),
+                    provider: faasport_core::Provider::Azure,
+                    fix: format!(
+                        "enable the `{feature}` feature of faasport-adapter-azure to forward dead letters"
+                    ),
+                })
+            }
         }
     }
 }

@@ -95,6 +95,9 @@ pub struct Decoded {
     pub attempt: u32,
     /// Extra context metadata (`is_past_due` for timers).
     pub metadata: Vec<(&'static str, String)>,
+    /// The message as received, for a queue or invoke queue message the handler may
+    /// dead-letter itself ([`crate::dead_letter`]).
+    pub body: Option<faasport_core::Body>,
 }
 
 impl Decoded {
@@ -103,6 +106,7 @@ impl Decoded {
             event,
             attempt: 1,
             metadata: Vec::new(),
+            body: None,
         }
     }
 
@@ -183,15 +187,26 @@ impl InvocationRequest {
                     return Err(field_error("invoke queue", "Data", "not a queue message"));
                 };
                 let body = batch.messages.first().map(|m| m.body.clone());
-                let event = invoke_event(&body.unwrap_or_default()).map_err(|e| {
-                    field_error("invoke queue", "Data", faasport_core::chain_message(&e))
-                })?;
-                return Ok(Decoded { event, ..decoded });
+                let event = invoke_event(body.as_ref().unwrap_or(&faasport_core::Body::empty()))
+                    .map_err(|e| {
+                        field_error("invoke queue", "Data", faasport_core::chain_message(&e))
+                    })?;
+                return Ok(Decoded {
+                    event,
+                    body,
+                    ..decoded
+                });
             }
         };
         let decoded = match trigger {
             Trigger::Http { .. } => Decoded::new(Event::Http(http_request(value("http")?)?)),
-            Trigger::Queue { queue, .. } => queue::queue_message(self, queue, value("queue")?)?,
+            Trigger::Queue { queue, .. } => {
+                let mut decoded = queue::queue_message(self, queue, value("queue")?)?;
+                if let Event::Queue(batch) = &decoded.event {
+                    decoded.body = batch.messages.first().map(|m| m.body.clone());
+                }
+                decoded
+            }
             Trigger::Topic { topic, .. } => queue::topic_message(self, topic, value("topic")?)?,
             Trigger::Stream { stream, .. } => {
                 queue::event_hub_batch(self, stream, value("stream")?)?

@@ -3,9 +3,9 @@
 //!
 //! | file | what it holds |
 //! |---|---|
-//! | `host.json` | `version: "2.0"`; `customHandler` (the executable, `enableProxyingHttpRequest`); the extension bundle `[4.*, 5.0.0)`; `functionTimeout`, the longest function timeout (each function is still cancelled at its own); `extensions.http.routePrefix: ""` so public paths are the app's own; `extensions.queues.maxDequeueCount`, the queues' max receive count |
+//! | `host.json` | `version: "2.0"`; `customHandler` (the executable, `enableProxyingHttpRequest`); the extension bundle `[4.*, 5.0.0)`; `functionTimeout`, the longest function timeout (each function is still cancelled at its own); `extensions.http.routePrefix: ""` so public paths are the app's own; `extensions.queues.maxDequeueCount`, the largest of the queues' max receive counts and the invoke queues' deliveries |
 //! | `local.settings.json` | for `func start` against Azurite on its default ports: `FUNCTIONS_WORKER_RUNTIME: custom`, `AzureWebJobsStorage: UseDevelopmentStorage=true` (the triggers), `FAASPORT_AZURE_QUEUE_URL` / `FAASPORT_AZURE_BLOB_URL` with an account SAS for the development account ([`AZURITE_ACCOUNT_SAS`]; the bindings take no shared key), `FAASPORT_AZURE_FUNCTION_APP_URL: http://localhost:7071`; and a `ServiceBusConnection` placeholder when the app uses topics (no Service Bus emulator exists to point it at) |
-//! | `<name>/function.json` | the trigger binding (named `trigger`) and, for HTTP, the `http` output `res`; a `retry` policy where Azure reads one ([`function`]) |
+//! | `<name>/function.json` | the trigger binding (named `trigger`) and, for HTTP, the `http` output `res`; a `retry` policy where Azure reads one ([`function`]); one per trigger, one per invoke endpoint and one per invoke queue ([`crate::names`]) |
 //!
 //! The app is checked against Azure's limits first ([`App::validate_for`]).
 //!
@@ -19,7 +19,10 @@
 //! | `AzureWebJobsStorage__queueServiceUri`, `AzureWebJobsStorage__blobServiceUri` (or `AzureWebJobsStorage__accountName`) | queue sends and bucket access with the managed identity; the same identity-based connection the triggers use | none |
 //! | `FAASPORT_AZURE_QUEUE_URL`, `FAASPORT_AZURE_BLOB_URL` | a service URL with a SAS instead (read first) | none |
 //! | `FAASPORT_QUEUE_<NAME>`, `FAASPORT_BUCKET_<NAME>` | a queue or container whose Azure name differs | the names these files use ([`crate::names::azure_queue_name`], [`crate::names::resource_name`]) |
-//! | `FAASPORT_AZURE_FUNCTION_APP_URL`, `FAASPORT_AZURE_FUNCTION_KEY` | invoking a function | `https://$WEBSITE_HOSTNAME`, none |
+//! | `FAASPORT_AZURE_FUNCTION_APP_URL`, `FAASPORT_AZURE_FUNCTION_KEY` | invoking a function synchronously | `https://$WEBSITE_HOSTNAME`, none |
+//! | `FAASPORT_FUNCTION_<NAME>_QUEUE` | an invoke queue whose name differs | `faasport-invoke-<name>` ([`crate::names::invoke_queue_name`]); asynchronous invokes use the queue service URL above |
+//! | `ServiceBusConnection__fullyQualifiedNamespace` (managed identity), or the `ServiceBusConnection` connection string (SAS), or `FAASPORT_AZURE_SERVICEBUS_URL` | publishing to topics; the same connection the `serviceBusTrigger`s use | none ([`crate::bindings::service_bus`]) |
+//! | `FAASPORT_TOPIC_<NAME>` | a topic whose Service Bus name differs | the faasport name in lower case |
 //!
 //! See [`crate::bindings`] and [`crate::bindings::storage`].
 //!
@@ -28,18 +31,29 @@
 //! Azure grants access per function app (its managed identity, its settings), not per
 //! function, so these files cannot narrow what one function reaches. Each function is held to
 //! what it declares at run time instead, by core's access check, as on every backend: an
-//! undeclared send fails with [`Error::Undeclared`] before
-//! any call to Azure. The identity needs *Storage Queue Data Message Sender* on the queues and
-//! *Storage Blob Data Reader* / *Contributor* on the containers some function declares.
+//! undeclared send, publish or invoke fails with [`Error::Undeclared`] before any call to
+//! Azure, so only a declared caller puts messages on a function's invoke queue. The identity
+//! needs *Storage Queue Data Message Sender* on the queues some function declares and on the
+//! invoke queues, *Storage Blob Data Reader* / *Contributor* on the containers, and *Azure
+//! Service Bus Data Sender* on the topics.
 //!
 //! # Dead letters
 //!
 //! The host moves a Storage queue's exhausted messages to `<queue>-poison`, a name it fixes, so
 //! a queue declared as the dead-letter queue of exactly one queue is mapped onto that poison
 //! queue ([`crate::names::azure_queue_name`]): its triggers and sends use `<queue>-poison`, and
-//! `host.json`'s `maxDequeueCount` is the queues' max receive count. What cannot be wired in
-//! these files, and stays in Azure's own dead-letter stores:
+//! `host.json`'s `maxDequeueCount` is the queues' max receive count. An asynchronous invoke
+//! is a message on the callee's invoke queue, so its dead letter is that queue's
+//! `faasport-invoke-<name>-poison`, after the callee's deliveries (core's
+//! [`delivery_attempts`](faasport_core::contract::delivery_attempts): its retries plus one).
+//! `maxDequeueCount` is one value for every queue trigger of the app, so it is the largest of
+//! the queues' receive counts and the callees' deliveries: a queue or callee that declares
+//! fewer is delivered more often than declared before its poison queue, never less (nothing is
+//! dead-lettered earlier than locally). What cannot be wired in these files, and stays in
+//! Azure's own dead-letter stores:
 //! - a dead-letter queue shared by several queues (each keeps its `<queue>-poison`);
+//! - a function's declared dead-letter target for asynchronous invokes (they stay in the
+//!   invoke queue's poison queue);
 //! - a function's [`App::dead_letter_for`] target for its Service Bus subscriptions (the
 //!   subscription's dead-letter subqueue; forwarding it is the entity's
 //!   `ForwardDeadLetteredMessagesTo`, set where the subscription is created) and blob triggers
