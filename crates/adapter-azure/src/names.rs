@@ -292,7 +292,8 @@ pub const POISON_SUFFIX: &str = "-poison";
 /// ([`App::dead_letter_queue_for`]) therefore *is* that queue's poison queue on Azure: a
 /// function triggered by it reads `<queue>-poison`, and a send to it goes there. A queue that
 /// is the dead-letter queue of several queues (an app-wide [`App::dead_letter`] default, say)
-/// keeps its own name, and the exhausted messages stay in each `<queue>-poison`.
+/// keeps its own name, and the custom handler forwards the exhausted messages to it
+/// ([`crate::dead_letter`]).
 ///
 /// # Examples
 /// ```

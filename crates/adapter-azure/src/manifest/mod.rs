@@ -41,19 +41,17 @@
 //!
 //! The host moves a Storage queue's exhausted messages to `<queue>-poison`, a name it fixes, so
 //! a queue declared as the dead-letter queue of exactly one queue is mapped onto that poison
-//! queue ([`crate::names::azure_queue_name`]): its triggers and sends use `<queue>-poison`, and
-//! `host.json`'s `maxDequeueCount` is the queues' max receive count. An asynchronous invoke
-//! is a message on the callee's invoke queue, so its dead letter is that queue's
-//! `faasport-invoke-<name>-poison`, after the callee's deliveries (core's
-//! [`delivery_attempts`](faasport_core::contract::delivery_attempts): its retries plus one).
-//! `maxDequeueCount` is one value for every queue trigger of the app, so it is the largest of
-//! the queues' receive counts and the callees' deliveries: a queue or callee that declares
-//! fewer is delivered more often than declared before its poison queue, never less (nothing is
-//! dead-lettered earlier than locally). What cannot be wired in these files, and stays in
-//! Azure's own dead-letter stores:
-//! - a dead-letter queue shared by several queues (each keeps its `<queue>-poison`);
-//! - a function's declared dead-letter target for asynchronous invokes (they stay in the
-//!   invoke queue's poison queue);
+//! queue ([`crate::names::azure_queue_name`]): its triggers and sends use `<queue>-poison`. An
+//! asynchronous invoke is a message on the callee's invoke queue, whose poison queue is
+//! `faasport-invoke-<name>-poison`. `host.json`'s `maxDequeueCount` is one value for every
+//! queue trigger of the app, the largest of the queues' receive counts and the callees'
+//! deliveries (core's [`delivery_attempts`](faasport_core::contract::delivery_attempts): the
+//! retries plus one), so the host never poisons a message before core's count. On the delivery
+//! where core's count is reached, the custom handler forwards a failed message itself
+//! ([`crate::dead_letter`]): to a dead-letter queue that several queues share, to the queue's
+//! `<queue>-poison` when its own count is lower than the app's, and to an async invoke's
+//! declared target (queue or topic), at once when no retry can help. What stays in Azure's own
+//! dead-letter stores:
 //! - a function's [`App::dead_letter_for`] target for its Service Bus subscriptions (the
 //!   subscription's dead-letter subqueue; forwarding it is the entity's
 //!   `ForwardDeadLetteredMessagesTo`, set where the subscription is created) and blob triggers
