@@ -19,7 +19,10 @@
 //!   the function's own response.
 //! - An invocation of a function's invoke queue (`<name>-async`) runs the function on the
 //!   message's payload and answers with core's delivery rule, like any queue message: a failure
-//!   is a non-2xx, so the host retries it and finally moves it to `<queue>-poison`.
+//!   is a non-2xx, so the host delivers it again.
+//! - A Storage queue or invoke queue message that fails on core's last delivery is forwarded to
+//!   its dead-letter target and acknowledged ([`crate::dead_letter`]); if that send fails, the
+//!   invocation fails as it would have and the host poisons the message.
 //! - Each function's initialiser runs once per process, on its first invocation, bounded by
 //!   [`Limits::init_limit`]; a failed initialiser fails that invocation and is tried again on
 //!   the next.
