@@ -307,3 +307,39 @@ async fn an_unsendable_attribute_a_missing_namespace_and_an_undeclared_topic_nev
     );
     assert_eq!(fake.seen.lock().expect("lock").len(), 1);
 }
+
+/// A credential that hands out a fixed token and counts the requests for one.
+#[derive(Debug, Default)]
+struct FixedToken {
+    asked: Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl azure_core::credentials::TokenCredential for FixedToken {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        _: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+        self.asked.lock().expect("lock").push(scopes.join(" "));
+        Ok(azure_core::credentials::AccessToken::new(
+            "token-1",
+            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn without_a_key_a_token_is_never_sent_over_plain_http() {
+    let (fake, url) = fake().await;
+    let credential = Arc::new(FixedToken::default());
+    let names = ResourceNames::default();
+    let bindings = AzureBindings::new(names, StorageSettings::default())
+        .with_service_bus(ServiceBusSettings::default().with_url(&url))
+        .with_credential(credential.clone());
+    let (retryable, reason) = binding_error(bindings.publish("orders", Message::new("x")).await);
+    assert!(!retryable);
+    assert!(reason.contains("non-TLS"), "{reason}");
+    assert!(credential.asked.lock().expect("lock").is_empty());
+    assert!(fake.seen.lock().expect("lock").is_empty());
+}
