@@ -333,6 +333,7 @@ impl AzureBindings {
             }
             #[allow(unreachable_patterns)]
             other => {
+                let _ = body;
                 let (kind, name, feature) = match other {
                     Target::Topic(name) => (ResourceKind::Topic, name, "topic"),
                     Target::Queue(name) | Target::AzureQueue(name) => {
