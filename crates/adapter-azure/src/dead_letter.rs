@@ -13,12 +13,14 @@
 //! |---|---|---|
 //! | a Storage queue trigger | its queue's max receive count (`DequeueCount`) | the queue's dead-letter queue ([`App::dead_letter_queue_for`]) when it is not already the host's `<queue>-poison` ([`azure_queue_name`]), else `<queue>-poison` |
 //! | an invoke queue (`<name>-async`) | the callee's retries plus one, or any delivery when no retry can help | the callee's dead-letter target ([`App::dead_letter_for`]: a queue, or a Service Bus topic), else `faasport-invoke-<name>-poison` |
+//! | a Service Bus topic subscription, when the function has a dead-letter target | the function's retries plus one (`DeliveryCount`), or any delivery when no retry can help | that target; without one the message stays with Service Bus, which dead-letters it into the subscription's dead-letter subqueue after the entity's `MaxDeliveryCount` (10 by default, set where the subscription is created: keep it above the retries) |
 //!
-//! The message body is sent as it was received. If sending fails, the invocation fails as it
+//! The message body is sent as it was received (a topic message's application properties are
+//! not carried: Storage queue messages have none). If sending fails, the invocation fails as it
 //! would have, so the host keeps the message and poisons it itself: nothing is lost. A
 //! throttled delivery ([`Delivery::Throttled`]) is never forwarded; the host delivers it again.
-//! Service Bus, Event Hubs, blob, timer and Cosmos DB triggers keep their platform's own
-//! dead-letter behaviour ([`crate::manifest`]).
+//! Event Hubs, blob, timer and Cosmos DB triggers keep their platform's own behaviour
+//! ([`crate::manifest`]).
 
 use faasport_core::contract::{delivery_attempts, Delivery, DEFAULT_MAX_RECEIVE_COUNT};
 use faasport_core::{App, DeadLetter, Trigger};
@@ -66,6 +68,20 @@ pub fn target(
                     names.invoke_queue(&azure.function)
                 )),
             })
+        }
+        Entry::Trigger(Trigger::Topic { .. }) => {
+            // A topic message is an asynchronous event: retried per the function's policy,
+            // then sent to its target. Without one, Service Bus's own dead-letter subqueue.
+            let function = app.get(&azure.function)?;
+            let target = match app.dead_letter_for(function)? {
+                DeadLetter::Queue(queue) => Target::Queue(queue.clone()),
+                DeadLetter::Topic(topic) => Target::Topic(topic.clone()),
+                #[allow(unreachable_patterns)]
+                _ => return None,
+            };
+            let exhausted = *delivery == Delivery::Reject
+                || attempt >= delivery_attempts(&function.spec().retry);
+            exhausted.then_some(target)
         }
         Entry::Trigger(Trigger::Queue { queue, .. }) if storage_queue => {
             let spec = app.queues().iter().find(|q| q.name == *queue)?;
@@ -156,6 +172,41 @@ mod tests {
         // Service Bus messages keep their entity's own dead-lettering.
         assert_eq!(
             target(&app, &names, &bill, &Delivery::Retry, 3, false),
+            None
+        );
+    }
+
+    #[test]
+    fn a_topic_message_goes_to_its_functions_target_after_its_retries_and_otherwise_stays() {
+        async fn on_alert(_: faasport_core::TopicMessage, _: Context) -> Result<(), Error> {
+            Ok(())
+        }
+        let app = App::new("shop")
+            .topic("alerts")
+            .queue("failed")
+            .function(
+                Function::new("page", on_alert)
+                    .subscribe("alerts")
+                    .retry(RetryPolicy::default().with_max_retries(2))
+                    .dead_letter(DeadLetter::Queue("failed".into())),
+            )
+            .function(Function::new("log", on_alert).subscribe("alerts"));
+        let names = ResourceNames::from_env(&app, |_| None);
+        let page = entry(&app, "page");
+        let at =
+            |delivery: &Delivery, attempt| target(&app, &names, &page, delivery, attempt, false);
+        assert_eq!(at(&Delivery::Retry, 2), None);
+        assert_eq!(
+            at(&Delivery::Retry, 3),
+            Some(Target::Queue("failed".into()))
+        );
+        assert_eq!(
+            at(&Delivery::Reject, 1),
+            Some(Target::Queue("failed".into()))
+        );
+        let log = entry(&app, "log");
+        assert_eq!(
+            target(&app, &names, &log, &Delivery::Reject, 10, false),
             None
         );
     }

@@ -1,7 +1,7 @@
 //! Dead letters the custom handler forwards itself, read back from a real Azurite: a queue
 //! message that fails on its queue's max receive count goes to the dead-letter queue two
 //! queues share; an asynchronous invoke that no retry can help goes to its callee's
-//! dead-letter queue at once. The handler acknowledges both (200), so the host does not poison
+//! dead-letter queue at once; a topic message goes to its function's target after its retries. The handler acknowledges both (200), so the host does not poison
 //! them too. One test in this binary: it sets process environment variables.
 //!
 //! Azurite comes from `.ci/azure-peers.sh`; see `tests/azurite.rs` for when this skips.
@@ -16,7 +16,9 @@ use azure_storage_queue::{QueueClient, QueueServiceClient};
 use base64::Engine;
 use faasport_adapter_azure::manifest::HttpMode;
 use faasport_core::http::StatusCode;
-use faasport_core::{App, Context, DeadLetter, Error, Function, Json, QueueBatch, QueueSpec};
+use faasport_core::{
+    App, Context, DeadLetter, Error, Function, Json, QueueBatch, QueueSpec, RetryPolicy,
+};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -28,6 +30,24 @@ async fn always_fails(_: QueueBatch, _: Context) -> Result<(), Error> {
 
 async fn refuses(_: Json<Value>, _: Context) -> Result<(), Error> {
     Err(Error::permanent("no such order"))
+}
+
+async fn pages(_: faasport_core::TopicMessage, _: Context) -> Result<(), Error> {
+    Err(Error::transient("the pager is down"))
+}
+
+/// An invocation request, and the status of the handler's answer.
+async fn send(router: &axum::Router, azure_function: &str, body: &Value) -> StatusCode {
+    let request = http::Request::post(format!("/{azure_function}"))
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("infallible")
+        .status()
 }
 
 /// The host's invocation request for one Storage queue message, and the handler's answer.
@@ -51,8 +71,12 @@ async fn deliver(
 }
 
 async fn texts(client: &QueueClient) -> Vec<String> {
+    let options = azure_storage_queue::models::QueueClientPeekMessagesOptions {
+        number_of_messages: Some(32),
+        ..Default::default()
+    };
     let items = client
-        .peek_messages(None)
+        .peek_messages(Some(options))
         .await
         .expect("peek")
         .into_model()
@@ -113,6 +137,14 @@ async fn failed_messages_are_forwarded_to_the_declared_dead_letter_queues_and_ac
             Function::new("pack", refuses)
                 .dead_letter(DeadLetter::Queue("refused".into()))
                 .sends("failed"),
+        )
+        .topic("alerts")
+        .function(
+            Function::new("page", pages)
+                .subscribe("alerts")
+                .retry(RetryPolicy::default().with_max_retries(1))
+                .dead_letter(DeadLetter::Queue("refused".into()))
+                .sends("failed"),
         );
     let router = faasport_adapter_azure::router(app, HttpMode::Proxying).expect("router");
 
@@ -132,6 +164,21 @@ async fn failed_messages_are_forwarded_to_the_declared_dead_letter_queues_and_ac
     );
     assert_eq!(texts(&refused_queue).await, [r#"{"order":8}"#]);
     assert_eq!(texts(&failed_queue).await, ["order 7"]);
+
+    // A Service Bus topic message on its function's last delivery (retries plus one).
+    let alert = |delivery_count: u32| {
+        json!({
+            "Data": { "trigger": "\"disk full\"" },
+            "Metadata": { "MessageId": "sb-1", "DeliveryCount": delivery_count.to_string(),
+                "sys": { "MethodName": "page" } },
+        })
+    };
+    assert_eq!(
+        send(&router, "page", &alert(1)).await,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    assert_eq!(send(&router, "page", &alert(2)).await, StatusCode::OK);
+    assert_eq!(texts(&refused_queue).await, [r#"{"order":8}"#, "disk full"]);
 
     // When the forward fails (the target is gone), the invocation fails as before, so the host
     // keeps the message and poisons it itself.

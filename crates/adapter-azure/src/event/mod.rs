@@ -207,7 +207,13 @@ impl InvocationRequest {
                 }
                 decoded
             }
-            Trigger::Topic { topic, .. } => queue::topic_message(self, topic, value("topic")?)?,
+            Trigger::Topic { topic, .. } => {
+                let mut decoded = queue::topic_message(self, topic, value("topic")?)?;
+                if let Event::Topic(message) = &decoded.event {
+                    decoded.body = Some(message.body.clone());
+                }
+                decoded
+            }
             Trigger::Stream { stream, .. } => {
                 queue::event_hub_batch(self, stream, value("stream")?)?
             }

@@ -49,13 +49,13 @@
 //! retries plus one), so the host never poisons a message before core's count. On the delivery
 //! where core's count is reached, the custom handler forwards a failed message itself
 //! ([`crate::dead_letter`]): to a dead-letter queue that several queues share, to the queue's
-//! `<queue>-poison` when its own count is lower than the app's, and to an async invoke's
-//! declared target (queue or topic), at once when no retry can help. What stays in Azure's own
-//! dead-letter stores:
-//! - a function's [`App::dead_letter_for`] target for its Service Bus subscriptions (the
-//!   subscription's dead-letter subqueue; forwarding it is the entity's
-//!   `ForwardDeadLetteredMessagesTo`, set where the subscription is created) and blob triggers
-//!   (the shared `webjobs-blobtrigger-poison` queue);
+//! `<queue>-poison` when its own count is lower than the app's, and an async invoke's or a
+//! topic subscription's message to the function's declared target ([`App::dead_letter_for`],
+//! queue or topic), at once when no retry can help. What stays in Azure's own dead-letter
+//! stores:
+//! - a topic subscription's message when its function has no target (the subscription's
+//!   dead-letter subqueue, after the entity's `MaxDeliveryCount`, set where the subscription
+//!   is created), and blob triggers (the shared `webjobs-blobtrigger-poison` queue);
 //! - Timer, Event Hubs and Cosmos DB triggers, which have a retry policy and no dead letter.
 //!
 //! Not written: output bindings (the SDK bindings send at once instead, [`crate::bindings`]),
