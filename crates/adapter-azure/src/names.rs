@@ -23,7 +23,7 @@
 
 use std::collections::BTreeMap;
 
-use faasport_core::{App, Function, Operation, ResourceKind, Trigger};
+use faasport_core::{App, Function, ResourceKind, Trigger};
 
 /// The route prefix of a triggerless function's invoke endpoint: `POST /faasport-invoke/<name>`
 /// with the JSON payload as the body.
@@ -120,20 +120,10 @@ pub fn azure_functions(app: &App) -> Vec<AzureFunction> {
         .collect()
 }
 
-/// The functions that some function of `app` may invoke (core's access rule: what each one
-/// declares, or every function for one that declares nothing): each gets an invoke queue.
+/// The functions that some function of `app` may invoke: each gets an invoke queue
+/// ([`App::invoked`], core's access rule).
 pub fn invoked(app: &App) -> std::collections::BTreeSet<String> {
-    let declared = app.declared();
-    app.functions()
-        .iter()
-        .flat_map(|f| {
-            declared
-                .access_of(f.name())
-                .names(Operation::Invoke)
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-        .collect()
+    app.invoked()
 }
 
 fn of_function(function: &Function, invoked: bool) -> Vec<AzureFunction> {
