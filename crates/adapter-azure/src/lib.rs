@@ -15,7 +15,8 @@
 //! | [`event`] | invocation requests in: `Data`/`Metadata` decoded by the trigger, into neutral events |
 //! | [`response`] | outputs back: `Outputs.res`, `ReturnValue`, statuses that make the host retry, proxied responses |
 //! | `runtime` | the server ([`run`], [`router`]) |
-//! | [`bindings`] | outbound resources: Storage queues and blobs through the official SDK crates, invoke over HTTP |
+//! | [`bindings`] | outbound resources: Storage queues and blobs through the official SDK crates, Service Bus topics over REST, invoke over HTTP and Storage queues |
+//! | [`dead_letter`] | failed messages the handler forwards itself: shared dead-letter queues, per-queue receive counts, async invoke targets |
 //! | [`names`] | Azure function names for each (function, trigger), and back |
 //! | [`manifest`] | `host.json` and one `function.json` per Azure function |
 //!
@@ -28,7 +29,8 @@
 //! |---|---|---|
 //! | `queue` | yes | queue sends through `azure_storage_queue` |
 //! | `blob` | yes | bucket access through `azure_storage_blob` |
-//! | `invoke` | yes | function invocation over HTTP (`azure_core`'s client) |
+//! | `invoke` | yes | function invocation: over HTTP (`azure_core`'s client), and asynchronously through each callee's invoke queue (turns on `queue`) |
+//! | `topic` | yes | topic publishing to Service Bus (the REST *Send Message* call on `azure_core`'s pipeline) |
 //! | `managed-identity` | yes | the function app's managed identity for Storage (`azure_identity`); without it, a SAS URL or [`AzureBindings::with_credential`](bindings::AzureBindings::with_credential) |
 //! | `sdk` | with any of the above | `azure_core` itself |
 //!
@@ -46,6 +48,7 @@
 #![warn(missing_docs)]
 
 pub mod bindings;
+pub mod dead_letter;
 pub mod event;
 pub mod manifest;
 pub mod names;

@@ -14,8 +14,15 @@
 //! - Any other request is an HTTP request the host proxies (`enableProxyingHttpRequest`, or
 //!   the legacy `enableForwardingHttpRequest`) on its original path: it is routed by the app's
 //!   [`RouteTable`] (the local gateway's matcher, so path parameters read the same) or, on
-//!   `/faasport-invoke/<name>`, to a triggerless function, and answered with the function's
-//!   own response.
+//!   `POST /faasport-invoke/<name>`, to that function's invoke endpoint (every function has
+//!   one, [`crate::names`]; its body is the payload, read as core reads it), and answered with
+//!   the function's own response.
+//! - An invocation of a function's invoke queue (`<name>-async`) runs the function on the
+//!   message's payload and answers with core's delivery rule, like any queue message: a failure
+//!   is a non-2xx, so the host delivers it again.
+//! - A Storage queue or invoke queue message that fails on core's last delivery is forwarded to
+//!   its dead-letter target and acknowledged ([`crate::dead_letter`]); if that send fails, the
+//!   invocation fails as it would have and the host poisons the message.
 //! - Each function's initialiser runs once per process, on its first invocation, bounded by
 //!   [`Limits::init_limit`]; a failed initialiser fails that invocation and is tried again on
 //!   the next.
@@ -34,7 +41,9 @@ use std::sync::Arc;
 use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
 use axum::Router;
-use faasport_core::contract::{error_response, http_response, Limits, RouteMatch, RouteTable};
+use faasport_core::contract::{
+    error_response, http_response, Delivery, Limits, RouteMatch, RouteTable,
+};
 use faasport_core::event::PathParams;
 use faasport_core::{
     chain_message, App, Body, Context, Error, Event, Function, HttpRequest, InstanceState, Output,
@@ -46,7 +55,7 @@ use tokio::sync::OnceCell;
 
 use crate::event::InvocationRequest;
 use crate::manifest::HttpMode;
-use crate::names::{azure_functions, AzureFunction, INVOKE_ROUTE_PREFIX};
+use crate::names::{azure_functions, AzureFunction, Entry, INVOKE_ROUTE_PREFIX};
 use crate::response::{delivery_answer, http_answer, protocol_error, proxied, ready};
 
 /// The variable that holds the port the host picked.
@@ -107,6 +116,7 @@ struct Server {
     azure: BTreeMap<String, AzureFunction>,
     routes: RouteTable,
     resources: Resources,
+    bindings: Arc<crate::bindings::AzureBindings>,
 }
 
 impl Server {
@@ -126,8 +136,13 @@ impl Server {
             .into_iter()
             .map(|a| (a.name.clone(), a))
             .collect();
-        let resources = Resources::new(app.declared(), crate::bindings::azure_bindings(&app));
+        let bindings = Arc::new(crate::bindings::AzureBindings::from_env(&app));
+        let resources = Resources::new(
+            app.declared(),
+            crate::bindings::AzureBindings::shared_bindings(&bindings),
+        );
         Self {
+            bindings,
             routes: RouteTable::from_app(&app),
             slots,
             azure,
@@ -218,8 +233,11 @@ async fn invocation(
     body: &[u8],
     request_id: &str,
 ) -> http::Response<AxumBody> {
-    let decoded = InvocationRequest::from_slice(body)
-        .and_then(|request| request.decode(azure.trigger.as_ref()));
+    let request = InvocationRequest::from_slice(body);
+    let storage_queue = request
+        .as_ref()
+        .is_ok_and(|r| r.meta("MessageId").is_none() && r.meta("DeliveryCount").is_none());
+    let decoded = request.and_then(|request| request.decode(&azure.entry));
     let decoded = match decoded {
         Ok(decoded) => decoded,
         Err(e) => {
@@ -233,8 +251,14 @@ async fn invocation(
         return protocol_error(StatusCode::NOT_FOUND, &error.to_string());
     };
     let mut event = decoded.event;
+    let attempt = decoded.attempt;
+    let received = decoded.body;
     fill_path_params(&server.routes, &azure.function, &mut event);
-    let items = item_ids(&event);
+    // An invoke carries one event, as it does locally, whatever its payload.
+    let items = match azure.entry {
+        Entry::InvokeQueue => Vec::new(),
+        _ => item_ids(&event),
+    };
     let call = Call {
         request_id,
         azure_function: &azure.name,
@@ -249,6 +273,22 @@ async fn invocation(
     if let Err(e) = &result {
         tracing::warn!(function = azure.name, request_id, error = %chain_message(e), "invocation failed");
     }
+    let delivery = Delivery::of(&result, &items);
+    let names = server.bindings.names();
+    let target =
+        crate::dead_letter::target(&server.app, names, azure, &delivery, attempt, storage_queue);
+    if let (Some(target), Some(body)) = (target, received) {
+        match server.bindings.dead_letter(&target, &body).await {
+            Ok(()) => {
+                tracing::warn!(function = azure.name, request_id, ?target, "dead-lettered");
+                return delivery_answer(&Ok(Output::Empty), &[]).into_response();
+            }
+            Err(e) => {
+                // The host keeps the message and poisons it itself.
+                tracing::error!(function = azure.name, request_id, ?target, error = %chain_message(&e), "could not dead-letter");
+            }
+        }
+    }
     delivery_answer(&result, &items).into_response()
 }
 
@@ -261,18 +301,22 @@ async fn proxied_http(
     let path = request.path().to_owned();
     let invoke_target = path
         .strip_prefix(&format!("/{INVOKE_ROUTE_PREFIX}/"))
-        .and_then(|name| server.azure.get(name))
-        .filter(|a| a.trigger.is_none());
+        .filter(|_| request.method() == Method::POST)
+        .and_then(|name| {
+            server
+                .azure
+                .values()
+                .find(|a| a.function == name && a.entry == Entry::Invoke)
+        });
+    let mut azure_function = None;
     let (function, event) = if let Some(azure) = invoke_target {
-        let payload = if request.body().is_empty() {
-            Ok(serde_json::Value::Null)
-        } else {
-            request.read_json::<serde_json::Value>()
-        };
-        match payload {
-            Ok(payload) => (azure.function.clone(), Event::from_json(payload)),
-            Err(e) => {
-                let response = http_response(&azure.function, request_id, Err(e));
+        azure_function = Some(azure.name.as_str());
+        match crate::event::invoke_event(request.body()) {
+            Ok(event) => (azure.function.clone(), event),
+            Err(error) => {
+                // A malformed request, as every adapter answers one it cannot decode.
+                let message = chain_message(&error);
+                let response = error_response(StatusCode::BAD_REQUEST, &message, Some(request_id));
                 return proxied(response);
             }
         }
@@ -313,7 +357,7 @@ async fn proxied_http(
     };
     let call = Call {
         request_id,
-        azure_function: &function,
+        azure_function: azure_function.unwrap_or(&function),
         attempt: 1,
         metadata: Vec::new(),
     };

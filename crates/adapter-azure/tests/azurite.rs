@@ -302,3 +302,59 @@ async fn objects_written_by_the_sdk_are_read_through_the_bindings_and_missing_ke
         other => panic!("a missing container is an error, not a missing key: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn the_local_settings_sas_is_the_development_account_sas_and_azurite_accepts_it() {
+    use faasport_adapter_azure::manifest::{AZURITE_ACCOUNT_SAS, AZURITE_QUEUE_URL};
+    // Recomputed from the well-known key, independently of the constant.
+    assert_eq!(AZURITE_ACCOUNT_SAS, account_sas());
+    async fn noop(_: faasport_core::QueueBatch, _: faasport_core::Context) -> Result<(), Error> {
+        Ok(())
+    }
+    let app = faasport_core::App::new("shop")
+        .queue("jobs")
+        .function(faasport_core::Function::new("work", noop).queue("jobs"));
+    let files = faasport_adapter_azure::project(&app, &Default::default()).expect("project");
+    let settings = &files
+        .iter()
+        .find(|f| f.path == "local.settings.json")
+        .expect("local.settings.json")
+        .json["Values"];
+    let generated = settings["FAASPORT_AZURE_QUEUE_URL"]
+        .as_str()
+        .expect("a queue URL");
+    assert_eq!(
+        generated,
+        format!("{AZURITE_QUEUE_URL}?{AZURITE_ACCOUNT_SAS}")
+    );
+
+    let Some((blob, queue)) = azurite() else {
+        return;
+    };
+    // The same URL on the ports this Azurite was started on.
+    let here = generated.replace(AZURITE_QUEUE_URL, &queue);
+    let name = unique("local");
+    let peer = peer(&blob, &queue, &name, "unused");
+    let queue_client = peer.queues.queue_client(&name).expect("queue client");
+    queue_client.create(None).await.expect("create the queue");
+    let names = ResourceNames::default().with(ResourceKind::Queue, "jobs", &name);
+    let bindings = AzureBindings::new(names, StorageSettings::default().with_queue_url(&here));
+    bindings
+        .send("jobs", Message::new("hello"))
+        .await
+        .expect("Azurite accepts the generated SAS");
+    let peeked = queue_client
+        .peek_messages(None)
+        .await
+        .expect("peek")
+        .into_model()
+        .expect("messages")
+        .items
+        .unwrap_or_default();
+    let texts: Vec<Vec<u8>> = peeked
+        .into_iter()
+        .map(|m| decode(&m.message_text.unwrap_or_default()))
+        .collect();
+    assert_eq!(texts, [b"hello".to_vec()]);
+    queue_client.delete(None).await.expect("delete the queue");
+}

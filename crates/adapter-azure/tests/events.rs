@@ -133,17 +133,20 @@ async fn a_single_event_hubs_event_is_a_batch_of_one() {
     assert_eq!(event, Event::Queue(expected));
 }
 
+fn cosmos_entry() -> faasport_adapter_azure::names::Entry {
+    let trigger = common::cosmos().triggers().first().cloned();
+    faasport_adapter_azure::names::Entry::Trigger(trigger.expect("a trigger"))
+}
+
 #[tokio::test]
 async fn a_cosmos_db_change_feed_is_a_change_batch_of_modified_documents() {
     let request =
         InvocationRequest::from_slice(fixture("cosmos.json").as_bytes()).expect("request");
-    let decoded = request
-        .decode(common::cosmos().triggers().first())
-        .expect("decoded");
+    let decoded = request.decode(&cosmos_entry()).expect("decoded");
     assert_eq!(decoded.attempt, 1);
     let malformed = InvocationRequest::from_slice(br#"{"Data":{"trigger":"[{\"total\":1}]"}}"#)
         .expect("request")
-        .decode(common::cosmos().triggers().first())
+        .decode(&cosmos_entry())
         .map(|_| ())
         .map_err(|e| e.to_string());
     assert_eq!(

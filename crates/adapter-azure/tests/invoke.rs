@@ -135,16 +135,17 @@ async fn a_wrong_key_is_refused_by_the_host_and_not_retried() {
 }
 
 #[tokio::test]
-async fn async_invoke_and_an_unknown_app_url_say_why_they_cannot_be_done() {
+async fn an_async_invoke_without_storage_and_an_unknown_app_url_say_which_setting_is_missing() {
     let url = function_app().await;
     let queued = bindings(&url, KEY)
         .invoke("double", json!({"n": 1}), InvokeMode::Async)
         .await;
-    let (retryable, reason) = function_error(queued);
-    assert!(!retryable);
-    assert!(
-        reason.starts_with("asynchronous invoke is not available on Azure"),
-        "{reason}"
+    assert_eq!(
+        function_error(queued),
+        (
+            false,
+            "none of FAASPORT_AZURE_QUEUE_URL, AzureWebJobsStorage__queueServiceUri or AzureWebJobsStorage__accountName is set".into()
+        )
     );
 
     let nowhere = AzureBindings::new(ResourceNames::default(), StorageSettings::default())
@@ -156,5 +157,50 @@ async fn async_invoke_and_an_unknown_app_url_say_why_they_cannot_be_done() {
             false,
             "none of FAASPORT_FUNCTION_DOUBLE_URL, FAASPORT_AZURE_FUNCTION_APP_URL or WEBSITE_HOSTNAME is set".into()
         )
+    );
+}
+
+#[tokio::test]
+async fn a_function_with_a_queue_trigger_is_invoked_on_its_own_endpoint_with_a_tagged_event() {
+    async fn count(batch: faasport_core::QueueBatch, cx: Context) -> Result<Json<Value>, Error> {
+        Ok(Json(json!({
+            "queue": batch.queue,
+            "ids": batch.messages.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+            "azure_function": cx.metadata("azure_function"),
+        })))
+    }
+    let app = App::new("calc")
+        .queue("jobs")
+        .function(Function::new("count", count).queue("jobs"));
+    let router = faasport_adapter_azure::router(app, HttpMode::Proxying).expect("router");
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let invoker = bindings(&url, KEY);
+    let batch = json!({"kind": "queue", "event": {"queue": "jobs", "messages": [
+        {"id": "m1", "body": "aGk="}, {"id": "m2", "body": ""}]}});
+    let answer = invoker
+        .invoke("count", batch, InvokeMode::Sync)
+        .await
+        .expect("invoke");
+    assert_eq!(
+        answer,
+        Some(json!({"queue": "jobs", "ids": ["m1", "m2"], "azure_function": "count-invoke"}))
+    );
+    // A payload in the tagged form that does not parse is refused, as core refuses it locally.
+    let bad = invoker
+        .invoke(
+            "count",
+            json!({"kind": "queue", "event": {"queue": 3}}),
+            InvokeMode::Sync,
+        )
+        .await;
+    let (retryable, reason) = function_error(bad);
+    assert!(!retryable, "{reason}");
+    assert!(
+        reason.starts_with("the function answered 400: invalid payload: not a valid `queue` event"),
+        "{reason}"
     );
 }

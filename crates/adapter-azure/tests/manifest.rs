@@ -49,20 +49,117 @@ fn the_project_has_one_folder_per_trigger_named_predictably() {
         [
             "host.json",
             "local.settings.json",
+            // every function: its triggers, its invoke endpoint and (every function may be
+            // invoked by one that declares nothing) its invoke queue
             "http-echo/function.json",
+            "http-echo-invoke/function.json",
+            "http-echo-async/function.json",
             "queue/function.json",
+            "queue-invoke/function.json",
+            "queue-async/function.json",
             "topic/function.json",
+            "topic-invoke/function.json",
+            "topic-async/function.json",
             "timer/function.json",
+            "timer-invoke/function.json",
+            "timer-async/function.json",
             "blob/function.json",
+            "blob-invoke/function.json",
+            "blob-async/function.json",
             "hub/function.json",
+            "hub-invoke/function.json",
+            "hub-async/function.json",
             "grid/function.json",
+            "grid-invoke/function.json",
+            "grid-async/function.json",
             "invoke/function.json",
+            "invoke-async/function.json",
             "multi-queue-1/function.json",
             "multi-http-2/function.json",
+            "multi-invoke/function.json",
+            "multi-async/function.json",
             "fails/function.json",
+            "fails-invoke/function.json",
+            "fails-async/function.json",
             "slow/function.json",
+            "slow-invoke/function.json",
+            "slow-async/function.json",
             "publishes/function.json",
+            "publishes-invoke/function.json",
+            "publishes-async/function.json",
         ]
+    );
+}
+
+#[test]
+fn an_invoked_function_gets_an_invoke_queue_whose_retries_raise_max_dequeue_count() {
+    use faasport_core::{App, Context, Error, Function, Json, QueueBatch, RetryPolicy};
+    async fn callee(_: Json<serde_json::Value>, _: Context) -> Result<(), Error> {
+        Ok(())
+    }
+    async fn caller(_: QueueBatch, _: Context) -> Result<(), Error> {
+        Ok(())
+    }
+    let app = App::new("shop")
+        .queue("jobs")
+        .function(
+            Function::new("bill", caller)
+                .queue("jobs")
+                .invokes("Resize_Image"),
+        )
+        .function(
+            Function::new("Resize_Image", callee)
+                .retry(RetryPolicy::default().with_max_retries(7))
+                .sends("jobs"),
+        );
+    let files = project(&app, &ProjectOptions::default()).expect("project");
+    let doc = |path: &str| {
+        let file = files.iter().find(|f| f.path == path).expect(path);
+        check_function(path, &file.json);
+        file.json.clone()
+    };
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths[2..],
+        [
+            "bill/function.json",
+            "bill-invoke/function.json",
+            "Resize_Image/function.json",
+            "Resize_Image-async/function.json",
+        ]
+    );
+    assert_eq!(
+        doc("Resize_Image-async/function.json"),
+        json!({"bindings": [{"type": "queueTrigger", "direction": "in", "name": "trigger",
+            "queueName": "faasport-invoke-resize-image", "connection": "AzureWebJobsStorage"}]})
+    );
+    assert_eq!(
+        doc("bill-invoke/function.json"),
+        json!({"bindings": [
+            {"type": "httpTrigger", "direction": "in", "name": "trigger", "authLevel": "function",
+             "methods": ["post"], "route": "faasport-invoke/bill"},
+            {"type": "http", "direction": "out", "name": "res"}]})
+    );
+    // 7 retries are 8 deliveries, more than the queue's default 5: one app-wide value
+    assert_eq!(files[0].json["extensions"]["queues"]["maxDequeueCount"], 8);
+}
+
+#[test]
+fn two_azure_functions_with_one_name_are_refused() {
+    use faasport_core::{App, Context, Error, Function, QueueBatch};
+    async fn f(_: QueueBatch, _: Context) -> Result<(), Error> {
+        Ok(())
+    }
+    let app = App::new("shop")
+        .queue("jobs")
+        .function(Function::new("bill", f).queue("jobs"))
+        .function(Function::new("bill-invoke", f).queue("jobs"));
+    let error = project(&app, &ProjectOptions::default())
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        error.as_deref(),
+        Some("the azure manifest cannot express this app: `bill-invoke` is not a valid Azure function name: two Azure functions of the app would have this name (rename the faasport function)")
     );
 }
 
@@ -133,7 +230,9 @@ fn each_trigger_becomes_its_documented_binding() {
     let azure = faasport_adapter_azure::names::AzureFunction {
         name: "cosmos".into(),
         function: "cosmos".into(),
-        trigger: cosmos.triggers().first().cloned(),
+        entry: faasport_adapter_azure::names::Entry::Trigger(
+            cosmos.triggers().first().cloned().expect("a trigger"),
+        ),
     };
     let doc_cosmos =
         faasport_adapter_azure::manifest::function::function_json(&common::app(), &cosmos, &azure)
@@ -206,4 +305,41 @@ fn a_dead_letter_queue_of_one_queue_is_triggered_on_its_poison_queue() {
         .find(|f| f.path == "triage/function.json")
         .expect("triage");
     assert_eq!(triage.json["bindings"][0]["queueName"], json!("failed"));
+}
+
+#[test]
+fn local_settings_point_func_start_at_azurite_with_a_sas_and_ask_for_a_service_bus_only_when_needed(
+) {
+    use faasport_adapter_azure::manifest::{
+        AZURITE_ACCOUNT_SAS, AZURITE_BLOB_URL, AZURITE_QUEUE_URL,
+    };
+    let values = |app: &faasport_core::App| {
+        let files = project(app, &ProjectOptions::default()).expect("project");
+        assert_eq!(files[1].path, "local.settings.json");
+        assert_eq!(files[1].json["IsEncrypted"], false);
+        files[1].json["Values"].clone()
+    };
+    async fn noop(
+        _: faasport_core::QueueBatch,
+        _: faasport_core::Context,
+    ) -> Result<(), faasport_core::Error> {
+        Ok(())
+    }
+    let storage_only = faasport_core::App::new("shop")
+        .queue("jobs")
+        .function(faasport_core::Function::new("work", noop).queue("jobs"));
+    assert_eq!(
+        values(&storage_only),
+        json!({
+            "FUNCTIONS_WORKER_RUNTIME": "custom",
+            "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+            "FAASPORT_AZURE_QUEUE_URL": format!("{AZURITE_QUEUE_URL}?{AZURITE_ACCOUNT_SAS}"),
+            "FAASPORT_AZURE_BLOB_URL": format!("{AZURITE_BLOB_URL}?{AZURITE_ACCOUNT_SAS}"),
+            "FAASPORT_AZURE_FUNCTION_APP_URL": "http://localhost:7071",
+        })
+    );
+    let with_topics = values(&common::app());
+    assert!(with_topics["ServiceBusConnection"]
+        .as_str()
+        .is_some_and(|c| c.starts_with("Endpoint=sb://")));
 }

@@ -1,30 +1,36 @@
-//! Function invocation over HTTP, to the invoke endpoint the manifest gives every triggerless
-//! function: `POST <function app>/faasport-invoke/<function>` with the JSON payload as the body
-//! ([`crate::names::invoke_path`]; the generated `host.json` sets `routePrefix: ""` and its
-//! `function.json` `authLevel: function`).
+//! Function invocation: over HTTP to the callee's invoke endpoint, or through its invoke
+//! queue ([`crate::names`]: every function has an endpoint, every function another may invoke
+//! has a queue).
 //!
+//! **Synchronous** ([`InvokeMode::Sync`]): `POST <function app>/faasport-invoke/<function>`
+//! with the JSON payload as the body ([`crate::names::invoke_path`]; the generated `host.json`
+//! sets `routePrefix: ""` and the endpoint's `function.json` `authLevel: function`).
 //! - The URL is `FAASPORT_FUNCTION_<NAME>_URL`, else `FAASPORT_AZURE_FUNCTION_APP_URL` (else
 //!   `https://$WEBSITE_HOSTNAME`, the app itself) followed by the path
 //!   ([`ResourceNames::invoke_url`](crate::names::ResourceNames::invoke_url)).
 //! - The key is [`FUNCTION_KEY_ENV`](super::FUNCTION_KEY_ENV), sent as `x-functions-key`.
-//! - [`InvokeMode::Sync`] waits for the answer, which is core's
-//!   [`http_response`](faasport_core::contract::http_response) of the callee's result: 200 with
-//!   its JSON, 204 for `()` (`null`), or an error status with `{"error": ..}`. An error answer is
+//! - The callee answers with core's [`http_response`](faasport_core::contract::http_response)
+//!   of its result, and the caller reads it with core's
+//!   [`invoke_answer`](faasport_core::contract::invoke_answer): the JSON, `null` for `()`, or
 //!   [`Error::Binding`] with [`BindingError::Function`], retryable for 408, 429 and 5xx. The
 //!   request is sent once: a retry would run the callee again.
-//! - [`InvokeMode::Async`] is refused ([`BindingError::AsyncInvoke`]): an HTTP-triggered Azure
-//!   function runs while its caller waits, and Azure has no event-style invoke that would apply
-//!   the callee's retry policy and dead-letter target.
-//! - Only a function without triggers has an invoke endpoint; invoking one that has triggers
-//!   reaches no route (404).
+//!
+//! **Asynchronous** ([`InvokeMode::Async`]): `Put Message` of the JSON payload (base64, as every
+//! queue send) to the callee's invoke queue `faasport-invoke-<function>`
+//! ([`ResourceNames::invoke_queue`](crate::names::ResourceNames::invoke_queue),
+//! `FAASPORT_FUNCTION_<NAME>_QUEUE` overrides it), through the same Storage client and
+//! credentials as queue sends. It returns once Storage has accepted the message. The manifest's
+//! `<function>-async` queue trigger runs the callee on it; a failure is retried by the host up
+//! to `maxDequeueCount` and then moved to `faasport-invoke-<function>-poison`, Azure's dead
+//! letter for it ([`crate::manifest`]). A payload over 64 KiB of base64 text is refused.
 
 use azure_core::http::{new_http_client, Method, Request, Url};
 use faasport_core::resource::{FunctionInvoker, InvokeMode};
-use faasport_core::{Error, ResourceKind};
+use faasport_core::{Body, Error, ResourceKind};
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use super::{failure, retryable_status, sdk_failure, AzureBindings, BindingError};
+use super::{failure, sdk_failure, AzureBindings, BindingError};
 use crate::names::{env_var, FUNCTION_APP_URL_ENV, WEBSITE_HOSTNAME_ENV};
 
 /// The header that carries the function key.
@@ -40,7 +46,12 @@ impl FunctionInvoker for AzureBindings {
         Box::pin(async move {
             let kind = ResourceKind::Function;
             if mode == InvokeMode::Async {
-                return Err(failure(kind, function, false, BindingError::AsyncInvoke));
+                let queue = self.names.invoke_queue(function);
+                let body = Body::from(payload.to_string());
+                return self
+                    .put_message(kind, function, &queue, &body)
+                    .await
+                    .map(|_| None);
             }
             let own = env_var(kind, function);
             let url = self.names.invoke_url(function).ok_or_else(|| {
@@ -79,29 +90,15 @@ impl FunctionInvoker for AzureBindings {
                 .collect()
                 .await
                 .map_err(|e| sdk_failure(kind, function, e))?;
-            if !(200..300).contains(&status) {
-                let parsed: Option<Value> = serde_json::from_slice(&body).ok();
-                let message = parsed
-                    .as_ref()
-                    .and_then(|v| v.get("error"))
-                    .and_then(Value::as_str)
-                    .map_or_else(
-                        || String::from_utf8_lossy(&body).into_owned(),
-                        str::to_owned,
-                    );
-                let error = BindingError::Function { status, message };
-                return Err(failure(kind, function, retryable_status(status), error));
-            }
-            if body.is_empty() {
-                return Ok(Some(Value::Null));
-            }
-            serde_json::from_slice(&body)
+            faasport_core::contract::invoke_answer(status, &body)
                 .map(Some)
-                .map_err(|e| Error::Binding {
-                    kind,
-                    name: function.to_owned(),
-                    retryable: false,
-                    source: Box::new(e),
+                .map_err(|e| {
+                    let retryable = e.is_retryable();
+                    let error = BindingError::Function {
+                        status: e.status,
+                        message: e.message,
+                    };
+                    failure(kind, function, retryable, error)
                 })
         })
     }

@@ -5,8 +5,8 @@
 //! |---|---|---|---|
 //! | [`QueueSender`](faasport_core::resource::QueueSender) | Storage queues (`azure_storage_queue`) | `Put Message`, the body base64-encoded | `queue` |
 //! | [`ObjectStore`](faasport_core::resource::ObjectStore) | Blob Storage (`azure_storage_blob`) | `Get Blob`, `Put Blob` (block blob), `Delete Blob`, `List Blobs` | `blob` |
-//! | [`FunctionInvoker`](faasport_core::resource::FunctionInvoker) | the function app's invoke endpoints | `POST /faasport-invoke/<function>` | `invoke` |
-//! | [`TopicPublisher`](faasport_core::resource::TopicPublisher) | none: [`Error::NoBinding`] | | |
+//! | [`FunctionInvoker`](faasport_core::resource::FunctionInvoker) | the function app's invoke endpoints; Storage queues | synchronous: `POST /faasport-invoke/<function>`; asynchronous: `Put Message` to `faasport-invoke-<function>` | `invoke` |
+//! | [`TopicPublisher`](faasport_core::resource::TopicPublisher) | Service Bus topics ([`service_bus`]: REST on `azure_core`'s pipeline) | `Send Message` (`POST /<topic>/messages`) | `topic` |
 //!
 //! # Which path does the work
 //!
@@ -20,25 +20,28 @@
 //!
 //! # Topics
 //!
-//! A faasport topic is a Service Bus topic on Azure (the manifest's `serviceBusTrigger`). There
-//! is no official Service Bus crate on `azure_core` 1.x; the community
-//! `azure_messaging_servicebus` is built on `azure_core` 0.21, which would put a second,
-//! incompatible `azure_core` in every Azure build. Publishing answers [`Error::NoBinding`]
-//! until an official crate exists (after the per-function access check, so an undeclared
-//! topic is still [`Error::Undeclared`]).
+//! A faasport topic is a Service Bus topic on Azure (the manifest's `serviceBusTrigger`, one
+//! subscription per subscribing function). There is no official Service Bus crate on
+//! `azure_core` 1.x; the community `azure_messaging_servicebus` is built on `azure_core` 0.21,
+//! which would put a second, incompatible `azure_core` in every Azure build. Publishing is one
+//! documented REST call, so [`service_bus`] sends it through `azure_core` 1.x's own pipeline
+//! (retry policy, bearer-token policy) instead; it is tested against a loopback fake of that
+//! call, because no Service Bus emulator can be installed from the package registries.
 //!
 //! # Authentication
 //!
 //! Storage accepts an Entra ID token or a SAS, never the account key, through these crates
 //! ([`storage`]): a service URL that carries a SAS is used as it is; otherwise the credential
 //! given to [`AzureBindings::with_credential`], else the function app's managed identity
-//! (feature `managed-identity`, `azure_identity` 1.0), signs each request with a token.
+//! (feature `managed-identity`, `azure_identity` 1.0), signs each request with a token. Service
+//! Bus takes the same token (scope `https://servicebus.azure.net/.default`), or a SAS signed
+//! with the key of a `ServiceBusConnection` connection string ([`service_bus`]).
 //!
 //! # Errors
 //!
 //! Every failed call is [`Error::Binding`] naming the resource: connection and I/O failures,
 //! 408, 429 and 5xx answers are retryable (the Storage clients have already retried them with
-//! `azure_core`'s default policy; an invoke is sent once); a missing setting, a refused request
+//! `azure_core`'s default policy; a synchronous invoke is sent once); a missing setting, a refused request
 //! (403, 404) and a message Storage queues cannot carry are not.
 
 #[cfg(feature = "blob")]
@@ -47,12 +50,14 @@ mod blob;
 mod invoke;
 #[cfg(feature = "queue")]
 mod queue;
+pub mod service_bus;
 pub mod storage;
 
 use std::sync::Arc;
 
 use faasport_core::{App, Bindings, Error, ResourceKind};
 
+use self::service_bus::ServiceBusSettings;
 use self::storage::StorageSettings;
 use crate::names::ResourceNames;
 
@@ -81,6 +86,12 @@ pub struct AzureBindings {
     blobs: tokio::sync::OnceCell<azure_storage_blob::BlobServiceClient>,
     #[cfg(feature = "invoke")]
     http: std::sync::OnceLock<Arc<dyn azure_core::http::HttpClient>>,
+    #[cfg_attr(not(feature = "topic"), allow(dead_code))]
+    service_bus: ServiceBusSettings,
+    #[cfg(feature = "topic")]
+    service_bus_options: Option<azure_core::http::ClientOptions>,
+    #[cfg(feature = "topic")]
+    service_bus_pipeline: tokio::sync::OnceCell<(azure_core::http::Pipeline, bool)>,
 }
 
 impl std::fmt::Debug for AzureBindings {
@@ -132,9 +143,6 @@ pub enum BindingError {
         /// The `error` of its answer, or the body.
         message: String,
     },
-    /// Azure has no asynchronous invocation over HTTP.
-    #[error("asynchronous invoke is not available on Azure (an HTTP-triggered function runs while its caller waits); send the payload to a queue the function consumes instead")]
-    AsyncInvoke,
 }
 
 impl AzureBindings {
@@ -152,7 +160,26 @@ impl AzureBindings {
             blobs: tokio::sync::OnceCell::new(),
             #[cfg(feature = "invoke")]
             http: std::sync::OnceLock::new(),
+            service_bus: ServiceBusSettings::default(),
+            #[cfg(feature = "topic")]
+            service_bus_options: None,
+            #[cfg(feature = "topic")]
+            service_bus_pipeline: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Publishes to Service Bus as `settings` say ([`service_bus`]).
+    pub fn with_service_bus(mut self, settings: ServiceBusSettings) -> Self {
+        self.service_bus = settings;
+        self
+    }
+
+    /// Sends Service Bus requests through a pipeline built with `options` (its retry policy,
+    /// its transport) instead of `azure_core`'s defaults.
+    #[cfg(feature = "topic")]
+    pub fn with_service_bus_options(mut self, options: azure_core::http::ClientOptions) -> Self {
+        self.service_bus_options = Some(options);
+        self
     }
 
     /// The bindings of `app` as the function app's settings describe them
@@ -163,7 +190,8 @@ impl AzureBindings {
         let bindings = Self::new(
             ResourceNames::from_env(app, env),
             StorageSettings::from_env(env),
-        );
+        )
+        .with_service_bus(ServiceBusSettings::from_env(env));
         match key {
             Some(key) => bindings.with_function_key(key),
             None => bindings,
@@ -186,7 +214,12 @@ impl AzureBindings {
 
     /// The core [`Bindings`] backed by these clients (the ones whose features are enabled).
     pub fn into_bindings(self) -> Bindings {
-        let this = Arc::new(self);
+        Self::shared_bindings(&Arc::new(self))
+    }
+
+    /// The core [`Bindings`] backed by `this`, which the caller keeps using.
+    pub fn shared_bindings(this: &Arc<Self>) -> Bindings {
+        let this = this.clone();
         let bindings = Bindings::none();
         #[cfg(feature = "queue")]
         let bindings = bindings.with_queues(this.clone());
@@ -194,6 +227,8 @@ impl AzureBindings {
         let bindings = bindings.with_objects(this.clone());
         #[cfg(feature = "invoke")]
         let bindings = bindings.with_invoker(this.clone());
+        #[cfg(feature = "topic")]
+        let bindings = bindings.with_topics(this.clone());
         drop(this);
         bindings
     }
@@ -211,32 +246,109 @@ impl AzureBindings {
         if endpoint.sas {
             return Ok((endpoint.url, None));
         }
+        let credential = self.token_credential(self.storage.client_id(), &endpoint.url)?;
+        Ok((endpoint.url, Some(credential)))
+    }
+}
+
+#[cfg(feature = "sdk")]
+impl AzureBindings {
+    /// The credential for token-signed requests: the one given to
+    /// [`with_credential`](Self::with_credential), else the managed identity (the user-assigned
+    /// one with `client_id`); `url` names the service in the error when there is none.
+    #[cfg_attr(
+        not(any(feature = "queue", feature = "blob", feature = "topic")),
+        allow(dead_code)
+    )]
+    fn token_credential(
+        &self,
+        client_id: Option<&str>,
+        url: &azure_core::http::Url,
+    ) -> Result<Arc<dyn TokenCredential>, BindingError> {
         if let Some(credential) = &self.credential {
-            return Ok((endpoint.url, Some(credential.clone())));
+            return Ok(credential.clone());
         }
         #[cfg(feature = "managed-identity")]
         {
             use azure_identity::{
                 ManagedIdentityCredential, ManagedIdentityCredentialOptions, UserAssignedId,
             };
+            let _ = url; // names the service only when there is no credential at all
             let options = ManagedIdentityCredentialOptions {
-                user_assigned_id: self
-                    .storage
-                    .client_id()
-                    .map(|id| UserAssignedId::ClientId(id.to_owned())),
+                user_assigned_id: client_id.map(|id| UserAssignedId::ClientId(id.to_owned())),
                 ..Default::default()
             };
             let credential: Arc<dyn TokenCredential> =
                 ManagedIdentityCredential::new(Some(options))?;
-            Ok((endpoint.url, Some(credential)))
+            Ok(credential)
         }
         #[cfg(not(feature = "managed-identity"))]
         {
-            let mut url = endpoint.url;
+            let _ = client_id;
+            let mut url = url.clone();
             url.set_query(None);
             Err(BindingError::NoCredential {
                 url: url.to_string(),
             })
+        }
+    }
+}
+
+impl AzureBindings {
+    /// The Azure names these bindings resolve resources with.
+    pub fn names(&self) -> &ResourceNames {
+        &self.names
+    }
+
+    /// Sends a dead-lettered message `body` to `target` as it was received
+    /// ([`crate::dead_letter`]); a dead-letter target needs no access declaration.
+    ///
+    /// # Errors
+    /// [`Error::Binding`] when the send fails; [`Error::NoBinding`] when the feature that
+    /// reaches the target (`queue`, `topic`) is off.
+    pub async fn dead_letter(
+        &self,
+        target: &crate::dead_letter::Target,
+        body: &faasport_core::Body,
+    ) -> Result<(), Error> {
+        use crate::dead_letter::Target;
+        match target {
+            #[cfg(feature = "queue")]
+            Target::Queue(queue) => {
+                let id = self.names.id(ResourceKind::Queue, queue);
+                self.put_message(ResourceKind::Queue, queue, &id, body)
+                    .await
+                    .map(drop)
+            }
+            #[cfg(feature = "queue")]
+            Target::AzureQueue(id) => self
+                .put_message(ResourceKind::Queue, id, id, body)
+                .await
+                .map(drop),
+            #[cfg(feature = "topic")]
+            Target::Topic(topic) => {
+                use faasport_core::resource::TopicPublisher;
+                let message = faasport_core::Message::new(body.clone());
+                self.publish(topic, message).await.map(drop)
+            }
+            #[allow(unreachable_patterns)]
+            other => {
+                let _ = body;
+                let (kind, name, feature) = match other {
+                    Target::Topic(name) => (ResourceKind::Topic, name, "topic"),
+                    Target::Queue(name) | Target::AzureQueue(name) => {
+                        (ResourceKind::Queue, name, "queue")
+                    }
+                };
+                Err(Error::NoBinding {
+                    kind,
+                    name: name.clone(),
+                    provider: faasport_core::Provider::Azure,
+                    fix: format!(
+                        "enable the `{feature}` feature of faasport-adapter-azure to forward dead letters"
+                    ),
+                })
+            }
         }
     }
 }
@@ -283,7 +395,7 @@ pub(crate) fn sdk_failure(kind: ResourceKind, name: &str, error: azure_core::Err
 }
 
 /// Core's rule: 408, 429 and 5xx.
-#[cfg(any(feature = "queue", feature = "blob", feature = "invoke"))]
+#[cfg(feature = "sdk")]
 pub(crate) use faasport_core::contract::retryable_status;
 
 /// The Storage error code of a failed call (`BlobNotFound`, `ContainerNotFound`, ...).

@@ -5,12 +5,13 @@
 //! `base64`), so the consuming function receives the exact bytes sent, binary bodies included.
 //! Storage queue messages carry no attributes: the `content-type` attribute (set by
 //! [`Message::json`]) is not carried, and any other attribute is refused rather than dropped.
-//! The message id is the one Storage assigns.
+//! The message id is the one Storage assigns. A message whose base64 text exceeds Storage's
+//! 64 KiB is refused before any call.
 
 use azure_storage_queue::models::QueueMessage;
 use azure_storage_queue::{QueueServiceClient, QueueServiceClientOptions};
 use faasport_core::resource::{Message, QueueSender};
-use faasport_core::{Error, ResourceKind};
+use faasport_core::{Body, Error, ResourceKind};
 use futures::future::BoxFuture;
 
 use super::storage::Service;
@@ -20,15 +21,19 @@ use super::{failure, sdk_failure, AzureBindings, BindingError};
 const CONTENT_TYPE: &str = "content-type";
 
 impl AzureBindings {
-    async fn queue_service(&self, queue: &str) -> Result<&QueueServiceClient, Error> {
+    async fn queue_service(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+    ) -> Result<&QueueServiceClient, Error> {
         self.queues
             .get_or_try_init(|| async {
                 let (url, credential) = self
                     .endpoint(Service::Queue)
-                    .map_err(|e| failure(ResourceKind::Queue, queue, false, e))?;
+                    .map_err(|e| failure(kind, name, false, e))?;
                 let options = QueueServiceClientOptions::default();
                 QueueServiceClient::new(url, credential, Some(options))
-                    .map_err(|e| sdk_failure(ResourceKind::Queue, queue, e))
+                    .map_err(|e| sdk_failure(kind, name, e))
             })
             .await
     }
@@ -59,28 +64,54 @@ impl QueueSender for AzureBindings {
                     BindingError::Message(reason),
                 ));
             }
-            let client = self
-                .queue_service(queue)
-                .await?
-                .queue_client(&self.names.id(ResourceKind::Queue, queue))
-                .map_err(|e| sdk_failure(ResourceKind::Queue, queue, e))?;
-            let text = QueueMessage {
-                message_text: Some(message.body.to_base64()),
-            };
-            let content = text
-                .try_into()
-                .map_err(|e| sdk_failure(ResourceKind::Queue, queue, e))?;
-            let sent = client
-                .send_message(content, None)
+            let id = self.names.id(ResourceKind::Queue, queue);
+            self.put_message(ResourceKind::Queue, queue, &id, &message.body)
                 .await
-                .map_err(|e| sdk_failure(ResourceKind::Queue, queue, e))?
-                .into_model()
-                .map_err(|e| sdk_failure(ResourceKind::Queue, queue, e))?;
-            Ok(sent
-                .items
-                .and_then(|items| items.into_iter().next())
-                .and_then(|m| m.message_id)
-                .unwrap_or_default())
         })
     }
 }
+
+impl AzureBindings {
+    /// `Put Message` of `body`, base64-encoded, to the Storage queue `id`, for the resource
+    /// `kind` `name` (a queue, or a function's invoke queue); returns the message id.
+    pub(super) async fn put_message(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+        id: &str,
+        body: &Body,
+    ) -> Result<String, Error> {
+        let text = body.to_base64();
+        if text.len() > MAX_MESSAGE_TEXT {
+            let reason = format!(
+                "the message is {} bytes, {} base64-encoded, and a Storage queue message holds at most 64 KiB of text",
+                body.len(),
+                text.len()
+            );
+            return Err(failure(kind, name, false, BindingError::Message(reason)));
+        }
+        let client = self
+            .queue_service(kind, name)
+            .await?
+            .queue_client(id)
+            .map_err(|e| sdk_failure(kind, name, e))?;
+        let text = QueueMessage {
+            message_text: Some(text),
+        };
+        let content = text.try_into().map_err(|e| sdk_failure(kind, name, e))?;
+        let sent = client
+            .send_message(content, None)
+            .await
+            .map_err(|e| sdk_failure(kind, name, e))?
+            .into_model()
+            .map_err(|e| sdk_failure(kind, name, e))?;
+        Ok(sent
+            .items
+            .and_then(|items| items.into_iter().next())
+            .and_then(|m| m.message_id)
+            .unwrap_or_default())
+    }
+}
+
+/// The largest message text Storage queues accept (64 KiB).
+const MAX_MESSAGE_TEXT: usize = 64 * 1024;

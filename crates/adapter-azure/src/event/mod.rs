@@ -13,7 +13,8 @@
 //! | stream | `eventHubTrigger`, `cardinality: many` (or one) | the event bodies | `SequenceNumberArray`, `EnqueuedTimeUtcArray`, `PropertiesArray` (or the singular keys) | `QueueBatch`, ids are sequence numbers |
 //! | change | `cosmosDBTrigger` | the changed documents | | [`ChangeBatch`](faasport_core::ChangeBatch) |
 //! | CloudEvent | `eventGridTrigger` | a CloudEvent or an Event Grid schema event | | [`CloudEvent`](faasport_core::CloudEvent) |
-//! | none (invoke) | `httpTrigger` on `/faasport-invoke/<name>` | the request; its body is the payload | | [`Event::from_json`] of the body |
+//! | (invoke endpoint) | `httpTrigger` on `/faasport-invoke/<name>` | the request; its body is the payload | | [`Event::try_from_json`] of the body |
+//! | (invoke queue) | `queueTrigger` on `faasport-invoke-<name>` | the message text, the payload | `Id`, `DequeueCount` (the attempt) | [`Event::try_from_json`] of the text |
 //!
 //! The host writes every value that is not an object with `JsonConvert.SerializeObject`, so a
 //! string may arrive JSON-encoded twice, numbers as strings and lists as JSON text
@@ -35,7 +36,7 @@ mod table;
 use faasport_core::{Event, Trigger};
 use serde_json::{Map, Value};
 
-use crate::names::TRIGGER_BINDING;
+use crate::names::{Entry, TRIGGER_BINDING};
 
 pub use self::http::http_request;
 
@@ -94,6 +95,9 @@ pub struct Decoded {
     pub attempt: u32,
     /// Extra context metadata (`is_past_due` for timers).
     pub metadata: Vec<(&'static str, String)>,
+    /// The message as received, for a queue or invoke queue message the handler may
+    /// dead-letter itself ([`crate::dead_letter`]).
+    pub body: Option<faasport_core::Body>,
 }
 
 impl Decoded {
@@ -102,6 +106,7 @@ impl Decoded {
             event,
             attempt: 1,
             metadata: Vec::new(),
+            body: None,
         }
     }
 
@@ -157,50 +162,66 @@ impl InvocationRequest {
         u32::try_from(retries).ok().map(|r| r.saturating_add(1))
     }
 
-    /// Decodes the request for an Azure function with `trigger` (`None`: an invoke endpoint).
+    /// Decodes the request for an Azure function reached through `entry`.
     ///
     /// # Errors
-    /// [`EventError`] when the request does not fit the trigger.
-    pub fn decode(&self, trigger: Option<&Trigger>) -> Result<Decoded, EventError> {
+    /// [`EventError`] when the request does not fit the entry.
+    pub fn decode(&self, entry: &Entry) -> Result<Decoded, EventError> {
         let value = |trigger: &'static str| {
             self.trigger_value().ok_or(EventError::NoTriggerValue {
                 binding: TRIGGER_BINDING,
                 trigger,
             })
         };
-        let decoded = match trigger {
-            None => {
+        let trigger = match entry {
+            Entry::Trigger(trigger) => trigger,
+            Entry::Invoke => {
                 let request = http_request(value("invoke")?)?;
-                let payload = if request.body().is_empty() {
-                    Value::Null
-                } else {
-                    request.body().to_json().map_err(|e| EventError::Field {
-                        trigger: "invoke",
-                        field: "Body",
-                        detail: e.to_string(),
-                    })?
+                let event = invoke_event(request.body())
+                    .map_err(|e| field_error("invoke", "Body", faasport_core::chain_message(&e)))?;
+                return Ok(Decoded::new(event));
+            }
+            Entry::InvokeQueue => {
+                let decoded = queue::queue_message(self, "invoke", value("invoke queue")?)?;
+                let Event::Queue(batch) = &decoded.event else {
+                    return Err(field_error("invoke queue", "Data", "not a queue message"));
                 };
-                Decoded::new(Event::from_json(payload))
+                let body = batch.messages.first().map(|m| m.body.clone());
+                let event = invoke_event(body.as_ref().unwrap_or(&faasport_core::Body::empty()))
+                    .map_err(|e| {
+                        field_error("invoke queue", "Data", faasport_core::chain_message(&e))
+                    })?;
+                return Ok(Decoded {
+                    event,
+                    body,
+                    ..decoded
+                });
             }
-            Some(Trigger::Http { .. }) => Decoded::new(Event::Http(http_request(value("http")?)?)),
-            Some(Trigger::Queue { queue, .. }) => {
-                queue::queue_message(self, queue, value("queue")?)?
+        };
+        let decoded = match trigger {
+            Trigger::Http { .. } => Decoded::new(Event::Http(http_request(value("http")?)?)),
+            Trigger::Queue { queue, .. } => {
+                let mut decoded = queue::queue_message(self, queue, value("queue")?)?;
+                if let Event::Queue(batch) = &decoded.event {
+                    decoded.body = batch.messages.first().map(|m| m.body.clone());
+                }
+                decoded
             }
-            Some(Trigger::Topic { topic, .. }) => {
-                queue::topic_message(self, topic, value("topic")?)?
+            Trigger::Topic { topic, .. } => {
+                let mut decoded = queue::topic_message(self, topic, value("topic")?)?;
+                if let Event::Topic(message) = &decoded.event {
+                    decoded.body = Some(message.body.clone());
+                }
+                decoded
             }
-            Some(Trigger::Stream { stream, .. }) => {
+            Trigger::Stream { stream, .. } => {
                 queue::event_hub_batch(self, stream, value("stream")?)?
             }
-            Some(Trigger::Schedule { expression }) => {
-                schedule::tick(self, expression, value("timer")?)?
-            }
-            Some(Trigger::Storage { bucket, .. }) => {
-                blob::blob_event(self, bucket, value("blob")?)?
-            }
-            Some(Trigger::Change { table, .. }) => table::change_batch(table, value("cosmos")?)?,
-            Some(Trigger::CloudEvent { .. }) => grid::cloud_event(value("eventgrid")?)?,
-            Some(_) => Decoded::new(Event::CloudEvent(self.raw())),
+            Trigger::Schedule { expression } => schedule::tick(self, expression, value("timer")?)?,
+            Trigger::Storage { bucket, .. } => blob::blob_event(self, bucket, value("blob")?)?,
+            Trigger::Change { table, .. } => table::change_batch(table, value("cosmos")?)?,
+            Trigger::CloudEvent { .. } => grid::cloud_event(value("eventgrid")?)?,
+            _ => Decoded::new(Event::CloudEvent(self.raw())),
         };
         let attempt = self.retry_attempt();
         Ok(match attempt {
@@ -229,6 +250,23 @@ impl InvocationRequest {
         )
         .with_data(serde_json::json!({ "Data": self.data, "Metadata": self.metadata }))
     }
+}
+
+/// An invoke payload as core reads it on every backend ([`Event::try_from_json`]); an empty
+/// body is `null`.
+///
+/// # Errors
+/// [`faasport_core::Error::InvalidPayload`] for a body that is not JSON, or a tagged event
+/// that does not parse.
+pub(crate) fn invoke_event(body: &faasport_core::Body) -> Result<Event, faasport_core::Error> {
+    let payload = if body.is_empty() {
+        Value::Null
+    } else {
+        body.to_json().map_err(|e| {
+            faasport_core::Error::invalid_payload(format!("the payload is not JSON: {e}"))
+        })?
+    };
+    Event::try_from_json(payload)
 }
 
 fn take_ci(doc: &mut Map<String, Value>, key: &str) -> Option<Value> {

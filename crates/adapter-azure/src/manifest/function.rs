@@ -3,7 +3,8 @@
 //! | faasport trigger | binding (`name: "trigger"`, `direction: "in"`) | connection setting |
 //! |---|---|---|
 //! | HTTP | `httpTrigger`, `authLevel: anonymous`, `methods` (omitted for any method), `route` = the path without its `/`; plus `{"type": "http", "direction": "out", "name": "res"}` | |
-//! | none (invoke endpoint) | `httpTrigger`, `authLevel: function`, `methods: ["post"]`, `route: faasport-invoke/<function>`; plus the `http` output | |
+//! | (invoke endpoint, every function) | `httpTrigger`, `authLevel: function`, `methods: ["post"]`, `route: faasport-invoke/<function>`; plus the `http` output | |
+//! | (invoke queue, invoked functions) | `queueTrigger`, `queueName` = [`invoke_queue_name`] (`faasport-invoke-<function>`) | `AzureWebJobsStorage` |
 //! | queue | `queueTrigger`, `queueName` ([`azure_queue_name`]: lower case; a dead-letter queue is its source's `<queue>-poison`) | `AzureWebJobsStorage` |
 //! | topic | `serviceBusTrigger`, `topicName`, `subscriptionName` = the function | `ServiceBusConnection` |
 //! | schedule | `timerTrigger`, `schedule` as NCRONTAB ([`super::ncrontab`]) | |
@@ -23,8 +24,8 @@ use serde_json::{json, Value};
 
 use super::{ncrontab, ManifestError};
 use crate::names::{
-    azure_queue_name, resource_name, AzureFunction, HTTP_OUTPUT_BINDING, INVOKE_ROUTE_PREFIX,
-    TRIGGER_BINDING,
+    azure_queue_name, invoke_queue_name, resource_name, AzureFunction, Entry, HTTP_OUTPUT_BINDING,
+    INVOKE_ROUTE_PREFIX, TRIGGER_BINDING,
 };
 
 /// The `function.json` document of `azure` (one trigger of `function`).
@@ -46,19 +47,26 @@ pub fn function_json(
         props
     };
     let mut retry = None;
-    let bindings = match &azure.trigger {
-        None => vec![
-            trigger(
-                "httpTrigger",
-                json!({
-                    "authLevel": "function",
-                    "methods": ["post"],
-                    "route": format!("{INVOKE_ROUTE_PREFIX}/{}", function.name()),
-                }),
-            ),
-            http_out,
-        ],
-        Some(Trigger::Http { method, path }) => {
+    let own = match &azure.entry {
+        Entry::Trigger(own) => own,
+        Entry::Invoke => {
+            let props = json!({
+                "authLevel": "function",
+                "methods": ["post"],
+                "route": format!("{INVOKE_ROUTE_PREFIX}/{}", function.name()),
+            });
+            return Ok(json!({ "bindings": [trigger("httpTrigger", props), http_out] }));
+        }
+        Entry::InvokeQueue => {
+            let props = json!({
+                "queueName": invoke_queue_name(function.name()),
+                "connection": "AzureWebJobsStorage",
+            });
+            return Ok(json!({ "bindings": [trigger("queueTrigger", props)] }));
+        }
+    };
+    let bindings = match own {
+        Trigger::Http { method, path } => {
             let mut props =
                 json!({ "authLevel": "anonymous", "route": path.trim_start_matches('/') });
             if let Some(method) = method {
@@ -66,11 +74,11 @@ pub fn function_json(
             }
             vec![trigger("httpTrigger", props), http_out]
         }
-        Some(Trigger::Queue { queue, .. }) => vec![trigger(
+        Trigger::Queue { queue, .. } => vec![trigger(
             "queueTrigger",
             json!({ "queueName": azure_queue_name(app, queue), "connection": "AzureWebJobsStorage" }),
         )],
-        Some(Trigger::Topic { topic }) => vec![trigger(
+        Trigger::Topic { topic } => vec![trigger(
             "serviceBusTrigger",
             json!({
                 "topicName": resource_name(topic),
@@ -78,7 +86,7 @@ pub fn function_json(
                 "connection": "ServiceBusConnection",
             }),
         )],
-        Some(Trigger::Schedule { expression }) => {
+        Trigger::Schedule { expression } => {
             let schedule = ncrontab(expression).map_err(|reason| ManifestError::Schedule {
                 function: function.name().to_owned(),
                 expression: expression.clone(),
@@ -91,11 +99,11 @@ pub fn function_json(
             }
             vec![trigger("timerTrigger", json!({ "schedule": schedule }))]
         }
-        Some(Trigger::Storage {
+        Trigger::Storage {
             bucket,
             kinds,
             prefix,
-        }) => {
+        } => {
             if !kinds.is_empty() && !kinds.contains(&StorageEventKind::Created) {
                 return Err(ManifestError::DeletionsOnly {
                     function: function.name().to_owned(),
@@ -111,7 +119,7 @@ pub fn function_json(
                 json!({ "path": path, "connection": "AzureWebJobsStorage" }),
             )]
         }
-        Some(Trigger::Stream { stream, .. }) => {
+        Trigger::Stream { stream, .. } => {
             retry = Some(unbounded_retry());
             vec![trigger(
                 "eventHubTrigger",
@@ -123,7 +131,7 @@ pub fn function_json(
                 }),
             )]
         }
-        Some(Trigger::Change { table, batch_size }) => {
+        Trigger::Change { table, batch_size } => {
             retry = Some(unbounded_retry());
             vec![trigger(
                 "cosmosDBTrigger",
@@ -137,8 +145,8 @@ pub fn function_json(
                 }),
             )]
         }
-        Some(Trigger::CloudEvent { .. }) => vec![trigger("eventGridTrigger", json!({}))],
-        Some(_) => vec![trigger("eventGridTrigger", json!({}))],
+        Trigger::CloudEvent { .. } => vec![trigger("eventGridTrigger", json!({}))],
+        _ => vec![trigger("eventGridTrigger", json!({}))],
     };
     let mut doc = json!({ "bindings": bindings });
     if let Some(retry) = retry {

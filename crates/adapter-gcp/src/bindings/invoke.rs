@@ -34,7 +34,7 @@ use google_cloud_auth::credentials::idtoken::{self, IDTokenCredentials};
 use serde_json::Value;
 
 use super::INVOKE_EVENT_TYPE;
-use super::{failure, missing, retryable_status, BindingError, GcpBindings, INVOKE_ATTRIBUTE};
+use super::{failure, missing, BindingError, GcpBindings, INVOKE_ATTRIBUTE};
 
 /// The `ce-source` of an invoke request.
 pub const INVOKE_SOURCE: &str = "faasport";
@@ -120,24 +120,16 @@ impl GcpBindings {
     }
 }
 
-/// The caller's result for the callee's answer.
+/// The caller's result for the callee's answer (core's [`invoke_answer`](faasport_core::contract::invoke_answer)).
 pub(crate) fn answer(function: &str, status: u16, body: &[u8]) -> Result<Value, Error> {
-    let json = || serde_json::from_slice::<Value>(body).ok();
-    if (200..300).contains(&status) {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Value::Null);
-        }
-        return Ok(json().unwrap_or_else(|| Value::String(String::from_utf8_lossy(body).into())));
-    }
-    let message = json()
-        .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
-    Err(failure(
-        ResourceKind::Function,
-        function,
-        retryable_status(status),
-        BindingError::Function { status, message },
-    ))
+    faasport_core::contract::invoke_answer(status, body).map_err(|e| {
+        let retryable = e.is_retryable();
+        let error = BindingError::Function {
+            status: e.status,
+            message: e.message,
+        };
+        failure(ResourceKind::Function, function, retryable, error)
+    })
 }
 
 impl FunctionInvoker for GcpBindings {

@@ -100,16 +100,10 @@ pub fn bindings(app: &App, function: &Function) -> Vec<Binding> {
     out.into_iter().collect()
 }
 
-/// The functions some function of `app` may invoke: each gets an invoke topic.
+/// The functions some function of `app` may invoke: each gets an invoke topic
+/// ([`App::invoked`], core's access rule).
 pub(super) fn invoked(app: &App) -> BTreeSet<String> {
-    app.functions()
-        .iter()
-        .flat_map(|f| bindings(app, f))
-        .filter_map(|b| match b.resource {
-            IamResource::InvokeTopic(name) => Some(name),
-            _ => None,
-        })
-        .collect()
+    app.invoked()
 }
 
 #[cfg(test)]

@@ -72,16 +72,12 @@ pub(super) fn for_function<'a>(app: &'a App, f: &'a Function) -> Option<Target<'
     })
 }
 
-/// `--max-delivery-attempts` for `f`: its retries plus one, else core's default, at least 5.
+/// `--max-delivery-attempts` for `f`: core's [`contract::delivery_attempts`], at least 5.
 ///
 /// # Errors
 /// [`Error::Manifest`] for more than 99 retries.
 pub(super) fn delivery_attempts(f: &Function) -> Result<u32, Error> {
-    let attempts = f
-        .spec()
-        .retry
-        .max_retries
-        .map_or(contract::DEFAULT_MAX_RECEIVE_COUNT, |r| r.saturating_add(1));
+    let attempts = contract::delivery_attempts(&f.spec().retry);
     if attempts > *ATTEMPTS.end() {
         return Err(refuse(format!(
             "function `{}`: Pub/Sub dead-letters after at most 100 delivery attempts, and {attempts} are declared",

@@ -188,6 +188,40 @@ impl App {
                 .any(|caller| declared.allows(caller.name(), Operation::Invoke, function.name()))
     }
 
+    /// The functions some function of the app may invoke, by core's access rule (what each
+    /// declares with [`Function::invokes`], every function for one that declares nothing): the
+    /// manifests give each one its asynchronous invoke channel (a Pub/Sub topic on Google
+    /// Cloud, a Storage queue on Azure).
+    ///
+    /// # Examples
+    /// ```
+    /// use faasport_core::{App, Context, Error, Event, Function};
+    ///
+    /// async fn f(_: Event, _: Context) -> Result<(), Error> { Ok(()) }
+    /// let declared = App::new("shop")
+    ///     .queue("jobs")
+    ///     .function(Function::new("bill", f).invokes("pack"))
+    ///     .function(Function::new("pack", f).sends("jobs"));
+    /// assert_eq!(declared.invoked().into_iter().collect::<Vec<_>>(), ["pack"]);
+    /// let shorthand = App::new("shop")
+    ///     .function(Function::new("bill", f))
+    ///     .function(Function::new("pack", f));
+    /// assert_eq!(shorthand.invoked().len(), 2);
+    /// ```
+    pub fn invoked(&self) -> std::collections::BTreeSet<String> {
+        let declared = self.declared();
+        self.functions
+            .iter()
+            .flat_map(|caller| {
+                let access = declared.access_of(caller.name());
+                access
+                    .names(Operation::Invoke)
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
     /// The app's name.
     pub fn name(&self) -> &str {
         &self.name

@@ -13,10 +13,12 @@
 //! | which function an HTTP method and path reach, and the path parameters | [`RouteTable`] | the local gateway, adapters whose platform gives no path parameters |
 //! | which function a process serves | [`FUNCTION_ENV`], [`App::select`](crate::App::select) | every runtime |
 //! | when a server stops: SIGTERM or Ctrl-C, then the grace period | [`shutdown_signal`] | the local `serve`, the Google Cloud and Azure servers |
+//! | how a callee's HTTP answer reads to its synchronous caller; the deliveries an asynchronous invoke gets | [`invoke_answer`], [`delivery_attempts`] | the Google Cloud and Azure invoke bindings and manifests |
 //! | panic containment | [`Function::call`](crate::Function::call) | every runtime (one catching path) |
 
 mod delivery;
 mod http;
+mod invoke;
 mod limits;
 mod routes;
 mod scaling;
@@ -27,6 +29,7 @@ pub use self::delivery::{Delivery, PushAnswer};
 pub use self::http::{
     error_response, http_response, output_response, retryable_status, REQUEST_ID_HEADER,
 };
+pub use self::invoke::{delivery_attempts, invoke_answer, CalleeError};
 pub use self::limits::Limits;
 pub use self::routes::{RouteMatch, RouteTable};
 pub use self::scaling::QueueScaling;
