@@ -118,6 +118,9 @@ impl InstancePool {
 
     /// Starts the min instances that are missing, in the background.
     pub(crate) fn ensure_min_instances(&self, st: &mut PoolState, now: Instant) {
+        if self.min == 0 {
+            return;
+        }
         let pinned = st.slots.iter().filter(|s| s.pinned).count() as u32;
         for _ in pinned..self.min {
             if tokio::runtime::Handle::try_current().is_err() {
@@ -181,9 +184,10 @@ impl InstancePool {
 
     /// An instance finished its last invocation: ask the keep-alive policy what to do.
     pub(crate) fn on_idle(&self, st: &mut PoolState, id: u64, now: Instant) {
-        let Some(slot) = st.slots.iter_mut().find(|s| s.id == id) else {
+        let Some(pos) = st.slot_index(id) else {
             return;
         };
+        let slot = &mut st.slots[pos];
         if slot.in_flight > 0 {
             return;
         }
@@ -265,7 +269,7 @@ fn reap_if_idle(
     at: Instant,
     id: &u64,
 ) -> bool {
-    let Some(pos) = st.slots.iter().position(|s| s.id == *id) else {
+    let Some(pos) = st.slot_index(*id) else {
         return true;
     };
     let slot = &mut st.slots[pos];

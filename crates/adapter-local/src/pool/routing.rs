@@ -179,8 +179,18 @@ impl PoolState {
         self.slots.push(slot);
     }
 
+    /// Where slot `id` is in [`PoolState::slots`]. Slots are pushed in the order their ids were
+    /// taken (under the pool's lock) and removed in place, so they are sorted by id and a
+    /// binary search finds one; a linear search backs it up.
+    pub(crate) fn slot_index(&self, id: u64) -> Option<usize> {
+        match self.slots.binary_search_by_key(&id, |s| s.id) {
+            Ok(pos) => Some(pos),
+            Err(_) => self.slots.iter().position(|s| s.id == id),
+        }
+    }
+
     pub(crate) fn remove_slot(&mut self, id: u64) -> Option<Slot> {
-        let pos = self.slots.iter().position(|s| s.id == id)?;
+        let pos = self.slot_index(id)?;
         let slot = self.slots.remove(pos);
         self.census.leave(slot.phase());
         self.count_in_flight(&slot, -i64::from(slot.in_flight));
@@ -192,7 +202,8 @@ impl PoolState {
         id: u64,
         change: impl FnOnce(&mut Slot) -> R,
     ) -> Option<R> {
-        let slot = self.slots.iter_mut().find(|s| s.id == id)?;
+        let pos = self.slot_index(id)?;
+        let slot = &mut self.slots[pos];
         let before = slot.phase();
         let in_flight = slot.in_flight;
         let result = change(slot);
