@@ -1,19 +1,25 @@
 //! [`LocalRuntime`]: runs an [`App`] in-process.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
 
+use futures::future::Either;
+use futures::FutureExt as _;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
-use faasport_core::{App, Bindings, Context, Error, Event, Provider, Resources};
+use faasport_core::{App, Bindings, Context, Error, Event, Function, Output, Provider, Resources};
 
 use crate::config::LocalConfig;
 use crate::meter::{
     FunctionCounters, FunctionMetrics, Meter, PriceTable, PricingOptions, WarmCapacity,
 };
-use crate::pool::{InstancePool, KeepAlive, PoolShared};
+use crate::pool::{Acquired, InstancePool, KeepAlive, Lease, PoolShared};
 use crate::profile::{InvocationSource, Profile};
 use crate::record::{Invocation, InvocationRecord, Outcome};
 use crate::report::Report;
@@ -259,115 +265,227 @@ impl LocalRuntime {
     /// # Errors
     /// [`Error::UnknownFunction`] if there is no such function; everything else (handler errors,
     /// timeouts, panics, throttles) is in the returned [`Invocation`].
-    pub async fn invoke(&self, function: &str, event: Event) -> Result<Invocation, Error> {
+    pub fn invoke(
+        &self,
+        function: &str,
+        event: Event,
+    ) -> impl Future<Output = Result<Invocation, Error>> + Send + '_ {
         self.invoke_with(function, event, InvokeOptions::default())
-            .await
     }
 
     /// Invokes with explicit options.
     ///
+    /// The function is looked up and the request id taken before the returned future is first
+    /// polled; the future holds one copy of the event and nothing larger than one invocation's
+    /// record besides (starting an instance and waiting for capacity are boxed futures).
+    ///
     /// # Errors
     /// As [`LocalRuntime::invoke`].
-    pub async fn invoke_with(
+    pub fn invoke_with(
         &self,
         function: &str,
         event: Event,
         options: InvokeOptions,
-    ) -> Result<Invocation, Error> {
-        let deployed = self.deployed(function)?;
+    ) -> impl Future<Output = Result<Invocation, Error>> + Send + '_ {
+        let deployed = match self.deployed(function) {
+            Ok(deployed) => deployed,
+            Err(error) => return Either::Left(std::future::ready(Err(error))),
+        };
+        let request_id = request_id(self.inner.requests.fetch_add(1, Ordering::Relaxed));
+        let span = tracing::info_span!("invocation", function = deployed.pool.function().name(), request_id = %request_id);
+        let run = self
+            .run(deployed, event, options, request_id)
+            .instrument(span);
+        Either::Right(run.map(move |(result, record)| {
+            tracing::debug!(function = %record.function, request_id = %record.request_id, outcome = ?record.outcome, cold = record.cold, "invocation finished");
+            deployed.counters.record(&record);
+            self.inner.meter.record(record.clone());
+            Ok(Invocation { result, record })
+        }))
+    }
+
+    /// Runs one invocation on `deployed` and records it.
+    ///
+    /// The hot path (a warm instance free) reads the clock twice, when the invocation arrives
+    /// and when the handler is done, and awaits nothing but the handler: the lease is taken and
+    /// the handler's future created before the first await, so the future returned holds the
+    /// record, the lease and the handler's (boxed) future, not the event or the context. The
+    /// handler's timeout is only armed if it does not finish on its first poll. Starting an
+    /// instance and waiting for capacity happen in a boxed future.
+    fn run<'a>(
+        &'a self,
+        deployed: &'a Deployed,
+        event: Event,
+        options: InvokeOptions,
+        request_id: Arc<str>,
+    ) -> impl Future<Output = (Result<Output, Error>, InvocationRecord)> + Send + 'a {
         let pool = &deployed.pool;
-        let f = pool.function();
-        let request_id = format!(
-            "req-{:08}",
-            self.inner.requests.fetch_add(1, Ordering::Relaxed)
-        );
-        let span = tracing::info_span!("invocation", function = f.name(), request_id = %request_id);
+        let spec = pool.function().spec();
         let arrived = Instant::now();
-        // The record shares the pool's name and one copy of the request id: cloning it for the
-        // meter below allocates nothing.
-        let mut record = InvocationRecord {
+        let record = InvocationRecord {
             function: pool.name().clone(),
-            request_id: Arc::from(request_id.as_str()),
+            request_id,
             arrived_at: arrived.duration_since(self.inner.started),
-            queued: std::time::Duration::ZERO,
-            init: std::time::Duration::ZERO,
-            duration: std::time::Duration::ZERO,
-            billed: std::time::Duration::ZERO,
-            memory_mb: f.spec().memory_mb,
+            queued: Duration::ZERO,
+            init: Duration::ZERO,
+            duration: Duration::ZERO,
+            billed: Duration::ZERO,
+            memory_mb: spec.memory_mb,
             cold: false,
             instance: None,
             outcome: Outcome::Ok,
             attempt: options.attempt,
-            arch: f.spec().arch,
-            ephemeral_storage_mb: f.spec().ephemeral_storage_mb,
+            arch: spec.arch,
+            ephemeral_storage_mb: spec.ephemeral_storage_mb,
             streamed_bytes: 0,
         };
-        let result = async {
-            let mut lease = match pool.acquire(options.source).await {
-                Ok(lease) => lease,
-                Err(refused) => {
-                    record.cold = refused.cold;
-                    record.init = refused.init;
-                    record.queued = refused.queued;
-                    return Err(refused.error);
-                }
-            };
-            record.cold = lease.cold();
-            record.init = lease.init();
-            record.queued = lease.queued();
-            record.instance = Some(lease.instance().id());
-            let trace_id = format!("local-{request_id}");
-            let cx = Context::new(request_id, pool.name().clone())
-                .with_timeout(f.spec().timeout)
-                .with_attempt(options.attempt)
-                .with_memory_mb(f.spec().memory_mb)
-                .with_provider(Provider::Local)
-                .with_trace_id(trace_id)
-                .with_state(lease.instance().state().clone())
-                .with_resources(self.inner.resources.clone());
-            let started = Instant::now();
-            let call = async {
-                match &self.inner.faults {
-                    Some(plan) => {
-                        let key = crate::faults::event_key(&event);
-                        plan.inject(f.name(), key, options.attempt, f.call(event, cx))
+        match pool.acquire_at(options.source, arrived) {
+            Acquired::Now(lease) => {
+                Either::Left(self.finish(self.begin(pool, lease, event, record, arrived)))
+            }
+            Acquired::Later(pending) => Either::Right(Box::pin(async move {
+                let lease = pending.await;
+                let started = Instant::now();
+                match lease {
+                    Ok(lease) => {
+                        self.finish(self.begin(pool, lease, event, record, started))
                             .await
                     }
-                    None => f.call(event, cx).await,
+                    Err(refused) => {
+                        let mut record = record;
+                        record.cold = refused.cold;
+                        record.init = refused.init;
+                        record.queued = refused.queued;
+                        self.settle(Err(refused.error), record)
+                    }
                 }
-            };
-            let result = match tokio::time::timeout(f.spec().timeout, call).await {
-                Ok(result) => result,
-                Err(_) => Err(Error::Timeout(f.spec().timeout)),
-            };
-            record.duration = started.elapsed();
+            })),
+        }
+    }
+
+    /// Starts the handler on `lease`'s instance at `started`.
+    fn begin(
+        &self,
+        pool: &InstancePool,
+        lease: Lease,
+        event: Event,
+        mut record: InvocationRecord,
+        started: Instant,
+    ) -> Box<Running<impl Future<Output = Result<Output, Error>> + Send + Unpin + 'static>> {
+        record.cold = lease.cold();
+        record.init = lease.init();
+        record.queued = lease.queued();
+        record.instance = Some(lease.instance().id());
+        let f = pool.function();
+        let timeout = f.spec().timeout;
+        let deadline = started.checked_add(timeout);
+        let call = self.call(f, &lease, event, &record, deadline);
+        Box::new(Running {
+            call: Within {
+                call,
+                deadline,
+                timeout,
+                timer: None,
+            },
+            record,
+            lease,
+            started,
+        })
+    }
+
+    /// Waits for the handler, gives the instance back and settles the record.
+    ///
+    /// An async block rather than an `async fn`: an `async fn` moves its arguments into locals,
+    /// which keeps two copies of the running invocation in its future.
+    fn finish<F>(
+        &self,
+        mut running: Box<Running<F>>,
+    ) -> impl Future<Output = (Result<Output, Error>, InvocationRecord)> + Send + '_
+    where
+        F: Future<Output = Result<Output, Error>> + Send + Unpin + 'static,
+    {
+        async move {
+            let result = (&mut running.call).await;
+            let ended = Instant::now();
+            let Running {
+                call,
+                mut record,
+                mut lease,
+                started,
+            } = *running;
+            drop(call);
+            record.duration = ended.saturating_duration_since(started);
             if matches!(result, Err(Error::Timeout(_))) {
                 lease.recycle();
             }
-            // Counted while the instance is still leased: a policy that unloads an instance
-            // right after its invocation reaps it when the lease goes.
-            self.inner.trace.worked(&record);
+            // Counted as the lease goes, before a policy that unloads an instance right after
+            // its invocation reaps it.
+            let start = record.arrived_at.saturating_add(record.queued);
+            let end = start
+                .saturating_add(record.init)
+                .saturating_add(record.duration);
+            lease.finished(ended, (start, end));
             drop(lease);
-            result
+            self.settle(result, record)
         }
-        .instrument(span)
-        .await;
+    }
+
+    /// Sets the outcome and the billed duration.
+    fn settle(
+        &self,
+        result: Result<Output, Error>,
+        mut record: InvocationRecord,
+    ) -> (Result<Output, Error>, InvocationRecord) {
         record.outcome = Outcome::of(&result);
         record.billed = match &self.inner.billing {
             Some(rule) => rule.billed_duration(&record),
-            None if record.outcome == Outcome::Throttled => std::time::Duration::ZERO,
+            None if record.outcome == Outcome::Throttled => Duration::ZERO,
             None => record.init + record.duration,
         };
-        tracing::debug!(function = %record.function, request_id = %record.request_id, outcome = ?record.outcome, cold = record.cold, "invocation finished");
-        deployed.counters.record(&record);
-        self.inner.meter.record(record.clone());
-        Ok(Invocation { result, record })
+        (result, record)
+    }
+
+    /// The handler's future for `event` on `lease`'s instance, with its context (and the fault
+    /// plan's injections, if any).
+    fn call(
+        &self,
+        f: &Function,
+        lease: &Lease,
+        event: Event,
+        record: &InvocationRecord,
+        deadline: Option<Instant>,
+    ) -> impl Future<Output = Result<Output, Error>> + Send + Unpin + 'static {
+        let mut cx = Context::new(Arc::clone(&record.request_id), Arc::clone(&record.function))
+            .with_attempt(record.attempt)
+            .with_memory_mb(record.memory_mb)
+            .with_provider(Provider::Local)
+            .with_trace_id_prefix(TRACE_ID_PREFIX)
+            .with_state(lease.instance().state().clone())
+            .with_resources(self.inner.resources.clone());
+        if let Some(deadline) = deadline {
+            cx = cx.with_deadline(deadline);
+        }
+        match &self.inner.faults {
+            Some(plan) => {
+                let (plan, name) = (Arc::clone(plan), f.name().to_owned());
+                let key = crate::faults::event_key(&event);
+                let call = f.call(event, cx);
+                let attempt = record.attempt;
+                Either::Right(Box::pin(async move {
+                    plan.inject(&name, key, attempt, call).await
+                }))
+            }
+            None => Either::Left(f.call(event, cx)),
+        }
     }
 
     /// Instance time so far (alive, idle, idle GB-s; see [`InstanceTime`](crate::InstanceTime)),
     /// instances still alive counted up to `end` since the runtime was built. Kept as running
     /// aggregates, so it covers the whole run whatever the record retention.
     pub fn instance_time(&self, end: std::time::Duration) -> crate::InstanceTime {
+        for deployed in self.inner.functions.values() {
+            deployed.pool.settle_work();
+        }
         self.inner.trace.instance_time(end)
     }
 
@@ -475,6 +593,77 @@ impl LocalRuntime {
     }
 }
 
+/// What a handler's trace id starts with locally: `local-req-00000001`.
+const TRACE_ID_PREFIX: &str = "local-";
+
+/// The request id of the `n`th invocation, `req-00000001`: at least eight digits, written
+/// without the formatting machinery (this runs once per invocation).
+fn request_id(n: u64) -> Arc<str> {
+    const PREFIX: &[u8] = b"req-";
+    let mut digits = [b'0'; 20];
+    let mut rest = n;
+    let mut at = digits.len();
+    while rest > 0 {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    let from = at.min(digits.len() - 8);
+    let mut text = [0u8; PREFIX.len() + 20];
+    text[..PREFIX.len()].copy_from_slice(PREFIX);
+    let len = PREFIX.len() + digits.len() - from;
+    text[PREFIX.len()..len].copy_from_slice(&digits[from..]);
+    Arc::from(std::str::from_utf8(&text[..len]).unwrap_or("req-?"))
+}
+
+/// An invocation whose handler is running. Boxed once, when the handler starts: the futures
+/// wrapping it (the span, the caller's) then move a pointer instead of its few hundred bytes.
+struct Running<F> {
+    call: Within<F>,
+    record: InvocationRecord,
+    lease: Lease,
+    started: Instant,
+}
+
+/// A handler's future with its deadline (none when the timeout is beyond the clock's range).
+///
+/// Polls the call first, as tokio's `Timeout` does, so a call that finishes on its first poll
+/// has not timed out and never registers a timer; the timer is boxed and armed on the first
+/// poll that finds the call pending, and polled outside tokio's cooperative budget, so a busy
+/// handler cannot hold back its own timeout.
+struct Within<F> {
+    call: F,
+    deadline: Option<Instant>,
+    timeout: Duration,
+    timer: Option<Pin<Box<tokio::task::Unconstrained<tokio::time::Sleep>>>>,
+}
+
+impl<F> Future for Within<F>
+where
+    F: Future<Output = Result<Output, Error>> + Unpin,
+{
+    type Output = Result<Output, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Poll::Ready(result) = Pin::new(&mut this.call).poll(cx) {
+            return Poll::Ready(result);
+        }
+        let Some(deadline) = this.deadline else {
+            return Poll::Pending;
+        };
+        let timer = this.timer.get_or_insert_with(|| {
+            Box::pin(tokio::task::unconstrained(tokio::time::sleep_until(
+                deadline,
+            )))
+        });
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Error::Timeout(this.timeout))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
 /// Pauses tokio's clock for [`RuntimeBuilder::virtual_clock`].
 fn pause_clock() -> Result<(), Error> {
     let handle = tokio::runtime::Handle::try_current().map_err(|_| Error::Local {
@@ -488,4 +677,16 @@ fn pause_clock() -> Result<(), Error> {
     // Pausing twice panics in tokio; an already paused clock is what we want.
     let _ = std::panic::catch_unwind(tokio::time::pause);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_have_at_least_eight_digits_as_before() {
+        for n in [0, 1, 42, 99_999_999, 100_000_000, 123_456_789_012, u64::MAX] {
+            assert_eq!(&*request_id(n), format!("req-{n:08}"));
+        }
+    }
 }

@@ -173,11 +173,15 @@ impl ScalingTrace {
     /// Appends an event.
     pub fn push(&self, event: ScalingEvent) {
         let mut state = self.lock();
-        state
-            .functions
-            .entry(Arc::clone(&event.function))
-            .or_default()
-            .apply(&event);
+        // Known functions are looked up by name, without touching the name's reference count.
+        match state.functions.get_mut(&*event.function) {
+            Some(function) => function.apply(&event),
+            None => state
+                .functions
+                .entry(Arc::clone(&event.function))
+                .or_default()
+                .apply(&event),
+        }
         if let Some(id) = event.instance {
             match event.kind {
                 ScalingEventKind::Started { .. } => {
@@ -208,6 +212,15 @@ impl ScalingTrace {
                 .saturating_add(record.init)
                 .saturating_add(record.duration);
             self.lock().lifetimes.worked(id, start, end);
+        }
+    }
+
+    /// Counts busy intervals `(instance, start, end)` (since the runtime was built) on their
+    /// instances, under one lock.
+    pub(crate) fn worked_spans(&self, spans: impl Iterator<Item = (u64, Duration, Duration)>) {
+        let mut state = self.lock();
+        for (id, start, end) in spans {
+            state.lifetimes.worked(id, start, end);
         }
     }
 

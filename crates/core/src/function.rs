@@ -418,10 +418,17 @@ impl Function {
     /// Runs the handler on one event. Panics are contained ([`Error::Panic`]); the timeout is
     /// the caller's to enforce (each platform does it its own way).
     ///
+    /// The handler's future is boxed and created by this call; the future returned is a few
+    /// words, whatever the size of the event and context, and `Unpin`.
+    ///
     /// # Errors
     /// Whatever the handler returned, or [`Error::EventMismatch`] / [`Error::Panic`].
-    pub async fn call(&self, event: Event, cx: Context) -> Result<Output, Error> {
-        self.handler.call(event, cx).await
+    pub fn call(
+        &self,
+        event: Event,
+        cx: Context,
+    ) -> impl Future<Output = Result<Output, Error>> + Send + Unpin + 'static {
+        self.handler.call(event, cx)
     }
 
     /// Runs the handler on one event, cancelled after `limit` with [`Error::Timeout`]. Every

@@ -20,7 +20,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, Either};
 use futures::FutureExt as _;
 
 use crate::{Context, Error, Event, EventKind, FromEvent, IntoOutput, Output};
@@ -96,14 +96,23 @@ impl BoxHandler {
 
     /// Runs the handler; a panic (while creating or polling its future) becomes
     /// [`Error::Panic`] and fails this invocation only.
-    pub async fn call(&self, event: Event, cx: Context) -> Result<Output, Error> {
-        let fut = match std::panic::catch_unwind(AssertUnwindSafe(|| (self.inner)(event, cx))) {
-            Ok(fut) => fut,
-            Err(payload) => return Err(Error::Panic(panic_message(payload.as_ref()))),
-        };
-        match AssertUnwindSafe(fut).catch_unwind().await {
-            Ok(result) => result,
-            Err(payload) => Err(Error::Panic(panic_message(payload.as_ref()))),
+    ///
+    /// The handler's future is created here and boxed, so the future returned holds a pointer
+    /// and not the event and context: runtimes that wrap it (in a timeout, a span) move a few
+    /// bytes, not the whole invocation. It is `Unpin`, so a runtime may poll it once and only
+    /// then decide to wrap it.
+    pub fn call(
+        &self,
+        event: Event,
+        cx: Context,
+    ) -> impl Future<Output = Result<Output, Error>> + Send + Unpin + 'static {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| (self.inner)(event, cx))) {
+            Ok(fut) => Either::Left(AssertUnwindSafe(fut).catch_unwind().map(|polled| {
+                polled.unwrap_or_else(|payload| Err(Error::Panic(panic_message(payload.as_ref()))))
+            })),
+            Err(payload) => Either::Right(std::future::ready(Err(Error::Panic(panic_message(
+                payload.as_ref(),
+            ))))),
         }
     }
 }

@@ -153,17 +153,24 @@ impl RunTotals {
     /// Adds one invocation.
     pub fn record(&mut self, record: &InvocationRecord) {
         let rules = self.rules.len();
-        let f = self
-            .functions
-            .entry(Arc::clone(&record.function))
-            .or_insert_with(|| FunctionTotals {
-                stats: FunctionStats {
-                    function: record.function.to_string(),
-                    ..FunctionStats::default()
+        // Known functions are looked up by name, without touching the name's reference count
+        // (shared by every invocation of the function, on every thread).
+        if !self.functions.contains_key(&*record.function) {
+            self.functions.insert(
+                Arc::clone(&record.function),
+                FunctionTotals {
+                    stats: FunctionStats {
+                        function: record.function.to_string(),
+                        ..FunctionStats::default()
+                    },
+                    closed: vec![HashMap::new(); rules],
+                    ..FunctionTotals::default()
                 },
-                closed: vec![HashMap::new(); rules],
-                ..FunctionTotals::default()
-            });
+            );
+        }
+        let Some(f) = self.functions.get_mut(&*record.function) else {
+            return;
+        };
         let s = &mut f.stats;
         s.invocations += 1;
         s.cold_starts += u64::from(record.cold);

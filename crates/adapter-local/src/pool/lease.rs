@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use faasport_core::{Error, InstanceState};
 
 use super::InstancePool;
@@ -35,6 +37,12 @@ pub struct Lease {
     pub(crate) init: Duration,
     pub(crate) queued: Duration,
     pub(crate) healthy: bool,
+    /// When the invocation ended, if the runtime read the clock for it already (otherwise the
+    /// release reads it).
+    pub(crate) ended: Option<Instant>,
+    /// The invocation's busy interval on the instance (since the runtime started), counted
+    /// into the instance's lifetime when the lease is released.
+    pub(crate) busy: Option<(Duration, Duration)>,
 }
 
 impl Lease {
@@ -64,11 +72,22 @@ impl Lease {
     pub fn recycle(&mut self) {
         self.healthy = false;
     }
+
+    /// Says when the invocation ended, so that giving the capacity back (on drop) does not read
+    /// the clock again, and the interval it kept the instance busy (`start..end` since the
+    /// runtime started), which the release counts under the pool's lock rather than the
+    /// trace's.
+    pub(crate) fn finished(&mut self, at: Instant, busy: (Duration, Duration)) {
+        self.ended = Some(at);
+        self.busy = Some(busy);
+    }
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        self.pool.release(self.instance.id, self.healthy);
+        let now = self.ended.unwrap_or_else(Instant::now);
+        self.pool
+            .release(self.instance.id, self.healthy, now, self.busy.take());
     }
 }
 

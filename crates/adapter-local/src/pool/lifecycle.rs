@@ -14,7 +14,7 @@ use super::lease::Instance;
 use super::routing::{PoolState, Readiness, Slot};
 use super::timer::Timer;
 use super::InstancePool;
-use crate::trace::{ReapCause, ScalingEventKind, StartCause};
+use crate::trace::{ReapCause, StartCause};
 
 /// Abandons a starting slot if its invocation is cancelled during the initialiser.
 struct StartGuard<'a> {
@@ -67,13 +67,7 @@ impl InstancePool {
             }
             Err(error) => {
                 st.remove_slot(slot);
-                self.emit(
-                    now,
-                    Some(slot),
-                    ScalingEventKind::Reaped {
-                        cause: ReapCause::InitFailed,
-                    },
-                );
+                self.reaped(&mut st, now, slot, ReapCause::InitFailed);
                 ready.send_replace(Readiness::Failed(error.to_string()));
                 self.dispatch(&mut st, now);
                 Err(error)
@@ -124,6 +118,9 @@ impl InstancePool {
 
     /// Starts the min instances that are missing, in the background.
     pub(crate) fn ensure_min_instances(&self, st: &mut PoolState, now: Instant) {
+        if self.min == 0 {
+            return;
+        }
         let pinned = st.slots.iter().filter(|s| s.pinned).count() as u32;
         for _ in pinned..self.min {
             if tokio::runtime::Handle::try_current().is_err() {
@@ -187,9 +184,10 @@ impl InstancePool {
 
     /// An instance finished its last invocation: ask the keep-alive policy what to do.
     pub(crate) fn on_idle(&self, st: &mut PoolState, id: u64, now: Instant) {
-        let Some(slot) = st.slots.iter_mut().find(|s| s.id == id) else {
+        let Some(pos) = st.slot_index(id) else {
             return;
         };
+        let slot = &mut st.slots[pos];
         if slot.in_flight > 0 {
             return;
         }
@@ -203,23 +201,25 @@ impl InstancePool {
             return;
         }
         st.remove_slot(id);
-        self.emit(
-            now,
-            Some(id),
-            ScalingEventKind::Reaped {
-                cause: ReapCause::Unloaded,
-            },
-        );
+        self.reaped(st, now, id, ReapCause::Unloaded);
         self.schedule_prewarm(st, now + windows.prewarm, windows.keep_alive);
     }
 
-    /// Reaps `slot` at `at` if it is still idle then, re-arming its one keep-alive timer.
+    /// Reaps `slot` at `at` if it is still idle then.
+    ///
+    /// Lazily: when its one keep-alive timer is already armed for an earlier deadline (the
+    /// usual case, a fixed window pushed back by each invocation), only the slot's deadline
+    /// moves, and the timer, firing early, sleeps again until it ([`reap_if_idle`]). Waking the
+    /// timer's task on every release cost a wake-up per invocation.
     fn arm_reap(&self, slot: &mut Slot, at: Instant) {
+        slot.reap_at = Some(at);
         if slot.reaper.is_none() {
             slot.reaper = Timer::spawn(self.me.clone(), reap_if_idle);
         }
         if let Some(timer) = &slot.reaper {
-            timer.arm(at, slot.id);
+            if timer.deadline().is_none_or(|due| due > at) {
+                timer.arm(at, slot.id);
+            }
         }
     }
 
@@ -259,8 +259,9 @@ impl InstancePool {
     }
 }
 
-/// The keep-alive timer of slot `id` fired at `at`: reap the instance if it is still idle and the
-/// timer was not re-armed meanwhile.
+/// The keep-alive timer of slot `id` fired at `at`: reap the instance if it is still idle and its
+/// deadline has come; sleep again until its deadline if that moved later meanwhile; stand down
+/// if the instance is busy (its next idle arms the timer again).
 fn reap_if_idle(
     pool: &InstancePool,
     st: &mut PoolState,
@@ -268,22 +269,34 @@ fn reap_if_idle(
     at: Instant,
     id: &u64,
 ) -> bool {
-    let Some(pos) = st.slots.iter().position(|s| s.id == *id) else {
+    let Some(pos) = st.slot_index(*id) else {
         return true;
     };
-    let slot = &st.slots[pos];
-    let current = slot.reaper.as_ref().and_then(Timer::deadline) == Some(at);
-    if !current || slot.in_flight > 0 || slot.pinned {
+    let slot = &mut st.slots[pos];
+    let Some(timer) = &slot.reaper else {
+        return false;
+    };
+    if timer.deadline() != Some(at) {
+        // Re-armed for another deadline meanwhile: that one decides.
         return false;
     }
+    if slot.in_flight > 0 || slot.pinned {
+        timer.disarm();
+        return false;
+    }
+    match slot.reap_at {
+        Some(due) if due > now => {
+            timer.arm(due, *id);
+            return false;
+        }
+        Some(_) => {}
+        None => {
+            timer.disarm();
+            return false;
+        }
+    }
     st.remove_slot(*id);
-    pool.emit(
-        now,
-        Some(*id),
-        ScalingEventKind::Reaped {
-            cause: ReapCause::KeepAlive,
-        },
-    );
+    pool.reaped(st, now, *id, ReapCause::KeepAlive);
     true
 }
 

@@ -19,6 +19,8 @@ mod routing;
 mod scale_out;
 mod timer;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
@@ -38,8 +40,19 @@ pub use lease::{Instance, Lease, Refused};
 pub use scale_out::{ScaleOutRate, TokenBucket};
 
 use crate::profile::{InvocationSource, Profile};
-use crate::trace::{ScalingEvent, ScalingEventKind, ScalingTrace};
+use crate::trace::{ReapCause, ScalingEvent, ScalingEventKind, ScalingTrace};
+
+/// Busy intervals a pool collects before it counts them into the trace in one go.
+const WORK_BATCH: usize = 64;
 use routing::{Assignment, PoolState, Refusal, Waiter};
+
+/// What [`InstancePool::acquire_at`] found: a lease now, or the future that gets one.
+pub(crate) enum Acquired<'a> {
+    /// A warm instance was free.
+    Now(Lease),
+    /// The instance is starting, or the invocation must wait for capacity.
+    Later(Pin<Box<dyn Future<Output = Result<Lease, Refused>> + Send + 'a>>),
+}
 
 /// A function's instances at one moment, for metrics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -126,6 +139,7 @@ impl InstancePool {
             prewarm: None,
             wake: None,
             account: account.clone(),
+            work: Vec::new(),
         };
         Arc::new_cyclic(|me| Self {
             name: Arc::from(function.name()),
@@ -206,7 +220,22 @@ impl InstancePool {
     /// [`Refused`] holding [`Error::Throttled`] when no capacity was found in time, or
     /// [`Error::Init`] when the instance's initialiser failed.
     pub async fn acquire(self: &Arc<Self>, source: InvocationSource) -> Result<Lease, Refused> {
-        let arrived = Instant::now();
+        match self.acquire_at(source, Instant::now()) {
+            Acquired::Now(lease) => Ok(lease),
+            Acquired::Later(pending) => pending.await,
+        }
+    }
+
+    /// [`InstancePool::acquire`] for an invocation that arrived at `arrived`, without waiting
+    /// when a warm instance is free: then the lease comes back at once, queued for nothing, and
+    /// no future is built. Anything else (starting an instance, joining one that is starting,
+    /// backpressure) is the boxed future in [`Acquired::Later`], so the caller's own future
+    /// stays small.
+    pub(crate) fn acquire_at(
+        self: &Arc<Self>,
+        source: InvocationSource,
+        arrived: Instant,
+    ) -> Acquired<'_> {
         let first = {
             let mut st = self.lock();
             st.arrivals += 1;
@@ -219,11 +248,38 @@ impl InstancePool {
                 Err(Refusal::Full)
             }
         };
-        let assignment = match first {
-            Ok(assignment) => assignment,
-            Err(refusal) => self.wait(source, refusal, arrived).await?,
-        };
-        self.take(assignment, arrived).await
+        match first {
+            Ok(Assignment::Warm { instance }) => {
+                self.emit(arrived, Some(instance.id), ScalingEventKind::Reused);
+                Acquired::Now(self.lease(instance, false, Duration::ZERO, Duration::ZERO))
+            }
+            first => Acquired::Later(Box::pin(async move {
+                let assignment = match first {
+                    Ok(assignment) => assignment,
+                    Err(refusal) => self.wait(source, refusal, arrived).await?,
+                };
+                self.take(assignment, arrived).await
+            })),
+        }
+    }
+
+    fn lease(
+        self: &Arc<Self>,
+        instance: Arc<Instance>,
+        cold: bool,
+        init: Duration,
+        queued: Duration,
+    ) -> Lease {
+        Lease {
+            pool: Arc::clone(self),
+            instance,
+            cold,
+            init,
+            queued,
+            healthy: true,
+            ended: None,
+            busy: None,
+        }
     }
 
     /// Waits for capacity as the backpressure mode allows.
@@ -271,21 +327,12 @@ impl InstancePool {
     }
 
     /// Turns an assignment into a lease, starting or waiting for the instance as needed.
-    async fn take(&self, assignment: Assignment, arrived: Instant) -> Result<Lease, Refused> {
-        let pool = self.me.upgrade().ok_or_else(|| Refused {
-            error: Error::ShuttingDown,
-            cold: false,
-            init: Duration::ZERO,
-            queued: Duration::ZERO,
-        })?;
-        let lease = |instance, cold, init, queued| Lease {
-            pool: pool.clone(),
-            instance,
-            cold,
-            init,
-            queued,
-            healthy: true,
-        };
+    async fn take(
+        self: &Arc<Self>,
+        assignment: Assignment,
+        arrived: Instant,
+    ) -> Result<Lease, Refused> {
+        let lease = |instance, cold, init, queued| self.lease(instance, cold, init, queued);
         match assignment {
             Assignment::Warm { instance } => {
                 let now = Instant::now();
@@ -321,10 +368,22 @@ impl InstancePool {
         }
     }
 
-    /// Gives back one unit of an instance's capacity; `healthy: false` recycles the instance.
-    pub(crate) fn release(&self, id: u64, healthy: bool) {
-        let now = Instant::now();
+    /// Gives back one unit of an instance's capacity at `now`, counting the invocation's `busy`
+    /// interval on it; `healthy: false` recycles the instance.
+    pub(crate) fn release(
+        &self,
+        id: u64,
+        healthy: bool,
+        now: Instant,
+        busy: Option<(Duration, Duration)>,
+    ) {
         let mut st = self.lock();
+        if let Some((start, end)) = busy {
+            st.work.push((id, start, end));
+            if st.work.len() >= WORK_BATCH {
+                self.flush_work(&mut st);
+            }
+        }
         let Some((retiring, drained)) = st.update_slot(id, |slot| {
             slot.in_flight = slot.in_flight.saturating_sub(1);
             slot.retiring |= !healthy;
@@ -334,13 +393,7 @@ impl InstancePool {
         };
         if retiring && drained {
             st.remove_slot(id);
-            self.emit(
-                now,
-                Some(id),
-                ScalingEventKind::Reaped {
-                    cause: crate::trace::ReapCause::Recycled,
-                },
-            );
+            self.reaped(&mut st, now, id, crate::trace::ReapCause::Recycled);
         }
         self.dispatch(&mut st, now);
         if !retiring && drained {
@@ -389,6 +442,29 @@ impl InstancePool {
             init: Duration::ZERO,
             queued: now - arrived,
         }
+    }
+
+    /// Counts the busy intervals released since the last flush into the instances' lifetimes
+    /// (in the trace). Released intervals wait in the pool, under the lock the release holds
+    /// anyway, and reach the trace [`WORK_BATCH`] at a time, before their instance is reaped,
+    /// or before instance time is read: one trace lock per batch instead of one per
+    /// invocation, and the same totals.
+    pub(crate) fn flush_work(&self, st: &mut PoolState) {
+        if !st.work.is_empty() {
+            self.trace.worked_spans(st.work.drain(..));
+        }
+    }
+
+    /// Counts the released work into the trace now (see [`InstancePool::flush_work`]).
+    pub(crate) fn settle_work(&self) {
+        let mut st = self.lock();
+        self.flush_work(&mut st);
+    }
+
+    /// Records that instance `id` went away, after counting its released work.
+    pub(crate) fn reaped(&self, st: &mut PoolState, at: Instant, id: u64, cause: ReapCause) {
+        self.flush_work(st);
+        self.emit(at, Some(id), ScalingEventKind::Reaped { cause });
     }
 
     pub(crate) fn emit(&self, at: Instant, instance: Option<u64>, kind: ScalingEventKind) {

@@ -40,6 +40,9 @@ pub(crate) struct Slot {
     pub(crate) pinned: bool,
     /// Its keep-alive timer, created the first time it becomes idle.
     pub(crate) reaper: Option<Timer<u64>>,
+    /// When it is reaped if it stays idle. The timer is re-armed lazily: a later deadline is
+    /// only written here, and the timer, when it fires early, sleeps again until this one.
+    pub(crate) reap_at: Option<Instant>,
     pub(crate) idle_since: Instant,
     /// Recycled after a timeout: takes no new work, removed when drained.
     pub(crate) retiring: bool,
@@ -164,6 +167,9 @@ pub(crate) struct PoolState {
     /// The account's shared concurrency this function draws from (none when it has reserved
     /// concurrency or the profile has no shared pool).
     pub(crate) account: Option<std::sync::Arc<AccountPool>>,
+    /// Busy intervals released and not yet counted in the trace: `(instance, start, end)`
+    /// (see [`InstancePool::flush_work`]).
+    pub(crate) work: Vec<(u64, Duration, Duration)>,
 }
 
 impl PoolState {
@@ -173,8 +179,18 @@ impl PoolState {
         self.slots.push(slot);
     }
 
+    /// Where slot `id` is in [`PoolState::slots`]. Slots are pushed in the order their ids were
+    /// taken (under the pool's lock) and removed in place, so they are sorted by id and a
+    /// binary search finds one; a linear search backs it up.
+    pub(crate) fn slot_index(&self, id: u64) -> Option<usize> {
+        match self.slots.binary_search_by_key(&id, |s| s.id) {
+            Ok(pos) => Some(pos),
+            Err(_) => self.slots.iter().position(|s| s.id == id),
+        }
+    }
+
     pub(crate) fn remove_slot(&mut self, id: u64) -> Option<Slot> {
-        let pos = self.slots.iter().position(|s| s.id == id)?;
+        let pos = self.slot_index(id)?;
         let slot = self.slots.remove(pos);
         self.census.leave(slot.phase());
         self.count_in_flight(&slot, -i64::from(slot.in_flight));
@@ -186,7 +202,8 @@ impl PoolState {
         id: u64,
         change: impl FnOnce(&mut Slot) -> R,
     ) -> Option<R> {
-        let slot = self.slots.iter_mut().find(|s| s.id == id)?;
+        let pos = self.slot_index(id)?;
+        let slot = &mut self.slots[pos];
         let before = slot.phase();
         let in_flight = slot.in_flight;
         let result = change(slot);
@@ -228,18 +245,35 @@ impl InstancePool {
         source: InvocationSource,
         now: Instant,
     ) -> Result<Assignment, Refusal> {
-        let live = st.slots.iter().filter(|s| !s.retiring).count() as u64;
-        let in_flight: u64 = st
-            .slots
-            .iter()
-            .filter(|s| !s.retiring)
-            .map(|s| u64::from(s.in_flight))
-            .sum::<u64>()
-            + 1;
+        let room = st.account_has_room();
+        let cc = self.concurrency;
+        // One pass over the slots: how many are live, how much they run, and the one an
+        // invocation would join (the least loaded below its concurrency, ready ones first, the
+        // most recently idle, the oldest).
+        let mut live: u64 = 0;
+        let mut in_flight: u64 = 1;
+        let mut best: Option<(usize, (bool, u32, std::cmp::Reverse<Instant>, u64))> = None;
+        for (i, s) in st.slots.iter().enumerate() {
+            if s.retiring {
+                continue;
+            }
+            live += 1;
+            in_flight += u64::from(s.in_flight);
+            if s.in_flight < cc && (room || s.pinned) {
+                let key = (
+                    s.instance.is_none(),
+                    s.in_flight,
+                    std::cmp::Reverse(s.idle_since),
+                    s.id,
+                );
+                if best.as_ref().is_none_or(|(_, b)| key < *b) {
+                    best = Some((i, key));
+                }
+            }
+        }
         let per_instance = (self.target_utilisation * f64::from(self.concurrency)).max(1.0);
         let desired = ((in_flight as f64 / per_instance).ceil() as u64).min(u64::from(self.max));
         let mut retry_at = None;
-        let room = st.account_has_room();
         if live < desired && room {
             let bucket = if source.is_sync() {
                 st.sync_bucket.as_mut()
@@ -260,25 +294,11 @@ impl InstancePool {
                 Err(at) => retry_at = Some(at),
             }
         }
-        let cc = self.concurrency;
-        let account = st.account.clone();
-        let best = st
-            .slots
-            .iter_mut()
-            .filter(|s| !s.retiring && s.in_flight < cc && (room || s.pinned))
-            .min_by_key(|s| {
-                (
-                    s.instance.is_none(),
-                    s.in_flight,
-                    std::cmp::Reverse(s.idle_since),
-                    s.id,
-                )
-            });
-        if let Some(slot) = best {
+        if let Some(slot) = best.and_then(|(i, _)| st.slots.get_mut(i)) {
             let before = slot.phase();
             slot.in_flight += 1;
             if !slot.pinned {
-                if let Some(account) = &account {
+                if let Some(account) = &st.account {
                     account.add(1);
                 }
             }
@@ -317,6 +337,7 @@ impl InstancePool {
             in_flight,
             pinned,
             reaper: None,
+            reap_at: None,
             idle_since: now,
             retiring: false,
             token: None,
@@ -379,12 +400,6 @@ impl InstancePool {
         if let Some(bucket) = bucket {
             bucket.give_back(now);
         }
-        self.emit(
-            now,
-            Some(id),
-            ScalingEventKind::Reaped {
-                cause: ReapCause::Abandoned,
-            },
-        );
+        self.reaped(st, now, id, ReapCause::Abandoned);
     }
 }

@@ -152,23 +152,56 @@ impl Declared {
 }
 
 /// What the runtime shares with every context of an app: declared names and bindings.
+///
+/// One shared allocation: a context's copy costs one reference count, and the default (nothing
+/// declared, no bindings) allocates nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Resources {
-    pub(super) declared: Arc<Declared>,
-    pub(super) bindings: Bindings,
+    shared: Option<Arc<Shared>>,
 }
+
+#[derive(Debug)]
+struct Shared {
+    declared: Declared,
+    bindings: Bindings,
+}
+
+/// What a context without resources reads: nothing declared, no bindings.
+static NOTHING: Shared = Shared {
+    declared: Declared {
+        topics: BTreeSet::new(),
+        queues: BTreeSet::new(),
+        buckets: BTreeSet::new(),
+        functions: BTreeSet::new(),
+        access: BTreeMap::new(),
+    },
+    bindings: Bindings {
+        topics: None,
+        queues: None,
+        objects: None,
+        invoker: None,
+    },
+};
 
 impl Resources {
     /// Declared names served by `bindings`.
     pub fn new(declared: Declared, bindings: Bindings) -> Self {
         Self {
-            declared: Arc::new(declared),
-            bindings,
+            shared: Some(Arc::new(Shared { declared, bindings })),
         }
     }
 
     /// The declared names.
     pub fn declared(&self) -> &Declared {
-        &self.declared
+        &self.shared().declared
+    }
+
+    /// The backend's bindings.
+    pub(super) fn bindings(&self) -> &Bindings {
+        &self.shared().bindings
+    }
+
+    fn shared(&self) -> &Shared {
+        self.shared.as_deref().unwrap_or(&NOTHING)
     }
 }

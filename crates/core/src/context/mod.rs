@@ -7,7 +7,7 @@ mod provider;
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -25,38 +25,58 @@ pub type InstanceState = Option<Arc<dyn Any + Send + Sync>>;
 /// Adapters build it with [`Context::new`] and the `with_*` methods; handlers read it and use it
 /// to reach the resources their function may use ([`Context::topic`], [`Context::queue`],
 /// [`Context::bucket`], [`Context::function`]).
+///
+/// Building one is cheap: the request id is shared (an `Arc<str>`, which the caller may keep
+/// too), no metadata allocates nothing, and a derived trace id
+/// ([`Context::with_trace_id_prefix`]) is only written out when it is read.
 #[derive(Clone)]
 pub struct Context {
-    request_id: String,
+    request_id: Arc<str>,
     function_name: Arc<str>,
     deadline: Option<Instant>,
     attempt: u32,
     memory_mb: u32,
-    trace_id: Option<String>,
+    trace_id: TraceId,
     provider: Provider,
-    metadata: Arc<BTreeMap<String, String>>,
+    metadata: Option<Arc<BTreeMap<String, String>>>,
     state: InstanceState,
     resources: Resources,
 }
 
+/// A context's trace id: none, given, or the request id behind a prefix, written on first read.
+#[derive(Clone)]
+enum TraceId {
+    None,
+    Given(Arc<str>),
+    Prefixed {
+        prefix: &'static str,
+        text: OnceLock<Box<str>>,
+    },
+}
+
 impl Context {
     /// A context for `request_id` on `function_name`, attempt 1, no deadline, local provider.
-    pub fn new(request_id: impl Into<String>, function_name: impl Into<Arc<str>>) -> Self {
+    ///
+    /// Both names are shared: pass an `Arc<str>` to keep a copy of the id without allocating
+    /// again.
+    #[inline]
+    pub fn new(request_id: impl Into<Arc<str>>, function_name: impl Into<Arc<str>>) -> Self {
         Self {
             request_id: request_id.into(),
             function_name: function_name.into(),
             deadline: None,
             attempt: 1,
             memory_mb: 0,
-            trace_id: None,
+            trace_id: TraceId::None,
             provider: Provider::Local,
-            metadata: Arc::default(),
+            metadata: None,
             state: None,
             resources: Resources::default(),
         }
     }
 
     /// Sets the deadline.
+    #[inline]
     pub fn with_deadline(mut self, deadline: Instant) -> Self {
         self.deadline = Some(deadline);
         self
@@ -64,30 +84,47 @@ impl Context {
 
     /// Sets the deadline `timeout` from now; a timeout beyond the clock's range leaves no
     /// deadline rather than overflowing.
+    #[inline]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.deadline = Instant::now().checked_add(timeout);
         self
     }
 
     /// Sets the attempt number (1 on first delivery).
+    #[inline]
     pub fn with_attempt(mut self, attempt: u32) -> Self {
         self.attempt = attempt;
         self
     }
 
     /// Sets the configured memory in MB.
+    #[inline]
     pub fn with_memory_mb(mut self, memory_mb: u32) -> Self {
         self.memory_mb = memory_mb;
         self
     }
 
     /// Sets the trace id.
-    pub fn with_trace_id(mut self, trace_id: impl Into<String>) -> Self {
-        self.trace_id = Some(trace_id.into());
+    #[inline]
+    pub fn with_trace_id(mut self, trace_id: impl Into<Arc<str>>) -> Self {
+        self.trace_id = TraceId::Given(trace_id.into());
+        self
+    }
+
+    /// Sets the trace id to `prefix` followed by the request id (`local-req-00000001`), written
+    /// out the first time [`Context::trace_id`] reads it, so a handler that never reads it costs
+    /// no formatting.
+    #[inline]
+    pub fn with_trace_id_prefix(mut self, prefix: &'static str) -> Self {
+        self.trace_id = TraceId::Prefixed {
+            prefix,
+            text: OnceLock::new(),
+        };
         self
     }
 
     /// Sets the provider.
+    #[inline]
     pub fn with_provider(mut self, provider: Provider) -> Self {
         self.provider = provider;
         self
@@ -95,11 +132,13 @@ impl Context {
 
     /// Adds a provider-specific detail (for example `invoked_function_arn` on Lambda).
     pub fn with_metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        Arc::make_mut(&mut self.metadata).insert(name.into(), value.into());
+        Arc::make_mut(self.metadata.get_or_insert_with(Arc::default))
+            .insert(name.into(), value.into());
         self
     }
 
     /// Sets the instance state from the function's initialiser.
+    #[inline]
     pub fn with_state(mut self, state: InstanceState) -> Self {
         self.state = state;
         self
@@ -107,6 +146,7 @@ impl Context {
 
     /// Sets the declared resources and their bindings. The context checks each use against the
     /// access of the function it was created for ([`Context::function_name`]).
+    #[inline]
     pub fn with_resources(mut self, resources: Resources) -> Self {
         self.resources = resources;
         self
@@ -145,7 +185,13 @@ impl Context {
 
     /// The trace id, when the platform gives one.
     pub fn trace_id(&self) -> Option<&str> {
-        self.trace_id.as_deref()
+        match &self.trace_id {
+            TraceId::None => None,
+            TraceId::Given(id) => Some(id),
+            TraceId::Prefixed { prefix, text } => {
+                Some(text.get_or_init(|| format!("{prefix}{}", self.request_id).into()))
+            }
+        }
     }
 
     /// The platform this invocation runs on.
@@ -155,7 +201,7 @@ impl Context {
 
     /// A provider-specific detail by name.
     pub fn metadata(&self, name: &str) -> Option<&str> {
-        self.metadata.get(name).map(String::as_str)
+        self.metadata.as_ref()?.get(name).map(String::as_str)
     }
 
     /// The per-instance state of type `S` created by the function's initialiser.
@@ -195,9 +241,9 @@ impl Context {
         pick: impl FnOnce(&Bindings) -> Option<&Arc<T>>,
     ) -> Result<&Arc<T>, Error> {
         self.resources
-            .declared
+            .declared()
             .check(&self.function_name, operation, name)?;
-        pick(&self.resources.bindings).ok_or_else(|| Error::NoBinding {
+        pick(self.resources.bindings()).ok_or_else(|| Error::NoBinding {
             kind: operation.kind(),
             name: name.to_owned(),
             provider: self.provider,
