@@ -118,6 +118,10 @@ pub struct InvocationRecord {
     /// does not stream, so only replays and estimates set it).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub streamed_bytes: u64,
+    /// Whether it ran on an instance started for min instances (provisioned concurrency): the
+    /// meter prices those invocations against the capacity kept warm.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub provisioned: bool,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -144,6 +148,7 @@ impl InvocationRecord {
             arch: None,
             ephemeral_storage_mb: None,
             streamed_bytes: 0,
+            provisioned: false,
         }
     }
 }

@@ -338,6 +338,7 @@ impl LocalRuntime {
             arch: spec.arch,
             ephemeral_storage_mb: spec.ephemeral_storage_mb,
             streamed_bytes: 0,
+            provisioned: false,
         };
         match pool.acquire_at(options.source, arrived) {
             Acquired::Now(lease) => {
@@ -376,6 +377,7 @@ impl LocalRuntime {
         record.init = lease.init();
         record.queued = lease.queued();
         record.instance = Some(lease.instance().id());
+        record.provisioned = lease.instance().provisioned();
         let f = pool.function();
         let timeout = f.spec().timeout;
         let deadline = started.checked_add(timeout);

@@ -15,8 +15,10 @@
 //! overlapped, or an instance stays busy without a gap for more than four windows of
 //! invocations (then its busy interval is cut in two, which can bill one more 100 ms step
 //! per cut, at most one per [`OPEN_WINDOW`] invocations).
-//! Closed quantities are kept per instance (the capacity kept warm is priced from the instances
-//! started for min instances): memory grows with instances started, not with invocations.
+//! Closed quantities are kept per instance only for the instances started for min instances
+//! (the capacity kept warm is priced from them); the rest are summed into one entry per rule.
+//! Memory grows with the functions and their min instances, not with invocations or with the
+//! instances started on demand.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -137,7 +139,8 @@ struct FunctionTotals {
     open: Vec<InvocationRecord>,
     /// Open records past which the next closing is tried.
     next_close: usize,
-    /// Per billing rule, the quantities of closed records by instance.
+    /// Per billing rule, the quantities of closed records: by instance for the instances
+    /// started for min instances, all others (and throttled records) summed under `None`.
     closed: Vec<HashMap<Option<u64>, BilledQuantities>>,
 }
 
@@ -320,10 +323,16 @@ impl FunctionTotals {
         for r in &closable {
             by_instance.entry(r.instance).or_default().push(r);
         }
+        // Only a provisioned instance's closed quantities are kept apart (the capacity kept
+        // warm is priced from them); every other instance's add up under `None`, so memory
+        // does not grow with the instances started on demand.
+        let key = |instance: &Option<u64>, records: &[&InvocationRecord]| {
+            instance.filter(|_| records.iter().any(|r| r.provisioned))
+        };
         for (rule, closed) in rules.iter().zip(&mut self.closed) {
             for (instance, records) in &by_instance {
                 closed
-                    .entry(*instance)
+                    .entry(key(instance, records))
                     .or_default()
                     .add(&rule.quantities(records));
             }
@@ -390,6 +399,41 @@ mod tests {
                 "p{p}: {got} vs {truth}"
             );
         }
+    }
+
+    #[test]
+    fn closed_quantities_are_kept_apart_only_for_provisioned_instances() {
+        use crate::meter::{billing_rules, PricingOptions};
+        // 20,000 invocations, each on an instance of its own started on demand, and every
+        // tenth on one of two provisioned instances: the closed quantities hold one entry for
+        // all on-demand instances and one per provisioned instance, whatever the count.
+        let table = PriceTable::bundled().expect("bundled prices");
+        let mut totals = RunTotals::new(billing_rules(&table, &PricingOptions::default()));
+        for i in 0..20_000u64 {
+            let mut r = InvocationRecord::new("f", i.to_string());
+            r.arrived_at = Duration::from_millis(i * 10);
+            r.duration = Duration::from_millis(5);
+            if i % 10 == 0 {
+                r.instance = Some(i / 10 % 2);
+                r.provisioned = true;
+            } else {
+                r.instance = Some(100 + i);
+                r.cold = true;
+            }
+            totals.record(&r);
+        }
+        let f = totals.functions.get("f").expect("metered");
+        for closed in &f.closed {
+            let mut keys: Vec<Option<u64>> = closed.keys().copied().collect();
+            keys.sort_unstable();
+            assert_eq!(keys, [None, Some(0), Some(1)]);
+        }
+        // The capacity kept warm is priced from the two provisioned instances only.
+        let warm = WarmCapacity::new(2, 128, Duration::from_secs(200)).instance_ids([0, 1]);
+        let rule = totals.rules[0].as_ref();
+        let served = f.quantities(0, rule, Some(&warm));
+        let all = f.quantities(0, rule, None);
+        assert_eq!((served.requests, all.requests), (2_000, 20_000));
     }
 
     #[test]

@@ -14,12 +14,19 @@ use super::InstancePool;
 pub struct Instance {
     pub(crate) id: u64,
     pub(crate) state: InstanceState,
+    pub(crate) provisioned: bool,
 }
 
 impl Instance {
     /// The instance id, unique within the runtime.
     pub fn id(&self) -> u64 {
         self.id
+    }
+
+    /// Whether it was started for min instances (provisioned concurrency, Cloud Run's and
+    /// Azure's minimum instances), not by an invocation or a pre-warm.
+    pub fn provisioned(&self) -> bool {
+        self.provisioned
     }
 
     /// The state its initialiser produced.

@@ -60,7 +60,13 @@ impl InstancePool {
         let mut st = self.lock();
         let outcome = match result {
             Ok(state) => {
-                let instance = Arc::new(Instance { id: slot, state });
+                // Only a min instance starts pinned; it stays provisioned when later released.
+                let provisioned = st.update_slot(slot, |s| s.pinned).unwrap_or(false);
+                let instance = Arc::new(Instance {
+                    id: slot,
+                    state,
+                    provisioned,
+                });
                 st.update_slot(slot, |s| s.instance = Some(instance.clone()));
                 ready.send_replace(Readiness::Ready(instance.clone()));
                 Ok(instance)
