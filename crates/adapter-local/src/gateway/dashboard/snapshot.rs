@@ -1,0 +1,429 @@
+//! What the page shows, sampled: one [`Snapshot`] every [`TICK`], and the last [`HISTORY`]
+//! samples of each function's instance count for the scaling chart.
+//!
+//! Every tick reads the running counters and the scaling trace's instance peaks, O(functions).
+//! Every [`SLOW_EVERY`] ticks the slower parts are read again and kept until the next time:
+//! the duration percentiles of the meter, the costs with their month projection, queue depths,
+//! the last [`TOPIC_MESSAGES`] messages of each topic and the last [`DEAD_LETTERS`] dead
+//! letters. Bodies are cut to [`PREVIEW`] bytes.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::dead_letters::DeadLetterSource;
+use crate::record::Outcome;
+use crate::LocalCloud;
+
+/// How often the sampler reads the runtime (and at most how often a page gets a snapshot).
+pub(crate) const TICK: Duration = Duration::from_millis(500);
+
+/// The slower parts are read every this many ticks (every 2 s).
+pub(crate) const SLOW_EVERY: u64 = 4;
+
+/// Samples kept for the scaling chart: 10 minutes at one per [`TICK`].
+pub(crate) const HISTORY: usize = 1200;
+
+/// Samples repeated in each snapshot, so a page that skipped a few snapshots misses no point.
+const RECENT: usize = 8;
+
+/// Messages shown per topic.
+const TOPIC_MESSAGES: usize = 5;
+
+/// Dead letters shown (the latest).
+const DEAD_LETTERS: usize = 50;
+
+/// Bytes of a body shown.
+const PREVIEW: usize = 240;
+
+/// The sampler of one gateway and what it last saw.
+pub(crate) struct Feed {
+    snapshots: watch::Sender<Arc<str>>,
+    state: Mutex<FeedState>,
+}
+
+#[derive(Default)]
+struct FeedState {
+    functions: Vec<String>,
+    samples: VecDeque<Sample>,
+    previous_cold: Vec<u64>,
+    slow: Slow,
+    /// Each function's most instances over the run, by the trace.
+    peaks: BTreeMap<String, u64>,
+    seq: u64,
+}
+
+/// One point of the scaling chart: per function (in [`FeedState::functions`] order).
+#[derive(Debug, Clone, Serialize)]
+struct Sample {
+    seq: u64,
+    /// Unix time in seconds.
+    t: f64,
+    /// The most instances alive or starting since the previous sample.
+    instances: Vec<u64>,
+    /// Cold starts since the previous sample.
+    cold: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+struct Slow {
+    percentiles: BTreeMap<String, (f64, f64)>,
+    costs: Vec<CostRow>,
+    queues: Vec<QueueRow>,
+    topics: Vec<TopicRow>,
+    buckets: Vec<String>,
+    dead_letters: DeadLetterRows,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct CostRow {
+    provider: crate::meter::BillingProvider,
+    label: String,
+    currency: String,
+    so_far: f64,
+    month_before_free_tier: Option<f64>,
+    month_free_tier: Option<f64>,
+    month: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct QueueRow {
+    name: String,
+    visible: u64,
+    in_flight: u64,
+    sent: u64,
+    dead_letters: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct TopicRow {
+    name: String,
+    recent: Vec<MessageRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct MessageRow {
+    id: String,
+    body: String,
+    at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+struct DeadLetterRows {
+    total: usize,
+    latest: Vec<DeadLetterRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct DeadLetterRow {
+    id: String,
+    source: String,
+    event_id: String,
+    reason: String,
+    attempts: u32,
+    at: String,
+}
+
+/// One function's row.
+#[derive(Debug, Clone, Serialize)]
+struct FunctionRow<'a> {
+    name: &'a str,
+    invocations: u64,
+    ok: u64,
+    errors: u64,
+    timeouts: u64,
+    throttles: u64,
+    cold_starts: u64,
+    p50_ms: Option<f64>,
+    p99_ms: Option<f64>,
+    instances: u64,
+    peak: u64,
+}
+
+/// What a page receives.
+#[derive(Debug, Serialize)]
+struct Snapshot<'a> {
+    seq: u64,
+    uptime_ms: u128,
+    app: &'a str,
+    profile: String,
+    functions: Vec<FunctionRow<'a>>,
+    /// Function names in the order of the samples' columns.
+    series: &'a [String],
+    recent: Vec<&'a Sample>,
+    #[serde(flatten)]
+    slow: &'a Slow,
+}
+
+impl Feed {
+    /// Starts sampling `sources` until `closing` is cancelled or the sources close.
+    pub(crate) fn start(sources: LocalCloud, closing: CancellationToken) -> Arc<Self> {
+        let (snapshots, _) = watch::channel(Arc::from("{}"));
+        let feed = Arc::new(Self {
+            snapshots,
+            state: Mutex::new(FeedState::default()),
+        });
+        feed.tick(&sources, true);
+        let sampler = Arc::clone(&feed);
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(TICK);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            interval.tick().await;
+            let mut ticks: u64 = 0;
+            loop {
+                tokio::select! {
+                    () = closing.cancelled() => break,
+                    _ = interval.tick() => {}
+                }
+                if sources.is_closing() {
+                    closing.cancel();
+                    break;
+                }
+                ticks += 1;
+                sampler.tick(&sources, ticks % SLOW_EVERY == 0);
+            }
+        });
+        feed
+    }
+
+    /// Subscribes to the snapshots.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<Arc<str>> {
+        self.snapshots.subscribe()
+    }
+
+    /// The latest snapshot (taken now if none was sent yet).
+    pub(crate) fn latest(&self, sources: &LocalCloud) -> Arc<str> {
+        let latest = self.snapshots.borrow().clone();
+        if &*latest == "{}" {
+            return self.render(sources);
+        }
+        latest
+    }
+
+    /// Every sample kept, with the function names of their columns.
+    pub(crate) fn history(&self) -> Arc<str> {
+        let state = self.lock();
+        let value = serde_json::json!({
+            "series": state.functions,
+            "samples": state.samples,
+        });
+        Arc::from(value.to_string())
+    }
+
+    /// Takes one sample (and the slow parts when `slow`), and sends a snapshot if a page
+    /// listens.
+    pub(crate) fn tick(&self, sources: &LocalCloud, slow: bool) {
+        let runtime = sources.runtime();
+        let metrics = runtime.metrics();
+        let peaks: BTreeMap<String, crate::InstancePeaks> = runtime
+            .take_instance_peaks()
+            .into_iter()
+            .map(|p| (p.function.clone(), p))
+            .collect();
+        {
+            let mut state = self.lock();
+            if state.functions.is_empty() {
+                state.functions = metrics.iter().map(|m| m.function.clone()).collect();
+                state.previous_cold = vec![0; metrics.len()];
+            }
+            let mut cold = Vec::with_capacity(metrics.len());
+            let mut instances = Vec::with_capacity(metrics.len());
+            for (i, m) in metrics.iter().enumerate() {
+                let before = state.previous_cold.get(i).copied().unwrap_or_default();
+                cold.push(m.cold_starts.saturating_sub(before));
+                instances.push(
+                    peaks
+                        .get(m.function.as_str())
+                        .map_or(m.instances.live, |p| p.window_peak.max(m.instances.live)),
+                );
+            }
+            state.previous_cold = metrics.iter().map(|m| m.cold_starts).collect();
+            state.peaks = peaks.into_iter().map(|(f, p)| (f, p.peak)).collect();
+            state.seq += 1;
+            let sample = Sample {
+                seq: state.seq,
+                t: unix_seconds(),
+                instances,
+                cold,
+            };
+            if state.samples.len() == HISTORY {
+                state.samples.pop_front();
+            }
+            state.samples.push_back(sample);
+        }
+        if slow {
+            let slow = read_slow(sources);
+            self.lock().slow = slow;
+        }
+        if self.snapshots.receiver_count() > 0 {
+            let snapshot = self.render(sources);
+            self.snapshots.send_replace(snapshot);
+        }
+    }
+
+    /// The snapshot of what was sampled last, with the counters read now.
+    fn render(&self, sources: &LocalCloud) -> Arc<str> {
+        let runtime = sources.runtime();
+        let metrics = runtime.metrics();
+        let state = self.lock();
+        let functions = metrics
+            .iter()
+            .map(|m| {
+                let count = |o: Outcome| m.count(o);
+                let percentiles = state.slow.percentiles.get(&m.function);
+                FunctionRow {
+                    name: &m.function,
+                    invocations: m.invocations.iter().map(|(_, n)| n).sum(),
+                    ok: count(Outcome::Ok),
+                    errors: count(Outcome::Error)
+                        + count(Outcome::Panic)
+                        + count(Outcome::InitError),
+                    timeouts: count(Outcome::Timeout),
+                    throttles: count(Outcome::Throttled),
+                    cold_starts: m.cold_starts,
+                    p50_ms: percentiles.map(|p| p.0),
+                    p99_ms: percentiles.map(|p| p.1),
+                    instances: m.instances.live,
+                    peak: state.peaks.get(&m.function).copied().unwrap_or_default(),
+                }
+            })
+            .collect();
+        let snapshot = Snapshot {
+            seq: state.seq,
+            uptime_ms: runtime.uptime().as_millis(),
+            app: sources.app().name(),
+            profile: runtime.profile().kind.to_string(),
+            functions,
+            series: &state.functions,
+            recent: state.samples.iter().rev().take(RECENT).rev().collect(),
+            slow: &state.slow,
+        };
+        match serde_json::to_string(&snapshot) {
+            Ok(text) => Arc::from(text),
+            Err(_) => Arc::from("{}"),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FeedState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn read_slow(sources: &LocalCloud) -> Slow {
+    let runtime = sources.runtime();
+    let percentiles = runtime
+        .meter()
+        .functions()
+        .into_iter()
+        .map(|f| (f.function, (f.p50_ms, f.p99_ms)))
+        .collect();
+    let costs = runtime.costs();
+    let projection = runtime
+        .pricing()
+        .project_month(&costs, runtime.uptime())
+        .ok();
+    let costs = costs
+        .iter()
+        .map(|c| {
+            let month = projection
+                .as_ref()
+                .and_then(|p| p.iter().find(|p| p.provider == c.provider));
+            CostRow {
+                provider: c.provider,
+                label: c.label.clone(),
+                currency: c.currency.clone(),
+                so_far: c.charges.total(),
+                month_before_free_tier: month.map(|m| m.month.charges.total()),
+                month_free_tier: month.map(|m| m.month.free_tier_credit),
+                month: month.map(|m| m.total()),
+            }
+        })
+        .collect();
+    let dead = sources.dead_letters();
+    let by_source = dead.counts();
+    let queues = sources
+        .app()
+        .queues()
+        .iter()
+        .filter_map(|q| {
+            let stats = sources.queue_stats(&q.name)?;
+            Some(QueueRow {
+                name: q.name.clone(),
+                visible: stats.visible,
+                in_flight: stats.in_flight,
+                sent: stats.sent,
+                dead_letters: by_source
+                    .get(&DeadLetterSource::Queue(q.name.clone()))
+                    .copied()
+                    .unwrap_or_default(),
+            })
+        })
+        .collect();
+    let topics = sources
+        .app()
+        .topics()
+        .iter()
+        .map(|topic| {
+            let messages = sources.published(topic);
+            let skip = messages.len().saturating_sub(TOPIC_MESSAGES);
+            TopicRow {
+                name: topic.clone(),
+                recent: messages
+                    .into_iter()
+                    .skip(skip)
+                    .map(|m| MessageRow {
+                        id: m.id,
+                        body: preview(m.body.as_bytes()),
+                        at: m.published_at.map(|t| t.to_rfc3339()),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let dead_letters = DeadLetterRows {
+        total: by_source.values().sum(),
+        latest: dead
+            .latest(DEAD_LETTERS)
+            .into_iter()
+            .map(|e| DeadLetterRow {
+                id: e.id,
+                source: e.source.to_string(),
+                event_id: e.event_id,
+                reason: preview(e.reason.as_bytes()),
+                attempts: e.attempts,
+                at: e.at.to_rfc3339(),
+            })
+            .collect(),
+    };
+    Slow {
+        percentiles,
+        costs,
+        queues,
+        topics,
+        buckets: sources.app().buckets().to_vec(),
+        dead_letters,
+    }
+}
+
+/// At most [`PREVIEW`] bytes of `bytes` as text, cut on a character boundary.
+pub(crate) fn preview(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(PREVIEW * 2)]);
+    if text.len() <= PREVIEW {
+        return text.into_owned();
+    }
+    let mut end = PREVIEW;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+fn unix_seconds() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
