@@ -16,14 +16,27 @@
   let cold = [];
   let lastSeq = 0;
   let chart = null;
+  // What the chart shows, for people and for the browser tests: cold starts marked, the most
+  // instances drawn.
+  let coldMarks = 0;
+  let maxInstances = 0;
+
+  function markChart() {
+    const el = $('chart');
+    el.dataset.coldMarks = String(coldMarks);
+    el.dataset.max = String(maxInstances);
+  }
 
   function resetChart(names, samples) {
     series = names;
     data = [[]].concat(names.map(() => []));
     cold = names.map(() => []);
     lastSeq = 0;
+    coldMarks = 0;
+    maxInstances = 0;
     samples.forEach(push);
     buildChart();
+    markChart();
   }
 
   function push(sample) {
@@ -31,11 +44,15 @@
     lastSeq = sample.seq;
     data[0].push(sample.t);
     sample.instances.forEach((v, i) => {
-      if (data[i + 1]) { data[i + 1].push(v); cold[i].push(sample.cold[i] || 0); }
+      if (!data[i + 1]) return;
+      data[i + 1].push(v);
+      cold[i].push(sample.cold[i] || 0);
+      if (sample.cold[i] > 0) coldMarks += 1;
+      if (v > maxInstances) maxInstances = v;
     });
     if (data[0].length > MAX_POINTS) {
       data.forEach((a) => a.shift());
-      cold.forEach((a) => a.shift());
+      cold.forEach((a) => { if (a.shift() > 0) coldMarks -= 1; });
     }
     return true;
   }
@@ -117,7 +134,7 @@
     } else {
       let changed = false;
       s.recent.forEach((p) => { changed = push(p) || changed; });
-      if (changed && chart) chart.setData(data);
+      if (changed && chart) { chart.setData(data); markChart(); }
     }
     const slow = JSON.stringify([s.costs, s.queues, s.topics, s.dead_letters]);
     if (slow !== lastSlow) {

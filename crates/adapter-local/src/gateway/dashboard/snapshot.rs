@@ -71,6 +71,8 @@ struct Sample {
 
 #[derive(Debug, Clone, Default, Serialize)]
 struct Slow {
+    /// Shown in the function rows.
+    #[serde(skip)]
     percentiles: BTreeMap<String, (f64, f64)>,
     costs: Vec<CostRow>,
     queues: Vec<QueueRow>,
