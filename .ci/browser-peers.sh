@@ -12,7 +12,7 @@ PLAYWRIGHT_CORE_VERSION=1.65.1
 
 browser_peers_install() {
   if ! command -v chromium >/dev/null; then
-    apt-get install -y --no-install-recommends chromium >/dev/null
+    apt-get update -qq && apt-get install -y --no-install-recommends chromium >/dev/null
   fi
   local stamp="$BROWSER_PEERS_DIR/.faasport-playwright-core-$PLAYWRIGHT_CORE_VERSION"
   if [[ -f "$stamp" ]]; then return 0; fi

@@ -434,9 +434,11 @@ impl LocalRuntime {
     /// [`LocalRuntime::report`] does: O(functions) (plus the few records the meter keeps open
     /// for Cloud Run's busy intervals).
     pub fn costs(&self) -> Vec<crate::meter::ProviderCost> {
-        self.inner
-            .meter
-            .costs(&self.warm_capacity(), &self.inner.prices, &self.inner.pricing)
+        self.inner.meter.costs(
+            &self.warm_capacity(),
+            &self.inner.prices,
+            &self.inner.pricing,
+        )
     }
 
     /// Each function's live instances by the scaling trace, its most over the run, and its

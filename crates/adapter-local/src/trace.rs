@@ -408,7 +408,13 @@ mod tests {
             (1, 3, 1)
         );
         trace.push(event(20, 4, started));
-        trace.push(event(21, 4, ScalingEventKind::Reaped { cause: ReapCause::Abandoned }));
+        trace.push(event(
+            21,
+            4,
+            ScalingEventKind::Reaped {
+                cause: ReapCause::Abandoned,
+            },
+        ));
         let third = trace.take_instance_peaks();
         assert_eq!((third[0].live, third[0].window_peak), (1, 2));
     }

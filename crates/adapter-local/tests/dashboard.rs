@@ -8,8 +8,7 @@ use faasport_adapter_local::axum::body::Body as AxumBody;
 use faasport_adapter_local::gateway::{router, Gateway, GatewayConfig};
 use faasport_adapter_local::LocalCloud;
 use faasport_core::{
-    http, App, Context, Error, Function, HttpRequest, HttpResponse, Message,
-    TopicMessage,
+    http, App, Context, Error, Function, HttpRequest, HttpResponse, Message, TopicMessage,
 };
 use http_body_util::BodyExt as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -18,8 +17,13 @@ use tower::ServiceExt as _;
 async fn create(req: HttpRequest, cx: Context) -> Result<HttpResponse, Error> {
     let name = req.path_param("name").unwrap_or("?").to_owned();
     tracing::info!(%name, "creating an order");
-    cx.topic("orders").publish(Message::new(name.clone())).await?;
-    Ok(HttpResponse::text(http::StatusCode::CREATED, format!("created {name}")))
+    cx.topic("orders")
+        .publish(Message::new(name.clone()))
+        .await?;
+    Ok(HttpResponse::text(
+        http::StatusCode::CREATED,
+        format!("created {name}"),
+    ))
 }
 
 async fn bill(msg: TopicMessage, cx: Context) -> Result<(), Error> {
@@ -109,7 +113,9 @@ async fn the_page_is_html_naming_every_function_under_a_strict_policy() {
         let page = call(&sources, http::Method::GET, path, &[], "").await;
         assert_eq!(page.status, 200, "{path}");
         assert_eq!(page.header("content-type"), "text/html; charset=utf-8");
-        assert!(page.header("content-security-policy").contains("script-src 'self'"));
+        assert!(page
+            .header("content-security-policy")
+            .contains("script-src 'self'"));
         assert_eq!(page.header("x-frame-options"), "DENY");
         let html = std::str::from_utf8(&page.body).expect("utf-8");
         assert!(html.contains("<tr data-function=\"create\">"));
@@ -192,7 +198,10 @@ async fn a_foreign_host_or_origin_gets_neither_the_page_nor_the_stream_nor_try_i
             &sources,
             http::Method::GET,
             path,
-            &[("host", "127.0.0.1:3000"), ("origin", "http://attacker.example")],
+            &[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "http://attacker.example"),
+            ],
             "",
         )
         .await;
@@ -272,11 +281,31 @@ async fn try_it_fires_a_topic_message_at_a_subscriber() {
 async fn try_it_refuses_bad_test_events_with_a_reason() {
     let sources = sources();
     for (test, status, says) in [
-        (r#"{"function":"nope","kind":"http"}"#, 404, "no function `nope`"),
-        (r#"{"function":"bill","kind":"carrier-pigeon"}"#, 400, "not a test event"),
-        (r#"{"function":"bill","kind":"queue"}"#, 400, "has no queue trigger"),
-        (r#"{"function":"bill","kind":"bucket","name":"receipts"}"#, 400, "needs a `key`"),
-        (r#"{"function":"bill","kind":"json","body":"{"}"#, 400, "not JSON"),
+        (
+            r#"{"function":"nope","kind":"http"}"#,
+            404,
+            "no function `nope`",
+        ),
+        (
+            r#"{"function":"bill","kind":"carrier-pigeon"}"#,
+            400,
+            "not a test event",
+        ),
+        (
+            r#"{"function":"bill","kind":"queue"}"#,
+            400,
+            "has no queue trigger",
+        ),
+        (
+            r#"{"function":"bill","kind":"bucket","name":"receipts"}"#,
+            400,
+            "needs a `key`",
+        ),
+        (
+            r#"{"function":"bill","kind":"json","body":"{"}"#,
+            400,
+            "not JSON",
+        ),
         (
             r#"{"function":"create","kind":"http","path":"/elsewhere"}"#,
             400,
@@ -293,7 +322,10 @@ async fn try_it_refuses_bad_test_events_with_a_reason() {
         )
         .await;
         assert_eq!(answer.status, status, "{test}");
-        let error = answer.json()["error"].as_str().unwrap_or_default().to_owned();
+        let error = answer.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         assert!(error.contains(says), "{test}: {error}");
     }
 }
@@ -302,7 +334,11 @@ async fn try_it_refuses_bad_test_events_with_a_reason() {
 async fn a_bucket_object_downloads_as_an_attachment_that_cannot_run_as_a_page() {
     let sources = sources();
     sources
-        .put_object("receipts", "receipts/a b.html", faasport_core::Object::new("<script>alert(1)</script>"))
+        .put_object(
+            "receipts",
+            "receipts/a b.html",
+            faasport_core::Object::new("<script>alert(1)</script>"),
+        )
         .await
         .expect("put");
     let answer = call(
@@ -353,9 +389,15 @@ async fn the_snapshot_counts_invocations_and_prices_the_run_with_a_month_project
         assert_eq!(answer.status, 201);
     }
     sources.settle().await;
-    let snapshot = call(&sources, http::Method::GET, "/_faasport/dashboard/snapshot", &[], "")
-        .await
-        .json();
+    let snapshot = call(
+        &sources,
+        http::Method::GET,
+        "/_faasport/dashboard/snapshot",
+        &[],
+        "",
+    )
+    .await
+    .json();
     let create = snapshot["functions"]
         .as_array()
         .expect("functions")
@@ -369,9 +411,14 @@ async fn the_snapshot_counts_invocations_and_prices_the_run_with_a_month_project
     assert_eq!(snapshot["series"], serde_json::json!(["bill", "create"]));
     let costs = snapshot["costs"].as_array().expect("costs");
     assert!(costs.len() >= 3);
-    assert!(costs.iter().all(|c| c["so_far"].as_f64().is_some_and(|x| x > 0.0)));
+    assert!(costs
+        .iter()
+        .all(|c| c["so_far"].as_f64().is_some_and(|x| x > 0.0)));
     assert!(costs.iter().all(|c| c["month"].as_f64().is_some()));
-    assert_eq!(snapshot["topics"][0]["recent"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        snapshot["topics"][0]["recent"].as_array().map(Vec::len),
+        Some(2)
+    );
 }
 
 /// Reads from `stream` until `needle` has arrived (or the stream ends).
@@ -409,8 +456,13 @@ async fn the_event_stream_sends_framed_snapshots_and_ends_at_shutdown() {
     assert!(first);
     let (head, events) = seen.split_once("\r\n\r\n").expect("head");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    assert!(head.to_ascii_lowercase().contains("content-type: text/event-stream"));
-    assert!(events.contains("event: snapshot\ndata: {\"seq\":"), "{events}");
+    assert!(head
+        .to_ascii_lowercase()
+        .contains("content-type: text/event-stream"));
+    assert!(
+        events.contains("event: snapshot\ndata: {\"seq\":"),
+        "{events}"
+    );
     // A second snapshot follows on the next tick: the stream is live.
     let second = tokio::time::timeout(limit, async {
         let mut more = String::new();

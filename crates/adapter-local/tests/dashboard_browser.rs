@@ -22,7 +22,9 @@ use faasport_core::{
 async fn create(req: HttpRequest, cx: Context) -> Result<HttpResponse, Error> {
     let name = req.path_param("name").unwrap_or("?").to_owned();
     tracing::info!(%name, "creating an order");
-    cx.topic("orders").publish(Message::new(name.clone())).await?;
+    cx.topic("orders")
+        .publish(Message::new(name.clone()))
+        .await?;
     Ok(HttpResponse::text(
         http::StatusCode::CREATED,
         format!("created {name}"),
@@ -35,7 +37,9 @@ static POISONED_ONCE: AtomicBool = AtomicBool::new(false);
 async fn bill(msg: TopicMessage, cx: Context) -> Result<(), Error> {
     tracing::warn!(id = %msg.id, "billing");
     if msg.body.as_str() == Some("poison") && !POISONED_ONCE.swap(true, Ordering::SeqCst) {
-        return Err(Error::BadRequest { reason: "poison order".to_owned() });
+        return Err(Error::BadRequest {
+            reason: "poison order".to_owned(),
+        });
     }
     cx.bucket("receipts")
         .put(&format!("receipts/{}", msg.id), msg.body)
@@ -129,5 +133,8 @@ async fn the_dashboard_works_in_a_real_browser() {
         "the browser checks failed:\n{stdout}\n{stderr}"
     );
     assert!(stdout.contains("every browser check passed"), "{stdout}");
-    assert!(sources.dead_letters().is_empty(), "the redrive emptied the store");
+    assert!(
+        sources.dead_letters().is_empty(),
+        "the redrive emptied the store"
+    );
 }

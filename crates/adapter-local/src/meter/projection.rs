@@ -223,6 +223,12 @@ mod tests {
         let err = without
             .project_month(std::slice::from_ref(flex_cost), Duration::from_secs(1))
             .expect_err("no flex rule");
-        assert!(matches!(err, ProjectionError::NoRule { provider: BillingProvider::AzureFlex, .. }));
+        assert!(matches!(
+            err,
+            ProjectionError::NoRule {
+                provider: BillingProvider::AzureFlex,
+                ..
+            }
+        ));
     }
 }

@@ -106,8 +106,10 @@ impl Dashboard {
     /// The sampler, started on first use.
     fn feed(&self) -> Arc<snapshot::Feed> {
         let mut feed = self.feed.lock().unwrap_or_else(PoisonError::into_inner);
-        feed.get_or_insert_with(|| snapshot::Feed::start(self.sources.clone(), self.closing.clone()))
-            .clone()
+        feed.get_or_insert_with(|| {
+            snapshot::Feed::start(self.sources.clone(), self.closing.clone())
+        })
+        .clone()
     }
 }
 
@@ -188,9 +190,7 @@ async fn try_it(state: &GatewayState, request: Request) -> Response {
     };
     match try_it::fire(&state.sources, &state.routes, test).await {
         Ok(result) => json_value(&result),
-        Err(try_it::Refused { status, message }) => {
-            super::respond::error(status, &message, None)
-        }
+        Err(try_it::Refused { status, message }) => super::respond::error(status, &message, None),
     }
 }
 

@@ -109,7 +109,10 @@ fn trigger_info(trigger: &Trigger) -> Option<TriggerInfo> {
     let (kind, name, path) = match trigger {
         Trigger::Http { method, path } => (
             "http",
-            method.as_ref().map_or("GET", http::Method::as_str).to_owned(),
+            method
+                .as_ref()
+                .map_or("GET", http::Method::as_str)
+                .to_owned(),
             Some(path.clone()),
         ),
         Trigger::Topic { topic } => ("topic", topic.clone(), None),

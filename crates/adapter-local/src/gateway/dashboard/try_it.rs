@@ -29,7 +29,7 @@ use tracing::instrument::WithSubscriber as _;
 use faasport_core::contract::{RouteMatch, RouteTable};
 use faasport_core::{
     Body, Event, HttpRequest, QueueBatch, QueueMessage, ScheduleTick, StorageEvent,
-    StorageEventKind, Trigger, TopicMessage,
+    StorageEventKind, TopicMessage, Trigger,
 };
 
 use super::capture::{Captured, LogCapture};
@@ -131,17 +131,17 @@ pub(crate) async fn fire(
     let (capture, captured) = LogCapture::new();
     let invocation = sources
         .runtime()
-        .invoke_with(&test.function, event, InvokeOptions::default().source(source))
+        .invoke_with(
+            &test.function,
+            event,
+            InvokeOptions::default().source(source),
+        )
         .with_subscriber(capture)
         .await;
     // The capture made every callsite ask each time while it lived; let them cache again.
     tracing::callsite::rebuild_interest_cache();
-    let invocation = invocation.map_err(|e| {
-        refuse(
-            StatusCode::NOT_FOUND,
-            faasport_core::chain_message(&e),
-        )
-    })?;
+    let invocation =
+        invocation.map_err(|e| refuse(StatusCode::NOT_FOUND, faasport_core::chain_message(&e)))?;
     let record = invocation.record;
     let error = invocation
         .result
@@ -160,7 +160,12 @@ pub(crate) async fn fire(
             headers: response
                 .headers()
                 .iter()
-                .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect(),
             body: preview(response.body().as_bytes()),
         };
@@ -242,9 +247,10 @@ fn build(
                 _ => None,
             });
             let bucket = named("bucket", default)?;
-            let key = test.key.clone().filter(|k| !k.is_empty()).ok_or_else(|| {
-                refuse(StatusCode::BAD_REQUEST, "a bucket event needs a `key`")
-            })?;
+            let key =
+                test.key.clone().filter(|k| !k.is_empty()).ok_or_else(|| {
+                    refuse(StatusCode::BAD_REQUEST, "a bucket event needs a `key`")
+                })?;
             Event::Storage(
                 StorageEvent::new(bucket, key, StorageEventKind::Created)
                     .with_size(body.len() as u64)
@@ -256,7 +262,10 @@ fn build(
                 serde_json::Value::Null
             } else {
                 serde_json::from_str(&test.body).map_err(|e| {
-                    refuse(StatusCode::BAD_REQUEST, format!("the body is not JSON: {e}"))
+                    refuse(
+                        StatusCode::BAD_REQUEST,
+                        format!("the body is not JSON: {e}"),
+                    )
                 })?
             };
             return Ok((Event::from_json(value), InvocationSource::Direct));
@@ -300,7 +309,10 @@ fn http_event(
             RouteMatch::Found { function, .. } => {
                 return Err(refuse(
                     StatusCode::BAD_REQUEST,
-                    format!("{method} {path} routes to `{function}`, not `{}`", test.function),
+                    format!(
+                        "{method} {path} routes to `{function}`, not `{}`",
+                        test.function
+                    ),
                 ))
             }
             _ => {
@@ -319,7 +331,11 @@ fn http_event(
         .uri(&path)
         .header(
             http::header::CONTENT_TYPE,
-            if json { "application/json" } else { "text/plain; charset=utf-8" },
+            if json {
+                "application/json"
+            } else {
+                "text/plain; charset=utf-8"
+            },
         )
         .body(Body::from(test.body.clone()))
         .map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("bad request: {e}")))?;
