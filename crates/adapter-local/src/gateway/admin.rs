@@ -1,6 +1,8 @@
 //! The gateway's own endpoints under [`ADMIN_PREFIX`]: health, and metrics in the Prometheus
 //! text exposition format (version 0.0.4).
 //!
+//! - `GET /_faasport/`: the live dashboard, a web page kept up to date over server-sent events
+//!   (`gateway/dashboard/` documents its endpoints, under `/_faasport/dashboard/`).
 //! - `GET /_faasport/health`: 200 `{"status":"ok"}`, or 503 `{"status":"draining"}` during
 //!   shutdown (so a load balancer stops sending).
 //! - `GET /_faasport/metrics`: counters of HTTP responses by status, invocations by function and

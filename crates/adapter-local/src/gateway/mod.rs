@@ -389,15 +389,16 @@ async fn handle(State(state): State<Arc<GatewayState>>, request: Request) -> Res
 
 async fn route(state: &GatewayState, request: Request) -> Response {
     let path = request.uri().path().to_owned();
+    let mut request = request;
     if path.starts_with(ADMIN_PREFIX) {
         if let Err(refusal) = state.access.check(&request) {
             return refusal.into_response();
         }
+        request = match dashboard::handle(state, request).await {
+            Ok(response) => return response,
+            Err(request) => request,
+        };
     }
-    let request = match dashboard::handle(state, request).await {
-        Ok(response) => return response,
-        Err(request) => request,
-    };
     if let Some(response) =
         admin::handle(state, request.method(), &path, request.uri().query()).await
     {

@@ -39,11 +39,15 @@
 //! One sampler task per gateway, started by the first dashboard request and ended by the
 //! gateway's shutdown, reads the runtime every [`TICK`](snapshot::TICK): the running counters
 //! ([`LocalRuntime::metrics`](crate::LocalRuntime::metrics)) and the scaling trace's instance
-//! peaks, O(functions) whatever the number of invocations. Every [`SLOW_EVERY`](snapshot::SLOW_EVERY) ticks it also
-//! reads the duration percentiles, the costs and their month projection, queue depths, topic
-//! histories and the latest dead letters (each bounded). It serialises one snapshot, shared by
-//! every open page through a `watch` channel: a page that reads slowly skips snapshots instead
-//! of queueing them, so each connection holds at most one snapshot.
+//! peaks, O(functions) whatever the number of invocations. While a page is open, every
+//! [`SLOW_EVERY`](snapshot::SLOW_EVERY) ticks it also reads the duration percentiles, the costs
+//! and their month projection, queue depths, topic histories and the latest dead letters (each
+//! bounded; the percentiles and costs are computed under the meter's lock, which invocations
+//! wait for meanwhile). It serialises one snapshot, shared by every open page through a `watch`
+//! channel: a page that reads slowly skips snapshots instead of queueing them, so each
+//! connection holds at most one snapshot. Measured in a debug build with 100 functions after
+//! 10,000 invocations (`cargo test -p faasport-adapter-local --lib -- a_snapshot_of_100
+//! --nocapture`): a 17 KB snapshot, about 6 ms per tick and 33 ms with the slow parts.
 //!
 //! An event stream ends when the gateway shuts down, so open pages never hold
 //! [`Gateway::serve`](super::Gateway::serve) open.

@@ -2,7 +2,8 @@
 //! samples of each function's instance count for the scaling chart.
 //!
 //! Every tick reads the running counters and the scaling trace's instance peaks, O(functions).
-//! Every [`SLOW_EVERY`] ticks the slower parts are read again and kept until the next time:
+//! Every [`SLOW_EVERY`] ticks, while a page listens, the slower parts are read again and kept
+//! until the next time (a snapshot asked for with no page open reads them then):
 //! the duration percentiles of the meter, the costs with their month projection, queue depths,
 //! the last [`TOPIC_MESSAGES`] messages of each topic and the last [`DEAD_LETTERS`] dead
 //! letters. Bodies are cut to [`PREVIEW`] bytes.
@@ -202,13 +203,17 @@ impl Feed {
         self.snapshots.subscribe()
     }
 
-    /// The latest snapshot (taken now if none was sent yet).
+    /// The latest snapshot: the one the open pages got, or, when none is open, one taken now.
     pub(crate) fn latest(&self, sources: &LocalCloud) -> Arc<str> {
-        let latest = self.snapshots.borrow().clone();
-        if &*latest == "{}" {
-            return self.render(sources);
+        if self.snapshots.receiver_count() > 0 {
+            let latest = self.snapshots.borrow().clone();
+            if &*latest != "{}" {
+                return latest;
+            }
         }
-        latest
+        let slow = read_slow(sources);
+        self.lock().slow = slow;
+        self.render(sources)
     }
 
     /// Every sample kept, with the function names of their columns.
@@ -262,11 +267,13 @@ impl Feed {
             }
             state.samples.push_back(sample);
         }
-        if slow {
+        // Nobody watching: the slow parts (which lock the meter) wait for a reader.
+        let watched = self.snapshots.receiver_count() > 0;
+        if slow && watched {
             let slow = read_slow(sources);
             self.lock().slow = slow;
         }
-        if self.snapshots.receiver_count() > 0 {
+        if watched {
             let snapshot = self.render(sources);
             self.snapshots.send_replace(snapshot);
         }
