@@ -100,6 +100,7 @@ async function test() {
     check(await row.count() === 1, 'one dead letter');
     const id = await row.first().getAttribute('data-dead-letter');
     check((await row.first().textContent()).includes('poison'), 'the dead letter names why');
+    await page.screenshot({ path: join(out, 'dashboard-dead-letter.png'), fullPage: true });
     await page.click(`button[data-redrive="${id}"]`);
     await page.waitForSelector(`tr[data-dead-letter="${id}"]`, { state: 'detached' });
     await page.waitForFunction(() => document.querySelector('#dead-total').textContent === '');
