@@ -82,17 +82,22 @@ pub(crate) fn render(sources: &LocalCloud) -> Response {
     if buckets.is_empty() {
         buckets.push_str("<p class=\"muted\">no buckets declared</p>");
     }
-    // `</` cannot end the JSON's script element early.
+    // No `<` at all in the JSON (only inside its strings, as `\u003c`), so nothing in a name
+    // can end or confuse the script element that holds it.
     let functions_json = serde_json::to_string(&functions)
         .unwrap_or_else(|_| "[]".to_owned())
-        .replace("</", "<\\/");
-    let html = PAGE
-        .replace("{{APP}}", &escape(app.name()))
-        .replace("{{PROFILE}}", &escape(&runtime.profile().kind.to_string()))
-        .replace("{{FUNCTION_ROWS}}", &rows)
-        .replace("{{FUNCTION_OPTIONS}}", &options)
-        .replace("{{BUCKETS}}", &buckets)
-        .replace("{{FUNCTIONS_JSON}}", &functions_json);
+        .replace('<', "\\u003c");
+    let app_name = escape(app.name());
+    let profile = escape(&runtime.profile().kind.to_string());
+    let html = fill(PAGE, |name| match name {
+        "APP" => Some(app_name.as_str()),
+        "PROFILE" => Some(profile.as_str()),
+        "FUNCTION_ROWS" => Some(rows.as_str()),
+        "FUNCTION_OPTIONS" => Some(options.as_str()),
+        "BUCKETS" => Some(buckets.as_str()),
+        "FUNCTIONS_JSON" => Some(functions_json.as_str()),
+        _ => None,
+    });
     let mut response = Response::new(AxumBody::from(html));
     let headers = response.headers_mut();
     headers.insert(
@@ -103,6 +108,32 @@ pub(crate) fn render(sources: &LocalCloud) -> Response {
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// `template` with each `{{NAME}}` replaced by `value(NAME)`, in one pass, so a value that
+/// happens to contain `{{...}}` is left as it is.
+fn fill<'a>(template: &str, value: impl Fn(&str) -> Option<&'a str>) -> String {
+    let mut out = String::with_capacity(template.len() * 2);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after
+            .find("}}")
+            .and_then(|end| Some((end, value(&after[..end])?)))
+        {
+            Some((end, text)) => {
+                out.push_str(text);
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn trigger_info(trigger: &Trigger) -> Option<TriggerInfo> {
@@ -138,4 +169,25 @@ pub(crate) fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_is_filled_in_one_pass_and_unknown_names_stay() {
+        let filled = fill("<h1>{{APP}}</h1>{{NOPE}}{{", |name| {
+            (name == "APP").then_some("{{BUCKETS}}")
+        });
+        assert_eq!(filled, "<h1>{{BUCKETS}}</h1>{{NOPE}}{{");
+    }
+
+    #[test]
+    fn escaping_leaves_no_markup() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
 }
