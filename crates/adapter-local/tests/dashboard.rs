@@ -483,3 +483,100 @@ async fn the_event_stream_sends_framed_snapshots_and_ends_at_shutdown() {
         .expect("serve returns with a page open");
     assert!(matches!(served, Ok(Ok(()))));
 }
+
+mod every_kind {
+    use super::*;
+    use faasport_core::{Json, QueueBatch, ScheduleTick, StorageEvent, StorageEventKind};
+
+    async fn consume(batch: QueueBatch, _cx: Context) -> Result<Json<serde_json::Value>, Error> {
+        let bodies: Vec<String> = batch
+            .messages
+            .iter()
+            .map(|m| m.body.as_str().unwrap_or_default().to_owned())
+            .collect();
+        Ok(Json(
+            serde_json::json!({ "queue": batch.queue, "bodies": bodies }),
+        ))
+    }
+
+    async fn tick(tick: ScheduleTick, _cx: Context) -> Result<Json<serde_json::Value>, Error> {
+        Ok(Json(serde_json::json!({ "schedule": tick.schedule })))
+    }
+
+    async fn stored(event: StorageEvent, _cx: Context) -> Result<Json<serde_json::Value>, Error> {
+        Ok(Json(serde_json::json!({
+            "bucket": event.bucket, "key": event.key, "size": event.size
+        })))
+    }
+
+    async fn raw(Json(n): Json<i64>, _cx: Context) -> Result<Json<i64>, Error> {
+        Ok(Json(n * 2))
+    }
+
+    fn sources() -> LocalCloud {
+        let app = App::new("kinds")
+            .queue("jobs")
+            .bucket("uploads")
+            .function(Function::new("consume", consume).queue("jobs"))
+            .function(Function::new("tick", tick).schedule("rate(5 minutes)"))
+            .function(
+                Function::new("stored", stored).storage("uploads", &[StorageEventKind::Created]),
+            )
+            .function(Function::new("raw", raw));
+        LocalCloud::builder(app).build().expect("sources")
+    }
+
+    async fn fire(sources: &LocalCloud, test: &str) -> serde_json::Value {
+        let answer = call(
+            sources,
+            http::Method::POST,
+            "/_faasport/dashboard/try",
+            &[JSON],
+            test,
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{test}: {:?}", answer.body);
+        let result = answer.json();
+        assert_eq!(result["outcome"], "ok", "{test}: {result}");
+        result["output"].clone()
+    }
+
+    #[tokio::test]
+    async fn try_it_builds_queue_schedule_bucket_and_json_events_from_the_triggers() {
+        let sources = sources();
+        assert_eq!(
+            fire(
+                &sources,
+                r#"{"function":"consume","kind":"queue","body":"job 1"}"#
+            )
+            .await,
+            serde_json::json!({ "queue": "jobs", "bodies": ["job 1"] })
+        );
+        assert_eq!(
+            fire(&sources, r#"{"function":"tick","kind":"schedule"}"#).await,
+            serde_json::json!({ "schedule": "rate(5 minutes)" })
+        );
+        assert_eq!(
+            fire(
+                &sources,
+                r#"{"function":"stored","kind":"bucket","key":"a/b.txt","body":"12345"}"#
+            )
+            .await,
+            serde_json::json!({ "bucket": "uploads", "key": "a/b.txt", "size": 5 })
+        );
+        assert_eq!(
+            fire(&sources, r#"{"function":"raw","kind":"json","body":"21"}"#).await,
+            serde_json::json!(42)
+        );
+        let counted: u64 = sources
+            .runtime()
+            .metrics()
+            .iter()
+            .map(|m| m.count(faasport_adapter_local::Outcome::Ok))
+            .sum();
+        assert_eq!(
+            counted, 4,
+            "each test event is an invocation like any other"
+        );
+    }
+}
