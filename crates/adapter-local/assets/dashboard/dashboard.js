@@ -118,7 +118,10 @@
   }
 
   let lastSlow = '';
+  let applied = 0;
   function apply(s) {
+    applied += 1;
+    document.body.dataset.snapshots = String(applied);
     $('uptime').textContent = `up ${Math.round(s.uptime_ms / 1000)} s`;
     for (const f of s.functions) {
       const tr = document.querySelector(`tr[data-function="${CSS.escape(f.name)}"]`);

@@ -4,6 +4,9 @@
 //
 //   node dashboard.mjs test  BASE_URL SHOT_DIR     # the end-to-end checks, screenshots in SHOT_DIR
 //   node dashboard.mjs shoot BASE_URL OUT.png SECS # SECS of load on POST /orders, then a screenshot
+//   node dashboard.mjs watch BASE_URL OUT.png SECS # the page open for SECS while the server is
+//                                                  # loaded: prints what it applied and how long the
+//                                                  # main thread was busy
 //
 // FAASPORT_PLAYWRIGHT_CORE is the playwright-core directory, FAASPORT_CHROMIUM the browser.
 import { createRequire } from 'node:module';
@@ -149,10 +152,44 @@ async function shoot() {
   }
 }
 
+async function watch() {
+  const { page, errors, close } = await open();
+  try {
+    await page.addInitScript(() => {
+      window.faasportLongTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.faasportLongTasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${base}/_faasport/`);
+    await page.waitForSelector('#live[data-state="live"]');
+    const first = Number(await page.evaluate(() => document.body.dataset.snapshots || 0));
+    await page.waitForTimeout(Number(secs || 10) * 1000);
+    const applied = Number(await page.evaluate(() => document.body.dataset.snapshots)) - first;
+    const started = Date.now();
+    const answer = await fire(page, { function: 'f000', kind: 'json', inputs: { '#try-body': '1' } });
+    const tryMs = Date.now() - started;
+    check(answer.summary.includes('ok'), answer.summary);
+    const rows = await page.locator('tbody tr[data-function]').count();
+    const longTasks = await page.evaluate(() => window.faasportLongTasks);
+    const busy = longTasks.reduce((a, b) => a + b, 0);
+    await page.screenshot({ path: out, fullPage: false });
+    check(rows === 100, `100 function rows, got ${rows}`);
+    check(applied > 0, 'snapshots kept arriving under load');
+    check(errors.length === 0, `no script errors: ${errors.join('; ')}`);
+    console.log(`watch: ${JSON.stringify({ secs: Number(secs || 10), snapshots_applied: applied,
+      long_tasks: longTasks.length, long_task_ms: Math.round(busy),
+      longest_task_ms: Math.round(Math.max(0, ...longTasks)), try_it_round_trip_ms: tryMs })}`);
+  } finally {
+    await close();
+  }
+}
+
 try {
   if (mode === 'test') await test();
   else if (mode === 'shoot') await shoot();
-  else throw new Error(`unknown mode ${mode}: use test or shoot`);
+  else if (mode === 'watch') await watch();
+  else throw new Error(`unknown mode ${mode}: use test, shoot or watch`);
 } catch (e) {
   console.error(e.stack || String(e));
   process.exit(1);
