@@ -60,6 +60,7 @@
 mod assets;
 mod capture;
 mod page;
+mod readings;
 mod snapshot;
 mod try_it;
 

@@ -33,7 +33,7 @@ use faasport_core::{
 };
 
 use super::capture::{Captured, LogCapture};
-use super::snapshot::preview;
+use super::readings::preview;
 use crate::{InvocationSource, InvokeOptions, LocalCloud};
 
 /// The kinds of test event.
