@@ -407,6 +407,7 @@ async fn serve_prints_its_address_and_what_it_runs_and_stops_on_sigterm() {
     assert_ne!(port, 0);
     let expected = format!(
         "listening on http://127.0.0.1:{port}\n\
+         dashboard at http://127.0.0.1:{port}/_faasport/\n\
          routes:\n\
          \x20 METHOD  PATH           FUNCTION\n\
          \x20 GET     /hello/{{name}}  greet\n\

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! listening on http://127.0.0.1:8080
+//! dashboard at http://127.0.0.1:8080/_faasport/
 //! routes:
 //!   METHOD  PATH           FUNCTION
 //!   GET     /hello/{name}  greet
@@ -21,7 +22,7 @@ use faasport_core::{App, Trigger};
 
 /// The text `serve` prints once the gateway listens on `addr`.
 pub(crate) fn banner(app: &App, addr: SocketAddr) -> String {
-    let mut out = format!("listening on http://{addr}\n");
+    let mut out = format!("listening on http://{addr}\ndashboard at http://{addr}/_faasport/\n");
     let mut routes = Vec::new();
     let mut schedules = Vec::new();
     let mut queues: BTreeMap<&str, Vec<&str>> = BTreeMap::new();

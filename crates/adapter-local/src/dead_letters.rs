@@ -115,6 +115,24 @@ impl DeadLetters {
             .collect()
     }
 
+    /// The `n` most recent entries, oldest first. O(n).
+    pub fn latest(&self, n: usize) -> Vec<DeadLetterEntry> {
+        let state = self.lock();
+        let mut latest: Vec<DeadLetterEntry> =
+            state.entries.values().rev().take(n).cloned().collect();
+        latest.reverse();
+        latest
+    }
+
+    /// How many entries each source has, without copying them.
+    pub fn counts(&self) -> BTreeMap<DeadLetterSource, usize> {
+        let mut counts = BTreeMap::new();
+        for entry in self.lock().entries.values() {
+            *counts.entry(entry.source.clone()).or_default() += 1;
+        }
+        counts
+    }
+
     /// How many entries there are.
     pub fn len(&self) -> usize {
         self.lock().entries.len()

@@ -73,7 +73,8 @@ pub use crate::runtime::{InvokeOptions, LocalRuntime, RuntimeBuilder};
 /// The scaling enums, at one import path: `faasport_adapter_local::{ScalingEventKind,
 /// StartCause, ReapCause}` (also in [`trace`]).
 pub use crate::trace::{
-    instances_at, ReapCause, ScalingEvent, ScalingEventKind, ScalingTrace, StartCause,
+    instances_at, InstancePeaks, ReapCause, ScalingEvent, ScalingEventKind, ScalingTrace,
+    StartCause,
 };
 
 mod config;

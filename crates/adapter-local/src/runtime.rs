@@ -550,6 +550,50 @@ impl LocalRuntime {
         }
     }
 
+    /// The run so far priced on every provider, without copying the scaling trace as
+    /// [`LocalRuntime::report`] does: O(functions) (plus the few records the meter keeps open
+    /// for Cloud Run's busy intervals).
+    pub fn costs(&self) -> Vec<crate::meter::ProviderCost> {
+        self.inner.meter.costs(
+            &self.warm_capacity(),
+            &self.inner.prices,
+            &self.inner.pricing,
+        )
+    }
+
+    /// Each function's live instances by the scaling trace, its most over the run, and its
+    /// most since the previous call, which then starts a new window
+    /// ([`ScalingTrace::take_instance_peaks`](crate::ScalingTrace::take_instance_peaks)): what
+    /// a sampler (the dashboard's chart) reads so a spike between two samples still shows.
+    /// O(functions).
+    pub fn take_instance_peaks(&self) -> Vec<crate::InstancePeaks> {
+        self.inner.trace.take_instance_peaks()
+    }
+
+    /// The price table and options the runtime bills with.
+    pub fn pricing(&self) -> crate::meter::Pricing {
+        crate::meter::Pricing::new(self.inner.prices.clone(), self.inner.pricing)
+    }
+
+    /// How long the runtime has run (on tokio's clock, so virtual time under the virtual
+    /// clock).
+    pub fn uptime(&self) -> std::time::Duration {
+        Instant::now().duration_since(self.inner.started)
+    }
+
+    /// The run so far projected to a month at the same rate, on every provider, with the
+    /// monthly free tiers applied to the month ([`Pricing::project_month`](crate::meter::Pricing::project_month)
+    /// states the rule).
+    ///
+    /// # Errors
+    /// [`ProjectionError::NoElapsedTime`](crate::meter::ProjectionError) before any time has
+    /// passed.
+    pub fn month_projection(
+        &self,
+    ) -> Result<Vec<crate::meter::MonthProjection>, crate::meter::ProjectionError> {
+        self.pricing().project_month(&self.costs(), self.uptime())
+    }
+
     /// The capacity each function with min instances kept warm since the runtime started: its
     /// min instances at its memory for the wall time so far, and the instances the scaling
     /// trace counted as started to keep the minimum.

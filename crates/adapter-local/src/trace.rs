@@ -116,6 +116,11 @@ struct FunctionScaling {
     causes: HashMap<u64, StartCause>,
     /// Instances started to keep the minimum.
     min_instances: BTreeSet<u64>,
+    /// Instances alive or starting now, the most there were, and the most since the last
+    /// [`ScalingTrace::take_instance_peaks`].
+    live: u64,
+    peak: u64,
+    window_peak: u64,
 }
 
 impl FunctionScaling {
@@ -130,6 +135,9 @@ impl FunctionScaling {
                     }
                 }
                 *s.starts(cause) += 1;
+                self.live += 1;
+                self.peak = self.peak.max(self.live);
+                self.window_peak = self.window_peak.max(self.live);
             }
             ScalingEventKind::Reused => s.reuses += 1,
             ScalingEventKind::Reaped {
@@ -140,12 +148,14 @@ impl FunctionScaling {
                     *count = count.saturating_sub(1);
                 }
                 s.abandoned_starts += 1;
+                self.live = self.live.saturating_sub(1);
             }
             ScalingEventKind::Reaped { .. } => {
                 if let Some(id) = event.instance {
                     self.causes.remove(&id);
                 }
                 s.reaps += 1;
+                self.live = self.live.saturating_sub(1);
             }
             ScalingEventKind::Queued => s.queued += 1,
             ScalingEventKind::Throttled => s.throttled += 1,
@@ -262,9 +272,49 @@ impl ScalingTrace {
             .unwrap_or_default()
     }
 
+    /// Each function's live instances (alive or starting) by the trace, the most it had over
+    /// the run, and the most since the previous call (a window its reader samples, such as the
+    /// dashboard's chart, so a spike between two samples still shows); then starts a new
+    /// window at the live count. Sorted by function; O(functions). Functions that never
+    /// started an instance are not listed.
+    pub fn take_instance_peaks(&self) -> Vec<InstancePeaks> {
+        let mut state = self.lock();
+        let mut peaks: Vec<InstancePeaks> = state
+            .functions
+            .iter_mut()
+            .map(|(name, f)| {
+                let window_peak = f.window_peak.max(f.live);
+                f.window_peak = f.live;
+                InstancePeaks {
+                    function: name.to_string(),
+                    live: f.live,
+                    peak: f.peak,
+                    window_peak,
+                }
+            })
+            .collect();
+        peaks.sort_unstable_by(|a, b| a.function.cmp(&b.function));
+        peaks
+    }
+
     fn lock(&self) -> MutexGuard<'_, TraceState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// One function's instance counts by the scaling trace ([`ScalingTrace::take_instance_peaks`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct InstancePeaks {
+    /// The function.
+    pub function: String,
+    /// Instances alive or starting now.
+    pub live: u64,
+    /// The most alive or starting at once over the run.
+    pub peak: u64,
+    /// The most alive or starting at once since the previous
+    /// [`ScalingTrace::take_instance_peaks`].
+    pub window_peak: u64,
 }
 
 /// Counts of scaling events for one function, as shown in the report.
@@ -330,4 +380,55 @@ pub fn instances_at(events: &[ScalingEvent], function: Option<&str>, at: Duratio
         }
     }
     live
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(at_ms: u64, instance: u64, kind: ScalingEventKind) -> ScalingEvent {
+        ScalingEvent {
+            at: Duration::from_millis(at_ms),
+            function: Arc::from("f"),
+            instance: Some(instance),
+            kind,
+        }
+    }
+
+    #[test]
+    fn a_spike_between_two_samples_shows_in_the_window_peak_and_the_next_window_starts_at_the_live_count(
+    ) {
+        let trace = ScalingTrace::new();
+        let started = ScalingEventKind::Started {
+            cause: StartCause::Demand,
+        };
+        let reaped = ScalingEventKind::Reaped {
+            cause: ReapCause::KeepAlive,
+        };
+        for id in 1..=3 {
+            trace.push(event(id, id, started));
+        }
+        trace.push(event(10, 2, reaped));
+        trace.push(event(11, 3, reaped));
+        let first = trace.take_instance_peaks();
+        assert_eq!(
+            (first[0].live, first[0].peak, first[0].window_peak),
+            (1, 3, 3)
+        );
+        let second = trace.take_instance_peaks();
+        assert_eq!(
+            (second[0].live, second[0].peak, second[0].window_peak),
+            (1, 3, 1)
+        );
+        trace.push(event(20, 4, started));
+        trace.push(event(
+            21,
+            4,
+            ScalingEventKind::Reaped {
+                cause: ReapCause::Abandoned,
+            },
+        ));
+        let third = trace.take_instance_peaks();
+        assert_eq!((third[0].live, third[0].window_peak), (1, 2));
+    }
 }

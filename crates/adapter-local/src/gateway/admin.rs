@@ -1,6 +1,8 @@
 //! The gateway's own endpoints under [`ADMIN_PREFIX`]: health, and metrics in the Prometheus
 //! text exposition format (version 0.0.4).
 //!
+//! - `GET /_faasport/`: the live dashboard, a web page kept up to date over server-sent events
+//!   (`gateway/dashboard/` documents its endpoints, under `/_faasport/dashboard/`).
 //! - `GET /_faasport/health`: 200 `{"status":"ok"}`, or 503 `{"status":"draining"}` during
 //!   shutdown (so a load balancer stops sending).
 //! - `GET /_faasport/metrics`: counters of HTTP responses by status, invocations by function and
@@ -17,6 +19,10 @@
 //!   This is how the app binary and people reach the dead letters of a running `serve`.
 //! - `GET /_faasport/buckets/{bucket}`: the bucket's objects (`key`, `size`, `etag`), sorted by
 //!   key; `?prefix=P` keeps the keys that start with `P`.
+//! - `GET /_faasport/buckets/{bucket}/objects/{key}`: one object's bytes (the key
+//!   percent-decoded, `/` allowed), as a download (`content-disposition: attachment`,
+//!   `content-security-policy: sandbox`, `x-content-type-options: nosniff`, so an object
+//!   holding HTML never runs as a page of the admin origin); 404 for a missing object.
 //! - `GET /_faasport/queues/{queue}`: the messages the queue holds now, visible ones first
 //!   ([`LocalCloud::queue_messages`](crate::LocalCloud::queue_messages)).
 //! - `GET /_faasport/topics/{topic}`: the most recent messages published to the topic, oldest
@@ -83,6 +89,11 @@ pub(crate) async fn handle(
             Err(_) => not_found(id),
         },
         (&Method::GET, ["buckets", bucket]) => objects(state, bucket, query).await,
+        (&Method::GET, ["buckets", bucket, "objects", key @ ..])
+            if key.iter().any(|k| !k.is_empty()) =>
+        {
+            download(state, bucket, &percent_decode(&key.join("/"), false)).await
+        }
         (&Method::GET, ["queues", queue]) => match state.sources.queue_messages(queue) {
             Some(messages) => json(&messages),
             None => undeclared(ResourceKind::Queue, queue),
@@ -121,6 +132,59 @@ async fn objects(state: &GatewayState, bucket: &str, query: Option<&str>) -> Res
             super::respond::error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "cannot list the bucket",
+                None,
+            )
+        }
+    }
+}
+
+async fn download(state: &GatewayState, bucket: &str, key: &str) -> Response {
+    match state.sources.get_object(bucket, key).await {
+        Ok(Some(object)) => {
+            let mut response = Response::new(AxumBody::from(object.body.into_bytes()));
+            let headers = response.headers_mut();
+            let media = object
+                .content_type
+                .and_then(|t| HeaderValue::from_str(&t).ok())
+                .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+            headers.insert(CONTENT_TYPE, media);
+            let name: String = key
+                .rsplit('/')
+                .next()
+                .unwrap_or(key)
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                headers.insert(http::header::CONTENT_DISPOSITION, value);
+            }
+            headers.insert(
+                http::header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("sandbox"),
+            );
+            headers.insert(
+                http::header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            response
+        }
+        Ok(None) => super::respond::error(
+            StatusCode::NOT_FOUND,
+            &format!("no object `{key}` in bucket `{bucket}`"),
+            None,
+        ),
+        Err(faasport_core::Error::Undeclared { .. }) => undeclared(ResourceKind::Bucket, bucket),
+        Err(e) => {
+            tracing::error!(bucket, key, error = %faasport_core::chain_message(&e), "cannot read an object");
+            super::respond::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot read the object",
                 None,
             )
         }

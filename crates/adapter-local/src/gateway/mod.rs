@@ -42,6 +42,7 @@
 
 mod access;
 mod admin;
+mod dashboard;
 mod listen;
 mod respond;
 
@@ -220,6 +221,7 @@ pub(crate) struct GatewayState {
     body_read_timeout: Duration,
     access: access::AdminAccess,
     statuses: Mutex<BTreeMap<u16, u64>>,
+    dashboard: dashboard::Dashboard,
 }
 
 impl GatewayState {
@@ -233,6 +235,7 @@ impl GatewayState {
             return Err(GatewayError::ReservedRoute { route });
         }
         Ok(Arc::new(GatewayState {
+            dashboard: dashboard::Dashboard::new(sources.clone()),
             sources,
             routes,
             body_limit: config.body_limit,
@@ -323,6 +326,13 @@ impl Gateway {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), GatewayError> {
+        // The dashboard's event streams end with the shutdown signal, so they do not hold
+        // their connections open through the graceful shutdown.
+        let closing = self.state.dashboard.closing();
+        let shutdown = async move {
+            shutdown.await;
+            closing.cancel();
+        };
         listen::serve(self.listener, router_of(self.state), self.limits, shutdown)
             .await
             .map_err(GatewayError::Serve)
@@ -379,10 +389,15 @@ async fn handle(State(state): State<Arc<GatewayState>>, request: Request) -> Res
 
 async fn route(state: &GatewayState, request: Request) -> Response {
     let path = request.uri().path().to_owned();
+    let mut request = request;
     if path.starts_with(ADMIN_PREFIX) {
         if let Err(refusal) = state.access.check(&request) {
             return refusal.into_response();
         }
+        request = match dashboard::handle(state, request).await {
+            Ok(response) => return response,
+            Err(request) => request,
+        };
     }
     if let Some(response) =
         admin::handle(state, request.method(), &path, request.uri().query()).await

@@ -12,6 +12,7 @@ mod cost;
 mod counters;
 mod estimate;
 mod prices;
+mod projection;
 mod retention;
 mod totals;
 
@@ -36,6 +37,7 @@ pub use prices::{
     LambdaArchPrices, LambdaFreeTier, PriceError, PriceTable, PriceTableBuilder,
     ProvisionedConcurrencyPrices, BUNDLED_PRICES,
 };
+pub use projection::{MonthProjection, ProjectionError, MONTH};
 pub(crate) use retention::Retained;
 pub use retention::{RecordRetention, DEFAULT_RING};
 pub use totals::{DurationDigest, RunTotals, EXACT_DURATIONS, OPEN_WINDOW};
