@@ -20,8 +20,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 pub use aggregate::{aggregate, FunctionStats};
 pub use billing::{
-    AzureConsumptionRule, AzureFlexRule, BilledQuantities, BillingProvider, BillingRule, Charges,
-    CloudRunRule, LambdaArch, LambdaRule, PricingOptions, WarmCapacity,
+    AzureConsumptionRule, AzureFlexRule, BilledQuantities, BillingProvider, BillingRule,
+    CapacityWindow, Charges, CloudRunRule, LambdaArch, LambdaRule, PricingOptions, WarmCapacity,
 };
 pub use breakeven::{BreakEven, CapacityOption, FitQuestion, Versus, HOURS_PER_MONTH};
 pub use cost::{

@@ -19,7 +19,7 @@ mod routing;
 mod scale_out;
 mod timer;
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
@@ -77,7 +77,8 @@ pub struct InstancePool {
     profile: Profile,
     concurrency: u32,
     max: u32,
-    min: u32,
+    /// Instances kept warm; changed at run time by [`InstancePool::set_min_instances`].
+    min: AtomicU32,
     target_utilisation: f64,
     state: Mutex<PoolState>,
     ids: Arc<AtomicU64>,
@@ -133,7 +134,7 @@ impl InstancePool {
             profile: profile.clone(),
             concurrency,
             max,
-            min,
+            min: AtomicU32::new(min),
             target_utilisation: profile.target_utilisation.clamp(0.01, 1.0),
             state: Mutex::new(state),
             ids: shared.ids,
@@ -152,7 +153,12 @@ impl InstancePool {
 
     /// Instances kept warm at all times (the function's min instances, at most its max).
     pub fn min_instances(&self) -> u32 {
-        self.min
+        self.min.load(Ordering::Acquire)
+    }
+
+    /// The account's shared concurrency this function draws from, if any.
+    pub(crate) fn account(&self) -> Option<&Arc<AccountPool>> {
+        self.account.as_ref()
     }
 
     /// The function's name, shared by its records and scaling events.
@@ -325,22 +331,21 @@ impl InstancePool {
     pub(crate) fn release(&self, id: u64, healthy: bool) {
         let now = Instant::now();
         let mut st = self.lock();
-        let Some((retiring, drained)) = st.update_slot(id, |slot| {
+        let Some((retiring, drained, deprovisioned)) = st.update_slot(id, |slot| {
             slot.in_flight = slot.in_flight.saturating_sub(1);
             slot.retiring |= !healthy;
-            (slot.retiring, slot.in_flight == 0)
+            (slot.retiring, slot.in_flight == 0, slot.deprovisioned)
         }) else {
             return;
         };
         if retiring && drained {
             st.remove_slot(id);
-            self.emit(
-                now,
-                Some(id),
-                ScalingEventKind::Reaped {
-                    cause: crate::trace::ReapCause::Recycled,
-                },
-            );
+            let cause = if deprovisioned {
+                crate::trace::ReapCause::Deprovisioned
+            } else {
+                crate::trace::ReapCause::Recycled
+            };
+            self.emit(now, Some(id), ScalingEventKind::Reaped { cause });
         }
         self.dispatch(&mut st, now);
         if !retiring && drained {

@@ -43,6 +43,8 @@ pub(crate) struct Slot {
     pub(crate) idle_since: Instant,
     /// Recycled after a timeout: takes no new work, removed when drained.
     pub(crate) retiring: bool,
+    /// Retiring because provisioned concurrency was lowered (the reap cause when drained).
+    pub(crate) deprovisioned: bool,
     /// The class of the scale-out bucket this start took a token from, if any.
     pub(crate) token: Option<InvocationSource>,
 }
@@ -209,11 +211,6 @@ impl PoolState {
             }
         }
     }
-
-    /// Whether the account's shared concurrency has room for one more invocation.
-    fn account_has_room(&self) -> bool {
-        self.account.as_ref().is_none_or(|a| a.has_room())
-    }
 }
 
 impl InstancePool {
@@ -239,7 +236,17 @@ impl InstancePool {
         let per_instance = (self.target_utilisation * f64::from(self.concurrency)).max(1.0);
         let desired = ((in_flight as f64 / per_instance).ceil() as u64).min(u64::from(self.max));
         let mut retry_at = None;
-        let room = st.account_has_room();
+        // One unit of the account's shared concurrency, taken in one atomic step before routing
+        // so that pools racing on other threads cannot overshoot it; given back below if the
+        // invocation goes to a provisioned instance or is refused.
+        let account = st.account.clone();
+        let reserved = account.as_ref().map(|a| a.try_reserve());
+        let room = reserved != Some(false);
+        let give_back = || {
+            if let (Some(account), Some(true)) = (&account, reserved) {
+                account.add(-1);
+            }
+        };
         if live < desired && room {
             let bucket = if source.is_sync() {
                 st.sync_bucket.as_mut()
@@ -249,9 +256,12 @@ impl InstancePool {
             let metered = bucket.is_some();
             match bucket.map_or(Ok(()), |b| b.take(now)) {
                 Ok(()) => {
-                    let (slot, ready) = self.add_slot(st, 1, false, StartCause::Demand, now);
-                    if metered {
-                        if let Some(s) = st.slots.last_mut() {
+                    let (slot, ready) = self.add_slot(st, 0, false, StartCause::Demand, now);
+                    if let Some(s) = st.slots.last_mut() {
+                        // Counted on the account by the reservation above; a starting slot's
+                        // phase does not depend on its invocations.
+                        s.in_flight = 1;
+                        if metered {
                             s.token = Some(source);
                         }
                     }
@@ -261,7 +271,6 @@ impl InstancePool {
             }
         }
         let cc = self.concurrency;
-        let account = st.account.clone();
         let best = st
             .slots
             .iter_mut()
@@ -277,10 +286,8 @@ impl InstancePool {
         if let Some(slot) = best {
             let before = slot.phase();
             slot.in_flight += 1;
-            if !slot.pinned {
-                if let Some(account) = &account {
-                    account.add(1);
-                }
+            if slot.pinned {
+                give_back();
             }
             st.census.moved(before, slot.phase());
             return Ok(match &slot.instance {
@@ -293,6 +300,7 @@ impl InstancePool {
                 },
             });
         }
+        give_back();
         if !room {
             return Err(Refusal::Account);
         }
@@ -319,6 +327,7 @@ impl InstancePool {
             reaper: None,
             idle_since: now,
             retiring: false,
+            deprovisioned: false,
             token: None,
         });
         self.emit(now, Some(id), ScalingEventKind::Started { cause });
