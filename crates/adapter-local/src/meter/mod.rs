@@ -5,6 +5,7 @@
 //! record is kept, into fixed-capacity chunks) behind one uncontended lock. The report is
 //! computed from the aggregates, so a long run's memory does not grow with its invocations.
 
+mod activity;
 mod aggregate;
 pub mod billing;
 mod breakeven;
@@ -18,6 +19,7 @@ mod totals;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+pub use activity::Activity;
 pub use aggregate::{aggregate, FunctionStats};
 pub use billing::{
     AzureConsumptionRule, AzureFlexRule, BilledQuantities, BillingProvider, BillingRule,

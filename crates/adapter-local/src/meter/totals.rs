@@ -277,6 +277,12 @@ impl FunctionTotals {
                     .or_insert(start);
             }
         }
+        // Intervals this close are billed as one by some rule (Azure Flex's 1 s minimum).
+        let gap = rules
+            .iter()
+            .map(|r| r.merge_gap())
+            .max()
+            .unwrap_or_default();
         let older = std::mem::take(&mut self.open);
         // A record kept open keeps open every older record of its instance that it overlaps,
         // and so on along the chain.
@@ -296,7 +302,7 @@ impl FunctionTotals {
                 };
                 let (start, end) = span(&older[k]);
                 if let Some(first) = first_start.get_mut(&id) {
-                    if end >= *first {
+                    if end.saturating_add(gap) >= *first {
                         keep[k] = true;
                         *first = (*first).min(start);
                     }

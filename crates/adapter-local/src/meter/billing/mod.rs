@@ -542,6 +542,21 @@ pub trait BillingRule: Send + Sync + std::fmt::Debug {
     fn free_tier_excludes_provisioned(&self) -> bool {
         false
     }
+
+    /// Whether the provider bills instance time (busy intervals of an instance, shared by the
+    /// invocations on it: Cloud Run, Azure Flex) rather than each invocation on its own. Such a
+    /// rule prices a [`Workload`](crate::meter::Workload) from its
+    /// [`Activity`](crate::meter::Activity) when it has one. False by default.
+    fn bills_instance_time(&self) -> bool {
+        false
+    }
+
+    /// How far apart two busy intervals of one instance may be and still be billed as one
+    /// (Azure Flex: its 1 s minimum active period); zero by default. The streaming meter keeps
+    /// records this close open together.
+    fn merge_gap(&self) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// Whether the provider bills an invocation with this outcome.
