@@ -14,7 +14,9 @@
 //! completes more than [`OPEN_WINDOW`] records after another one on its instance that it
 //! overlapped, or an instance stays busy without a gap for more than four windows of
 //! invocations (then its busy interval is cut in two, which can bill one more 100 ms step
-//! per cut, at most one per [`OPEN_WINDOW`] invocations).
+//! per cut, at most one per [`OPEN_WINDOW`] invocations). A rule that bills two intervals as
+//! one when they are close ([`BillingRule::merge_gap`], Azure Flex's 1 s minimum) keeps records
+//! that close open too; a forced cut then bills at most that gap once more.
 //! Closed quantities are kept per instance (the capacity kept warm is priced from the instances
 //! started for min instances): memory grows with instances started, not with invocations.
 
@@ -398,7 +400,9 @@ mod tests {
             .map(|i| {
                 let mut r = InvocationRecord::new("f", i.to_string());
                 r.instance = Some(i % 4);
-                r.arrived_at = Duration::from_millis(i * 7);
+                // A 2 s pause every 400 calls: longer than Azure Flex's 1 s merge gap, so
+                // chains close before four windows, where the streamed bills are exact.
+                r.arrived_at = Duration::from_millis(i * 7 + i / 400 * 2_000);
                 r.duration = Duration::from_millis(i * 37 % 50 + 1);
                 r.cold = i < 4;
                 // Every billed quantity streams too: ephemeral storage, response streaming,
