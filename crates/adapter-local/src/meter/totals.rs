@@ -16,7 +16,9 @@
 //! invocations (then its busy interval is cut in two, which can bill one more 100 ms step
 //! per cut, at most one per [`OPEN_WINDOW`] invocations). A rule that bills two intervals as
 //! one when they are close ([`BillingRule::merge_gap`], Azure Flex's 1 s minimum) keeps records
-//! that close open too; a forced cut then bills at most that gap once more.
+//! that close open too, and a forced cut waits until the older half spans twice that gap (at
+//! a sustained rate, the records of a few seconds stay open); each cut can then bill the gap
+//! once more (Flex: at most 1 s per 2 s of a stream that never pauses for a second).
 //! Closed quantities are kept per instance (the capacity kept warm is priced from the instances
 //! started for min instances): memory grows with instances started, not with invocations.
 
@@ -187,9 +189,9 @@ impl RunTotals {
             f.open.push(record.clone());
             if f.open.len() > OPEN_WINDOW.max(f.next_close) {
                 f.close_old(&self.rules);
-                // Try again only after half a window more, so a chain that stays open costs
-                // amortised constant time per record.
-                f.next_close = f.open.len() + OPEN_WINDOW / 2;
+                // Try again only after half a window more (or half the records still open),
+                // so a chain that stays open costs amortised constant time per record.
+                f.next_close = f.open.len() + (OPEN_WINDOW / 2).max(f.open.len() / 2);
             }
         }
     }
@@ -264,10 +266,28 @@ impl FunctionTotals {
     /// Closes the older half of the open records, except those a newer open record of the
     /// same instance could still merge with.
     fn close_old(&mut self, rules: &[Box<dyn BillingRule>]) {
-        // Past four windows (one invocation overlapping thousands of others), memory wins over
-        // exactness: the older half closes regardless.
-        let force = self.open.len() > 4 * OPEN_WINDOW;
+        // Intervals this close are billed as one by some rule (Azure Flex's 1 s minimum).
+        let gap = rules
+            .iter()
+            .map(|r| r.merge_gap())
+            .max()
+            .unwrap_or_default();
         let half = self.open.len() / 2;
+        // Past four windows (one invocation overlapping thousands of others, or a stream with
+        // no pause as long as `gap`), memory wins over exactness: the older half closes
+        // regardless, once it spans twice `gap` (a shorter piece would be billed a whole
+        // minimum period of its own).
+        let span = |records: &[InvocationRecord]| {
+            let first = records.iter().map(|r| r.arrived_at + r.queued).min();
+            let last = records
+                .iter()
+                .map(|r| r.arrived_at + r.queued + r.init + r.duration)
+                .max();
+            first
+                .zip(last)
+                .map_or(Duration::ZERO, |(f, l)| l.saturating_sub(f))
+        };
+        let force = self.open.len() > 4 * OPEN_WINDOW && span(&self.open[..half]) >= gap * 2;
         let newer = self.open.split_off(half);
         let mut first_start: HashMap<u64, Duration> = HashMap::new();
         for r in &newer {
@@ -279,12 +299,6 @@ impl FunctionTotals {
                     .or_insert(start);
             }
         }
-        // Intervals this close are billed as one by some rule (Azure Flex's 1 s minimum).
-        let gap = rules
-            .iter()
-            .map(|r| r.merge_gap())
-            .max()
-            .unwrap_or_default();
         let older = std::mem::take(&mut self.open);
         // A record kept open keeps open every older record of its instance that it overlaps,
         // and so on along the chain.
@@ -391,6 +405,47 @@ mod tests {
                 "p{p}: {got} vs {truth}"
             );
         }
+    }
+
+    #[test]
+    fn a_stream_without_pauses_is_cut_rarely_enough_for_flex_to_stay_close() {
+        // 20,000 calls of 0.5 ms, one every millisecond on one instance, for 20 s: Flex's 1 s
+        // minimum makes it one active period, from 0 to the last call's 19.999 s + 1 s,
+        // exactly 21,000 ms. The streamed meter cuts it only every two seconds or more, and a
+        // cut bills at most the 1 s minimum once more: at most 10 cuts, 31,000 ms (before
+        // periods merged, each call was its own 1 s: 20,000,000 ms). Cloud Run bills each
+        // call's own 100 ms, cut or not.
+        use crate::meter::{billing_rules, compare_costs, BillingProvider, PricingOptions};
+        let records: Vec<InvocationRecord> = (0..20_000u64)
+            .map(|i| {
+                let mut r = InvocationRecord::new("f", i.to_string());
+                r.instance = Some(1);
+                r.arrived_at = Duration::from_millis(i);
+                r.duration = Duration::from_micros(500);
+                r
+            })
+            .collect();
+        let table = PriceTable::bundled().expect("bundled prices");
+        let options = PricingOptions::default();
+        let mut totals = RunTotals::new(billing_rules(&table, &options));
+        for r in &records {
+            totals.record(r);
+        }
+        let streamed = totals.costs(&BTreeMap::new(), &table, false);
+        let exact = compare_costs(&records, &table, &options);
+        let billed = |costs: &[ProviderCost], p| {
+            costs
+                .iter()
+                .find(|c| c.provider == p)
+                .map_or(0, |c| c.quantities.billed_ms)
+        };
+        assert_eq!(billed(&exact, BillingProvider::AzureFlex), 21_000);
+        let flex = billed(&streamed, BillingProvider::AzureFlex);
+        assert!((21_000..=31_000).contains(&flex), "{flex} ms");
+        assert_eq!(
+            billed(&streamed, BillingProvider::CloudRun),
+            billed(&exact, BillingProvider::CloudRun)
+        );
     }
 
     #[test]
