@@ -14,11 +14,11 @@
 //! completes more than [`OPEN_WINDOW`] records after another one on its instance that it
 //! overlapped, or an instance stays busy without a gap for more than four windows of
 //! invocations (then its busy interval is cut in two, which can bill one more 100 ms step
-//! per cut, at most one per [`OPEN_WINDOW`] invocations). A rule that bills two intervals as
-//! one when they are close ([`BillingRule::merge_gap`], Azure Flex's 1 s minimum) keeps records
-//! that close open too, and a forced cut waits until the older half spans twice that gap (at
-//! a sustained rate, the records of a few seconds stay open); each cut can then bill the gap
-//! once more (Flex: at most 1 s per 2 s of a stream that never pauses for a second).
+//! per cut, at most one per [`OPEN_WINDOW`] invocations). A rule that
+//! extends a short busy interval to a minimum period (Azure Flex's 1 s) bills closed records
+//! only up to where the instance's open records start ([`BillingRule::quantities_before`]), so
+//! a cut between two intervals less than the minimum apart bills their gap once, as the merged
+//! interval would, plus at most one 100 ms step.
 //! Closed quantities are kept per instance (the capacity kept warm is priced from the instances
 //! started for min instances): memory grows with instances started, not with invocations.
 
@@ -189,9 +189,9 @@ impl RunTotals {
             f.open.push(record.clone());
             if f.open.len() > OPEN_WINDOW.max(f.next_close) {
                 f.close_old(&self.rules);
-                // Try again only after half a window more (or half the records still open),
-                // so a chain that stays open costs amortised constant time per record.
-                f.next_close = f.open.len() + (OPEN_WINDOW / 2).max(f.open.len() / 2);
+                // Try again only after half a window more, so a chain that stays open costs
+                // amortised constant time per record.
+                f.next_close = f.open.len() + OPEN_WINDOW / 2;
             }
         }
     }
@@ -266,28 +266,10 @@ impl FunctionTotals {
     /// Closes the older half of the open records, except those a newer open record of the
     /// same instance could still merge with.
     fn close_old(&mut self, rules: &[Box<dyn BillingRule>]) {
-        // Intervals this close are billed as one by some rule (Azure Flex's 1 s minimum).
-        let gap = rules
-            .iter()
-            .map(|r| r.merge_gap())
-            .max()
-            .unwrap_or_default();
+        // Past four windows (one invocation overlapping thousands of others), memory wins over
+        // exactness: the older half closes regardless.
+        let force = self.open.len() > 4 * OPEN_WINDOW;
         let half = self.open.len() / 2;
-        // Past four windows (one invocation overlapping thousands of others, or a stream with
-        // no pause as long as `gap`), memory wins over exactness: the older half closes
-        // regardless, once it spans twice `gap` (a shorter piece would be billed a whole
-        // minimum period of its own).
-        let span = |records: &[InvocationRecord]| {
-            let first = records.iter().map(|r| r.arrived_at + r.queued).min();
-            let last = records
-                .iter()
-                .map(|r| r.arrived_at + r.queued + r.init + r.duration)
-                .max();
-            first
-                .zip(last)
-                .map_or(Duration::ZERO, |(f, l)| l.saturating_sub(f))
-        };
-        let force = self.open.len() > 4 * OPEN_WINDOW && span(&self.open[..half]) >= gap * 2;
         let newer = self.open.split_off(half);
         let mut first_start: HashMap<u64, Duration> = HashMap::new();
         for r in &newer {
@@ -318,7 +300,7 @@ impl FunctionTotals {
                 };
                 let (start, end) = span(&older[k]);
                 if let Some(first) = first_start.get_mut(&id) {
-                    if end.saturating_add(gap) >= *first {
+                    if end >= *first {
                         keep[k] = true;
                         *first = (*first).min(start);
                     }
@@ -337,10 +319,13 @@ impl FunctionTotals {
         }
         for (rule, closed) in rules.iter().zip(&mut self.closed) {
             for (instance, records) in &by_instance {
+                // The instance's records still open start here: a minimum billable period
+                // (Azure Flex) of the closed ones reaches no further, as merged it would not.
+                let next = instance.and_then(|id| first_start.get(&id).copied());
                 closed
                     .entry(*instance)
                     .or_default()
-                    .add(&rule.quantities(records));
+                    .add(&rule.quantities_before(records, next));
             }
         }
     }
@@ -408,13 +393,13 @@ mod tests {
     }
 
     #[test]
-    fn a_stream_without_pauses_is_cut_rarely_enough_for_flex_to_stay_close() {
+    fn a_stream_without_pauses_keeps_flex_close_to_one_active_period() {
         // 20,000 calls of 0.5 ms, one every millisecond on one instance, for 20 s: Flex's 1 s
         // minimum makes it one active period, from 0 to the last call's 19.999 s + 1 s,
-        // exactly 21,000 ms. The streamed meter cuts it only every two seconds or more, and a
-        // cut bills at most the 1 s minimum once more: at most 10 cuts, 31,000 ms (before
-        // periods merged, each call was its own 1 s: 20,000,000 ms). Cloud Run bills each
-        // call's own 100 ms, cut or not.
+        // exactly 21,000 ms. The streamed meter closes the older records every 256 calls or
+        // so, billing them up to where the open ones start, so each of its ~80 cuts may round
+        // one more 100 ms step: at most 29,000 ms (before periods merged, each call was its
+        // own 1 s: 20,000,000 ms). Cloud Run bills each call's own 100 ms, cut or not.
         use crate::meter::{billing_rules, compare_costs, BillingProvider, PricingOptions};
         let records: Vec<InvocationRecord> = (0..20_000u64)
             .map(|i| {
@@ -441,7 +426,7 @@ mod tests {
         };
         assert_eq!(billed(&exact, BillingProvider::AzureFlex), 21_000);
         let flex = billed(&streamed, BillingProvider::AzureFlex);
-        assert!((21_000..=31_000).contains(&flex), "{flex} ms");
+        assert!((21_000..=29_000).contains(&flex), "{flex} ms");
         assert_eq!(
             billed(&streamed, BillingProvider::CloudRun),
             billed(&exact, BillingProvider::CloudRun)
@@ -455,9 +440,7 @@ mod tests {
             .map(|i| {
                 let mut r = InvocationRecord::new("f", i.to_string());
                 r.instance = Some(i % 4);
-                // A 2 s pause every 400 calls: longer than Azure Flex's 1 s merge gap, so
-                // chains close before four windows, where the streamed bills are exact.
-                r.arrived_at = Duration::from_millis(i * 7 + i / 400 * 2_000);
+                r.arrived_at = Duration::from_millis(i * 7);
                 r.duration = Duration::from_millis(i * 37 % 50 + 1);
                 r.cold = i < 4;
                 // Every billed quantity streams too: ephemeral storage, response streaming,
@@ -491,6 +474,13 @@ mod tests {
         assert!(streamed[0].charges.storage > 0.0 && streamed[0].quantities.streamed_bytes > 0);
         for (s, e) in streamed.iter().zip(&exact) {
             assert_eq!(s.quantities.requests, e.quantities.requests, "{}", s.label);
+            if s.provider == crate::meter::BillingProvider::AzureFlex {
+                // Flex's 1 s minimum merges intervals across a close: each cut may round one
+                // more 100 ms step (about 10 closes × 4 instances here).
+                let extra = s.quantities.billed_ms - e.quantities.billed_ms;
+                assert!(extra <= 4_000, "{extra} ms more");
+                continue;
+            }
             assert_eq!(
                 s.quantities.billed_ms, e.quantities.billed_ms,
                 "{}",

@@ -70,7 +70,7 @@ impl BillingRule for CloudRunRule {
             requests: records.iter().filter(|r| is_billed(r)).count() as u64,
             ..BilledQuantities::default()
         };
-        for (start, end, mem) in busy_intervals(records, Duration::ZERO) {
+        for (start, end, mem) in busy_intervals(records, Duration::ZERO, None) {
             let ms = round_up_ms(end - start, self.prices.billing_granularity_ms);
             let seconds = ms as f64 / 1000.0;
             q.billed_ms += ms;
@@ -124,11 +124,13 @@ impl BillingRule for CloudRunRule {
 }
 
 /// Busy intervals per instance: (start, end, memory MB), merged where they overlap; each
-/// merged interval then lasts at least `min` (a minimum billable period), and intervals that
-/// this brings together merge again, so an instance is never billed twice for the same time.
+/// merged interval then lasts at least `min` (a minimum billable period) but is not extended
+/// past `until`, and intervals that this brings together merge again, so an instance is never
+/// billed twice for the same time.
 pub(super) fn busy_intervals(
     records: &[&InvocationRecord],
     min: Duration,
+    until: Option<Duration>,
 ) -> Vec<(Duration, Duration, u32)> {
     let mut by_instance: BTreeMap<u64, Vec<(Duration, Duration, u32)>> = BTreeMap::new();
     for r in records.iter().filter(|r| is_billed(r)) {
@@ -149,7 +151,11 @@ pub(super) fn busy_intervals(
         } else {
             let extended = once
                 .into_iter()
-                .map(|(s, e, m)| (s, e.max(s.saturating_add(min)), m))
+                .map(|(s, e, m)| {
+                    let extended = s.saturating_add(min);
+                    let extended = until.map_or(extended, |u| extended.min(u));
+                    (s, e.max(extended), m)
+                })
                 .collect();
             merged.extend(merge(extended));
         }

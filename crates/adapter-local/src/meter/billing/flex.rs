@@ -79,13 +79,26 @@ impl BillingRule for AzureFlexRule {
     }
 
     fn quantities(&self, records: &[&InvocationRecord]) -> BilledQuantities {
+        self.quantities_before(records, None)
+    }
+
+    fn quantities_before(
+        &self,
+        records: &[&InvocationRecord],
+        next: Option<Duration>,
+    ) -> BilledQuantities {
         let mut q = BilledQuantities {
             requests: records.iter().filter(|r| is_billed(r)).count() as u64,
             ..BilledQuantities::default()
         };
         let min = Duration::from_millis(self.prices.min_active_ms);
-        for (start, end, mem) in busy_intervals(records, min) {
-            let ms = self.billed_ms(end - start);
+        for (start, end, mem) in busy_intervals(records, min, next) {
+            // An interval reaching `next` goes on in the later records: no minimum of its own.
+            let ms = if Some(end) == next {
+                round_up_ms(end - start, self.prices.billing_granularity_ms)
+            } else {
+                self.billed_ms(end - start)
+            };
             q.billed_ms += ms;
             q.gb_seconds += f64::from(self.instance_memory_mb(mem)) / 1024.0 * ms as f64 / 1000.0;
         }
@@ -121,10 +134,6 @@ impl BillingRule for AzureFlexRule {
 
     fn bills_instance_time(&self) -> bool {
         true
-    }
-
-    fn merge_gap(&self) -> Duration {
-        Duration::from_millis(self.prices.min_active_ms)
     }
 
     fn free_tier(&self) -> Option<BilledQuantities> {

@@ -551,11 +551,17 @@ pub trait BillingRule: Send + Sync + std::fmt::Debug {
         false
     }
 
-    /// How far apart two busy intervals of one instance may be and still be billed as one
-    /// (Azure Flex: its 1 s minimum active period); zero by default. The streaming meter keeps
-    /// records this close open together.
-    fn merge_gap(&self) -> Duration {
-        Duration::ZERO
+    /// What the provider meters for `records`, when the same instances' later records start at
+    /// `next` (the streaming meter closing older records while newer ones stay open): a rule
+    /// that extends a busy interval to a minimum period (Azure Flex) extends it no further than
+    /// `next`, where the later records take over. The default ignores `next`.
+    fn quantities_before(
+        &self,
+        records: &[&InvocationRecord],
+        next: Option<Duration>,
+    ) -> BilledQuantities {
+        let _ = next;
+        self.quantities(records)
     }
 }
 
