@@ -297,7 +297,7 @@ impl Journal {
                     bytes
                         .split(|b| *b == b'\n')
                         .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
-                        .map(|line| serde_json::from_slice::<Undelivered>(line))
+                        .map(serde_json::from_slice::<Undelivered>)
                         .collect::<Result<Vec<_>, _>>()
                         .map_err(|e| e.to_string())
                 });
