@@ -141,9 +141,10 @@ pub enum Command {
         #[arg(long)]
         resume: bool,
         /// Journal every accepted queue message and asynchronous delivery in the state folder
-        /// (`journal/`, one fsynced file each, removed once handled), and keep buckets there
-        /// (`buckets/`), so a crash or `kill -9` loses nothing accepted: the next `serve
-        /// --durable` on the folder delivers what is left. Costs an fsync per message.
+        /// (`journal/`, fsynced files, each removed once its messages are handled), and keep
+        /// buckets there (`buckets/`), so a crash or `kill -9` loses nothing accepted: the next
+        /// `serve --durable` on the folder delivers what is left. Costs an fsync pair per
+        /// commit; messages accepted at the same time share one.
         #[arg(long)]
         durable: bool,
     },

@@ -5,6 +5,8 @@
 mod echo;
 #[path = "../examples/partial-batch/app.rs"]
 mod partial_batch;
+#[path = "../examples/soak/app.rs"]
+mod soak;
 
 use faasport::prelude::*;
 use faasport::testing::TestApp;
@@ -126,4 +128,19 @@ async fn a_failing_initialiser_fails_the_invocation_with_an_init_error() {
         error.to_string().contains("the database is unreachable"),
         "{error}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn soak_answers_200_500_and_504_on_its_three_routes() {
+    let app = TestApp::new(soak::app()).expect("a valid app");
+    for (path, status) in [
+        ("/ok", StatusCode::OK),
+        ("/error", StatusCode::INTERNAL_SERVER_ERROR),
+        ("/slow", StatusCode::GATEWAY_TIMEOUT),
+    ] {
+        let request = faasport::http::Request::get(path)
+            .body("")
+            .expect("a request");
+        assert_eq!(app.http(request).await.status(), status, "{path}");
+    }
 }

@@ -182,12 +182,13 @@ impl LocalConfig {
     }
 
     /// Journals every accepted queue message and asynchronous delivery in the state folder's
-    /// [`JOURNAL_DIR`](crate::sources::JOURNAL_DIR), one fsynced file each, removed when the
+    /// [`JOURNAL_DIR`](crate::sources::JOURNAL_DIR) (fsynced files; messages accepted while
+    /// another commit is under way share the next one), each file removed when its last
     /// message is acknowledged; the next start on the folder delivers what is left, so a
     /// process killed with `SIGKILL` loses nothing it accepted. Buckets kept in memory move to
     /// `buckets/` in the state folder, written atomically and fsynced. Needs
-    /// [`LocalConfig::state_dir`]. It costs an fsync or two per message: see RELIABILITY.md for
-    /// the measured throughput.
+    /// [`LocalConfig::state_dir`]. It costs two fsyncs per commit: see BENCHMARKS.md and
+    /// RELIABILITY.md for the measured throughput.
     pub fn durable(mut self, durable: bool) -> Self {
         self.durable = durable;
         self

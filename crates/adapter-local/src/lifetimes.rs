@@ -33,6 +33,10 @@ pub struct InstanceTime {
     pub idle: f64,
     /// The idle time weighted by each instance's memory, in GB-seconds (GB of 1,024 MB).
     pub idle_gb: f64,
+    /// How many busy periods (activity periods) the busy time `alive − idle` was made of: the
+    /// merged intervals during which at least one invocation ran on an instance. With the busy
+    /// time, what instance-billed platforms meter ([`Activity`](crate::meter::Activity)).
+    pub busy_periods: u64,
 }
 
 impl std::ops::AddAssign for InstanceTime {
@@ -41,6 +45,7 @@ impl std::ops::AddAssign for InstanceTime {
         self.alive += other.alive;
         self.idle += other.idle;
         self.idle_gb += other.idle_gb;
+        self.busy_periods += other.busy_periods;
     }
 }
 
@@ -57,6 +62,8 @@ struct Life {
     function: Arc<str>,
     /// Busy time already merged and summed.
     settled: Duration,
+    /// How many merged busy periods make up `settled`.
+    settled_periods: u64,
     /// Busy intervals not settled yet (disjoint and sorted after a compaction).
     spans: Vec<(Duration, Duration)>,
     /// The latest end of any interval reported.
@@ -88,6 +95,7 @@ impl Lifetimes {
                 started: at,
                 function: Arc::clone(function),
                 settled: Duration::ZERO,
+                settled_periods: 0,
                 spans: Vec::new(),
                 latest: at,
                 compact_at: COMPACT_AT,
@@ -145,7 +153,8 @@ impl Lifetimes {
         let stopped = end.max(life.started);
         let alive = stopped - life.started;
         let mut spans = life.spans.clone();
-        let worked = (life.settled + merged_length(&mut spans, life.started, stopped)).min(alive);
+        let (open, periods) = merged_periods(&mut spans, life.started, stopped);
+        let worked = (life.settled + open).min(alive);
         let idle = (alive - worked).as_secs_f64();
         let memory_mb = self
             .functions
@@ -156,6 +165,7 @@ impl Lifetimes {
             alive: alive.as_secs_f64(),
             idle,
             idle_gb: idle * f64::from(memory_mb) / 1024.0,
+            busy_periods: life.settled_periods + periods,
         }
     }
 }
@@ -176,35 +186,52 @@ fn compact(life: &mut Life, before: Duration) {
     let keep_from = merged.partition_point(|&(_, e)| e < before);
     for &(s, e) in &merged[..keep_from] {
         life.settled += e - s;
+        life.settled_periods += u64::from(e > s);
     }
     merged.drain(..keep_from);
     life.spans = merged;
 }
 
 /// The total length of the union of `spans`, clipped to `from..to`.
+#[cfg(test)]
 pub(crate) fn merged_length(
     spans: &mut [(Duration, Duration)],
     from: Duration,
     to: Duration,
 ) -> Duration {
+    merged_periods(spans, from, to).0
+}
+
+/// The total length of the union of `spans`, clipped to `from..to`, and how many disjoint
+/// periods of positive length it is made of.
+fn merged_periods(
+    spans: &mut [(Duration, Duration)],
+    from: Duration,
+    to: Duration,
+) -> (Duration, u64) {
     spans.sort_unstable();
     let mut total = Duration::ZERO;
+    let mut periods = 0;
     let mut current: Option<(Duration, Duration)> = None;
+    let mut close = |(cs, ce): (Duration, Duration)| {
+        total += ce - cs;
+        periods += u64::from(ce > cs);
+    };
     for &(s, e) in spans.iter() {
         let (s, e) = (s.clamp(from, to), e.clamp(from, to));
         current = match current {
             Some((cs, ce)) if s <= ce => Some((cs, ce.max(e))),
-            Some((cs, ce)) => {
-                total += ce - cs;
+            Some(done) => {
+                close(done);
                 Some((s, e))
             }
             None => Some((s, e)),
         };
     }
-    if let Some((cs, ce)) = current {
-        total += ce - cs;
+    if let Some(done) = current {
+        close(done);
     }
-    total
+    (total, periods)
 }
 
 #[cfg(test)]
@@ -235,10 +262,10 @@ mod tests {
         l.worked(1, 2 * S, 4 * S);
         l.reaped(1, 11 * S);
         let t = l.time(20 * S);
-        // Alive 10 s, busy 3 s (1–4 s merged), idle 7 s at 0.5 GB.
+        // Alive 10 s, busy 3 s (1–4 s merged, one busy period), idle 7 s at 0.5 GB.
         assert_eq!(
-            (t.instances, t.alive, t.idle, t.idle_gb),
-            (1, 10.0, 7.0, 3.5)
+            (t.instances, t.alive, t.idle, t.idle_gb, t.busy_periods),
+            (1, 10.0, 7.0, 3.5, 1)
         );
         assert_eq!(l.live(), 0);
     }
@@ -273,6 +300,7 @@ mod tests {
         assert!(spans <= COMPACT_AT, "{spans} intervals kept");
         let t = l.time(Duration::from_millis(50_000_500) + 10 * S);
         assert!((t.alive - 50_010.5).abs() < 1e-6, "{t:?}");
+        assert_eq!(t.busy_periods, 1, "{t:?}");
         assert!((t.idle - 10.0).abs() < 1e-6, "{t:?}");
     }
 }

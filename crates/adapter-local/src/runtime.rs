@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -13,11 +13,14 @@ use futures::FutureExt as _;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
-use faasport_core::{App, Bindings, Context, Error, Event, Function, Output, Provider, Resources};
+use faasport_core::{
+    App, AppError, Bindings, Context, Error, Event, Function, Output, Provider, Resources,
+};
 
 use crate::config::LocalConfig;
 use crate::meter::{
-    FunctionCounters, FunctionMetrics, Meter, PriceTable, PricingOptions, WarmCapacity,
+    CapacityWindow, FunctionCounters, FunctionMetrics, Meter, PriceTable, PricingOptions,
+    WarmCapacity,
 };
 use crate::pool::{Acquired, InstancePool, KeepAlive, Lease, PoolShared};
 use crate::profile::{InvocationSource, Profile};
@@ -201,6 +204,7 @@ impl RuntimeBuilder {
                 prices,
                 pricing: config.pricing,
                 billing,
+                provisioning: Mutex::new(BTreeMap::new()),
             }),
         })
     }
@@ -227,6 +231,9 @@ struct Inner {
     prices: PriceTable,
     pricing: PricingOptions,
     billing: Option<Box<dyn crate::meter::BillingRule>>,
+    /// The provisioned concurrency settings of functions changed while running: (since the
+    /// start, instances), the build's setting first.
+    provisioning: Mutex<BTreeMap<String, Vec<(Duration, u32)>>>,
 }
 
 /// The local runtime: executes an app's functions on tokio, one pool of instances per function.
@@ -527,6 +534,84 @@ impl LocalRuntime {
         }
     }
 
+    /// Sets `function`'s provisioned concurrency (its min instances) to `instances` while the
+    /// runtime runs, effective at once, and returns the previous setting.
+    ///
+    /// As on the platform, raising it starts the missing instances now (scaling cause
+    /// `min_instances`) and lowering it releases the extra ones (idle ones at once, busy ones
+    /// when their invocations finish, cause `deprovisioned`; see
+    /// [`ReapCause::Deprovisioned`](crate::ReapCause::Deprovisioned)). An unreserved
+    /// function's provisioned concurrency is taken from the account's shared pool, which
+    /// shrinks or grows by the change.
+    ///
+    /// Billing: each period between two settings is its own on/off window with its own
+    /// instance count ([`CapacityWindow`]); Lambda rounds each window up to five minutes, Cloud
+    /// Run and Azure Flex bill it exactly. Zero switches the capacity off.
+    ///
+    /// # Errors
+    /// [`Error::UnknownFunction`]; [`AppError::MinAboveMax`] above a reserved function's max
+    /// instances; [`AppError::ProvisionedConcurrency`] when an unreserved function would leave
+    /// the account's shared pool below the profile's unreserved floor (100 on Lambda).
+    ///
+    /// # Examples
+    /// ```
+    /// # async fn f(_: faasport_core::Event, _: faasport_core::Context) -> Result<(), faasport_core::Error> { Ok(()) }
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), faasport_core::Error> {
+    /// use faasport_adapter_local::LocalRuntime;
+    /// use faasport_core::{App, Function};
+    ///
+    /// let rt = LocalRuntime::new(App::new("shop").function(Function::new("api", f)))?;
+    /// assert_eq!(rt.set_provisioned_concurrency("api", 5)?, 0);
+    /// rt.ready().await;
+    /// assert_eq!(rt.instance_pool("api")?.live_count(), 5);
+    /// assert_eq!(rt.set_provisioned_concurrency("api", 0)?, 5);
+    /// assert_eq!(rt.instance_pool("api")?.live_count(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_provisioned_concurrency(
+        &self,
+        function: &str,
+        instances: u32,
+    ) -> Result<u32, Error> {
+        let pool = self.pool(function)?;
+        let max = pool.max_instances();
+        if instances > max {
+            return Err(AppError::MinAboveMax {
+                function: function.to_owned(),
+                min: instances,
+                max,
+            }
+            .into());
+        }
+        let mut provisioning = self
+            .inner
+            .provisioning
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let old = pool.min_instances();
+        if let Some(account) = pool.account() {
+            let floor = u64::from(self.inner.profile.limits.unreserved_floor);
+            let available = (u64::from(old) + account.limit()).saturating_sub(floor);
+            if instances > old && u64::from(instances) > available {
+                return Err(AppError::ProvisionedConcurrency {
+                    function: function.to_owned(),
+                    requested: instances,
+                    available,
+                }
+                .into());
+            }
+        }
+        let now = Instant::now().duration_since(self.inner.started);
+        let history = provisioning
+            .entry(function.to_owned())
+            .or_insert_with(|| vec![(Duration::ZERO, old)]);
+        pool.set_min_instances(instances);
+        history.push((now, instances));
+        Ok(old)
+    }
+
     /// What was measured so far, and what it would cost on each provider.
     pub fn report(&self) -> Report {
         let warm = self.warm_capacity();
@@ -597,18 +682,37 @@ impl LocalRuntime {
     /// The capacity each function with min instances kept warm since the runtime started: its
     /// min instances at its memory for the wall time so far, and the instances the scaling
     /// trace counted as started to keep the minimum.
+    ///
+    /// A function whose provisioned concurrency changed while running
+    /// ([`LocalRuntime::set_provisioned_concurrency`]) gets one window per setting.
     fn warm_capacity(&self) -> BTreeMap<String, WarmCapacity> {
         let wall = Instant::now().duration_since(self.inner.started);
+        let provisioning = self
+            .inner
+            .provisioning
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         self.inner
             .functions
             .iter()
-            .filter(|(_, d)| d.pool.min_instances() > 0)
-            .map(|(name, d)| {
+            .filter_map(|(name, d)| {
                 let spec = d.pool.function().spec();
-                let mut capacity = WarmCapacity::new(d.pool.min_instances(), spec.memory_mb, wall)
-                    .instance_ids(self.inner.trace.min_instance_ids(name));
+                let capacity = match provisioning.get(name) {
+                    Some(history) => {
+                        let ends = history.iter().skip(1).map(|(at, _)| *at).chain([wall]);
+                        let windows = history.iter().zip(ends).map(|(&(from, n), to)| {
+                            CapacityWindow::new(n, to.saturating_sub(from))
+                        });
+                        WarmCapacity::scheduled(spec.memory_mb, windows)
+                    }
+                    None => WarmCapacity::new(d.pool.min_instances(), spec.memory_mb, wall),
+                };
+                if capacity.instances == 0 {
+                    return None;
+                }
+                let mut capacity = capacity.instance_ids(self.inner.trace.min_instance_ids(name));
                 capacity.arch = spec.arch;
-                (name.clone(), capacity)
+                Some((name.clone(), capacity))
             })
             .collect()
     }

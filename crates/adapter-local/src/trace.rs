@@ -41,6 +41,12 @@ pub enum ReapCause {
     /// (cancelled while waiting, or during the initialiser). Its scale-out token is given back
     /// and it is not counted as a cold start.
     Abandoned,
+    /// Released because its function's provisioned concurrency (min instances) was lowered
+    /// while the runtime ran ([`LocalRuntime::set_provisioned_concurrency`]): at once if idle,
+    /// when its invocations finish otherwise.
+    ///
+    /// [`LocalRuntime::set_provisioned_concurrency`]: crate::LocalRuntime::set_provisioned_concurrency
+    Deprovisioned,
 }
 
 /// What happened.

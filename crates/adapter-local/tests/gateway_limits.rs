@@ -1,6 +1,7 @@
 //! The gateway's timeouts and connection cap on real loopback sockets: slow or idle clients are
-//! disconnected; past the cap, the connection longest without a request in flight makes room,
-//! and clients wait only while every connection has a request in flight.
+//! disconnected; past the cap, the connection longest without a request in flight (a slow head
+//! or body, or an idle one) makes room, and clients wait only while every connection has a
+//! request in flight.
 //!
 //! The timeouts are small (200 ms) and the bounds generous (seconds), so a loaded machine makes
 //! these tests slower, not flaky.
@@ -27,6 +28,11 @@ async fn hello(_: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::text(StatusCode::OK, "hi"))
 }
 
+async fn slow(_: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
+    tokio::time::sleep(SHORT * 6).await;
+    Ok(HttpResponse::text(StatusCode::OK, "late"))
+}
+
 async fn echo(req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::new(StatusCode::OK).with_body(req.body().clone()))
 }
@@ -37,7 +43,8 @@ async fn start(
 ) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let app = App::new("limits")
         .function(Function::new("hello", hello).http(Method::GET, "/hello"))
-        .function(Function::new("echo", echo).http(Method::POST, "/echo"));
+        .function(Function::new("echo", echo).http(Method::POST, "/echo"))
+        .function(Function::new("slow", slow).http(Method::GET, "/slow"));
     let sources = LocalCloud::builder(app).build().expect("valid app");
     let config = GatewayConfig::default()
         .addr(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -137,12 +144,12 @@ async fn an_idle_keep_alive_connection_is_closed() {
 #[tokio::test]
 async fn a_connection_past_the_cap_waits_while_every_connection_has_a_request_in_flight() {
     let (addr, _stop) = start(|c| c.max_connections(2)).await;
-    // Two requests whose bodies never end: each connection has a request in flight.
+    // Two requests whose handler runs for 1.2 s: each connection has a request in flight.
     let mut open = Vec::new();
     for _ in 0..2 {
         let mut stream = TcpStream::connect(addr).await.expect("connect");
         stream
-            .write_all(b"POST /echo HTTP/1.1\r\nhost: localhost\r\ncontent-length: 10\r\n\r\nabc")
+            .write_all(b"GET /slow HTTP/1.1\r\nhost: localhost\r\n\r\n")
             .await
             .expect("write");
         open.push(stream);
@@ -150,9 +157,12 @@ async fn a_connection_past_the_cap_waits_while_every_connection_has_a_request_in
     tokio::time::sleep(SHORT).await;
 
     let third = tokio::spawn(common::call(addr, Method::GET, "/hello", Bytes::new()));
-    tokio::time::sleep(SHORT * 3).await;
+    tokio::time::sleep(SHORT * 2).await;
     assert!(!third.is_finished(), "served past the cap of 2");
 
+    for stream in &mut open {
+        assert!(read_response(stream).await.starts_with("HTTP/1.1 200"));
+    }
     drop(open);
     let reply = tokio::time::timeout(BOUND, third)
         .await
@@ -192,6 +202,42 @@ async fn past_the_cap_the_connection_longest_without_a_request_makes_room() {
         let still_open = tokio::time::timeout(SHORT, stream.read(&mut buf)).await;
         assert!(still_open.is_err(), "a newer slow connection was closed");
     }
+}
+
+#[tokio::test]
+async fn past_the_cap_a_connection_still_sending_its_body_makes_room() {
+    // Slow-body clients at the cap (their bodies never end, the body timeout is a minute): a
+    // request is not in flight until its body has arrived, so a new client is served at once
+    // and the oldest slow body is the connection closed.
+    let (addr, _stop) = start(|c| c.max_connections(2)).await;
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream
+            .write_all(b"POST /echo HTTP/1.1\r\nhost: localhost\r\ncontent-length: 10\r\n\r\nabc")
+            .await
+            .expect("write");
+        slow.push(stream);
+        tokio::time::sleep(SHORT / 4).await;
+    }
+    tokio::time::sleep(SHORT).await;
+
+    let reply = tokio::time::timeout(
+        BOUND,
+        common::call(addr, Method::GET, "/hello", Bytes::new()),
+    )
+    .await
+    .expect("served without waiting for a body timeout");
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(read_until_closed(&mut slow[0]).await, "");
+    let mut buf = [0u8; 16];
+    let still_open = tokio::time::timeout(SHORT, slow[1].read(&mut buf)).await;
+    assert!(still_open.is_err(), "the newer slow body was closed");
+    // A body that does arrive, however slowly, is served.
+    slow[1].write_all(b"defghij").await.expect("write");
+    let answer = read_response(&mut slow[1]).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("abcdefghij"), "{answer}");
 }
 
 #[tokio::test]

@@ -6,10 +6,15 @@
 //!
 //! - **Connection cap.** A connection is served only with a permit of a semaphore sized by
 //!   [`GatewayConfig::max_connections`]. When a client connects and none is left, the connection
-//!   that has gone longest without a request in flight (one still sending its request head, or
-//!   an idle keep-alive one) is closed to make room, so slow-header clients cannot lock others
-//!   out; when every connection has a request in flight, the client waits (its request is
-//!   queued, not refused). A warning is logged, at most once per [`CAP_WARNING_INTERVAL`].
+//!   that has gone longest without a request in flight (one still sending its request head or
+//!   body, or an idle keep-alive one) is closed to make room, so slow-header and slow-body
+//!   clients cannot lock others out; when every connection has a request in flight, the client
+//!   waits (its request is queued, not refused). A request is in flight from the moment its
+//!   body has fully arrived (at once without a body) until its response is ready. A warning is
+//!   logged, at most once per [`CAP_WARNING_INTERVAL`].
+//! - **Body read timeout.** The gateway's own ([`GatewayConfig::body_read_timeout`]): a body
+//!   that has not fully arrived in time, a truncated chunked body included, gets 408 and the
+//!   connection is closed.
 //! - **Header read timeout.** hyper's own, driven by [`TokioTimer`]; it also covers the wait for
 //!   the next request head on a keep-alive connection.
 //! - **Idle timeout.** A connection with no request in flight and none started for
@@ -143,12 +148,20 @@ async fn serve_connection(
     let service = {
         let activity = activity.clone();
         hyper::service::service_fn(move |request: http::Request<Incoming>| {
-            let request = request.map(axum::body::Body::new);
-            let started = activity.begin();
+            activity.touch();
+            let started = Arc::new(Mutex::new(None));
+            let request = request.map(|body| {
+                axum::body::Body::new(Arriving::new(body, activity.clone(), started.clone()))
+            });
             let router = router.clone();
             async move {
                 let response = router.oneshot(request).await;
-                drop(started);
+                drop(
+                    started
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .take(),
+                );
                 response
             }
         })
@@ -269,6 +282,60 @@ impl Activity {
 
     fn is_idle(&self, idle: Duration) -> bool {
         self.in_flight.load(Ordering::SeqCst) == 0 && Instant::now() >= self.idle_deadline(idle)
+    }
+}
+
+/// A request body that puts its request in flight once it has fully arrived: until then the
+/// connection is still receiving, as one sending its head is, and may be closed past the cap.
+struct Arriving {
+    body: Incoming,
+    /// The connection, until the body has arrived.
+    activity: Option<Arc<Activity>>,
+    /// Where the request's [`InFlight`] goes, for the service to drop with the response.
+    started: Arc<Mutex<Option<InFlight>>>,
+}
+
+impl Arriving {
+    fn new(body: Incoming, activity: Arc<Activity>, started: Arc<Mutex<Option<InFlight>>>) -> Self {
+        let mut arriving = Self {
+            body,
+            activity: Some(activity),
+            started,
+        };
+        if hyper::body::Body::is_end_stream(&arriving.body) {
+            arriving.arrived();
+        }
+        arriving
+    }
+
+    fn arrived(&mut self) {
+        if let Some(activity) = self.activity.take() {
+            *self.started.lock().unwrap_or_else(PoisonError::into_inner) = Some(activity.begin());
+        }
+    }
+}
+
+impl hyper::body::Body for Arriving {
+    type Data = bytes::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.body).poll_frame(cx);
+        if matches!(polled, std::task::Poll::Ready(None)) || self.body.is_end_stream() {
+            self.arrived();
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
     }
 }
 

@@ -16,10 +16,14 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::activity::Activity;
 use super::billing::{BilledQuantities, BillingRule, LambdaArch, PricingOptions, WarmCapacity};
 use super::cost::{billing_rules, compare_costs_with_capacity, price, ProviderCost};
 use super::prices::{PriceError, PriceTable};
 use crate::record::InvocationRecord;
+
+/// The busy periods [`Workload::activity`] meters one by one before scaling the rest.
+const CHAIN: u64 = 1_000;
 
 /// What every pricing call takes: the price table and the pricing options (Lambda
 /// architecture, free tiers, Cloud Run vCPUs).
@@ -130,6 +134,11 @@ pub struct Workload {
     /// The time the calls are spread over (a month of 730 h unless set), for the average
     /// request rate of [`Pricing::break_even`].
     pub period: Duration,
+    /// How busy the instances serving the calls were, for the rules that bill instance time
+    /// (Cloud Run, Azure Flex; see [`Activity`]). `None`: each batch of `concurrency` calls is
+    /// its own busy period, an upper bound at a sustained rate.
+    #[serde(default)]
+    pub activity: Option<Activity>,
 }
 
 impl Workload {
@@ -149,7 +158,35 @@ impl Workload {
             ephemeral_storage_mb: None,
             streamed_bytes: 0,
             period: Duration::from_secs(730 * 3_600),
+            activity: None,
         }
+    }
+
+    /// Prices instance time (Cloud Run, Azure Flex) from `activity`: busy periods of its mean
+    /// length, each followed by its mean idle gap, metered by each rule as a run's would be
+    /// (rounding per period, Flex's 1 s minimum merging periods closer than that). Its busy
+    /// time includes any start-up, so the cold starts add nothing more on those rules.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use faasport_adapter_local::meter::{Activity, Pricing, Workload};
+    /// use faasport_adapter_local::BillingProvider;
+    ///
+    /// // 36,000 calls of 100 ms in an hour, Poisson arrivals on one Cloud Run instance.
+    /// let hour = Duration::from_secs(3_600);
+    /// let busy = Activity::poisson(10.0, Duration::from_millis(100), hour);
+    /// let calls = Workload::new(36_000, Duration::from_millis(100), 512).over(hour);
+    /// let pricing = Pricing::bundled()?;
+    /// let run = |w: &Workload| {
+    ///     let costs = pricing.estimate(w);
+    ///     costs.iter().find(|c| c.provider == BillingProvider::CloudRun).unwrap().total
+    /// };
+    /// assert!(run(&calls.clone().activity(busy)) < run(&calls));
+    /// # Ok::<(), faasport_adapter_local::PriceError>(())
+    /// ```
+    pub fn activity(mut self, activity: Activity) -> Self {
+        self.activity = Some(activity);
+        self
     }
 
     /// Spreads the calls over `period`.
@@ -240,15 +277,10 @@ impl Workload {
     /// What `rule` meters for the workload: its invocations, the cold starts' extra time, and
     /// the capacity kept warm.
     pub fn quantities(&self, rule: &dyn BillingRule) -> BilledQuantities {
-        let mut q = self.invocations(rule, self.calls);
-        if self.cold_starts > 0 {
-            let cold = self.record(0, true);
-            let warm = self.record(0, false);
-            let extra = rule
-                .quantities(&[&cold])
-                .minus_exactly(&rule.quantities(&[&warm]));
-            q.add(&extra.times(self.cold_starts));
-        }
+        let q = match &self.activity {
+            Some(activity) if rule.bills_instance_time() => self.busy(rule, activity),
+            _ => self.calls_alone(rule),
+        };
         match &self.provisioned {
             Some(capacity) if capacity.instances > 0 => {
                 let on_warm = self.invocations(rule, self.provisioned_calls);
@@ -258,5 +290,55 @@ impl Workload {
             }
             _ => q,
         }
+    }
+
+    /// What an instance-billed `rule` meters for `activity`'s busy periods: a chain of up to
+    /// [`CHAIN`] periods of the mean length, each after the mean gap, metered through the rule;
+    /// the first period, plus the chain's cost per further period times the other periods.
+    /// The requests are the calls.
+    fn busy(&self, rule: &dyn BillingRule, activity: &Activity) -> BilledQuantities {
+        // Beyond a few years a period or gap is out of any month's scale; bounding them keeps
+        // the chain's instants within `Duration`.
+        let bounded = |s: f64| Duration::try_from_secs_f64(s.min(1e8)).unwrap_or_default();
+        let n = activity.periods;
+        let mut q = if n == 0 {
+            BilledQuantities::default()
+        } else {
+            let (length, gap) = activity.mean_period_and_gap();
+            let (length, gap) = (bounded(length), bounded(gap));
+            let links = n.min(CHAIN);
+            let chain: Vec<InvocationRecord> = (0..links)
+                .map(|i| {
+                    let mut r = self.record(0, false);
+                    r.arrived_at = (length + gap) * u32::try_from(i).unwrap_or(u32::MAX);
+                    r.duration = length;
+                    r
+                })
+                .collect();
+            let refs: Vec<&InvocationRecord> = chain.iter().collect();
+            let mut q = rule.quantities(&refs[..1]);
+            if links > 1 {
+                let further = rule.quantities(&refs).minus_exactly(&q);
+                q.add(&further.scaled((n - 1) as f64 / (links - 1) as f64));
+            }
+            q
+        };
+        q.requests = self.calls;
+        q
+    }
+
+    /// What `rule` meters for the calls on their own: their invocations and the cold starts'
+    /// extra time.
+    fn calls_alone(&self, rule: &dyn BillingRule) -> BilledQuantities {
+        let mut q = self.invocations(rule, self.calls);
+        if self.cold_starts > 0 {
+            let cold = self.record(0, true);
+            let warm = self.record(0, false);
+            let extra = rule
+                .quantities(&[&cold])
+                .minus_exactly(&rule.quantities(&[&warm]));
+            q.add(&extra.times(self.cold_starts));
+        }
+        q
     }
 }

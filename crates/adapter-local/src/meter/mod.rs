@@ -5,6 +5,7 @@
 //! record is kept, into fixed-capacity chunks) behind one uncontended lock. The report is
 //! computed from the aggregates, so a long run's memory does not grow with its invocations.
 
+mod activity;
 mod aggregate;
 pub mod billing;
 mod breakeven;
@@ -19,10 +20,11 @@ mod totals;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+pub use activity::Activity;
 pub use aggregate::{aggregate, FunctionStats};
 pub use billing::{
-    AzureConsumptionRule, AzureFlexRule, BilledQuantities, BillingProvider, BillingRule, Charges,
-    CloudRunRule, LambdaArch, LambdaRule, PricingOptions, WarmCapacity,
+    AzureConsumptionRule, AzureFlexRule, BilledQuantities, BillingProvider, BillingRule,
+    CapacityWindow, Charges, CloudRunRule, LambdaArch, LambdaRule, PricingOptions, WarmCapacity,
 };
 pub use breakeven::{BreakEven, CapacityOption, FitQuestion, Versus, HOURS_PER_MONTH};
 pub use cost::{

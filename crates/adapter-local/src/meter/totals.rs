@@ -14,7 +14,11 @@
 //! completes more than [`OPEN_WINDOW`] records after another one on its instance that it
 //! overlapped, or an instance stays busy without a gap for more than four windows of
 //! invocations (then its busy interval is cut in two, which can bill one more 100 ms step
-//! per cut, at most one per [`OPEN_WINDOW`] invocations).
+//! per cut, at most one per [`OPEN_WINDOW`] invocations). A rule that
+//! extends a short busy interval to a minimum period (Azure Flex's 1 s) bills closed records
+//! only up to where the instance's open records start ([`BillingRule::quantities_before`]), so
+//! a cut between two intervals less than the minimum apart bills their gap once, as the merged
+//! interval would, plus at most one 100 ms step.
 //! Closed quantities are kept per instance only for the instances started for min instances
 //! (the capacity kept warm is priced from them); the rest are summed into one entry per rule.
 //! Memory grows with the functions and their min instances, not with invocations or with the
@@ -331,10 +335,13 @@ impl FunctionTotals {
         };
         for (rule, closed) in rules.iter().zip(&mut self.closed) {
             for (instance, records) in &by_instance {
+                // The instance's records still open start here: a minimum billable period
+                // (Azure Flex) of the closed ones reaches no further, as merged it would not.
+                let next = instance.and_then(|id| first_start.get(&id).copied());
                 closed
                     .entry(key(instance, records))
                     .or_default()
-                    .add(&rule.quantities(records));
+                    .add(&rule.quantities_before(records, next));
             }
         }
     }
@@ -437,6 +444,47 @@ mod tests {
     }
 
     #[test]
+    fn a_stream_without_pauses_keeps_flex_close_to_one_active_period() {
+        // 20,000 calls of 0.5 ms, one every millisecond on one instance, for 20 s: Flex's 1 s
+        // minimum makes it one active period, from 0 to the last call's 19.999 s + 1 s,
+        // exactly 21,000 ms. The streamed meter closes the older records every 256 calls or
+        // so, billing them up to where the open ones start, so each of its ~80 cuts may round
+        // one more 100 ms step: at most 29,000 ms (before periods merged, each call was its
+        // own 1 s: 20,000,000 ms). Cloud Run bills each call's own 100 ms, cut or not.
+        use crate::meter::{billing_rules, compare_costs, BillingProvider, PricingOptions};
+        let records: Vec<InvocationRecord> = (0..20_000u64)
+            .map(|i| {
+                let mut r = InvocationRecord::new("f", i.to_string());
+                r.instance = Some(1);
+                r.arrived_at = Duration::from_millis(i);
+                r.duration = Duration::from_micros(500);
+                r
+            })
+            .collect();
+        let table = PriceTable::bundled().expect("bundled prices");
+        let options = PricingOptions::default();
+        let mut totals = RunTotals::new(billing_rules(&table, &options));
+        for r in &records {
+            totals.record(r);
+        }
+        let streamed = totals.costs(&BTreeMap::new(), &table, false);
+        let exact = compare_costs(&records, &table, &options);
+        let billed = |costs: &[ProviderCost], p| {
+            costs
+                .iter()
+                .find(|c| c.provider == p)
+                .map_or(0, |c| c.quantities.billed_ms)
+        };
+        assert_eq!(billed(&exact, BillingProvider::AzureFlex), 21_000);
+        let flex = billed(&streamed, BillingProvider::AzureFlex);
+        assert!((21_000..=29_000).contains(&flex), "{flex} ms");
+        assert_eq!(
+            billed(&streamed, BillingProvider::CloudRun),
+            billed(&exact, BillingProvider::CloudRun)
+        );
+    }
+
+    #[test]
     fn streamed_bills_equal_the_bills_of_every_record_past_the_open_window() {
         use crate::meter::{billing_rules, compare_costs, PricingOptions};
         let mut records: Vec<InvocationRecord> = (0..3_000u64)
@@ -477,6 +525,13 @@ mod tests {
         assert!(streamed[0].charges.storage > 0.0 && streamed[0].quantities.streamed_bytes > 0);
         for (s, e) in streamed.iter().zip(&exact) {
             assert_eq!(s.quantities.requests, e.quantities.requests, "{}", s.label);
+            if s.provider == crate::meter::BillingProvider::AzureFlex {
+                // Flex's 1 s minimum merges intervals across a close: each cut may round one
+                // more 100 ms step (about 10 closes × 4 instances here).
+                let extra = s.quantities.billed_ms - e.quantities.billed_ms;
+                assert!(extra <= 4_000, "{extra} ms more");
+                continue;
+            }
             assert_eq!(
                 s.quantities.billed_ms, e.quantities.billed_ms,
                 "{}",

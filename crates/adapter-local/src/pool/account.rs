@@ -8,21 +8,21 @@
 //! max instances on the `aws` profile) draws from its own reservation, which the pool loses;
 //! provisioned concurrency (min instances) of an unreserved function claims the pool even
 //! while idle, so invocations on those instances draw nothing more
-//! ([`Limits::unreserved_pool`](faasport_core::contract::Limits::unreserved_pool)).
+//! ([`Limits::unreserved_pool`](faasport_core::contract::Limits::unreserved_pool)). Changing
+//! provisioned concurrency while the runtime runs resizes the pool ([`AccountPool::resize`]).
 //!
-//! Each pool adds its in-flight invocations on instances it started on demand to the shared
-//! count whenever they change, and refuses a new one when the count is at the limit: a
-//! synchronous call gets 429 `TooManyRequestsException` with the reason
-//! `ConcurrentInvocationLimitExceeded` (§9.3). The check and the increment happen under one
-//! pool's lock, not the account's, so on a multi-threaded runtime two pools racing for the
-//! last unit can overshoot by one each; on the virtual clock (one thread) the count is exact.
+//! A pool routing an invocation that would draw from the account takes one unit first with
+//! [`AccountPool::try_reserve`], a single compare-and-swap against the limit, so however many
+//! functions race for the last unit on however many threads, at most the limit is ever in
+//! flight. A refused invocation gets 429 `TooManyRequestsException` with the reason
+//! `ConcurrentInvocationLimitExceeded` (§9.3).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Concurrent executions shared by the functions without reserved concurrency.
 #[derive(Debug)]
 pub struct AccountPool {
-    limit: u64,
+    limit: AtomicU64,
     in_flight: AtomicU64,
 }
 
@@ -30,14 +30,14 @@ impl AccountPool {
     /// A pool of `limit` concurrent executions.
     pub fn new(limit: u32) -> Self {
         Self {
-            limit: u64::from(limit),
+            limit: AtomicU64::new(u64::from(limit)),
             in_flight: AtomicU64::new(0),
         }
     }
 
     /// The pool's size.
     pub fn limit(&self) -> u64 {
-        self.limit
+        self.limit.load(Ordering::Acquire)
     }
 
     /// Invocations in flight that draw from the pool.
@@ -45,9 +45,25 @@ impl AccountPool {
         self.in_flight.load(Ordering::Acquire)
     }
 
-    /// Whether one more invocation fits.
-    pub(crate) fn has_room(&self) -> bool {
-        self.in_flight() < self.limit
+    /// Takes one unit if the pool has room, in one atomic step: `true` if taken (give it back
+    /// with [`AccountPool::add`]`(-1)` when the invocation ends or goes elsewhere).
+    pub(crate) fn try_reserve(&self) -> bool {
+        let limit = self.limit();
+        self.in_flight
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Grows (positive) or shrinks (negative) the pool by `delta`, never below zero.
+    /// Invocations already in flight keep running; new ones wait for room.
+    pub(crate) fn resize(&self, delta: i64) {
+        let _ = self
+            .limit
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_add_signed(delta))
+            });
     }
 
     /// Adds `delta` in-flight invocations (negative: they ended).
@@ -62,5 +78,45 @@ impl AccountPool {
                     Some(n.saturating_sub(delta.unsigned_abs()))
                 });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_racing_for_the_last_units_never_take_more_than_the_limit() {
+        // Eight threads take and give back units of a pool of 2 as fast as they can: with a
+        // check followed by a separate increment, two of them regularly pass the check for the
+        // same last unit.
+        let pool = AccountPool::new(2);
+        let start = std::sync::Barrier::new(8);
+        let most = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        let mut most = 0;
+                        for _ in 0..200_000 {
+                            if pool.try_reserve() {
+                                most = most.max(pool.in_flight());
+                                pool.add(-1);
+                            }
+                        }
+                        most
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or(u64::MAX))
+                .max()
+        });
+        assert_eq!(most, Some(2));
+        assert_eq!(pool.in_flight(), 0);
+        pool.resize(-1);
+        assert_eq!(pool.limit(), 1);
+        assert!(pool.try_reserve() && !pool.try_reserve());
     }
 }

@@ -2,6 +2,7 @@
 //! start, keep-alive reaping, and the timers behind them (one re-armable [`Timer`] per instance
 //! for its keep-alive, one per pool for pre-warms and one for scale-out wake-ups).
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use tokio::time::Instant;
 use faasport_core::Error;
 
 use super::lease::Instance;
-use super::routing::{PoolState, Readiness, Slot};
+use super::routing::{Phase, PoolState, Readiness, Slot};
 use super::timer::Timer;
 use super::InstancePool;
 use crate::trace::{ReapCause, StartCause};
@@ -124,16 +125,79 @@ impl InstancePool {
 
     /// Starts the min instances that are missing, in the background.
     pub(crate) fn ensure_min_instances(&self, st: &mut PoolState, now: Instant) {
-        if self.min == 0 {
+        if self.min_instances() == 0 {
             return;
         }
         let pinned = st.slots.iter().filter(|s| s.pinned).count() as u32;
-        for _ in pinned..self.min {
+        for _ in pinned..self.min_instances() {
             if tokio::runtime::Handle::try_current().is_err() {
                 return;
             }
             let (slot, ready) = self.add_slot(st, 0, true, StartCause::MinInstances, now);
             self.spawn_start(slot, ready, None);
+        }
+    }
+
+    /// Changes the instances kept warm to `instances` (at most the max instances), effective at
+    /// once, and returns the previous count, as a change of provisioned concurrency does on
+    /// the platform:
+    ///
+    /// * raised: the missing instances start now, in the background (scaling cause
+    ///   `min_instances`), and invocations arriving meanwhile may join them;
+    /// * lowered: the instances beyond the new count are released, idle ones first, then
+    ///   starting ones, then busy ones. An idle one is reaped now (cause `deprovisioned`); a
+    ///   starting or busy one takes no new work and is reaped when ready or drained.
+    ///
+    /// An unreserved function's provisioned concurrency claims the account's shared pool, so
+    /// the pool shrinks or grows by the change ([`AccountPool`](super::AccountPool)).
+    pub(crate) fn set_min_instances(&self, instances: u32) -> u32 {
+        let instances = instances.min(self.max);
+        let now = Instant::now();
+        let mut st = self.lock();
+        let old = self.min.swap(instances, Ordering::AcqRel);
+        if let Some(account) = &st.account {
+            account.resize(i64::from(old) - i64::from(instances));
+        }
+        let mut pinned: Vec<(u8, u64)> = st
+            .slots
+            .iter()
+            .filter(|s| s.pinned)
+            .map(|s| {
+                let rank = match s.phase() {
+                    Phase::Idle => 0,
+                    Phase::Starting => 1,
+                    Phase::Busy => 2,
+                };
+                (rank, s.id)
+            })
+            .collect();
+        pinned.sort_unstable();
+        let extra = pinned.len().saturating_sub(instances as usize);
+        for &(_, id) in pinned.iter().take(extra) {
+            self.release_pinned(&mut st, id, now);
+        }
+        self.ensure_min_instances(&mut st, now);
+        self.dispatch(&mut st, now);
+        old
+    }
+
+    /// Lets a min instance go: reaped now if idle, otherwise no new work and reaped when it
+    /// is ready or drained. Its invocations in flight now count on the account's pool.
+    fn release_pinned(&self, st: &mut PoolState, id: u64, now: Instant) {
+        let Some(slot) = st.slots.iter_mut().find(|s| s.id == id) else {
+            return;
+        };
+        if slot.phase() == Phase::Idle {
+            st.remove_slot(id);
+            self.reaped(st, now, id, ReapCause::Deprovisioned);
+            return;
+        }
+        slot.pinned = false;
+        slot.retiring = true;
+        slot.deprovisioned = true;
+        let in_flight = i64::from(slot.in_flight);
+        if let Some(account) = &st.account {
+            account.add(in_flight);
         }
     }
 
@@ -176,6 +240,16 @@ impl InstancePool {
             let now = Instant::now();
             let mut st = pool.lock();
             pool.dispatch(&mut st, now);
+            // Provisioned concurrency lowered while it started: nothing joined it, release it.
+            if st
+                .slots
+                .iter()
+                .any(|s| s.id == slot && s.deprovisioned && s.in_flight == 0)
+            {
+                st.remove_slot(slot);
+                pool.reaped(&mut st, now, slot, ReapCause::Deprovisioned);
+                return;
+            }
             if let (Some(window), Some(s)) = (
                 keep_alive,
                 st.slots

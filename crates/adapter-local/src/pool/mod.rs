@@ -21,7 +21,7 @@ mod timer;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
@@ -90,7 +90,8 @@ pub struct InstancePool {
     profile: Profile,
     concurrency: u32,
     max: u32,
-    min: u32,
+    /// Instances kept warm; changed at run time by [`InstancePool::set_min_instances`].
+    min: AtomicU32,
     target_utilisation: f64,
     state: Mutex<PoolState>,
     ids: Arc<AtomicU64>,
@@ -147,7 +148,7 @@ impl InstancePool {
             profile: profile.clone(),
             concurrency,
             max,
-            min,
+            min: AtomicU32::new(min),
             target_utilisation: profile.target_utilisation.clamp(0.01, 1.0),
             state: Mutex::new(state),
             ids: shared.ids,
@@ -166,7 +167,12 @@ impl InstancePool {
 
     /// Instances kept warm at all times (the function's min instances, at most its max).
     pub fn min_instances(&self) -> u32 {
-        self.min
+        self.min.load(Ordering::Acquire)
+    }
+
+    /// The account's shared concurrency this function draws from, if any.
+    pub(crate) fn account(&self) -> Option<&Arc<AccountPool>> {
+        self.account.as_ref()
     }
 
     /// The function's name, shared by its records and scaling events.
@@ -384,16 +390,21 @@ impl InstancePool {
                 self.flush_work(&mut st);
             }
         }
-        let Some((retiring, drained)) = st.update_slot(id, |slot| {
+        let Some((retiring, drained, deprovisioned)) = st.update_slot(id, |slot| {
             slot.in_flight = slot.in_flight.saturating_sub(1);
             slot.retiring |= !healthy;
-            (slot.retiring, slot.in_flight == 0)
+            (slot.retiring, slot.in_flight == 0, slot.deprovisioned)
         }) else {
             return;
         };
         if retiring && drained {
             st.remove_slot(id);
-            self.reaped(&mut st, now, id, crate::trace::ReapCause::Recycled);
+            let cause = if deprovisioned {
+                crate::trace::ReapCause::Deprovisioned
+            } else {
+                crate::trace::ReapCause::Recycled
+            };
+            self.reaped(&mut st, now, id, cause);
         }
         self.dispatch(&mut st, now);
         if !retiring && drained {

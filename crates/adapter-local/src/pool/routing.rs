@@ -46,6 +46,8 @@ pub(crate) struct Slot {
     pub(crate) idle_since: Instant,
     /// Recycled after a timeout: takes no new work, removed when drained.
     pub(crate) retiring: bool,
+    /// Retiring because provisioned concurrency was lowered (the reap cause when drained).
+    pub(crate) deprovisioned: bool,
     /// The class of the scale-out bucket this start took a token from, if any.
     pub(crate) token: Option<InvocationSource>,
 }
@@ -135,6 +137,10 @@ pub(crate) enum Assignment {
         ready: watch::Sender<Readiness>,
     },
 }
+
+/// How a slot ranks for a new invocation, lowest first: ready before starting, least loaded,
+/// most recently idle, oldest.
+type JoinKey = (bool, u32, std::cmp::Reverse<Instant>, u64);
 
 /// Why no capacity was found.
 #[derive(Debug, Clone, Copy)]
@@ -226,11 +232,6 @@ impl PoolState {
             }
         }
     }
-
-    /// Whether the account's shared concurrency has room for one more invocation.
-    fn account_has_room(&self) -> bool {
-        self.account.as_ref().is_none_or(|a| a.has_room())
-    }
 }
 
 impl InstancePool {
@@ -245,14 +246,24 @@ impl InstancePool {
         source: InvocationSource,
         now: Instant,
     ) -> Result<Assignment, Refusal> {
-        let room = st.account_has_room();
+        // One unit of the account's shared concurrency, taken in one atomic step before routing
+        // so that pools racing on other threads cannot overshoot it; given back below if the
+        // invocation goes to a provisioned instance or is refused.
+        let account = st.account.clone();
+        let reserved = account.as_ref().map(|a| a.try_reserve());
+        let room = reserved != Some(false);
+        let give_back = || {
+            if let (Some(account), Some(true)) = (&account, reserved) {
+                account.add(-1);
+            }
+        };
         let cc = self.concurrency;
         // One pass over the slots: how many are live, how much they run, and the one an
         // invocation would join (the least loaded below its concurrency, ready ones first, the
         // most recently idle, the oldest).
         let mut live: u64 = 0;
         let mut in_flight: u64 = 1;
-        let mut best: Option<(usize, (bool, u32, std::cmp::Reverse<Instant>, u64))> = None;
+        let mut best: Option<(usize, JoinKey)> = None;
         for (i, s) in st.slots.iter().enumerate() {
             if s.retiring {
                 continue;
@@ -283,9 +294,12 @@ impl InstancePool {
             let metered = bucket.is_some();
             match bucket.map_or(Ok(()), |b| b.take(now)) {
                 Ok(()) => {
-                    let (slot, ready) = self.add_slot(st, 1, false, StartCause::Demand, now);
-                    if metered {
-                        if let Some(s) = st.slots.last_mut() {
+                    let (slot, ready) = self.add_slot(st, 0, false, StartCause::Demand, now);
+                    if let Some(s) = st.slots.last_mut() {
+                        // Counted on the account by the reservation above; a starting slot's
+                        // phase does not depend on its invocations.
+                        s.in_flight = 1;
+                        if metered {
                             s.token = Some(source);
                         }
                     }
@@ -297,10 +311,8 @@ impl InstancePool {
         if let Some(slot) = best.and_then(|(i, _)| st.slots.get_mut(i)) {
             let before = slot.phase();
             slot.in_flight += 1;
-            if !slot.pinned {
-                if let Some(account) = &st.account {
-                    account.add(1);
-                }
+            if slot.pinned {
+                give_back();
             }
             st.census.moved(before, slot.phase());
             return Ok(match &slot.instance {
@@ -313,6 +325,7 @@ impl InstancePool {
                 },
             });
         }
+        give_back();
         if !room {
             return Err(Refusal::Account);
         }
@@ -340,6 +353,7 @@ impl InstancePool {
             reap_at: None,
             idle_since: now,
             retiring: false,
+            deprovisioned: false,
             token: None,
         });
         self.emit(now, Some(id), ScalingEventKind::Started { cause });

@@ -97,6 +97,18 @@ pub enum AppError {
         /// How much must stay unreserved.
         floor: u32,
     },
+    /// Provisioned concurrency set while running would leave the account's shared pool below
+    /// the unreserved concurrency the provider keeps (Lambda: "up to the unreserved account
+    /// concurrency minus 100").
+    #[error("function `{function}` asks for {requested} provisioned instances; the account has room for at most {available}")]
+    ProvisionedConcurrency {
+        /// The function.
+        function: String,
+        /// The provisioned concurrency asked for.
+        requested: u32,
+        /// The most the account allows the function now.
+        available: u64,
+    },
     /// A queue's max receive count is zero: every message would be dead-lettered unprocessed.
     #[error("queue `{queue}` has a max receive count of 0: every message would be dead-lettered before any delivery")]
     ZeroReceiveCount {

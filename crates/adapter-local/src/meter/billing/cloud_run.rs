@@ -70,7 +70,7 @@ impl BillingRule for CloudRunRule {
             requests: records.iter().filter(|r| is_billed(r)).count() as u64,
             ..BilledQuantities::default()
         };
-        for (start, end, mem) in busy_intervals(records) {
+        for (start, end, mem) in busy_intervals(records, Duration::ZERO, None) {
             let ms = round_up_ms(end - start, self.prices.billing_granularity_ms);
             let seconds = ms as f64 / 1000.0;
             q.billed_ms += ms;
@@ -105,6 +105,10 @@ impl BillingRule for CloudRunRule {
         }
     }
 
+    fn bills_instance_time(&self) -> bool {
+        true
+    }
+
     fn free_tier(&self) -> Option<BilledQuantities> {
         self.prices
             .request_based
@@ -119,8 +123,15 @@ impl BillingRule for CloudRunRule {
     }
 }
 
-/// Busy intervals per instance: (start, end, memory MB), merged where they overlap.
-pub(super) fn busy_intervals(records: &[&InvocationRecord]) -> Vec<(Duration, Duration, u32)> {
+/// Busy intervals per instance: (start, end, memory MB), merged where they overlap; each
+/// merged interval then lasts at least `min` (a minimum billable period) but is not extended
+/// past `until`, and intervals that this brings together merge again, so an instance is never
+/// billed twice for the same time.
+pub(super) fn busy_intervals(
+    records: &[&InvocationRecord],
+    min: Duration,
+    until: Option<Duration>,
+) -> Vec<(Duration, Duration, u32)> {
     let mut by_instance: BTreeMap<u64, Vec<(Duration, Duration, u32)>> = BTreeMap::new();
     for r in records.iter().filter(|r| is_billed(r)) {
         let Some(instance) = r.instance else { continue };
@@ -134,18 +145,38 @@ pub(super) fn busy_intervals(records: &[&InvocationRecord]) -> Vec<(Duration, Du
     let mut merged = Vec::new();
     for (_, mut spans) in by_instance {
         spans.sort();
-        let mut current: Option<(Duration, Duration, u32)> = None;
-        for (start, end, mem) in spans {
-            current = match current {
-                Some((s, e, m)) if start <= e => Some((s, e.max(end), m.max(mem))),
-                Some(done) => {
-                    merged.push(done);
-                    Some((start, end, mem))
-                }
-                None => Some((start, end, mem)),
-            };
+        let once = merge(spans);
+        if min.is_zero() {
+            merged.extend(once);
+        } else {
+            let extended = once
+                .into_iter()
+                .map(|(s, e, m)| {
+                    let extended = s.saturating_add(min);
+                    let extended = until.map_or(extended, |u| extended.min(u));
+                    (s, e.max(extended), m)
+                })
+                .collect();
+            merged.extend(merge(extended));
         }
-        merged.extend(current);
     }
+    merged
+}
+
+/// Merges sorted intervals that overlap or touch.
+fn merge(spans: Vec<(Duration, Duration, u32)>) -> Vec<(Duration, Duration, u32)> {
+    let mut merged = Vec::new();
+    let mut current: Option<(Duration, Duration, u32)> = None;
+    for (start, end, mem) in spans {
+        current = match current {
+            Some((s, e, m)) if start <= e => Some((s, e.max(end), m.max(mem))),
+            Some(done) => {
+                merged.push(done);
+                Some((start, end, mem))
+            }
+            None => Some((start, end, mem)),
+        };
+    }
+    merged.extend(current);
     merged
 }

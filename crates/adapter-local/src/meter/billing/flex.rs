@@ -6,7 +6,10 @@
 //! period [is] 1,000 ms, then rounded up to the nearest 100 ms". So, per instance busy interval
 //! (overlapping invocations on one instance merge, as on Cloud Run, [`CloudRunRule`]'s
 //! intervals), `billed = max(1,000 ms, ceil_100ms(active))` and `GB-s = instance MB / 1,024 ×
-//! billed_s`. On demand: $0.000026 per GB-s and $0.40 per million executions [V, ref §13],
+//! billed_s`. An instance is never billed twice for the same time: when a busy interval's
+//! 1 s minimum reaches into the next one (two short executions less than a second apart), the
+//! two are one active period — a decision, since the page does not say; without it a steady
+//! trickle of short calls would bill an instance several seconds per second. On demand: $0.000026 per GB-s and $0.40 per million executions [V, ref §13],
 //! free grant 100,000 GB-s + 250,000 executions a month (3P).
 //!
 //! The instance size is the smallest of the table's sizes (512, 2,048, 4,096 MB) that holds the
@@ -76,12 +79,26 @@ impl BillingRule for AzureFlexRule {
     }
 
     fn quantities(&self, records: &[&InvocationRecord]) -> BilledQuantities {
+        self.quantities_before(records, None)
+    }
+
+    fn quantities_before(
+        &self,
+        records: &[&InvocationRecord],
+        next: Option<Duration>,
+    ) -> BilledQuantities {
         let mut q = BilledQuantities {
             requests: records.iter().filter(|r| is_billed(r)).count() as u64,
             ..BilledQuantities::default()
         };
-        for (start, end, mem) in busy_intervals(records) {
-            let ms = self.billed_ms(end - start);
+        let min = Duration::from_millis(self.prices.min_active_ms);
+        for (start, end, mem) in busy_intervals(records, min, next) {
+            // An interval reaching `next` goes on in the later records: no minimum of its own.
+            let ms = if Some(end) == next {
+                round_up_ms(end - start, self.prices.billing_granularity_ms)
+            } else {
+                self.billed_ms(end - start)
+            };
             q.billed_ms += ms;
             q.gb_seconds += f64::from(self.instance_memory_mb(mem)) / 1024.0 * ms as f64 / 1000.0;
         }
@@ -113,6 +130,10 @@ impl BillingRule for AzureFlexRule {
             provisioned: q.provisioned_gb_seconds * baseline,
             ..Charges::default()
         }
+    }
+
+    fn bills_instance_time(&self) -> bool {
+        true
     }
 
     fn free_tier(&self) -> Option<BilledQuantities> {

@@ -357,6 +357,27 @@ pub struct WarmCapacity {
     pub instance_ids: BTreeSet<u64>,
     /// The function's architecture, if it chose one (Lambda prices arm64 capacity lower).
     pub arch: Option<LambdaArch>,
+    /// Windows with an instance count of their own (capacity changed while the runtime ran,
+    /// [`LocalRuntime::set_provisioned_concurrency`](crate::LocalRuntime::set_provisioned_concurrency)).
+    /// When not empty, they replace `instances` × [`WarmCapacity::windows`].
+    pub schedule: Vec<CapacityWindow>,
+}
+
+/// One period during which a fixed number of instances was kept warm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CapacityWindow {
+    /// Instances configured during the window.
+    pub instances: u32,
+    /// How long, from the setting to the next change (or to the report).
+    pub length: Duration,
+}
+
+impl CapacityWindow {
+    /// `instances` kept for `length`.
+    pub fn new(instances: u32, length: Duration) -> Self {
+        Self { instances, length }
+    }
 }
 
 impl WarmCapacity {
@@ -369,6 +390,7 @@ impl WarmCapacity {
             windows: Vec::new(),
             instance_ids: BTreeSet::new(),
             arch: None,
+            schedule: Vec::new(),
         }
     }
 
@@ -387,6 +409,26 @@ impl WarmCapacity {
             windows,
             instance_ids: BTreeSet::new(),
             arch: None,
+            schedule: Vec::new(),
+        }
+    }
+
+    /// A capacity that changed while the runtime ran: each window of `schedule` kept its own
+    /// number of instances (a window of zero instances is a period switched off). `instances`
+    /// is the largest count, `wall` the time any was kept.
+    pub fn scheduled(memory_mb: u32, schedule: impl IntoIterator<Item = CapacityWindow>) -> Self {
+        let schedule: Vec<CapacityWindow> = schedule
+            .into_iter()
+            .filter(|w| w.instances > 0 && !w.length.is_zero())
+            .collect();
+        Self {
+            instances: schedule.iter().map(|w| w.instances).max().unwrap_or(0),
+            memory_mb,
+            wall: schedule.iter().map(|w| w.length).sum(),
+            windows: Vec::new(),
+            instance_ids: BTreeSet::new(),
+            arch: None,
+            schedule,
         }
     }
 
@@ -400,17 +442,25 @@ impl WarmCapacity {
         }
     }
 
+    /// Every configured period with its instances: the schedule, or `instances` during each
+    /// of [`WarmCapacity::periods`].
+    fn sized_periods(&self) -> impl Iterator<Item = (u32, Duration)> + '_ {
+        let plain = self
+            .schedule
+            .is_empty()
+            .then(|| self.periods().iter().map(|p| (self.instances, *p)));
+        let scheduled = self.schedule.iter().map(|w| (w.instances, w.length));
+        plain.into_iter().flatten().chain(scheduled)
+    }
+
     /// Instance-seconds configured with each period rounded up to a multiple of `block` (Lambda
     /// bills provisioned concurrency "rounded up to the nearest five minutes"); a zero `block`
     /// rounds nothing.
     pub fn instance_seconds_in_blocks(&self, block: Duration) -> f64 {
         let block_ms = u64::try_from(block.as_millis()).unwrap_or(u64::MAX);
-        let ms: u64 = self
-            .periods()
-            .iter()
-            .map(|p| round_up_ms(*p, block_ms))
-            .fold(0, u64::saturating_add);
-        f64::from(self.instances) * ms as f64 / 1000.0
+        self.sized_periods()
+            .map(|(n, p)| f64::from(n) * round_up_ms(p, block_ms) as f64 / 1000.0)
+            .sum()
     }
 
     /// Sets the architecture of the capacity.
@@ -434,12 +484,9 @@ impl WarmCapacity {
 
     /// Instance-seconds configured: instances × the configured periods, exact.
     pub fn instance_seconds(&self) -> f64 {
-        f64::from(self.instances)
-            * self
-                .periods()
-                .iter()
-                .map(Duration::as_secs_f64)
-                .sum::<f64>()
+        self.sized_periods()
+            .map(|(n, p)| f64::from(n) * p.as_secs_f64())
+            .sum()
     }
 }
 
@@ -494,6 +541,27 @@ pub trait BillingRule: Send + Sync + std::fmt::Debug {
     /// functions with provisioned concurrency). False by default.
     fn free_tier_excludes_provisioned(&self) -> bool {
         false
+    }
+
+    /// Whether the provider bills instance time (busy intervals of an instance, shared by the
+    /// invocations on it: Cloud Run, Azure Flex) rather than each invocation on its own. Such a
+    /// rule prices a [`Workload`](crate::meter::Workload) from its
+    /// [`Activity`](crate::meter::Activity) when it has one. False by default.
+    fn bills_instance_time(&self) -> bool {
+        false
+    }
+
+    /// What the provider meters for `records`, when the same instances' later records start at
+    /// `next` (the streaming meter closing older records while newer ones stay open): a rule
+    /// that extends a busy interval to a minimum period (Azure Flex) extends it no further than
+    /// `next`, where the later records take over. The default ignores `next`.
+    fn quantities_before(
+        &self,
+        records: &[&InvocationRecord],
+        next: Option<Duration>,
+    ) -> BilledQuantities {
+        let _ = next;
+        self.quantities(records)
     }
 }
 
