@@ -84,19 +84,21 @@ pub fn gcp_request(data: &[u8]) {
     }
 }
 
-/// An Azure Functions custom handler invocation request, decoded for every trigger kind and as
-/// a plain invocation.
+/// An Azure Functions custom handler invocation request, decoded for every trigger kind and for
+/// both invoke entries (endpoint and queue).
 pub fn azure_request(data: &[u8]) {
     use faasport_adapter_azure::event::InvocationRequest;
+    use faasport_adapter_azure::names::Entry;
     let Ok(request) = InvocationRequest::from_slice(data) else {
         return;
     };
     let function = every_trigger();
     for trigger in function.triggers() {
-        let _ = request.decode(Some(trigger));
+        let _ = request.decode(&Entry::Trigger(trigger.clone()));
     }
-    let _ = request.decode(None);
-    let _ = request.decode(Some(&Trigger::Schedule {
+    let _ = request.decode(&Entry::Invoke);
+    let _ = request.decode(&Entry::InvokeQueue);
+    let _ = request.decode(&Entry::Trigger(Trigger::Schedule {
         expression: "0 */5 * * * *".to_owned(),
     }));
     let _ = request.raw();

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use faasport_core::{App, Function, ResourceKind, Trigger};
 
-/// The route prefix of a triggerless function's invoke endpoint: `POST /faasport-invoke/<name>`
+/// The route prefix of every function's invoke endpoint: `POST /faasport-invoke/<name>`
 /// with the JSON payload as the body.
 pub const INVOKE_ROUTE_PREFIX: &str = "faasport-invoke";
 
