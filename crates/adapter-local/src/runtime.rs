@@ -394,40 +394,35 @@ impl LocalRuntime {
     }
 
     /// Waits for the handler, gives the instance back and settles the record.
-    ///
-    /// An async block rather than an `async fn`: an `async fn` moves its arguments into locals,
-    /// which keeps two copies of the running invocation in its future.
-    fn finish<F>(
+    async fn finish<F>(
         &self,
         mut running: Box<Running<F>>,
-    ) -> impl Future<Output = (Result<Output, Error>, InvocationRecord)> + Send + '_
+    ) -> (Result<Output, Error>, InvocationRecord)
     where
         F: Future<Output = Result<Output, Error>> + Send + Unpin + 'static,
     {
-        async move {
-            let result = (&mut running.call).await;
-            let ended = Instant::now();
-            let Running {
-                call,
-                mut record,
-                mut lease,
-                started,
-            } = *running;
-            drop(call);
-            record.duration = ended.saturating_duration_since(started);
-            if matches!(result, Err(Error::Timeout(_))) {
-                lease.recycle();
-            }
-            // Counted as the lease goes, before a policy that unloads an instance right after
-            // its invocation reaps it.
-            let start = record.arrived_at.saturating_add(record.queued);
-            let end = start
-                .saturating_add(record.init)
-                .saturating_add(record.duration);
-            lease.finished(ended, (start, end));
-            drop(lease);
-            self.settle(result, record)
+        let result = (&mut running.call).await;
+        let ended = Instant::now();
+        let Running {
+            call,
+            mut record,
+            mut lease,
+            started,
+        } = *running;
+        drop(call);
+        record.duration = ended.saturating_duration_since(started);
+        if matches!(result, Err(Error::Timeout(_))) {
+            lease.recycle();
         }
+        // Counted as the lease goes, before a policy that unloads an instance right after its
+        // invocation reaps it.
+        let start = record.arrived_at.saturating_add(record.queued);
+        let end = start
+            .saturating_add(record.init)
+            .saturating_add(record.duration);
+        lease.finished(ended, (start, end));
+        drop(lease);
+        self.settle(result, record)
     }
 
     /// Sets the outcome and the billed duration.

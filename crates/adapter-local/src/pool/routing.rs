@@ -136,6 +136,10 @@ pub(crate) enum Assignment {
     },
 }
 
+/// How a slot ranks for a new invocation, lowest first: ready before starting, least loaded,
+/// most recently idle, oldest.
+type JoinKey = (bool, u32, std::cmp::Reverse<Instant>, u64);
+
 /// Why no capacity was found.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Refusal {
@@ -252,7 +256,7 @@ impl InstancePool {
         // most recently idle, the oldest).
         let mut live: u64 = 0;
         let mut in_flight: u64 = 1;
-        let mut best: Option<(usize, (bool, u32, std::cmp::Reverse<Instant>, u64))> = None;
+        let mut best: Option<(usize, JoinKey)> = None;
         for (i, s) in st.slots.iter().enumerate() {
             if s.retiring {
                 continue;
