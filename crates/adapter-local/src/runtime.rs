@@ -265,38 +265,51 @@ impl LocalRuntime {
     /// # Errors
     /// [`Error::UnknownFunction`] if there is no such function; everything else (handler errors,
     /// timeouts, panics, throttles) is in the returned [`Invocation`].
-    pub fn invoke(
-        &self,
-        function: &str,
+    pub fn invoke<'a>(
+        &'a self,
+        function: &'a str,
         event: Event,
-    ) -> impl Future<Output = Result<Invocation, Error>> + Send + '_ {
+    ) -> impl Future<Output = Result<Invocation, Error>> + Send + 'a {
         self.invoke_with(function, event, InvokeOptions::default())
     }
 
     /// Invokes with explicit options.
     ///
-    /// The function is looked up and the request id taken before the returned future is first
-    /// polled; the future holds one copy of the event and nothing larger than one invocation's
-    /// record besides (starting an instance and waiting for capacity are boxed futures).
+    /// Like an `async fn`, the returned future does nothing until it is polled. On its first
+    /// poll it looks the function up, takes a warm instance if one is free and creates the
+    /// handler's future, all without awaiting; it then holds the running invocation in one box
+    /// (starting an instance and waiting for capacity are boxed futures too), so it stays a few
+    /// hundred bytes however large the event.
     ///
     /// # Errors
     /// As [`LocalRuntime::invoke`].
-    pub fn invoke_with(
-        &self,
+    pub fn invoke_with<'a>(
+        &'a self,
+        function: &'a str,
+        event: Event,
+        options: InvokeOptions,
+    ) -> impl Future<Output = Result<Invocation, Error>> + Send + 'a {
+        futures::future::lazy(move |_| self.start(function, event, options)).flatten()
+    }
+
+    /// The first poll of [`LocalRuntime::invoke_with`].
+    fn start<'a>(
+        &'a self,
         function: &str,
         event: Event,
         options: InvokeOptions,
-    ) -> impl Future<Output = Result<Invocation, Error>> + Send + '_ {
+    ) -> impl Future<Output = Result<Invocation, Error>> + Send + 'a {
         let deployed = match self.deployed(function) {
             Ok(deployed) => deployed,
             Err(error) => return Either::Left(std::future::ready(Err(error))),
         };
         let request_id = request_id(self.inner.requests.fetch_add(1, Ordering::Relaxed));
         let span = tracing::info_span!("invocation", function = deployed.pool.function().name(), request_id = %request_id);
-        let run = self
-            .run(deployed, event, options, request_id)
-            .instrument(span);
-        Either::Right(run.map(move |(result, record)| {
+        let run = {
+            let _entered = span.enter();
+            self.run(deployed, event, options, request_id)
+        };
+        Either::Right(run.instrument(span).map(move |(result, record)| {
             tracing::debug!(function = %record.function, request_id = %record.request_id, outcome = ?record.outcome, cold = record.cold, "invocation finished");
             deployed.counters.record(&record);
             self.inner.meter.record(record.clone());
