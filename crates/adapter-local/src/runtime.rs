@@ -272,38 +272,51 @@ impl LocalRuntime {
     /// # Errors
     /// [`Error::UnknownFunction`] if there is no such function; everything else (handler errors,
     /// timeouts, panics, throttles) is in the returned [`Invocation`].
-    pub fn invoke(
-        &self,
-        function: &str,
+    pub fn invoke<'a>(
+        &'a self,
+        function: &'a str,
         event: Event,
-    ) -> impl Future<Output = Result<Invocation, Error>> + Send + '_ {
+    ) -> impl Future<Output = Result<Invocation, Error>> + Send + 'a {
         self.invoke_with(function, event, InvokeOptions::default())
     }
 
     /// Invokes with explicit options.
     ///
-    /// The function is looked up and the request id taken before the returned future is first
-    /// polled; the future holds one copy of the event and nothing larger than one invocation's
-    /// record besides (starting an instance and waiting for capacity are boxed futures).
+    /// Like an `async fn`, the returned future does nothing until it is polled. On its first
+    /// poll it looks the function up, takes a warm instance if one is free and creates the
+    /// handler's future, all without awaiting; it then holds the running invocation in one box
+    /// (starting an instance and waiting for capacity are boxed futures too), so it stays a few
+    /// hundred bytes however large the event.
     ///
     /// # Errors
     /// As [`LocalRuntime::invoke`].
-    pub fn invoke_with(
-        &self,
+    pub fn invoke_with<'a>(
+        &'a self,
+        function: &'a str,
+        event: Event,
+        options: InvokeOptions,
+    ) -> impl Future<Output = Result<Invocation, Error>> + Send + 'a {
+        futures::future::lazy(move |_| self.start(function, event, options)).flatten()
+    }
+
+    /// The first poll of [`LocalRuntime::invoke_with`].
+    fn start<'a>(
+        &'a self,
         function: &str,
         event: Event,
         options: InvokeOptions,
-    ) -> impl Future<Output = Result<Invocation, Error>> + Send + '_ {
+    ) -> impl Future<Output = Result<Invocation, Error>> + Send + 'a {
         let deployed = match self.deployed(function) {
             Ok(deployed) => deployed,
             Err(error) => return Either::Left(std::future::ready(Err(error))),
         };
         let request_id = request_id(self.inner.requests.fetch_add(1, Ordering::Relaxed));
         let span = tracing::info_span!("invocation", function = deployed.pool.function().name(), request_id = %request_id);
-        let run = self
-            .run(deployed, event, options, request_id)
-            .instrument(span);
-        Either::Right(run.map(move |(result, record)| {
+        let run = {
+            let _entered = span.enter();
+            self.run(deployed, event, options, request_id)
+        };
+        Either::Right(run.instrument(span).map(move |(result, record)| {
             tracing::debug!(function = %record.function, request_id = %record.request_id, outcome = ?record.outcome, cold = record.cold, "invocation finished");
             deployed.counters.record(&record);
             self.inner.meter.record(record.clone());
@@ -403,40 +416,35 @@ impl LocalRuntime {
     }
 
     /// Waits for the handler, gives the instance back and settles the record.
-    ///
-    /// An async block rather than an `async fn`: an `async fn` moves its arguments into locals,
-    /// which keeps two copies of the running invocation in its future.
-    fn finish<F>(
+    async fn finish<F>(
         &self,
         mut running: Box<Running<F>>,
-    ) -> impl Future<Output = (Result<Output, Error>, InvocationRecord)> + Send + '_
+    ) -> (Result<Output, Error>, InvocationRecord)
     where
         F: Future<Output = Result<Output, Error>> + Send + Unpin + 'static,
     {
-        async move {
-            let result = (&mut running.call).await;
-            let ended = Instant::now();
-            let Running {
-                call,
-                mut record,
-                mut lease,
-                started,
-            } = *running;
-            drop(call);
-            record.duration = ended.saturating_duration_since(started);
-            if matches!(result, Err(Error::Timeout(_))) {
-                lease.recycle();
-            }
-            // Counted as the lease goes, before a policy that unloads an instance right after
-            // its invocation reaps it.
-            let start = record.arrived_at.saturating_add(record.queued);
-            let end = start
-                .saturating_add(record.init)
-                .saturating_add(record.duration);
-            lease.finished(ended, (start, end));
-            drop(lease);
-            self.settle(result, record)
+        let result = (&mut running.call).await;
+        let ended = Instant::now();
+        let Running {
+            call,
+            mut record,
+            mut lease,
+            started,
+        } = *running;
+        drop(call);
+        record.duration = ended.saturating_duration_since(started);
+        if matches!(result, Err(Error::Timeout(_))) {
+            lease.recycle();
         }
+        // Counted as the lease goes, before a policy that unloads an instance right after its
+        // invocation reaps it.
+        let start = record.arrived_at.saturating_add(record.queued);
+        let end = start
+            .saturating_add(record.init)
+            .saturating_add(record.duration);
+        lease.finished(ended, (start, end));
+        drop(lease);
+        self.settle(result, record)
     }
 
     /// Sets the outcome and the billed duration.
