@@ -82,6 +82,7 @@ pub mod dead_letters;
 mod faults;
 pub mod gateway;
 mod lifetimes;
+mod name_hash;
 pub mod serve;
 pub mod sources;
 mod spawned;

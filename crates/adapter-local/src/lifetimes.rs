@@ -14,9 +14,10 @@
 //! function's horizon (timeout plus the longest initialiser), so intervals ending before that
 //! are merged, summed and dropped; an instance's entry goes away when it is reaped.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+use crate::name_hash::NameMap;
 
 /// Merge and settle an instance's intervals once it holds this many.
 const COMPACT_AT: usize = 64;
@@ -76,8 +77,8 @@ struct Life {
 /// The instance-time aggregates of a run (see the [module docs](self)).
 #[derive(Debug, Default)]
 pub(crate) struct Lifetimes {
-    functions: HashMap<Arc<str>, FunctionShape>,
-    live: HashMap<u64, Life>,
+    functions: NameMap<Arc<str>, FunctionShape>,
+    live: NameMap<u64, Life>,
     closed: InstanceTime,
 }
 

@@ -1,6 +1,6 @@
 //! [`LocalRuntime`]: runs an [`App`] in-process.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +22,7 @@ use crate::meter::{
     CapacityWindow, FunctionCounters, FunctionMetrics, Meter, PriceTable, PricingOptions,
     WarmCapacity,
 };
+use crate::name_hash::NameMap;
 use crate::pool::{Acquired, InstancePool, KeepAlive, Lease, PoolShared};
 use crate::profile::{InvocationSource, Profile};
 use crate::record::{Invocation, InvocationRecord, Outcome};
@@ -166,7 +167,7 @@ impl RuntimeBuilder {
                 .trace
                 .register(f.name(), spec.memory_mb, spec.timeout.saturating_add(init));
         }
-        let functions: HashMap<String, Deployed> = self
+        let functions: NameMap<String, Deployed> = self
             .app
             .functions()
             .iter()
@@ -220,7 +221,7 @@ struct Deployed {
 #[derive(Debug)]
 struct Inner {
     app: App,
-    functions: HashMap<String, Deployed>,
+    functions: NameMap<String, Deployed>,
     resources: Resources,
     faults: Option<Arc<crate::faults::FaultPlan>>,
     started: Instant,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lifetimes::{InstanceTime, Lifetimes};
 use crate::meter::{RecordRetention, Retained};
+use crate::name_hash::NameMap;
 
 /// Why an instance was started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -110,7 +111,7 @@ pub struct ScalingTrace {
 #[derive(Debug, Default)]
 struct TraceState {
     events: Retained<ScalingEvent>,
-    functions: HashMap<Arc<str>, FunctionScaling>,
+    functions: NameMap<Arc<str>, FunctionScaling>,
     lifetimes: Lifetimes,
 }
 
@@ -180,7 +181,7 @@ impl ScalingTrace {
         Self {
             state: Mutex::new(TraceState {
                 events: Retained::new(retention),
-                functions: HashMap::new(),
+                functions: NameMap::default(),
                 lifetimes: Lifetimes::default(),
             }),
         }
