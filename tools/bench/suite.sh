@@ -100,8 +100,9 @@ fi
 
 if ((BUILD)); then
   say "release build: the echo example with every backend, the bench/ programs"
-  cargo build --release --quiet -p faasport --example echo --features faasport/aws,faasport/gcp,faasport/azure
-  cargo build --release --quiet -p faasport-bench --bins
+  # one invocation, so both share every dependency's build (the example brings dev-dependencies)
+  cargo build --release --quiet -p faasport -p faasport-bench --example echo --bins \
+    --features faasport/aws,faasport/gcp,faasport/azure
 fi
 
 # --- measuring -----------------------------------------------------------------------------
