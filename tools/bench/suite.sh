@@ -213,7 +213,7 @@ warm() { wrk_run "$1" "$2" "$WARMUP" "${3:-}" >/dev/null; }
 start() { # log-name command... -> sets STARTED (its pid); stopped with the row
   "${@:2}" >"$WORK/$1.log" 2>&1 </dev/null &
   STARTED=$!
-  stops+=("kill $STARTED")
+  stops+=("kill $STARTED; wait $STARTED") # wait: serve writes its report into WORK as it stops
 }
 
 expect_ok() { # url [lua-less curl args...]: one request must answer 2xx
