@@ -23,10 +23,13 @@
 //!   request, and the loop returns when the last one has.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::future::{poll_fn, Future};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+use futures::task::AtomicWaker;
 
 use axum::Router;
 use hyper::body::Incoming;
@@ -34,7 +37,6 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 
@@ -72,7 +74,6 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let stop = CancellationToken::new();
     let connections = TaskTracker::new();
     let open = Arc::new(OpenConnections::default());
     let mut last_warning: Option<Instant> = None;
@@ -120,18 +121,17 @@ pub(crate) async fn serve(
             }
         };
         let router = router.clone();
-        let stop = stop.clone();
         let activity = Arc::new(Activity::new());
-        let (id, evict) = open.insert(activity.clone());
+        let id = open.insert(activity.clone());
         let open = open.clone();
         connections.spawn(async move {
-            serve_connection(stream, router, limits, stop, activity, evict).await;
+            serve_connection(stream, router, limits, activity).await;
             open.remove(id);
             drop(permit);
         });
     }
     drop(listener);
-    stop.cancel();
+    open.close_all();
     connections.close();
     connections.wait().await;
     Ok(())
@@ -141,9 +141,7 @@ async fn serve_connection(
     stream: tokio::net::TcpStream,
     router: Router,
     limits: ConnectionLimits,
-    stop: CancellationToken,
     activity: Arc<Activity>,
-    evict: CancellationToken,
 ) {
     let service = {
         let activity = activity.clone();
@@ -175,6 +173,12 @@ async fn serve_connection(
     let mut closing = false;
     loop {
         let idle_at = activity.idle_deadline(limits.idle_timeout);
+        // Once closing, only an eviction is still news.
+        let wanted = if closing {
+            Close::Now
+        } else {
+            Close::AfterRequest
+        };
         tokio::select! {
             result = connection.as_mut() => {
                 if let Err(e) = result {
@@ -182,12 +186,14 @@ async fn serve_connection(
                 }
                 return;
             }
-            // Closed at once to make room past the cap (it had no request in flight).
-            () = evict.cancelled() => return,
-            () = stop.cancelled(), if !closing => {
-                closing = true;
-                connection.as_mut().graceful_shutdown();
-            }
+            close = poll_fn(|cx| activity.close.poll(cx, wanted)) => match close {
+                // Closed at once to make room past the cap (it had no request in flight).
+                Close::Now => return,
+                Close::AfterRequest => {
+                    closing = true;
+                    connection.as_mut().graceful_shutdown();
+                }
+            },
             () = tokio::time::sleep_until(idle_at), if !closing => {
                 if activity.is_idle(limits.idle_timeout) {
                     closing = true;
@@ -203,15 +209,21 @@ async fn serve_connection(
 #[derive(Debug, Default)]
 struct OpenConnections {
     next: AtomicU64,
-    open: Mutex<HashMap<u64, (Arc<Activity>, CancellationToken)>>,
+    open: Mutex<HashMap<u64, Arc<Activity>>>,
 }
 
 impl OpenConnections {
-    fn insert(&self, activity: Arc<Activity>) -> (u64, CancellationToken) {
+    fn insert(&self, activity: Arc<Activity>) -> u64 {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        let evict = CancellationToken::new();
-        self.lock().insert(id, (activity, evict.clone()));
-        (id, evict)
+        self.lock().insert(id, activity);
+        id
+    }
+
+    /// Asks every connection to close after its current request (shutdown).
+    fn close_all(&self) {
+        for activity in self.lock().values() {
+            activity.close.send(Close::AfterRequest);
+        }
     }
 
     fn remove(&self, id: u64) {
@@ -224,20 +236,20 @@ impl OpenConnections {
         let open = self.lock();
         let longest = open
             .values()
-            .filter(|(activity, evict)| {
-                !evict.is_cancelled() && activity.in_flight.load(Ordering::SeqCst) == 0
+            .filter(|activity| {
+                !activity.close.is(Close::Now) && activity.in_flight.load(Ordering::SeqCst) == 0
             })
-            .min_by_key(|(activity, _)| activity.last());
+            .min_by_key(|activity| activity.last());
         match longest {
-            Some((_, evict)) => {
-                evict.cancel();
+            Some(activity) => {
+                activity.close.send(Close::Now);
                 true
             }
             None => false,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (Arc<Activity>, CancellationToken)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Activity>>> {
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -247,6 +259,7 @@ impl OpenConnections {
 struct Activity {
     in_flight: AtomicUsize,
     last: Mutex<Instant>,
+    close: CloseSignal,
 }
 
 impl Activity {
@@ -254,6 +267,7 @@ impl Activity {
         Self {
             in_flight: AtomicUsize::new(0),
             last: Mutex::new(Instant::now()),
+            close: CloseSignal::default(),
         }
     }
 
@@ -346,5 +360,55 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.touch();
         self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// How a connection is asked to close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Close {
+    /// After its current request, if any (shutdown, or idle).
+    AfterRequest = 1,
+    /// At once: evicted to make room past the cap (it had no request in flight).
+    Now = 2,
+}
+
+/// The accept loop's request that a connection close, the strongest one sent so far.
+///
+/// The connection's task looks at it on every wake-up, that is several times per request: an
+/// atomic and the task's waker, rather than a cancellation token shared by every connection,
+/// whose lock all of them would take on each look.
+#[derive(Debug, Default)]
+struct CloseSignal {
+    /// 0 while open, else a [`Close`] as `u8`.
+    state: AtomicU8,
+    waker: AtomicWaker,
+}
+
+impl CloseSignal {
+    fn send(&self, close: Close) {
+        self.state.fetch_max(close as u8, Ordering::SeqCst);
+        self.waker.wake();
+    }
+
+    fn is(&self, close: Close) -> bool {
+        self.state.load(Ordering::SeqCst) >= close as u8
+    }
+
+    /// Ready with the request once one at least as strong as `wanted` has been sent.
+    fn poll(&self, cx: &mut Context<'_>, wanted: Close) -> Poll<Close> {
+        let sent = |state: u8| match state {
+            2 => Some(Close::Now),
+            1 => Some(Close::AfterRequest),
+            _ => None,
+        };
+        let ready = |state| sent(state).filter(|close| *close >= wanted);
+        if let Some(close) = ready(self.state.load(Ordering::SeqCst)) {
+            return Poll::Ready(close);
+        }
+        self.waker.register(cx.waker());
+        match ready(self.state.load(Ordering::SeqCst)) {
+            Some(close) => Poll::Ready(close),
+            None => Poll::Pending,
+        }
     }
 }

@@ -54,7 +54,8 @@ pub use faasport_core::contract::{RouteMatch, RouteTable};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -63,6 +64,7 @@ use axum::Router;
 use http::header::{ALLOW, CONTENT_LENGTH};
 use http::{HeaderValue, StatusCode};
 use http_body_util::{BodyExt as _, Limited};
+use hyper::body::Body as _;
 
 use faasport_core::{Body, Event, HttpRequest};
 
@@ -220,7 +222,7 @@ pub(crate) struct GatewayState {
     body_limit: usize,
     body_read_timeout: Duration,
     access: access::AdminAccess,
-    statuses: Mutex<BTreeMap<u16, u64>>,
+    statuses: StatusCounts,
     dashboard: dashboard::Dashboard,
 }
 
@@ -241,24 +243,45 @@ impl GatewayState {
             body_limit: config.body_limit,
             body_read_timeout: config.body_read_timeout,
             access: access::AdminAccess::new(config.addr, config.admin_token.clone()),
-            statuses: Mutex::new(BTreeMap::new()),
+            statuses: StatusCounts::default(),
         }))
     }
 
     pub(crate) fn statuses(&self) -> BTreeMap<u16, u64> {
-        self.statuses
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.statuses.snapshot()
     }
 
     fn count(&self, status: StatusCode) {
-        *self
-            .statuses
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(status.as_u16())
-            .or_default() += 1;
+        self.statuses.add(status);
+    }
+}
+
+/// Responses counted per status code: one atomic per possible code (100 to 999), so counting a
+/// response takes no lock that every connection would contend for.
+struct StatusCounts(Box<[AtomicU64]>);
+
+impl Default for StatusCounts {
+    fn default() -> Self {
+        Self((100..1000).map(|_| AtomicU64::new(0)).collect())
+    }
+}
+
+impl StatusCounts {
+    fn add(&self, status: StatusCode) {
+        if let Some(count) = self.0.get(usize::from(status.as_u16()).wrapping_sub(100)) {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The codes answered at least once, with their counts.
+    fn snapshot(&self) -> BTreeMap<u16, u64> {
+        (100u16..)
+            .zip(self.0.iter())
+            .filter_map(|(code, count)| {
+                let n = count.load(Ordering::Relaxed);
+                (n > 0).then_some((code, n))
+            })
+            .collect()
     }
 }
 
@@ -388,23 +411,24 @@ async fn handle(State(state): State<Arc<GatewayState>>, request: Request) -> Res
 }
 
 async fn route(state: &GatewayState, request: Request) -> Response {
-    let path = request.uri().path().to_owned();
     let mut request = request;
-    if path.starts_with(ADMIN_PREFIX) {
+    if request.uri().path().starts_with(ADMIN_PREFIX) {
         if let Err(refusal) = state.access.check(&request) {
             return refusal.into_response();
         }
-        request = match dashboard::handle(state, request).await {
+        // Boxed, so the admin answers add nothing to the future of a function's request.
+        request = match Box::pin(dashboard::handle(state, request)).await {
             Ok(response) => return response,
             Err(request) => request,
         };
+        let (method, uri) = (request.method(), request.uri());
+        if let Some(response) =
+            Box::pin(admin::handle(state, method, uri.path(), uri.query())).await
+        {
+            return response;
+        }
     }
-    if let Some(response) =
-        admin::handle(state, request.method(), &path, request.uri().query()).await
-    {
-        return response;
-    }
-    let (function, params) = match state.routes.find(request.method(), &path) {
+    let (function, params) = match state.routes.find(request.method(), request.uri().path()) {
         RouteMatch::Found { function, params } => (function, params),
         RouteMatch::MethodNotAllowed(methods) => {
             let mut response =
@@ -416,7 +440,7 @@ async fn route(state: &GatewayState, request: Request) -> Response {
             return response;
         }
         RouteMatch::NotFound => {
-            let message = format!("no route for {} {path}", request.method());
+            let message = format!("no route for {} {}", request.method(), request.uri().path());
             return respond::error(StatusCode::NOT_FOUND, &message, None);
         }
     };
@@ -432,16 +456,21 @@ async fn route(state: &GatewayState, request: Request) -> Response {
     if declared.is_some_and(|len| len > state.body_limit as u64) {
         return too_large(state.body_limit);
     }
-    let collect = Limited::new(body, state.body_limit).collect();
-    let bytes = match tokio::time::timeout(state.body_read_timeout, collect).await {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            return too_large(state.body_limit)
+    let bytes = if body.is_end_stream() {
+        // No body (a GET): nothing to wait for, so no deadline to set.
+        bytes::Bytes::new()
+    } else {
+        let collect = Limited::new(body, state.body_limit).collect();
+        match tokio::time::timeout(state.body_read_timeout, collect).await {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+                return too_large(state.body_limit)
+            }
+            Ok(Err(_)) => {
+                return respond::error(StatusCode::BAD_REQUEST, "malformed request body", None)
+            }
+            Err(_) => return body_timed_out(state.body_read_timeout),
         }
-        Ok(Err(_)) => {
-            return respond::error(StatusCode::BAD_REQUEST, "malformed request body", None)
-        }
-        Err(_) => return body_timed_out(state.body_read_timeout),
     };
     let request = HttpRequest::from_http(http::Request::from_parts(parts, Body::from(bytes)))
         .with_path_params(params);

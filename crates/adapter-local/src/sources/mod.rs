@@ -309,11 +309,15 @@ impl LocalCloud {
         }
         self.hub.requests_in_flight.fetch_add(1, Ordering::SeqCst);
         let _in_flight = InFlight(&self.hub);
-        let stopped = self.hub.stopped.clone();
+        // The token is borrowed, not cloned, and looked at only while the request is pending:
+        // cloning it, and polling its `cancelled()`, each take a lock every request shares.
+        // An answer that is ready is given even if the grace period ends at the same moment.
+        let stopped = &self.hub.stopped;
         self.hub
             .tracker
             .track_future(async move {
                 tokio::select! {
+                    biased;
                     output = request => Some(output),
                     () = stopped.cancelled() => None,
                 }
