@@ -12,7 +12,10 @@
 //! Memory: one entry per live instance, holding the busy intervals that a later invocation could
 //! still overlap. An invocation reported at time `t` started no earlier than `t` minus its
 //! function's horizon (timeout plus the longest initialiser), so intervals ending before that
-//! are merged, summed and dropped; an instance's entry goes away when it is reaped.
+//! are merged, summed and dropped; an instance's entry goes away when it is reaped. An instance
+//! that runs one invocation at a time (Lambda, Azure's default) starts its next invocation only
+//! after the last one ended, so everything before the newest interval's start settles at once:
+//! at most [`COMPACT_AT`] intervals per instance, however long the horizon.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +58,8 @@ impl std::ops::AddAssign for InstanceTime {
 struct FunctionShape {
     memory_mb: u32,
     horizon: Duration,
+    /// One invocation at a time per instance: intervals arrive in order and never overlap.
+    sequential: bool,
 }
 
 #[derive(Debug)]
@@ -83,10 +88,23 @@ pub(crate) struct Lifetimes {
 }
 
 impl Lifetimes {
-    /// Tells the memory and horizon (timeout plus the longest initialiser) of `function`.
-    pub(crate) fn register(&mut self, function: &str, memory_mb: u32, horizon: Duration) {
-        self.functions
-            .insert(Arc::from(function), FunctionShape { memory_mb, horizon });
+    /// Tells the memory, horizon (timeout plus the longest initialiser) and concurrency per
+    /// instance of `function`.
+    pub(crate) fn register(
+        &mut self,
+        function: &str,
+        memory_mb: u32,
+        horizon: Duration,
+        concurrency: u32,
+    ) {
+        self.functions.insert(
+            Arc::from(function),
+            FunctionShape {
+                memory_mb,
+                horizon,
+                sequential: concurrency <= 1,
+            },
+        );
     }
 
     pub(crate) fn started(&mut self, id: u64, at: Duration, function: &Arc<str>) {
@@ -124,11 +142,12 @@ impl Lifetimes {
         life.spans.push((start, end.max(start)));
         life.latest = life.latest.max(end);
         if life.spans.len() >= life.compact_at {
-            let horizon = self
-                .functions
-                .get(&life.function)
-                .map_or(Duration::MAX, |f| f.horizon);
-            let before = life.latest.saturating_sub(horizon);
+            let before = match self.functions.get(&life.function) {
+                // The next invocation starts no earlier than this one's start.
+                Some(f) if f.sequential => start,
+                Some(f) => life.latest.saturating_sub(f.horizon),
+                None => Duration::ZERO,
+            };
             compact(life, before);
             life.compact_at = COMPACT_AT.max(2 * life.spans.len());
         }
@@ -257,7 +276,7 @@ mod tests {
     fn a_reaped_instance_keeps_its_idle_time_and_memory_weight() {
         let mut l = Lifetimes::default();
         let f: Arc<str> = Arc::from("f");
-        l.register("f", 512, 10 * S);
+        l.register("f", 512, 10 * S, 2);
         l.started(1, S, &f);
         l.worked(1, S, 3 * S);
         l.worked(1, 2 * S, 4 * S);
@@ -289,7 +308,7 @@ mod tests {
     fn a_busy_instance_keeps_a_bounded_number_of_intervals_and_the_exact_busy_time() {
         let mut l = Lifetimes::default();
         let f: Arc<str> = Arc::from("f");
-        l.register("f", 128, 2 * S);
+        l.register("f", 128, 2 * S, 2);
         l.started(1, Duration::ZERO, &f);
         // 100,000 invocations of 1 s, two at a time overlapping by half: busy from 0 to
         // 50,000.5 s without a gap.
@@ -303,5 +322,33 @@ mod tests {
         assert!((t.alive - 50_010.5).abs() < 1e-6, "{t:?}");
         assert_eq!(t.busy_periods, 1, "{t:?}");
         assert!((t.idle - 10.0).abs() < 1e-6, "{t:?}");
+    }
+
+    #[test]
+    fn a_sequential_instance_settles_at_once_whatever_its_horizon() {
+        // A function with a 900 s timeout, one invocation at a time: 100,000 calls of 10 ms,
+        // back to back in pairs (touching: one busy period per pair) with 5 ms between pairs.
+        // Without the sequential rule the instance would keep every interval of the last
+        // 900 s (all of them here).
+        let mut l = Lifetimes::default();
+        let f: Arc<str> = Arc::from("f");
+        l.register("f", 1024, 900 * S, 1);
+        l.started(1, Duration::ZERO, &f);
+        let mut t = Duration::ZERO;
+        let ms = Duration::from_millis;
+        for i in 0..100_000u64 {
+            l.worked(1, t, t + ms(10));
+            t += ms(10);
+            if i % 2 == 1 {
+                t += ms(5);
+            }
+        }
+        let spans = l.live.get(&1).map_or(0, |life| life.spans.len());
+        assert!(spans <= COMPACT_AT, "{spans} intervals kept");
+        let time = l.time(t);
+        assert_eq!(time.busy_periods, 50_000, "{time:?}");
+        // Alive 1,250 s (100,000 × 10 ms + 50,000 × 5 ms), busy 1,000 s.
+        assert!((time.alive - 1_250.0).abs() < 1e-6, "{time:?}");
+        assert!((time.idle - 250.0).abs() < 1e-6, "{time:?}");
     }
 }

@@ -163,9 +163,15 @@ impl RuntimeBuilder {
             let spec = f.spec();
             // No invocation lasts longer than its timeout plus the longest initialiser.
             let init = config.profile.limits.max_init.unwrap_or(spec.timeout);
-            shared
-                .trace
-                .register(f.name(), spec.memory_mb, spec.timeout.saturating_add(init));
+            let concurrency = spec
+                .concurrency_per_instance
+                .unwrap_or(config.profile.concurrency_per_instance);
+            shared.trace.register(
+                f.name(),
+                spec.memory_mb,
+                spec.timeout.saturating_add(init),
+                concurrency,
+            );
         }
         let functions: NameMap<String, Deployed> = self
             .app

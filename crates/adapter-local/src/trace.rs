@@ -214,10 +214,12 @@ impl ScalingTrace {
         state.events.push(event);
     }
 
-    /// Tells the instance-time aggregates a function's memory and horizon (its timeout plus
-    /// the longest initialiser: no invocation on it lasts longer).
-    pub fn register(&self, function: &str, memory_mb: u32, horizon: Duration) {
-        self.lock().lifetimes.register(function, memory_mb, horizon);
+    /// Tells the instance-time aggregates a function's memory, horizon (its timeout plus the
+    /// longest initialiser: no invocation on it lasts longer) and concurrency per instance.
+    pub fn register(&self, function: &str, memory_mb: u32, horizon: Duration, concurrency: u32) {
+        self.lock()
+            .lifetimes
+            .register(function, memory_mb, horizon, concurrency);
     }
 
     /// Counts an invocation's busy interval on its instance (from `arrived_at + queued`, for
