@@ -55,9 +55,8 @@ pub fn target(
     match &azure.entry {
         Entry::InvokeQueue => {
             let callee = app.get(&azure.function)?;
-            let exhausted =
-                *delivery == Delivery::Reject || attempt >= delivery_attempts(&callee.spec().retry);
-            if !exhausted {
+            let retries = delivery_attempts(&callee.spec().retry).saturating_sub(1);
+            if !delivery.exhausted(attempt, retries) {
                 return None;
             }
             Some(match app.dead_letter_for(callee) {
@@ -79,9 +78,8 @@ pub fn target(
                 #[allow(unreachable_patterns)]
                 _ => return None,
             };
-            let exhausted = *delivery == Delivery::Reject
-                || attempt >= delivery_attempts(&function.spec().retry);
-            exhausted.then_some(target)
+            let retries = delivery_attempts(&function.spec().retry).saturating_sub(1);
+            delivery.exhausted(attempt, retries).then_some(target)
         }
         Entry::Trigger(Trigger::Queue { queue, .. }) if storage_queue => {
             let spec = app.queues().iter().find(|q| q.name == *queue)?;

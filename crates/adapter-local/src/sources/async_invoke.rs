@@ -125,7 +125,9 @@ impl Hub {
                     throttles += 1;
                     Some(retry_after.unwrap_or_else(|| self.policy.throttle_delay(throttles)))
                 }
-                Delivery::Retry | Delivery::RetryItems(_) if attempt <= max_retries => {
+                Delivery::Retry | Delivery::RetryItems(_)
+                    if !delivery.exhausted(attempt, max_retries) =>
+                {
                     Some(self.policy.retry_delay(attempt))
                 }
                 _ => None,

@@ -38,6 +38,31 @@ pub enum Delivery {
 }
 
 impl Delivery {
+    /// Whether an asynchronous event that got this delivery on its `attempt`-th delivery (the
+    /// first is 1) is done with: rejected (no retry can help), or failed with its `max_retries`
+    /// used up. It then goes to its dead-letter target. Acknowledged and throttled deliveries
+    /// never are (a throttled event is tried again without using a retry). Every backend that
+    /// counts an event's deliveries itself decides with this: the local runtime's asynchronous
+    /// invokes, and the Azure custom handler where it forwards dead letters.
+    ///
+    /// # Examples
+    /// ```
+    /// use faasport_core::contract::Delivery;
+    ///
+    /// // Two retries: the third delivery is the last.
+    /// assert!(!Delivery::Retry.exhausted(2, 2));
+    /// assert!(Delivery::Retry.exhausted(3, 2));
+    /// assert!(Delivery::Reject.exhausted(1, 2));
+    /// assert!(!Delivery::Throttled(None).exhausted(9, 2));
+    /// ```
+    pub fn exhausted(&self, attempt: u32, max_retries: u32) -> bool {
+        match self {
+            Delivery::Reject => true,
+            Delivery::Retry | Delivery::RetryItems(_) => attempt > max_retries,
+            Delivery::Ack | Delivery::Throttled(_) => false,
+        }
+    }
+
     /// The delivery for `result`, where `items` are the ids of the batch the event carried
     /// (empty for an event that is not a batch).
     ///

@@ -7,7 +7,7 @@
 //! | rule | where | read by |
 //! |---|---|---|
 //! | how a result becomes an HTTP response: status per error kind, body, `x-request-id` | [`http_response`] | the local gateway, API Gateway / ALB / Function URL responses on AWS, the Google Cloud and Azure servers |
-//! | how a result becomes delivery: ack, retry, dead letter, partial batch | [`Delivery`] | local topics, queues and streams; `batchItemFailures` on AWS; push status codes on Google Cloud and Azure |
+//! | how a result becomes delivery: ack, retry, dead letter, partial batch | [`Delivery`], [`Delivery::exhausted`] (retries used up: dead-letter now) | local topics, queues, streams and asynchronous invokes; `batchItemFailures` on AWS; push status codes on Google Cloud and Azure; the dead letters the Azure custom handler forwards |
 //! | provider limits: memory, timeout, start-up, retries, event age | [`Limits`] | the local profiles, every manifest writer, [`App::validate_for`](crate::App::validate_for) |
 //! | a queue's visibility timeout | [`visibility_timeout`] | local queues, the SAM template |
 //! | which function an HTTP method and path reach, and the path parameters | [`RouteTable`] | the local gateway, adapters whose platform gives no path parameters |
