@@ -122,7 +122,7 @@ async fn work_micros(Json(us): Json<u64>, _cx: Context) -> Result<(), Error> {
 async fn the_streamed_percentiles_of_a_heavy_tailed_run_are_within_one_percent_of_the_records() {
     use rand::SeedableRng;
     use rand_distr::{Distribution, LogNormal};
-    // Past the 4,096 durations kept exactly, percentiles come from the DDSketch: check them
+    // Past the 512 durations kept exactly, percentiles come from the DDSketch: check them
     // against the exact nearest rank over every kept record, on the generator's heavy tail
     // (log-normal, σ 2.36, median 20 ms: five orders of magnitude between p1 and p99; the
     // timer counts whole milliseconds).

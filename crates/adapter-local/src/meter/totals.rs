@@ -40,8 +40,10 @@ use crate::record::{InvocationRecord, Outcome};
 /// Records of one function kept open for Cloud Run's busy-interval merging.
 pub const OPEN_WINDOW: usize = 512;
 
-/// Handler durations kept exactly, per function, before percentiles come from the sketch.
-pub const EXACT_DURATIONS: usize = 4096;
+/// Handler durations kept exactly, per function, before percentiles come from the sketch: 8 KB
+/// a function at most. (It was 4,096, 64 KB a function: a long replay of a thousand functions,
+/// most invoked a few hundred times a day, grew by tens of MB as they filled up.)
+pub const EXACT_DURATIONS: usize = 512;
 
 /// Handler-duration percentiles in bounded memory.
 ///
