@@ -236,9 +236,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_svg_has_a_point_per_run_and_a_bar_per_run_and_provider() {
-        let report = ReplayReport {
+    /// A fixed-window run (20 % cold, 50 GB-s idle) and a hybrid one (10 %, 20 GB-s) under aws.
+    fn two_runs() -> ReplayReport {
+        ReplayReport {
             trace: TraceSummary {
                 functions: 1,
                 invocations: 100,
@@ -250,8 +250,12 @@ mod tests {
                 run(ProfileKind::Aws, "fixed 10 min", 0.2, 50.0),
                 run(ProfileKind::Aws, "hybrid", 0.1, 20.0),
             ],
-        };
-        let svg = report.to_svg().expect("drawn");
+        }
+    }
+
+    #[test]
+    fn the_svg_has_a_point_per_run_and_a_bar_per_run_and_provider() {
+        let svg = two_runs().to_svg().expect("drawn");
         assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
         assert!(svg.contains("aws fixed 10 min") && svg.contains("aws hybrid"));
         assert!(svg.contains("Cold starts against wasted memory"));
@@ -287,20 +291,7 @@ mod tests {
 
     #[test]
     fn the_svg_parses_and_places_each_run_and_each_bar_by_its_value() {
-        let report = ReplayReport {
-            trace: TraceSummary {
-                functions: 1,
-                invocations: 100,
-                span_ms: 1.0,
-            },
-            price_version: "test".into(),
-            currency: "USD".into(),
-            runs: vec![
-                run(ProfileKind::Aws, "fixed 10 min", 0.2, 50.0),
-                run(ProfileKind::Aws, "hybrid", 0.1, 20.0),
-            ],
-        };
-        let svg = report.to_svg().expect("drawn");
+        let svg = two_runs().to_svg().expect("drawn");
         let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
         let root = doc.root_element();
         assert_eq!(root.tag_name().name(), "svg");
