@@ -7,12 +7,14 @@
 //!   counts 1-7 from Sunday and `?` means "any";
 //! - rate, `rate(N minute|minutes|hour|hours|day|days)` (EventBridge's form).
 //!
-//! All times are UTC.
+//! All times are UTC. An expression whose days can never occur (`0 0 30 2 *`, the 30th of
+//! February) is refused when it is parsed, with a [`ScheduleError`], rather than accepted as a
+//! schedule that silently never fires.
 
 use std::fmt;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use croner::parser::{CronParser, Seconds, Year};
 
 /// A schedule expression that failed to parse.
@@ -94,6 +96,14 @@ impl Schedule {
                 parser.parse(text).map_err(|e| fail(e.to_string()))?,
             ))
         };
+        if let Kind::Cron(cron) = &kind {
+            if !fires_on_some_day(&cron.pattern) {
+                return Err(fail(
+                    "no date matches its day-of-month, month and day-of-week fields, so it would never fire"
+                        .into(),
+                ));
+            }
+        }
         Ok(Self {
             expression: expression.to_owned(),
             kind,
@@ -171,6 +181,56 @@ impl PartialEq for Schedule {
     fn eq(&self, other: &Self) -> bool {
         self.expression == other.expression
     }
+}
+
+/// Whether some date matches the pattern's day fields.
+///
+/// Every minute, hour (and second) field matches something once parsed, and years are not
+/// restricted, so a pattern fires unless its day fields match no date. Whether a day matches
+/// depends only on its month, its day of the month, its weekday and its month's length (`L`,
+/// `W` and `#` included), and each month of a Gregorian year comes in at most 14 kinds (7
+/// weekdays for its first day, times 28 or 29 days for February). The 28 years 2001–2028
+/// hold every kind, so trying each kind once answers for every year: at most 91 months,
+/// where croner itself would search up to year 5000 (20 ms for `0 0 30 2 *`).
+fn fires_on_some_day(pattern: &croner::CronPattern) -> bool {
+    // (month, length is 29, weekday of the 1st) seen already
+    let mut tried = [[[false; 7]; 2]; 12];
+    for year in 2001..=2028 {
+        for month in 1..=12u32 {
+            if !pattern.month_match(month).unwrap_or(false) {
+                continue;
+            }
+            let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else {
+                continue;
+            };
+            let next = if month == 12 {
+                NaiveDate::from_ymd_opt(year + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(year, month + 1, 1)
+            };
+            let Some(length) = next.map(|n| (n - first).num_days()) else {
+                continue;
+            };
+            let weekday =
+                croner::Weekday::from_days_from_sunday(first.weekday().num_days_from_sunday());
+            let seen = &mut tried[month as usize - 1][usize::from(length == 29)]
+                [weekday.num_days_from_sunday() as usize];
+            if std::mem::replace(seen, true) {
+                continue;
+            }
+            let mut day_weekday = weekday;
+            for day in 1..=u32::try_from(length).unwrap_or(0) {
+                if pattern
+                    .day_match(year, month, day, day_weekday)
+                    .unwrap_or(false)
+                {
+                    return true;
+                }
+                day_weekday = day_weekday.shift(1);
+            }
+        }
+    }
+    false
 }
 
 fn strip_call<'a>(text: &'a str, name: &str) -> Option<&'a str> {
@@ -290,6 +350,32 @@ mod tests {
         ] {
             let err = Schedule::parse(bad).expect_err(bad);
             assert_eq!(err.expression, bad);
+        }
+    }
+
+    #[test]
+    fn a_cron_whose_days_never_occur_is_refused_and_rare_days_are_kept() {
+        for never in [
+            "0 0 30 2 *",
+            "0 0 31 4,6,9,11 *",
+            "cron(0 0 31 2 ? *)",
+            "0 0 0 30 2 *",
+        ] {
+            let err = Schedule::parse(never).expect_err(never);
+            assert!(err.reason.contains("never fire"), "{never}: {err}");
+        }
+        // Rare but real: each fires, and the refusal above must not catch them.
+        for (rare, after, next) in [
+            ("0 0 29 2 *", at(2024, 3, 1, 0, 0), at(2028, 2, 29, 0, 0)),
+            // the fifth Monday of February: only in a leap year starting its February on a Monday
+            ("0 0 * 2 1#5", at(2024, 3, 1, 0, 0), at(2044, 2, 29, 0, 0)),
+            ("0 0 L 2 *", at(2025, 3, 1, 0, 0), at(2026, 2, 28, 0, 0)),
+            // day-of-month or day-of-week: the 31st never comes in April, Mondays do
+            ("0 0 31 4 1", at(2026, 4, 1, 0, 0), at(2026, 4, 6, 0, 0)),
+            ("0 0 LW 2 *", at(2026, 1, 1, 0, 0), at(2026, 2, 27, 0, 0)),
+        ] {
+            let s = Schedule::parse(rare).expect(rare);
+            assert_eq!(s.next_after(after), Some(next), "{rare}");
         }
     }
 }
