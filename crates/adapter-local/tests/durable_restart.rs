@@ -237,3 +237,121 @@ fn a_process_killed_mid_delivery_redelivers_every_unacknowledged_message() {
         seen.len() - expected.len()
     );
 }
+
+/// Concurrent posters: how many, and how many messages each.
+const POSTERS: usize = 6;
+const PER_POSTER: usize = 8;
+
+fn batch_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join(JOURNAL_DIR)).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with("b.") && name.ends_with(".json")
+            })
+            .count()
+    })
+}
+
+/// The status line of a post, or `None` if the connection failed (the server was killed).
+fn try_post(addr: SocketAddr, body: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    write!(
+        stream,
+        "POST /ingest HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    answer.lines().next().map(str::to_owned)
+}
+
+/// Group commit under a crash: several clients post at once, so the journal commits their
+/// writes together (`b.*` files holding several messages); the process is killed with SIGKILL
+/// while they are still posting. Every message that was answered 202 is delivered after the
+/// restart (topic, queue and storage event), a post cut off by the kill may or may not be, and
+/// nothing is delivered that was never posted.
+#[test]
+fn a_kill_during_grouped_concurrent_writes_loses_no_accepted_message() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    let mut first = start(dir);
+    let addr = first.addr;
+    let accepted = Arc::new(Mutex::new(BTreeSet::new()));
+    let killed = Arc::new(AtomicBool::new(false));
+    let posters: Vec<_> = (0..POSTERS)
+        .map(|p| {
+            let accepted = Arc::clone(&accepted);
+            let killed = Arc::clone(&killed);
+            std::thread::spawn(move || {
+                // Past the first round, keep posting until the kill, up to PER_POSTER each.
+                for i in 0..PER_POSTER {
+                    if killed.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let body = format!("p{p}m{i}");
+                    if try_post(addr, &body).as_deref() == Some("HTTP/1.1 202 Accepted") {
+                        accepted.lock().expect("lock").insert(body);
+                    }
+                }
+            })
+        })
+        .collect();
+    // Kill once the journal holds a grouped commit and some posts were answered, while the
+    // clients are still posting.
+    wait_until("a grouped commit in the journal and accepted posts", || {
+        (batch_files(dir) > 0 && accepted.lock().expect("lock").len() >= POSTERS)
+            || posters.iter().all(std::thread::JoinHandle::is_finished)
+    });
+    let grouped = batch_files(dir);
+    killed.store(true, Ordering::SeqCst);
+    first.child.kill().expect("SIGKILL");
+    first.child.wait().expect("reaped");
+    for poster in posters {
+        poster.join().expect("a poster");
+    }
+    assert!(
+        grouped > 0,
+        "{POSTERS} concurrent clients never had their writes committed together"
+    );
+    let accepted = std::mem::take(&mut *accepted.lock().expect("lock"));
+    assert!(!accepted.is_empty(), "nothing was accepted before the kill");
+    let expected: BTreeSet<String> = accepted
+        .iter()
+        .flat_map(|m| ["topic", "queue", "object"].map(|kind| format!("{kind} {m}")))
+        .collect();
+    let before = processed(dir).len();
+    let left = journal_entries(dir);
+
+    let mut second = start(dir);
+    wait_until("every accepted message delivered after the restart", || {
+        let seen: BTreeSet<String> = processed(dir).into_iter().collect();
+        expected.is_subset(&seen)
+    });
+    wait_until("the journal emptied by the acknowledgements", || {
+        journal_entries(dir) == 0
+    });
+    second.child.kill().expect("SIGKILL");
+    second.child.wait().expect("reaped");
+
+    let seen = processed(dir);
+    let posted = |line: &String| {
+        let body = line.split_once(' ').map_or("", |(_, body)| body);
+        (0..POSTERS).any(|p| (0..PER_POSTER).any(|i| body == format!("p{p}m{i}")))
+    };
+    assert!(
+        seen.iter().all(posted),
+        "a delivery nobody posted: {seen:?}"
+    );
+    println!(
+        "{} accepted before SIGKILL, {grouped} grouped commit files, {before} deliveries before it, \
+         {left} journal entries left, {} deliveries in all",
+        accepted.len(),
+        seen.len()
+    );
+}
