@@ -313,12 +313,8 @@ async fn proxied_http(
         azure_function = Some(azure.name.as_str());
         match crate::event::invoke_event(request.body()) {
             Ok(event) => (azure.function.clone(), event),
-            Err(error) => {
-                // A malformed request, as every adapter answers one it cannot decode.
-                let message = chain_message(&error);
-                let response = error_response(StatusCode::BAD_REQUEST, &message, Some(request_id));
-                return proxied(response);
-            }
+            // A malformed invoke event (`InvalidPayload`): core's answer, 400 with the reason.
+            Err(error) => return proxied(http_response(&azure.function, request_id, Err(error))),
         }
     } else {
         match server.routes.find(request.method(), &path) {

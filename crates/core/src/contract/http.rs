@@ -122,9 +122,11 @@ fn response_for(function: &str, request_id: &str, result: Result<Output, Error>)
         Err(Error::Timeout(_)) => {
             error_response(StatusCode::GATEWAY_TIMEOUT, "the function timed out", id)
         }
-        Err(e @ (Error::BadRequest { .. } | Error::EventMismatch { .. })) => {
-            error_response(StatusCode::BAD_REQUEST, &crate::chain_message(&e), id)
-        }
+        Err(
+            e @ (Error::BadRequest { .. }
+            | Error::EventMismatch { .. }
+            | Error::InvalidPayload { .. }),
+        ) => error_response(StatusCode::BAD_REQUEST, &crate::chain_message(&e), id),
         Err(Error::Handler(h)) if h.error_type == BAD_REQUEST => {
             error_response(StatusCode::BAD_REQUEST, &h.message, id)
         }
@@ -210,6 +212,12 @@ mod tests {
                 expected: crate::EventKind::Http,
                 actual: crate::EventKind::Topic
             })),
+            StatusCode::BAD_REQUEST
+        );
+        // The caller's request could not be decoded (a bad URI or header, say): the caller's
+        // fault, as on Azure's invoke endpoint, not a 500.
+        assert_eq!(
+            status(Err(Error::invalid_payload("bad URI `%`"))),
             StatusCode::BAD_REQUEST
         );
         assert_eq!(
