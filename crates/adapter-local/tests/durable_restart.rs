@@ -183,6 +183,22 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Starts the server again on `dir`, waits until every line of `expected` was processed and
+/// the journal is empty, kills it, and returns every line processed in both runs.
+fn restart_until_delivered(dir: &Path, expected: &BTreeSet<String>) -> Vec<String> {
+    let mut second = start(dir);
+    wait_until("every accepted message delivered after the restart", || {
+        let seen: BTreeSet<String> = processed(dir).into_iter().collect();
+        expected.is_subset(&seen)
+    });
+    wait_until("the journal emptied by the acknowledgements", || {
+        journal_entries(dir) == 0
+    });
+    second.child.kill().expect("SIGKILL");
+    second.child.wait().expect("reaped");
+    processed(dir)
+}
+
 #[test]
 fn a_process_killed_mid_delivery_redelivers_every_unacknowledged_message() {
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -209,18 +225,7 @@ fn a_process_killed_mid_delivery_redelivers_every_unacknowledged_message() {
     let left = journal_entries(dir);
     assert!(left > 0, "the kill left nothing in the journal");
 
-    let mut second = start(dir);
-    wait_until("every message delivered after the restart", || {
-        let seen: BTreeSet<String> = processed(dir).into_iter().collect();
-        expected.is_subset(&seen)
-    });
-    wait_until("the journal emptied by the acknowledgements", || {
-        journal_entries(dir) == 0
-    });
-    second.child.kill().expect("SIGKILL");
-    second.child.wait().expect("reaped");
-
-    let seen = processed(dir);
+    let seen = restart_until_delivered(dir, &expected);
     let distinct: BTreeSet<&String> = seen.iter().collect();
     assert_eq!(distinct.len(), expected.len(), "{seen:?}");
     assert!(seen.iter().all(|line| expected.contains(line)), "{seen:?}");
@@ -328,18 +333,7 @@ fn a_kill_during_grouped_concurrent_writes_loses_no_accepted_message() {
     let before = processed(dir).len();
     let left = journal_entries(dir);
 
-    let mut second = start(dir);
-    wait_until("every accepted message delivered after the restart", || {
-        let seen: BTreeSet<String> = processed(dir).into_iter().collect();
-        expected.is_subset(&seen)
-    });
-    wait_until("the journal emptied by the acknowledgements", || {
-        journal_entries(dir) == 0
-    });
-    second.child.kill().expect("SIGKILL");
-    second.child.wait().expect("reaped");
-
-    let seen = processed(dir);
+    let seen = restart_until_delivered(dir, &expected);
     let posted = |line: &String| {
         let body = line.split_once(' ').map_or("", |(_, body)| body);
         (0..POSTERS).any(|p| (0..PER_POSTER).any(|i| body == format!("p{p}m{i}")))
