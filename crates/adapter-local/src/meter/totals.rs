@@ -162,7 +162,9 @@ struct FunctionTotals {
     next_horizon_close: Duration,
     /// Per billing rule, the quantities of closed records: by instance for the instances
     /// started for min instances, all others (and throttled records) summed under `None`.
-    closed: Vec<HashMap<Option<u64>, BilledQuantities>>,
+    /// Ordered, as are the groups a closing adds to it: floating-point sums taken in hash
+    /// order would differ in their last bits from one run of the same replay to the next.
+    closed: Vec<BTreeMap<Option<u64>, BilledQuantities>>,
 }
 
 impl RunTotals {
@@ -187,7 +189,7 @@ impl RunTotals {
                         function: record.function.to_string(),
                         ..FunctionStats::default()
                     },
-                    closed: vec![HashMap::new(); rules],
+                    closed: vec![BTreeMap::new(); rules],
                     ..FunctionTotals::default()
                 },
             );
@@ -354,7 +356,7 @@ impl FunctionTotals {
         let closable: Vec<InvocationRecord> = closable.into_iter().map(|(r, _)| r).collect();
         self.open = kept;
         self.open.extend(newer);
-        let mut by_instance: HashMap<Option<u64>, Vec<&InvocationRecord>> = HashMap::new();
+        let mut by_instance: BTreeMap<Option<u64>, Vec<&InvocationRecord>> = BTreeMap::new();
         for r in &closable {
             by_instance.entry(r.instance).or_default().push(r);
         }
