@@ -313,9 +313,12 @@ impl FunctionTotals {
         // Past four windows (one invocation overlapping thousands of others), memory wins over
         // exactness: the older half closes regardless.
         let force = self.open.len() > 4 * OPEN_WINDOW;
-        let newer = self.open.split_off(half);
+        // The open records keep their allocation (a long-lived block reallocated on every
+        // closing fragments the heap over a long replay): the older ones move out, the kept
+        // ones move back in front of the newer ones.
+        let older: Vec<InvocationRecord> = self.open.drain(..half).collect();
         let mut first_start: HashMap<u64, Duration> = HashMap::new();
-        for r in &newer {
+        for r in &self.open {
             if let Some(id) = r.instance {
                 let start = r.arrived_at + r.queued;
                 first_start
@@ -324,7 +327,6 @@ impl FunctionTotals {
                     .or_insert(start);
             }
         }
-        let older = std::mem::take(&mut self.open);
         // A record kept open keeps open every older record of its instance that it overlaps,
         // and so on along the chain.
         let span = |r: &InvocationRecord| {
@@ -354,8 +356,7 @@ impl FunctionTotals {
             older.into_iter().zip(keep).partition(|(_, keep)| *keep);
         let kept: Vec<InvocationRecord> = kept.into_iter().map(|(r, _)| r).collect();
         let closable: Vec<InvocationRecord> = closable.into_iter().map(|(r, _)| r).collect();
-        self.open = kept;
-        self.open.extend(newer);
+        self.open.splice(..0, kept);
         let mut by_instance: BTreeMap<Option<u64>, Vec<&InvocationRecord>> = BTreeMap::new();
         for r in &closable {
             by_instance.entry(r.instance).or_default().push(r);
