@@ -470,7 +470,7 @@ fn a_throttled_replay_of_a_generated_trace_is_reproducible_figure_for_figure() {
         .max_daily(2e4);
     let stream = GeneratedStream::new(&options).expect("stream");
     let mut profile = Profile::aws();
-    profile.limits = profile.limits.clone().account_concurrency(Some(3), 0);
+    profile.limits = profile.limits.account_concurrency(Some(3), 0);
     let matrix = ReplayMatrix::new(
         vec![profile, Profile::gcp()],
         vec![KeepAlive::ProfileDefault, KeepAlive::hybrid()],
