@@ -42,7 +42,7 @@ pub use prices::{
 pub use projection::{MonthProjection, ProjectionError, MONTH};
 pub(crate) use retention::Retained;
 pub use retention::{RecordRetention, DEFAULT_RING};
-pub use totals::{DurationDigest, RunTotals, EXACT_DURATIONS, OPEN_WINDOW};
+pub use totals::{DurationDigest, RunTotals, EXACT_DURATIONS, OPEN_HORIZON, OPEN_WINDOW};
 
 use crate::record::InvocationRecord;
 

@@ -7,7 +7,9 @@
 //!
 //! Billing: Lambda and Azure bill each invocation on its own, so their quantities are summed
 //! as records arrive. Cloud Run bills busy intervals of an instance, where overlapping
-//! invocations share the bill, so the last [`OPEN_WINDOW`] records of a function stay open;
+//! invocations share the bill, so the last [`OPEN_WINDOW`] records of a function stay open,
+//! and of those only the records that ended less than [`OPEN_HORIZON`] (70 minutes) before the
+//! function's latest completion (so a function invoked a few times an hour keeps a few open);
 //! older records are closed (their quantities summed per instance) only once no open record of
 //! the same instance started before they ended (a chain of overlapping or touching invocations
 //! keeps the whole chain open, up to four windows). That is exact unless an invocation
@@ -22,7 +24,9 @@
 //! Closed quantities are kept per instance only for the instances started for min instances
 //! (the capacity kept warm is priced from them); the rest are summed into one entry per rule.
 //! Memory grows with the functions and their min instances, not with invocations or with the
-//! instances started on demand.
+//! instances started on demand; a function's open records are at most its invocations of the
+//! last [`OPEN_HORIZON`] (and a sixteenth), and never more than [`OPEN_WINDOW`] and a half
+//! (four windows for a chain), so they reach their bound within the first hours of a replay.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -39,6 +43,13 @@ use crate::record::{InvocationRecord, Outcome};
 
 /// Records of one function kept open for Cloud Run's busy-interval merging.
 pub const OPEN_WINDOW: usize = 512;
+
+/// How long after it ended a record stays open at most, counted on the function's latest
+/// completion: an hour and ten minutes, past the longest any provider runs one invocation (60
+/// minutes) plus a long initialiser. A later record of the same instance that overlaps it would
+/// have run longer than that, so closing it then is exact; it keeps a function invoked a few
+/// times an hour at a few open records instead of filling [`OPEN_WINDOW`] over days.
+pub const OPEN_HORIZON: Duration = Duration::from_secs(70 * 60);
 
 /// Handler durations kept exactly, per function, before percentiles come from the sketch: 8 KB
 /// a function at most. (It was 4,096, 64 KB a function: a long replay of a thousand functions,
@@ -145,9 +156,15 @@ struct FunctionTotals {
     open: Vec<InvocationRecord>,
     /// Open records past which the next closing is tried.
     next_close: usize,
+    /// The latest end of a record of this function: the function's clock.
+    latest_end: Duration,
+    /// The function's clock past which the next closing by [`OPEN_HORIZON`] is tried.
+    next_horizon_close: Duration,
     /// Per billing rule, the quantities of closed records: by instance for the instances
     /// started for min instances, all others (and throttled records) summed under `None`.
-    closed: Vec<HashMap<Option<u64>, BilledQuantities>>,
+    /// Ordered, as are the groups a closing adds to it: floating-point sums taken in hash
+    /// order would differ in their last bits from one run of the same replay to the next.
+    closed: Vec<BTreeMap<Option<u64>, BilledQuantities>>,
 }
 
 impl RunTotals {
@@ -172,7 +189,7 @@ impl RunTotals {
                         function: record.function.to_string(),
                         ..FunctionStats::default()
                     },
-                    closed: vec![HashMap::new(); rules],
+                    closed: vec![BTreeMap::new(); rules],
                     ..FunctionTotals::default()
                 },
             );
@@ -199,11 +216,26 @@ impl RunTotals {
         }
         if rules > 0 {
             f.open.push(record.clone());
+            f.latest_end = f.latest_end.max(end(record));
             if f.open.len() > OPEN_WINDOW.max(f.next_close) {
-                f.close_old(&self.rules);
+                f.close_old(&self.rules, f.open.len() / 2);
                 // Try again only after half a window more, so a chain that stays open costs
                 // amortised constant time per record.
                 f.next_close = f.open.len() + OPEN_WINDOW / 2;
+            } else if f.latest_end >= f.next_horizon_close {
+                // The leading records that ended more than the horizon ago close (in arrival
+                // order, which is about the order they ended in). Tried again only after a
+                // sixteenth of the horizon, so a record stays open at most 1 1/16 horizons and
+                // the scan costs amortised constant time per record.
+                let horizon = f.latest_end.saturating_sub(OPEN_HORIZON);
+                let closable = f.open.iter().take_while(|r| end(r) < horizon).count();
+                if closable > 0 {
+                    f.close_old(&self.rules, closable);
+                    if f.open.capacity() > 4 * f.open.len().max(16) {
+                        f.open.shrink_to(2 * f.open.len());
+                    }
+                }
+                f.next_horizon_close = f.latest_end + OPEN_HORIZON / 16;
             }
         }
     }
@@ -275,16 +307,18 @@ impl RunTotals {
 }
 
 impl FunctionTotals {
-    /// Closes the older half of the open records, except those a newer open record of the
-    /// same instance could still merge with.
-    fn close_old(&mut self, rules: &[Box<dyn BillingRule>]) {
+    /// Closes the `half` oldest open records, except those a newer open record of the same
+    /// instance could still merge with.
+    fn close_old(&mut self, rules: &[Box<dyn BillingRule>], half: usize) {
         // Past four windows (one invocation overlapping thousands of others), memory wins over
         // exactness: the older half closes regardless.
         let force = self.open.len() > 4 * OPEN_WINDOW;
-        let half = self.open.len() / 2;
-        let newer = self.open.split_off(half);
+        // The open records keep their allocation (a long-lived block reallocated on every
+        // closing fragments the heap over a long replay): the older ones move out, the kept
+        // ones move back in front of the newer ones.
+        let older: Vec<InvocationRecord> = self.open.drain(..half).collect();
         let mut first_start: HashMap<u64, Duration> = HashMap::new();
-        for r in &newer {
+        for r in &self.open {
             if let Some(id) = r.instance {
                 let start = r.arrived_at + r.queued;
                 first_start
@@ -293,7 +327,6 @@ impl FunctionTotals {
                     .or_insert(start);
             }
         }
-        let older = std::mem::take(&mut self.open);
         // A record kept open keeps open every older record of its instance that it overlaps,
         // and so on along the chain.
         let span = |r: &InvocationRecord| {
@@ -323,9 +356,8 @@ impl FunctionTotals {
             older.into_iter().zip(keep).partition(|(_, keep)| *keep);
         let kept: Vec<InvocationRecord> = kept.into_iter().map(|(r, _)| r).collect();
         let closable: Vec<InvocationRecord> = closable.into_iter().map(|(r, _)| r).collect();
-        self.open = kept;
-        self.open.extend(newer);
-        let mut by_instance: HashMap<Option<u64>, Vec<&InvocationRecord>> = HashMap::new();
+        self.open.splice(..0, kept);
+        let mut by_instance: BTreeMap<Option<u64>, Vec<&InvocationRecord>> = BTreeMap::new();
         for r in &closable {
             by_instance.entry(r.instance).or_default().push(r);
         }
@@ -369,6 +401,11 @@ impl FunctionTotals {
         q.add(&rule.quantities(&open));
         q
     }
+}
+
+/// When a record's invocation ended: its start plus initialiser and handler time.
+fn end(r: &InvocationRecord) -> Duration {
+    r.arrived_at + r.queued + r.init + r.duration
 }
 
 fn ms(d: Duration) -> f64 {
@@ -547,6 +584,43 @@ mod tests {
                 "{}",
                 s.label
             );
+        }
+    }
+    #[test]
+    fn a_function_invoked_every_ten_minutes_keeps_only_its_last_horizon_open_and_bills_exactly() {
+        use crate::meter::{billing_rules, compare_costs, PricingOptions};
+        // 2,000 invocations ten minutes apart (two weeks), some of them overlapping the next
+        // one on the same instance: memory stays at the horizon's records, bills stay exact.
+        let records: Vec<InvocationRecord> = (0..2_000u64)
+            .map(|i| {
+                let mut r = InvocationRecord::new("f", i.to_string());
+                r.instance = Some(i % 2);
+                r.arrived_at = Duration::from_secs(i * 600);
+                r.duration = Duration::from_secs(if i % 5 == 0 { 1_300 } else { 3 });
+                r
+            })
+            .collect();
+        let mut sorted = records.clone();
+        sorted.sort_by_key(end);
+        let table = PriceTable::bundled().expect("bundled prices");
+        let options = PricingOptions::default();
+        let mut totals = RunTotals::new(billing_rules(&table, &options));
+        let mut most_open = 0;
+        for r in &sorted {
+            totals.record(r);
+            most_open = most_open.max(totals.functions["f"].open.len());
+        }
+        // 70 minutes and a sixteenth of 10-minute arrivals, plus the record that closes them.
+        assert!(most_open <= 9, "{most_open} records open");
+        let streamed = totals.costs(&BTreeMap::new(), &table, false);
+        let exact = compare_costs(&sorted, &table, &options);
+        for (s, e) in streamed.iter().zip(&exact) {
+            assert_eq!(
+                s.quantities.billed_ms, e.quantities.billed_ms,
+                "{}",
+                s.label
+            );
+            assert_eq!(s.quantities.requests, 2_000, "{}", s.label);
         }
     }
 }

@@ -5,11 +5,11 @@
 //! [`compare`] (a [`ReplayMatrix`], by default `aws`/`gcp`/`azure` × fixed/hybrid) builds a
 //! synthetic app with one function per traced function, whose handler sleeps for the traced
 //! duration, and spawns every invocation at its arrival time on the virtual clock. A day of
-//! trace replays in seconds and the result does not depend on the machine's speed (a replay
-//! whose invocations contend for shared capacity on the same virtual millisecond can differ
-//! from run to run by a few cold starts in a million invocations; `BENCHMARKS.md` has the
-//! figures). The [`ReplayReport`] prints as a table ([`ReplayReport::to_table`]) or serialises
-//! to JSON.
+//! trace replays in seconds and the result does not depend on the machine's speed: the same
+//! trace (a generated one: the same seed) and options give the same report, figure for figure,
+//! throttling included, on a clock paused from the runtime's start (as [`replay_blocking`] and
+//! [`compare_blocking`] run it; see [`replay`]). The [`ReplayReport`] prints as a table
+//! ([`ReplayReport::to_table`]) or serialises to JSON.
 //!
 //! # The simple CSV format
 //!
