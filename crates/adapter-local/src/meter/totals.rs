@@ -24,7 +24,7 @@
 //! Memory grows with the functions and their min instances, not with invocations or with the
 //! instances started on demand.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +35,7 @@ use super::billing::{BilledQuantities, BillingRule, WarmCapacity};
 use super::cost::{price, ProviderCost};
 use super::prices::PriceTable;
 use super::FunctionStats;
+use crate::name_hash::NameMap;
 use crate::record::{InvocationRecord, Outcome};
 
 /// Records of one function kept open for Cloud Run's busy-interval merging.
@@ -147,7 +148,7 @@ struct FunctionTotals {
     next_close: usize,
     /// Per billing rule, the quantities of closed records: by instance for the instances
     /// started for min instances, all others (and throttled records) summed under `None`.
-    closed: Vec<HashMap<Option<u64>, BilledQuantities>>,
+    closed: Vec<NameMap<Option<u64>, BilledQuantities>>,
 }
 
 impl RunTotals {
@@ -172,7 +173,7 @@ impl RunTotals {
                         function: record.function.to_string(),
                         ..FunctionStats::default()
                     },
-                    closed: vec![HashMap::new(); rules],
+                    closed: vec![NameMap::default(); rules],
                     ..FunctionTotals::default()
                 },
             );
@@ -282,9 +283,11 @@ impl FunctionTotals {
         // exactness: the older half closes regardless.
         let force = self.open.len() > 4 * OPEN_WINDOW;
         let half = self.open.len() / 2;
-        let newer = self.open.split_off(half);
-        let mut first_start: HashMap<u64, Duration> = HashMap::new();
-        for r in &newer {
+        // Closed in place: no record moves but the kept ones, shifted down over the closed.
+        let (older, newer) = self.open.split_at(half);
+        // The keys are instance ids the runtime hands out, so FNV-1a (`NameMap`) is enough.
+        let mut first_start: NameMap<u64, Duration> = NameMap::default();
+        for r in newer {
             if let Some(id) = r.instance {
                 let start = r.arrived_at + r.queued;
                 first_start
@@ -293,7 +296,6 @@ impl FunctionTotals {
                     .or_insert(start);
             }
         }
-        let older = std::mem::take(&mut self.open);
         // A record kept open keeps open every older record of its instance that it overlaps,
         // and so on along the chain.
         let span = |r: &InvocationRecord| {
@@ -319,15 +321,21 @@ impl FunctionTotals {
                 }
             }
         }
-        let (kept, closable): (Vec<_>, Vec<_>) =
-            older.into_iter().zip(keep).partition(|(_, keep)| *keep);
-        let kept: Vec<InvocationRecord> = kept.into_iter().map(|(r, _)| r).collect();
-        let closable: Vec<InvocationRecord> = closable.into_iter().map(|(r, _)| r).collect();
-        self.open = kept;
-        self.open.extend(newer);
-        let mut by_instance: HashMap<Option<u64>, Vec<&InvocationRecord>> = HashMap::new();
-        for r in &closable {
-            by_instance.entry(r.instance).or_default().push(r);
+        let closable = older
+            .iter()
+            .zip(&keep)
+            .filter(|(_, keep)| !**keep)
+            .map(|(r, _)| r);
+        // Grouped by instance in the order the records came (one group in the common case of
+        // one instance).
+        let mut by_instance: Vec<(Option<u64>, Vec<&InvocationRecord>)> = Vec::new();
+        let mut group: NameMap<Option<u64>, usize> = NameMap::default();
+        for r in closable {
+            let g = *group.entry(r.instance).or_insert_with(|| {
+                by_instance.push((r.instance, Vec::new()));
+                by_instance.len() - 1
+            });
+            by_instance[g].1.push(r);
         }
         // Only a provisioned instance's closed quantities are kept apart (the capacity kept
         // warm is priced from them); every other instance's add up under `None`, so memory
@@ -346,6 +354,9 @@ impl FunctionTotals {
                     .add(&rule.quantities_before(records, next));
             }
         }
+        drop(by_instance);
+        let mut keep = keep.into_iter();
+        self.open.retain(|_| keep.next().unwrap_or(true));
     }
 
     /// The quantities of rule `i`: of every record, or only of those served by `warm`.
