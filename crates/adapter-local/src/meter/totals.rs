@@ -28,7 +28,7 @@
 //! last [`OPEN_HORIZON`] (and a sixteenth), and never more than [`OPEN_WINDOW`] and a half
 //! (four windows for a chain), so they reach their bound within the first hours of a replay.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +39,7 @@ use super::billing::{BilledQuantities, BillingRule, WarmCapacity};
 use super::cost::{price, ProviderCost};
 use super::prices::PriceTable;
 use super::FunctionStats;
+use crate::name_hash::NameMap;
 use crate::record::{InvocationRecord, Outcome};
 
 /// Records of one function kept open for Cloud Run's busy-interval merging.
@@ -313,12 +314,13 @@ impl FunctionTotals {
         // Past four windows (one invocation overlapping thousands of others), memory wins over
         // exactness: the older half closes regardless.
         let force = self.open.len() > 4 * OPEN_WINDOW;
-        // The open records keep their allocation (a long-lived block reallocated on every
-        // closing fragments the heap over a long replay): the older ones move out, the kept
-        // ones move back in front of the newer ones.
-        let older: Vec<InvocationRecord> = self.open.drain(..half).collect();
-        let mut first_start: HashMap<u64, Duration> = HashMap::new();
-        for r in &self.open {
+        // Closed in place: no record moves but the kept ones, shifted down over the closed, and
+        // the open records keep their allocation (a long-lived block reallocated on every
+        // closing fragments the heap over a long replay).
+        let (older, newer) = self.open.split_at(half);
+        // The keys are instance ids the runtime hands out, so FNV-1a (`NameMap`) is enough.
+        let mut first_start: NameMap<u64, Duration> = NameMap::default();
+        for r in newer {
             if let Some(id) = r.instance {
                 let start = r.arrived_at + r.queued;
                 first_start
@@ -352,14 +354,21 @@ impl FunctionTotals {
                 }
             }
         }
-        let (kept, closable): (Vec<_>, Vec<_>) =
-            older.into_iter().zip(keep).partition(|(_, keep)| *keep);
-        let kept: Vec<InvocationRecord> = kept.into_iter().map(|(r, _)| r).collect();
-        let closable: Vec<InvocationRecord> = closable.into_iter().map(|(r, _)| r).collect();
-        self.open.splice(..0, kept);
-        let mut by_instance: BTreeMap<Option<u64>, Vec<&InvocationRecord>> = BTreeMap::new();
-        for r in &closable {
-            by_instance.entry(r.instance).or_default().push(r);
+        let closable = older
+            .iter()
+            .zip(&keep)
+            .filter(|(_, keep)| !**keep)
+            .map(|(r, _)| r);
+        // Grouped by instance in the order the records came (one group in the common case of
+        // one instance).
+        let mut by_instance: Vec<(Option<u64>, Vec<&InvocationRecord>)> = Vec::new();
+        let mut group: NameMap<Option<u64>, usize> = NameMap::default();
+        for r in closable {
+            let g = *group.entry(r.instance).or_insert_with(|| {
+                by_instance.push((r.instance, Vec::new()));
+                by_instance.len() - 1
+            });
+            by_instance[g].1.push(r);
         }
         // Only a provisioned instance's closed quantities are kept apart (the capacity kept
         // warm is priced from them); every other instance's add up under `None`, so memory
@@ -378,6 +387,9 @@ impl FunctionTotals {
                     .add(&rule.quantities_before(records, next));
             }
         }
+        drop(by_instance);
+        let mut keep = keep.into_iter();
+        self.open.retain(|_| keep.next().unwrap_or(true));
     }
 
     /// The quantities of rule `i`: of every record, or only of those served by `warm`.
