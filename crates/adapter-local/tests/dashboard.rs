@@ -69,6 +69,11 @@ impl Answer {
     }
 }
 
+/// A plain `GET` of `path`, no headers, no body.
+async fn get(sources: &LocalCloud, path: &str) -> Answer {
+    call(sources, http::Method::GET, path, &[], "").await
+}
+
 async fn call(
     sources: &LocalCloud,
     method: http::Method,
@@ -110,7 +115,7 @@ const JSON: (&str, &str) = ("content-type", "application/json");
 async fn the_page_is_html_naming_every_function_under_a_strict_policy() {
     let sources = sources();
     for path in ["/_faasport/", "/_faasport/dashboard"] {
-        let page = call(&sources, http::Method::GET, path, &[], "").await;
+        let page = get(&sources, path).await;
         assert_eq!(page.status, 200, "{path}");
         assert_eq!(page.header("content-type"), "text/html; charset=utf-8");
         assert!(page
@@ -159,20 +164,13 @@ async fn the_assets_are_served_from_the_binary_byte_for_byte() {
     ];
     for (name, media, bytes) in assets {
         let path = format!("/_faasport/dashboard/assets/{name}");
-        let answer = call(&sources, http::Method::GET, &path, &[], "").await;
+        let answer = get(&sources, &path).await;
         assert_eq!(answer.status, 200, "{name}");
         assert_eq!(answer.header("content-type"), media, "{name}");
         assert_eq!(answer.header("x-content-type-options"), "nosniff");
         assert_eq!(&answer.body[..], bytes, "{name}");
     }
-    let missing = call(
-        &sources,
-        http::Method::GET,
-        "/_faasport/dashboard/assets/../../Cargo.toml",
-        &[],
-        "",
-    )
-    .await;
+    let missing = get(&sources, "/_faasport/dashboard/assets/../../Cargo.toml").await;
     assert_eq!(missing.status, 404);
 }
 
@@ -341,12 +339,9 @@ async fn a_bucket_object_downloads_as_an_attachment_that_cannot_run_as_a_page() 
         )
         .await
         .expect("put");
-    let answer = call(
+    let answer = get(
         &sources,
-        http::Method::GET,
         "/_faasport/buckets/receipts/objects/receipts/a%20b.html",
-        &[],
-        "",
     )
     .await;
     assert_eq!(answer.status, 200);
@@ -357,23 +352,13 @@ async fn a_bucket_object_downloads_as_an_attachment_that_cannot_run_as_a_page() 
     );
     assert_eq!(answer.header("content-security-policy"), "sandbox");
     assert_eq!(answer.header("x-content-type-options"), "nosniff");
-    let missing = call(
+    let missing = get(
         &sources,
-        http::Method::GET,
         "/_faasport/buckets/receipts/objects/receipts/none",
-        &[],
-        "",
     )
     .await;
     assert_eq!(missing.status, 404);
-    let undeclared = call(
-        &sources,
-        http::Method::GET,
-        "/_faasport/buckets/other/objects/x",
-        &[],
-        "",
-    )
-    .await;
+    let undeclared = get(&sources, "/_faasport/buckets/other/objects/x").await;
     assert_eq!(undeclared.status, 404);
     assert!(undeclared.json()["error"]
         .as_str()
@@ -389,15 +374,7 @@ async fn the_snapshot_counts_invocations_and_prices_the_run_with_a_month_project
         assert_eq!(answer.status, 201);
     }
     sources.settle().await;
-    let snapshot = call(
-        &sources,
-        http::Method::GET,
-        "/_faasport/dashboard/snapshot",
-        &[],
-        "",
-    )
-    .await
-    .json();
+    let snapshot = get(&sources, "/_faasport/dashboard/snapshot").await.json();
     let create = snapshot["functions"]
         .as_array()
         .expect("functions")
