@@ -308,16 +308,16 @@ impl RunTotals {
 }
 
 impl FunctionTotals {
-    /// Closes the `half` oldest open records, except those a newer open record of the same
-    /// instance could still merge with.
-    fn close_old(&mut self, rules: &[Box<dyn BillingRule>], half: usize) {
+    /// Closes the `count` oldest open records (half the window, or those past the horizon),
+    /// except those a newer open record of the same instance could still merge with.
+    fn close_old(&mut self, rules: &[Box<dyn BillingRule>], count: usize) {
         // Past four windows (one invocation overlapping thousands of others), memory wins over
-        // exactness: the older half closes regardless.
+        // exactness: the older ones close regardless.
         let force = self.open.len() > 4 * OPEN_WINDOW;
         // Closed in place: no record moves but the kept ones, shifted down over the closed, and
         // the open records keep their allocation (a long-lived block reallocated on every
         // closing fragments the heap over a long replay).
-        let (older, newer) = self.open.split_at(half);
+        let (older, newer) = self.open.split_at(count);
         // The keys are instance ids the runtime hands out, so FNV-1a (`NameMap`) is enough.
         let mut first_start: NameMap<u64, Duration> = NameMap::default();
         for r in newer {
