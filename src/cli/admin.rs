@@ -83,15 +83,7 @@ pub(crate) fn admin_token() -> Option<String> {
 
 /// A path segment or query value, percent-encoded.
 pub(crate) fn encode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+    faasport_core::event::percent_encode(segment)
 }
 
 fn unreachable_server(uri: &str, e: impl std::fmt::Display) -> Error {

@@ -135,21 +135,15 @@ fn sorted_pairs(query: &QueryMap) -> Vec<(String, String)> {
 fn encode_query(query: &QueryMap) -> String {
     sorted_pairs(query)
         .into_iter()
-        .map(|(k, v)| format!("{}={}", encode_component(&k), encode_component(&v)))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                faasport_core::event::percent_encode(&k),
+                faasport_core::event::percent_encode(&v)
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
-}
-
-fn encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Percent-encodes the bytes a URI may not hold (spaces, non-ASCII, `"<>\^`{|}`), leaving
@@ -186,7 +180,7 @@ mod tests {
     #[test]
     fn query_components_are_percent_encoded() {
         assert_eq!(
-            encode_component("hello world&x=ü"),
+            faasport_core::event::percent_encode("hello world&x=ü"),
             "hello%20world%26x%3D%C3%BC"
         );
         assert_eq!(escape_uri("/a b/ü?x=%20"), "/a%20b/%C3%BC?x=%20");

@@ -292,6 +292,30 @@ fn header_pair(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Err
     Ok((name, value))
 }
 
+/// Percent-encodes every byte of `text` but RFC 3986's unreserved characters (`A-Z a-z 0-9 - _
+/// . ~`), as `%XX` in upper-case hex: a path segment or query value any server reads back with
+/// [`percent_decode`].
+///
+/// # Examples
+/// ```
+/// use faasport_core::event::{percent_decode, percent_encode};
+///
+/// assert_eq!(percent_encode("a b/é~"), "a%20b%2F%C3%A9~");
+/// assert_eq!(percent_decode(&percent_encode("a b/é~"), false), "a b/é~");
+/// ```
+pub fn percent_encode(text: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`); invalid escapes stay as they are.
 pub fn percent_decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();

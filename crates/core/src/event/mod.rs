@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::change::{ChangeBatch, ChangeOperation, ChangeRecord};
 pub use self::cloud::CloudEvent;
-pub use self::http::{percent_decode, HttpRequest, HttpResponse, PathParams};
+pub use self::http::{percent_decode, percent_encode, HttpRequest, HttpResponse, PathParams};
 pub use self::kind::EventKind;
 pub use self::queue::{QueueBatch, QueueMessage};
 pub use self::schedule::ScheduleTick;

@@ -69,29 +69,16 @@ pub fn sas_token(
     expiry: u64,
 ) -> Result<String, BindingError> {
     use base64::Engine;
-    let uri = encode(resource);
+    let uri = faasport_core::event::percent_encode(resource);
     let to_sign = format!("{uri}\n{expiry}");
     // hmac_sha256 takes a base64 key; Service Bus keys the HMAC with the key text itself.
     let key = base64::engine::general_purpose::STANDARD.encode(key.as_bytes());
     let sig = azure_core::hmac::hmac_sha256(&to_sign, &azure_core::credentials::Secret::new(key))?;
     Ok(format!(
         "SharedAccessSignature sr={uri}&sig={}&se={expiry}&skn={}",
-        encode(&sig),
-        encode(key_name)
+        faasport_core::event::percent_encode(&sig),
+        faasport_core::event::percent_encode(key_name)
     ))
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `value` as a JSON string with every non-ASCII character escaped, so it is a valid header
@@ -198,7 +185,7 @@ impl TopicPublisher for AzureBindings {
             let resource = format!(
                 "{}/{}",
                 namespace.as_str().trim_end_matches('/'),
-                encode(&entity)
+                faasport_core::event::percent_encode(&entity)
             );
             let url = Url::parse(&format!("{resource}/messages")).map_err(|e| {
                 let reason = format!("`{resource}/messages`: {e}");
