@@ -52,6 +52,15 @@ impl DurationStats {
         };
         Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::ZERO)
     }
+
+    /// The duration every invocation gets when `model` draws nothing for this function (the
+    /// average model, or a function without percentiles); `None` when each draws its own.
+    pub(crate) fn fixed(&self, model: DurationModel) -> Option<Duration> {
+        match (model, &self.percentiles) {
+            (DurationModel::Percentiles { .. }, Some(_)) => None,
+            _ => Some(self.pick(model, 0.0)),
+        }
+    }
 }
 
 fn interpolate(points: &[f64; 7], u: f64) -> f64 {

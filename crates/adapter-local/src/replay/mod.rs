@@ -118,7 +118,7 @@ mod report;
 mod run;
 mod trace;
 
-pub use azure::{AzureOptions, Spread};
+pub use azure::{AzureArrivals, AzureOptions, AzureTrace, Spread};
 pub use durations::DurationModel;
 pub use error::{ReplayError, TraceError};
 pub use generate::{generate, GenerateOptions, Generated, GeneratedStream, Trigger};
