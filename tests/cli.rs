@@ -555,6 +555,47 @@ async fn replay_compares_fixed_windows_by_the_75th_percentile_of_functions() {
 }
 
 #[tokio::test]
+async fn replay_streams_the_azure_counts_with_their_durations() {
+    let fixtures = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/adapter-local/tests/fixtures/replay/"
+    );
+    let counts = format!("{fixtures}azure_invocations.csv");
+    let durations = format!("{fixtures}azure_durations.csv");
+    let args = [
+        "replay",
+        counts.as_str(),
+        "--format",
+        "azure",
+        "--durations",
+        durations.as_str(),
+        "--profiles",
+        "aws",
+        "--json",
+    ];
+    let (result, json) = run(&args).await;
+    assert!(result.is_ok(), "{result:?}");
+    let report: serde_json::Value = serde_json::from_str(&json).expect("JSON replay report");
+    // fa: once every 30 minutes for 4 hours (9); fb: 3 in minute 6.
+    assert_eq!(report["trace"]["functions"], 2, "{json}");
+    assert_eq!(report["trace"]["invocations"], 12, "{json}");
+    assert_eq!(report["trace"]["span_ms"], 240.0 * 60_000.0, "{json}");
+    let runs = report["runs"].as_array().cloned().unwrap_or_default();
+    assert!(!runs.is_empty());
+    assert!(runs.iter().all(|r| r["invocations"] == 12), "{json}");
+    let (result, _) = run(&[
+        "replay",
+        counts.as_str(),
+        "--format",
+        "azure",
+        "--max-functions",
+        "1",
+    ])
+    .await;
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[tokio::test]
 async fn replay_of_a_malformed_trace_names_the_line_and_column() {
     let trace = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -12,8 +12,8 @@ use std::time::Duration;
 use clap::ValueEnum;
 
 use faasport_adapter_local::replay::{
-    compare_blocking, AzureOptions, GenerateOptions, GeneratedStream, ReplayMatrix, ReplayOptions,
-    Trace, TraceError, TraceStream,
+    compare_blocking, AzureOptions, AzureTrace, GenerateOptions, GeneratedStream, ReplayMatrix,
+    ReplayOptions, Trace, TraceError, TraceStream,
 };
 use faasport_adapter_local::{KeepAlive, Profile};
 use faasport_core::{chain_message, Error};
@@ -82,10 +82,12 @@ pub struct ReplayArgs {
     pub json: bool,
 }
 
-/// A trace read from a file (held in memory) or generated (drawn as it is replayed, so a
-/// generated trace of any length replays in the same memory).
+/// A trace read from a CSV file (held in memory), from the Azure counts (held as its nonzero
+/// per-minute counts, its invocations drawn as they are replayed) or generated (drawn as it is
+/// replayed, so a generated trace of any length replays in the same memory).
 enum Loaded {
     File(Trace),
+    Azure(AzureTrace),
     Generated(GeneratedStream),
 }
 
@@ -93,6 +95,7 @@ impl Loaded {
     fn stream(&self) -> &dyn TraceStream {
         match self {
             Loaded::File(trace) => trace,
+            Loaded::Azure(stream) => stream,
             Loaded::Generated(stream) => stream,
         }
     }
@@ -115,8 +118,8 @@ fn load(source: &TraceSource) -> Result<Loaded, Error> {
             if let Some(n) = max_functions {
                 options = options.max_functions(*n);
             }
-            Trace::from_azure_files(path, durations.as_deref().map(Path::new), &options)
-                .map(Loaded::File)
+            AzureTrace::from_files(path, durations.as_deref().map(Path::new), &options)
+                .map(Loaded::Azure)
         }
         TraceSource::Generate {
             functions,

@@ -42,7 +42,8 @@
 //!
 //! # The Azure Functions 2019 trace
 //!
-//! [`Trace::from_azure`] reads `invocations_per_function_md.anon.dNN.csv` (header
+//! [`AzureTrace::parse`] (streamed) and [`Trace::from_azure`] (held in memory) read
+//! `invocations_per_function_md.anon.dNN.csv` (header
 //! `HashOwner,HashApp,HashFunction,Trigger,1,2,…,1440`: invocations of each function per minute
 //! of the day) and optionally `function_durations_percentiles.anon.dNN.csv` (columns found by
 //! name: `HashOwner,HashApp,HashFunction,Average` and, for [`DurationModel::Percentiles`],
@@ -61,8 +62,11 @@
 //!   used. The keep-alive policy is per function here, where Azure decides per application.
 //! * The same [`limits`] apply: a minute at most 31 days in, durations of at most 24 hours, at
 //!   most 10 million invocations in all.
-//! * A full day of the dataset is large: [`AzureOptions::minutes`] and
-//!   [`AzureOptions::max_functions`] cut it down.
+//! * An [`AzureTrace`] keeps only the nonzero per-minute counts (12 bytes each) and the
+//!   functions' durations, and draws the invocations in arrival order as they are read, merging
+//!   the functions active in a minute; [`Trace::from_azure`] collects it (40 bytes an
+//!   invocation). A full day of the dataset is still large to replay: [`AzureOptions::minutes`]
+//!   and [`AzureOptions::max_functions`] cut it down.
 //!
 //! # What is measured
 //!
@@ -83,9 +87,11 @@
 //! billed quantities and instance time are aggregated as the run goes, and records and scaling
 //! events live in the runtime's bounded rings ([`LocalConfig::keep_records`](crate::LocalConfig)).
 //! Memory grows with the functions and the instances alive at once, not with what has been
-//! replayed. A trace read from a file is held in memory (40 bytes per invocation, loaded before
-//! the run); a [`GeneratedStream`] is drawn as it is replayed, so a generated trace of any
-//! length replays in the same memory (every [`replay`] entry point takes any [`TraceStream`]).
+//! replayed. A [`Trace`] read from a file is held in memory (40 bytes per invocation, loaded
+//! before the run); an [`AzureTrace`] holds the Azure day's per-minute counts and draws the
+//! invocations as they are replayed, and a [`GeneratedStream`] draws them all, so a generated
+//! trace of any length replays in the same memory (every [`replay`] entry point takes any
+//! [`TraceStream`]; the CLI streams `--format azure` and `--generate`).
 //! The runs of [`compare_blocking`] go one per core. `BENCHMARKS.md` has the figures for a
 //! generated 1,000-function day, streamed and held.
 

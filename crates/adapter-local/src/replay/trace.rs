@@ -128,9 +128,9 @@ impl Trace {
 /// A trace as a replay reads it: its functions, and its invocations in arrival order, read from
 /// the start as often as needed.
 ///
-/// A [`Trace`] holds its invocations in memory (40 bytes each); a
-/// [`GeneratedStream`](super::GeneratedStream) draws them as they are read, so a replay of it
-/// holds none it is not running. [`replay`](super::replay) and [`compare`](super::compare) read
+/// A [`Trace`] holds its invocations in memory (40 bytes each); an
+/// [`AzureTrace`](super::AzureTrace) and a [`GeneratedStream`](super::GeneratedStream) draw them
+/// as they are read, so a replay of them holds none it is not running. [`replay`](super::replay) and [`compare`](super::compare) read
 /// a source twice: once to size the functions' timeouts, count the invocations and check the
 /// [`limits`](super::limits), once to run it.
 pub trait TraceStream: Sync {
