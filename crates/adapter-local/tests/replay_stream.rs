@@ -135,7 +135,8 @@ type Case<'a> = (
 fn the_even_stream_yields_the_invocations_of_the_plain_expansion_in_its_order() {
     let (invocations, durations) = (read("azure_invocations.csv"), read("azure_durations.csv"));
     let second = Duration::from_secs(1);
-    let cases: [Case<'_>; 6] = [
+    let varied = varied();
+    let cases: [Case<'_>; 9] = [
         (
             &invocations,
             Some(&durations),
@@ -172,6 +173,21 @@ fn the_even_stream_yields_the_invocations_of_the_plain_expansion_in_its_order() 
             1..5,
             None,
         ),
+        (&varied, None, AzureOptions::default(), 0..usize::MAX, None),
+        (
+            &varied,
+            None,
+            AzureOptions::default().minutes(17..90),
+            17..90,
+            None,
+        ),
+        (
+            &varied,
+            None,
+            AzureOptions::default().max_functions(7),
+            0..usize::MAX,
+            Some(7),
+        ),
     ];
     for (counts, durations, options, window, max) in cases {
         let (names_then, then) = reference(counts, durations, second, window.clone(), max);
@@ -194,6 +210,19 @@ fn the_even_stream_yields_the_invocations_of_the_plain_expansion_in_its_order() 
     .expect("valid fixture");
     let (_, then) = reference(&invocations, Some(&durations), second, 0..usize::MAX, None);
     assert_eq!(triples(stream.arrivals()), then);
+}
+
+/// 20 functions over 2 hours, 0 to 8 invocations a minute (many ties, some empty minutes).
+fn varied() -> String {
+    let rows: Vec<Vec<(usize, u64)>> = (0..20_u64)
+        .map(|f| {
+            (1..=120)
+                .map(|m| (m, (f * 7 + m as u64 * 13 + f * m as u64) % 9))
+                .collect()
+        })
+        .collect();
+    let rows: Vec<(&str, &[(usize, u64)])> = rows.iter().map(|r| ("http", r.as_slice())).collect();
+    counts(120, &rows)
 }
 
 #[test]
