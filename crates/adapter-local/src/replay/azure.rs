@@ -26,7 +26,8 @@ pub enum Spread {
     /// start).
     #[default]
     Even,
-    /// Uniformly at random within the minute, from a seed (the same seed, the same trace).
+    /// Uniformly at random within the minute, from a seed (the same seed, the same trace),
+    /// drawn as sorted order statistics (see [`AzureTrace`]).
     Seeded(u64),
 }
 
@@ -541,9 +542,7 @@ impl Trace {
         durations: Option<&str>,
         options: &AzureOptions,
     ) -> Result<Self, TraceError> {
-        let stream = AzureTrace::parse(invocations, durations, options)?;
-        let invocations: Vec<TracedInvocation> = stream.iter().collect();
-        Ok(Trace::from_parts(stream.functions, invocations))
+        AzureTrace::parse(invocations, durations, options).map(Self::collect)
     }
 
     /// Reads and parses the Azure trace's invocation counts file, and its durations file when
@@ -556,9 +555,14 @@ impl Trace {
         durations: Option<&Path>,
         options: &AzureOptions,
     ) -> Result<Self, TraceError> {
-        let stream = AzureTrace::from_files(invocations, durations, options)?;
-        let invocations: Vec<TracedInvocation> = stream.iter().collect();
-        Ok(Trace::from_parts(stream.functions, invocations))
+        AzureTrace::from_files(invocations, durations, options).map(Self::collect)
+    }
+
+    /// Every invocation of `stream`, in memory.
+    fn collect(stream: AzureTrace) -> Self {
+        let mut invocations = Vec::with_capacity(usize::try_from(stream.invocations).unwrap_or(0));
+        invocations.extend(stream.iter());
+        Trace::from_parts(stream.functions, invocations)
     }
 }
 
