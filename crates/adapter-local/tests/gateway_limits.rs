@@ -116,6 +116,20 @@ async fn a_client_that_never_finishes_its_request_head_is_disconnected() {
 }
 
 #[tokio::test]
+async fn a_keep_alive_client_that_never_finishes_its_next_head_is_disconnected() {
+    let (addr, _stop) = start(|c| c.header_read_timeout(SHORT)).await;
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(b"GET /hello HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    assert!(read_response(&mut stream).await.starts_with("HTTP/1.1 200"));
+    // The idle timeout is long: only the header read timeout can close it.
+    stream.write_all(b"GET /hel").await.expect("write");
+    assert_eq!(read_until_closed(&mut stream).await, "");
+}
+
+#[tokio::test]
 async fn a_body_that_stops_arriving_gets_408_and_the_connection_is_closed() {
     let (addr, _stop) = start(|c| c.body_read_timeout(SHORT)).await;
     let mut truncated = TcpStream::connect(addr).await.expect("connect");
