@@ -6,13 +6,18 @@
 //! * throughput: 64 caller tasks on a 2-worker tokio runtime each invoking the no-op in a loop,
 //!   against the same callers each running the no-op as a spawned tokio task and joining it;
 //! * cold start: the first invocation of a function with an empty initialiser (a fresh runtime
-//!   per sample) against the warm invocation that follows it on the same runtime.
+//!   per sample) against the warm invocation that follows it on the same runtime;
+//! * route: the gateway's router (routing, the request and response conversions, the
+//!   invocation, the status contract) answering `GET /ping` in-process through
+//!   `tower::ServiceExt::oneshot`, against a bare axum router with the same handler: the
+//!   gateway row of the suite without sockets, so its instructions can be counted (callgrind)
+//!   on a shared machine.
 //!
 //! The two arms of a row alternate, `RUNS` times, so load from other processes on the machine
 //! falls on both. Each figure is the median over the runs, with the runs' range. Every row is
 //! printed on one line `ROW name | measured | baseline | ours | ratio | target | met/missed`
 //! for the suite script to collect; `INFO` lines add the sizes of the futures involved.
-//! `HOTPATH_ROWS=dispatch` (or `throughput`, `cold`, comma-separated) runs only those rows.
+//! `HOTPATH_ROWS=dispatch` (or `throughput`, `cold`, `route`, comma-separated) runs only those rows.
 
 use std::convert::Infallible;
 use std::hint::black_box;
@@ -35,6 +40,8 @@ const CALLS_PER_CALLER: usize = 10_000;
 const WORKERS: usize = 2;
 /// Cold/warm pairs per run of the cold-start row.
 const COLD_SAMPLES: usize = 500;
+/// Requests timed per run of the route row, per arm.
+const ROUTE_CALLS: usize = 50_000;
 
 async fn noop(_event: Event, _cx: Context) -> Result<(), Error> {
     Ok(())
@@ -289,6 +296,74 @@ fn cold_start(prices: &PriceTable) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Route: per-request p50 of the gateway's router and of a bare axum router, `GET /ping`.
+fn route() -> Result<(), Box<dyn std::error::Error>> {
+    use faasport_adapter_local::gateway::{router, GatewayConfig};
+    use faasport_adapter_local::LocalCloud;
+    use faasport_core::{HttpRequest, HttpResponse};
+    use tower::ServiceExt as _;
+
+    async fn ping(_req: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
+        Ok(HttpResponse::text(http::StatusCode::OK, "pong"))
+    }
+    async fn bare() -> &'static str {
+        "pong"
+    }
+    fn request() -> http::Request<axum::body::Body> {
+        http::Request::get("/ping")
+            .header(http::header::HOST, "127.0.0.1")
+            .body(axum::body::Body::empty())
+            .unwrap_or_default()
+    }
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (baseline, ours) = rt.block_on(async {
+        let app =
+            App::new("ping").function(Function::new("ping", ping).http(http::Method::GET, "/ping"));
+        let cloud = LocalCloud::builder(app).build()?;
+        let gateway = router(cloud, GatewayConfig::default())?;
+        let axum_router: axum::Router =
+            axum::Router::new().route("/ping", axum::routing::get(bare));
+        for _ in 0..1_000 {
+            let ours = gateway.clone().oneshot(request()).await?;
+            let theirs = axum_router.clone().oneshot(request()).await?;
+            assert_eq!(ours.status(), http::StatusCode::OK);
+            assert_eq!(theirs.status(), http::StatusCode::OK);
+        }
+        let mut baseline = Vec::with_capacity(RUNS);
+        let mut ours = Vec::with_capacity(RUNS);
+        let mut samples = Vec::with_capacity(ROUTE_CALLS);
+        for _ in 0..RUNS {
+            for (arm, router) in [(&mut baseline, &axum_router), (&mut ours, &gateway)] {
+                samples.clear();
+                for _ in 0..ROUTE_CALLS {
+                    let (router, request) = (router.clone(), request());
+                    let t = Instant::now();
+                    let response = black_box(router.oneshot(black_box(request)).await?);
+                    samples.push(nanos(t.elapsed()));
+                    drop(response);
+                }
+                arm.push(p50(std::mem::take(&mut samples)));
+            }
+        }
+        Ok::<_, Box<dyn std::error::Error>>((baseline, ours))
+    })?;
+    let ratios: Vec<f64> = baseline.iter().zip(&ours).map(|(b, o)| o / b).collect();
+    let (baseline, ours, ratio) = (spread(baseline), spread(ours), spread(ratios));
+    row(
+        "route",
+        "gateway router in-process, GET /ping, p50 per request",
+        &format!("bare axum router {}", micros(&baseline)),
+        &micros(&ours),
+        ratio.median,
+        "(figure only; the gateway row is over sockets)",
+        true,
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `HOTPATH_ROWS=dispatch,throughput` runs only those rows (for profiling one of them).
     let rows = std::env::var("HOTPATH_ROWS").unwrap_or_default();
@@ -302,6 +377,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if wanted("cold") {
         cold_start(&prices)?;
+    }
+    if wanted("route") {
+        route()?;
     }
     Ok(())
 }

@@ -25,12 +25,19 @@
 //! load balancer, to take the retry.
 
 use http::header::{CONTENT_TYPE, RETRY_AFTER};
-use http::{HeaderValue, StatusCode};
+use http::{HeaderName, HeaderValue, StatusCode};
 
 use crate::{Error, HttpResponse, Output};
 
 /// The header that carries the invocation's request id on every response from a function.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// [`REQUEST_ID_HEADER`] as a header name, parsed at compile time: inserting the `&str` parses
+/// it again on every response.
+const REQUEST_ID: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
+
+/// `application/json`, validated at compile time.
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// The `error_type` of a handler error that means the request was wrong ([`Error::BadRequest`]).
 const BAD_REQUEST: &str = "BadRequest";
@@ -70,7 +77,7 @@ pub fn http_response(
 ) -> HttpResponse {
     let mut response = response_for(function, request_id, result);
     if let Ok(value) = HeaderValue::from_str(request_id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        response.headers_mut().insert(REQUEST_ID, value);
     }
     response
 }
@@ -80,11 +87,9 @@ pub fn http_response(
 pub fn error_response(status: StatusCode, message: &str, request_id: Option<&str>) -> HttpResponse {
     let body = serde_json::json!({ "error": message, "request_id": request_id });
     let mut response = HttpResponse::new(status).with_body(body.to_string());
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(CONTENT_TYPE, JSON);
     if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(id).ok()) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        response.headers_mut().insert(REQUEST_ID, value);
     }
     response
 }
@@ -98,9 +103,7 @@ pub fn output_response(output: Output) -> HttpResponse {
         other => {
             let mut response =
                 HttpResponse::new(StatusCode::OK).with_body(other.to_json().to_string());
-            response
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response.headers_mut().insert(CONTENT_TYPE, JSON);
             response
         }
     }

@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Body, Error};
 
+/// The content types of [`HttpResponse::json`] and [`HttpResponse::text`], validated at compile
+/// time rather than on every response.
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
+
 /// Path parameters captured by the route (`/orders/{id}` gives `id`), stored in the request's
 /// extensions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,7 +72,13 @@ impl HttpRequest {
 
     /// Sets the path parameters captured by routing.
     pub fn with_path_params(mut self, params: BTreeMap<String, String>) -> Self {
-        self.inner.extensions_mut().insert(PathParams(params));
+        if params.is_empty() {
+            // No entry is the same as an empty one (see `path_params`), and costs no allocation
+            // in the extensions.
+            self.inner.extensions_mut().remove::<PathParams>();
+        } else {
+            self.inner.extensions_mut().insert(PathParams(params));
+        }
         self
     }
 
@@ -202,14 +213,14 @@ impl HttpResponse {
         let body = Body::json(value)?;
         Ok(Self::new(status)
             .with_body(body)
-            .with_static_header(CONTENT_TYPE, "application/json"))
+            .with_static_header(CONTENT_TYPE, JSON))
     }
 
     /// A plain-text response with `content-type: text/plain; charset=utf-8`.
     pub fn text(status: StatusCode, text: impl Into<String>) -> Self {
         Self::new(status)
             .with_body(text.into())
-            .with_static_header(CONTENT_TYPE, "text/plain; charset=utf-8")
+            .with_static_header(CONTENT_TYPE, TEXT)
     }
 
     /// Sets the body.
@@ -228,10 +239,8 @@ impl HttpResponse {
         Ok(self)
     }
 
-    fn with_static_header(mut self, name: HeaderName, value: &'static str) -> Self {
-        self.inner
-            .headers_mut()
-            .insert(name, HeaderValue::from_static(value));
+    fn with_static_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.inner.headers_mut().insert(name, value);
         self
     }
 
