@@ -474,7 +474,9 @@ async fn route(state: &GatewayState, request: Request) -> Response {
     };
     let request = HttpRequest::from_http(http::Request::from_parts(parts, Body::from(bytes)))
         .with_path_params(params);
-    let invoke = state.sources.runtime().invoke_with(
+    // Started here rather than on its first poll: it is awaited at once, and the future
+    // wrapped below then holds the running invocation, not the event.
+    let invoke = state.sources.runtime().invoke_now(
         &function,
         Event::Http(request),
         InvokeOptions::default().source(InvocationSource::Http),

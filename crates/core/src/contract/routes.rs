@@ -140,7 +140,8 @@ impl RouteTable {
 
 /// The segment kinds of a match (0 literal, 1 param, 2 rest) and the captured parameters.
 fn matches(segments: &[Segment], parts: &[&str]) -> Option<(Vec<u8>, BTreeMap<String, String>)> {
-    let mut rank = Vec::with_capacity(segments.len());
+    // One more for the method's rank, pushed by `find`.
+    let mut rank = Vec::with_capacity(segments.len() + 1);
     let mut params = BTreeMap::new();
     for (i, segment) in segments.iter().enumerate() {
         match segment {
