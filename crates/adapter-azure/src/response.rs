@@ -102,12 +102,35 @@ pub fn http_output(response: &HttpResponse) -> Value {
 /// The answer for an event invocation: 200 with the output as `ReturnValue` when delivered,
 /// else the status of [`Delivery::push_answer`] with the error in `Logs`.
 pub fn delivery_answer(result: &Result<Output, Error>, items: &[String]) -> HostAnswer {
+    answer_with(result, items, Output::to_json)
+}
+
+/// [`delivery_answer`] taking the result by value, so a JSON output is moved into
+/// `ReturnValue` instead of copied: the same status and document.
+pub(crate) fn delivery_answer_owned(result: Result<Output, Error>, items: &[String]) -> HostAnswer {
+    match result {
+        // `Delivery::of` acknowledges every `Ok` that is not a batch, whatever its JSON.
+        Ok(Output::Json(value)) => {
+            let mut value = Some(value);
+            answer_with(&Ok(Output::Empty), items, |_| {
+                value.take().unwrap_or(Value::Null)
+            })
+        }
+        other => delivery_answer(&other, items),
+    }
+}
+
+fn answer_with(
+    result: &Result<Output, Error>,
+    items: &[String],
+    mut json: impl FnMut(&Output) -> Value,
+) -> HostAnswer {
     let delivery = Delivery::of(result, items);
     let answer = delivery.push_answer(Provider::Azure);
     let status = answer.status;
     if status.is_success() {
         let return_value = match result {
-            Ok(output) if answer.returns_output => output.to_json(),
+            Ok(output) if answer.returns_output => json(output),
             _ => Value::Null,
         };
         return HostAnswer {
@@ -206,6 +229,24 @@ mod tests {
         let answer = delivery_answer(&Ok(Output::Json(json!({"qty": 4}))), &[]);
         assert_eq!(answer.status, StatusCode::OK);
         assert_eq!(answer.document.return_value, json!({"qty": 4}));
+    }
+
+    #[test]
+    fn the_owned_answer_is_the_borrowed_one() {
+        let items = ["m1".to_owned()];
+        let results = [
+            Ok(Output::Json(json!({"qty": 4}))),
+            Ok(Output::Json(Value::Null)),
+            Ok(Output::Empty),
+            Ok(Output::Batch(BatchOutcome::failed(["m1"]))),
+            Ok(Output::Batch(BatchOutcome::success())),
+            Err(Error::transient("db down")),
+            Err(Error::permanent("bad")),
+        ];
+        for result in results {
+            let borrowed = delivery_answer(&result, &items);
+            assert_eq!(delivery_answer_owned(result, &items), borrowed);
+        }
     }
 
     #[test]

@@ -56,7 +56,9 @@ use tokio::sync::OnceCell;
 use crate::event::InvocationRequest;
 use crate::manifest::HttpMode;
 use crate::names::{azure_functions, AzureFunction, Entry, INVOKE_ROUTE_PREFIX};
-use crate::response::{delivery_answer, http_answer, protocol_error, proxied, ready};
+use crate::response::{
+    delivery_answer, delivery_answer_owned, http_answer, protocol_error, proxied, ready,
+};
 
 /// The variable that holds the port the host picked.
 pub const PORT_ENV: &str = "FUNCTIONS_CUSTOMHANDLER_PORT";
@@ -289,7 +291,7 @@ async fn invocation(
             }
         }
     }
-    delivery_answer(&result, &items).into_response()
+    delivery_answer_owned(result, &items).into_response()
 }
 
 /// A proxied HTTP request on its original path.
