@@ -44,9 +44,7 @@ pub fn to_value(source: &Source, output: Output) -> Value {
     match output {
         Output::Batch(outcome) => batch_item_failures(source, &outcome),
         Output::Empty if source.is_batch() => batch_item_failures(source, &BatchOutcome::success()),
-        // The handler's JSON is moved out, not copied (`to_json` clones it): same document.
-        Output::Json(value) => value,
-        other => other.to_json(),
+        other => other.into_json(),
     }
 }
 

@@ -102,57 +102,49 @@ pub fn http_output(response: &HttpResponse) -> Value {
 /// The answer for an event invocation: 200 with the output as `ReturnValue` when delivered,
 /// else the status of [`Delivery::push_answer`] with the error in `Logs`.
 pub fn delivery_answer(result: &Result<Output, Error>, items: &[String]) -> HostAnswer {
-    answer_with(result, items, Output::to_json)
+    let (mut answer, returns_output) = answer_without_output(result, items);
+    if let (true, Ok(output)) = (returns_output, result) {
+        answer.document.return_value = output.to_json();
+    }
+    answer
 }
 
 /// [`delivery_answer`] taking the result by value, so a JSON output is moved into
-/// `ReturnValue` instead of copied: the same status and document.
+/// `ReturnValue` instead of copied ([`Output::into_json`]): the same status and document.
 pub(crate) fn delivery_answer_owned(result: Result<Output, Error>, items: &[String]) -> HostAnswer {
-    match result {
-        // `Delivery::of` acknowledges every `Ok` that is not a batch, whatever its JSON.
-        Ok(Output::Json(value)) => {
-            let mut value = Some(value);
-            answer_with(&Ok(Output::Empty), items, |_| {
-                value.take().unwrap_or(Value::Null)
-            })
-        }
-        other => delivery_answer(&other, items),
+    let (mut answer, returns_output) = answer_without_output(&result, items);
+    if let (true, Ok(output)) = (returns_output, result) {
+        answer.document.return_value = output.into_json();
     }
+    answer
 }
 
-fn answer_with(
-    result: &Result<Output, Error>,
-    items: &[String],
-    mut json: impl FnMut(&Output) -> Value,
-) -> HostAnswer {
+/// The answer for `result` with `ReturnValue` left null, and whether it should carry the
+/// output (a delivered invocation whose output the host returns).
+fn answer_without_output(result: &Result<Output, Error>, items: &[String]) -> (HostAnswer, bool) {
     let delivery = Delivery::of(result, items);
     let answer = delivery.push_answer(Provider::Azure);
     let status = answer.status;
     if status.is_success() {
-        let return_value = match result {
-            Ok(output) if answer.returns_output => json(output),
-            _ => Value::Null,
-        };
-        return HostAnswer {
+        let host = HostAnswer {
             status,
-            document: InvocationResponse {
-                return_value,
-                ..InvocationResponse::default()
-            },
+            document: InvocationResponse::default(),
         };
+        return (host, answer.returns_output && result.is_ok());
     }
     let log = match (result, &delivery) {
         (Err(error), _) => chain_message(error),
         (Ok(_), Delivery::RetryItems(failed)) => format!("failed items: {}", failed.join(", ")),
         (Ok(_), _) => "the batch outcome names items that are not in the batch".to_owned(),
     };
-    HostAnswer {
+    let host = HostAnswer {
         status,
         document: InvocationResponse {
             logs: vec![log],
             ..InvocationResponse::default()
         },
-    }
+    };
+    (host, false)
 }
 
 /// The raw HTTP response for proxying mode.

@@ -67,6 +67,15 @@ impl Output {
             other => serde_json::to_value(other).unwrap_or(serde_json::Value::Null),
         }
     }
+
+    /// [`Output::to_json`] by value: a JSON output is moved out, not copied (the same
+    /// document).
+    pub fn into_json(self) -> serde_json::Value {
+        match self {
+            Output::Json(value) => value,
+            other => other.to_json(),
+        }
+    }
 }
 
 /// Types a handler may return on success.
@@ -116,5 +125,25 @@ impl IntoOutput for serde_json::Value {
 impl<T: Serialize> IntoOutput for Json<T> {
     fn into_output(self) -> Result<Output, Error> {
         Ok(Output::Json(serde_json::to_value(self.0)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn into_json_is_to_json_for_every_kind_of_output() {
+        let outputs = [
+            Output::Json(serde_json::json!({"qty": 4, "tags": ["a"]})),
+            Output::Json(serde_json::Value::Null),
+            Output::Empty,
+            Output::Batch(BatchOutcome::failed(["m-2"])),
+            Output::Http(HttpResponse::text(http::StatusCode::OK, "hi")),
+        ];
+        for output in outputs {
+            let borrowed = output.to_json();
+            assert_eq!(output.into_json(), borrowed);
+        }
     }
 }
