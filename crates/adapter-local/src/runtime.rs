@@ -11,7 +11,6 @@ use std::time::Duration;
 use futures::future::Either;
 use futures::FutureExt as _;
 use tokio::time::Instant;
-use tracing::Instrument as _;
 
 use faasport_core::{
     App, AppError, Bindings, Context, Error, Event, Function, Output, Provider, Resources,
@@ -325,26 +324,33 @@ impl LocalRuntime {
         function: &str,
         event: Event,
         options: InvokeOptions,
-    ) -> impl Future<Output = Result<Invocation, Error>> + Send + 'a {
+    ) -> Invoke<'a, impl Future<Output = Result<Output, Error>> + Send + Unpin + 'static> {
         let deployed = match self.deployed(function) {
             Ok(deployed) => deployed,
-            Err(error) => return Either::Left(std::future::ready(Err(error))),
+            Err(error) => {
+                return Invoke {
+                    runtime: self,
+                    deployed: None,
+                    span: tracing::Span::none(),
+                    stage: Stage::Unknown(error),
+                }
+            }
         };
         let request_id = request_id(self.inner.requests.fetch_add(1, Ordering::Relaxed));
         let span = tracing::info_span!("invocation", function = deployed.pool.function().name(), request_id = %request_id);
-        let run = {
+        let stage = {
             let _entered = span.enter();
             self.run(deployed, event, options, request_id)
         };
-        Either::Right(run.instrument(span).map(move |(result, record)| {
-            tracing::debug!(function = %record.function, request_id = %record.request_id, outcome = ?record.outcome, cold = record.cold, "invocation finished");
-            deployed.counters.record(&record);
-            self.inner.meter.record(record.clone());
-            Ok(Invocation { result, record })
-        }))
+        Invoke {
+            runtime: self,
+            deployed: Some(deployed),
+            span,
+            stage,
+        }
     }
 
-    /// Runs one invocation on `deployed` and records it.
+    /// Starts one invocation on `deployed`: the stage its future begins in.
     ///
     /// The hot path (a warm instance free) reads the clock twice, when the invocation arrives
     /// and when the handler is done, and awaits nothing but the handler: the lease is taken and
@@ -358,7 +364,7 @@ impl LocalRuntime {
         event: Event,
         options: InvokeOptions,
         request_id: Arc<str>,
-    ) -> impl Future<Output = (Result<Output, Error>, InvocationRecord)> + Send + 'a {
+    ) -> Stage<'a, impl Future<Output = Result<Output, Error>> + Send + Unpin + 'static> {
         let pool = &deployed.pool;
         let spec = pool.function().spec();
         let arrived = Instant::now();
@@ -381,23 +387,18 @@ impl LocalRuntime {
             provisioned: false,
         };
         match pool.acquire_at(options.source, arrived) {
-            Acquired::Now(lease) => {
-                Either::Left(self.finish(self.begin(pool, lease, event, record, arrived)))
-            }
-            Acquired::Later(pending) => Either::Right(Box::pin(async move {
+            Acquired::Now(lease) => Stage::Running(self.begin(pool, lease, event, record, arrived)),
+            Acquired::Later(pending) => Stage::Waiting(Box::pin(async move {
                 let lease = pending.await;
                 let started = Instant::now();
                 match lease {
-                    Ok(lease) => {
-                        self.finish(self.begin(pool, lease, event, record, started))
-                            .await
-                    }
+                    Ok(lease) => Ok(self.begin(pool, lease, event, record, started)),
                     Err(refused) => {
                         let mut record = record;
                         record.cold = refused.cold;
                         record.init = refused.init;
                         record.queued = refused.queued;
-                        self.settle(Err(refused.error), record)
+                        Err(self.settle(Err(refused.error), record))
                     }
                 }
             })),
@@ -435,15 +436,12 @@ impl LocalRuntime {
         })
     }
 
-    /// Waits for the handler, gives the instance back and settles the record.
-    async fn finish<F>(
+    /// The handler is done with `result`: gives the instance back and settles the record.
+    fn finish<F>(
         &self,
-        mut running: Box<Running<F>>,
-    ) -> (Result<Output, Error>, InvocationRecord)
-    where
-        F: Future<Output = Result<Output, Error>> + Send + Unpin + 'static,
-    {
-        let result = (&mut running.call).await;
+        running: Box<Running<F>>,
+        result: Result<Output, Error>,
+    ) -> (Result<Output, Error>, InvocationRecord) {
         let ended = Instant::now();
         let Running {
             call,
@@ -465,6 +463,18 @@ impl LocalRuntime {
         lease.finished(ended, (start, end));
         drop(lease);
         self.settle(result, record)
+    }
+
+    /// Counts and meters a settled invocation.
+    fn recorded(
+        &self,
+        deployed: &Deployed,
+        (result, record): (Result<Output, Error>, InvocationRecord),
+    ) -> Invocation {
+        tracing::debug!(function = %record.function, request_id = %record.request_id, outcome = ?record.outcome, cold = record.cold, "invocation finished");
+        deployed.counters.record(&record);
+        self.inner.meter.record(record.clone());
+        Invocation { result, record }
     }
 
     /// Sets the outcome and the billed duration.
@@ -792,6 +802,98 @@ fn request_id(n: u64) -> Arc<str> {
     let len = PREFIX.len() + digits.len() - from;
     text[PREFIX.len()..len].copy_from_slice(&digits[from..]);
     Arc::from(std::str::from_utf8(&text[..len]).unwrap_or("req-?"))
+}
+
+/// The future of one invocation (from its first poll on): the handler running on its
+/// instance, or (starting an instance, waiting for capacity) a boxed future that leads there.
+///
+/// One hand-written future instead of a stack of combinators (the span, the stages, the
+/// metering at the end): the invocation's output is moved out once, not once per layer.
+struct Invoke<'a, F> {
+    runtime: &'a LocalRuntime,
+    /// The function's deployment; `None` with [`Stage::Unknown`].
+    deployed: Option<&'a Deployed>,
+    /// Entered on every poll, and while the stage is dropped, as `Instrumented` does.
+    span: tracing::Span,
+    stage: Stage<'a, F>,
+}
+
+/// Where an [`Invoke`] is.
+enum Stage<'a, F> {
+    /// No such function: the first poll answers the error.
+    Unknown(Error),
+    /// The handler is running.
+    Running(Box<Running<F>>),
+    /// Waiting for an instance: the handler started, or the invocation refused (settled).
+    Waiting(Pin<Box<dyn Future<Output = Started<F>> + Send + 'a>>),
+    /// Finished (polled to completion).
+    Done,
+}
+
+/// How waiting for an instance ends: the handler started on it, or the invocation settled
+/// without one (throttled, or its start failed).
+type Started<F> = Result<Box<Running<F>>, (Result<Output, Error>, InvocationRecord)>;
+
+impl<F> Future for Invoke<'_, F>
+where
+    F: Future<Output = Result<Output, Error>> + Unpin,
+{
+    type Output = Result<Invocation, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let settled = {
+            let _entered = this.span.enter();
+            loop {
+                match &mut this.stage {
+                    Stage::Running(running) => {
+                        let Poll::Ready(result) = Pin::new(&mut running.call).poll(cx) else {
+                            return Poll::Pending;
+                        };
+                        let Stage::Running(running) =
+                            std::mem::replace(&mut this.stage, Stage::Done)
+                        else {
+                            unreachable!("the stage was just matched as running")
+                        };
+                        break this.runtime.finish(running, result);
+                    }
+                    Stage::Waiting(waiting) => match waiting.as_mut().poll(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Ok(running)) => this.stage = Stage::Running(running),
+                        Poll::Ready(Err(settled)) => {
+                            this.stage = Stage::Done;
+                            break settled;
+                        }
+                    },
+                    Stage::Unknown(_) => {
+                        let Stage::Unknown(error) = std::mem::replace(&mut this.stage, Stage::Done)
+                        else {
+                            unreachable!("the stage was just matched as unknown")
+                        };
+                        return Poll::Ready(Err(error));
+                    }
+                    Stage::Done => panic!("an invocation's future polled after it completed"),
+                }
+            }
+        };
+        Poll::Ready(match this.deployed {
+            Some(deployed) => Ok(this.runtime.recorded(deployed, settled)),
+            // Only an unknown function has none, and it answers on its first poll.
+            None => Err(Error::Local {
+                reason: "an invocation settled without its function".to_owned(),
+            }),
+        })
+    }
+}
+
+impl<F> Drop for Invoke<'_, F> {
+    fn drop(&mut self) {
+        // A cancelled invocation gives its instance back (the lease's drop) inside its span.
+        if matches!(self.stage, Stage::Running(_) | Stage::Waiting(_)) {
+            let _entered = self.span.enter();
+            self.stage = Stage::Done;
+        }
+    }
 }
 
 /// An invocation whose handler is running. Boxed once, when the handler starts: the futures
