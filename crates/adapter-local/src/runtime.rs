@@ -368,10 +368,12 @@ impl LocalRuntime {
         let pool = &deployed.pool;
         let spec = pool.function().spec();
         let arrived = Instant::now();
+        // The runtime's start is its pools' origin: one reading serves the record and the pool.
+        let arrived_at = arrived.duration_since(self.inner.started);
         let record = InvocationRecord {
             function: pool.name().clone(),
             request_id,
-            arrived_at: arrived.duration_since(self.inner.started),
+            arrived_at,
             queued: Duration::ZERO,
             init: Duration::ZERO,
             duration: Duration::ZERO,
@@ -386,7 +388,7 @@ impl LocalRuntime {
             streamed_bytes: 0,
             provisioned: false,
         };
-        match pool.acquire_at(options.source, arrived) {
+        match pool.acquire_at(options.source, arrived, arrived_at) {
             Acquired::Now(lease) => Stage::Running(self.begin(pool, lease, event, record, arrived)),
             Acquired::Later(pending) => Stage::Waiting(Box::pin(async move {
                 let lease = pending.await;

@@ -226,7 +226,8 @@ impl InstancePool {
     /// [`Refused`] holding [`Error::Throttled`] when no capacity was found in time, or
     /// [`Error::Init`] when the instance's initialiser failed.
     pub async fn acquire(self: &Arc<Self>, source: InvocationSource) -> Result<Lease, Refused> {
-        match self.acquire_at(source, Instant::now()) {
+        let now = Instant::now();
+        match self.acquire_at(source, now, self.since_origin(now)) {
             Acquired::Now(lease) => Ok(lease),
             Acquired::Later(pending) => pending.await,
         }
@@ -236,16 +237,17 @@ impl InstancePool {
     /// when a warm instance is free: then the lease comes back at once, queued for nothing, and
     /// no future is built. Anything else (starting an instance, joining one that is starting,
     /// backpressure) is the boxed future in [`Acquired::Later`], so the caller's own future
-    /// stays small.
+    /// stays small. `at` is `arrived` counted from the pool's origin (the runtime's start),
+    /// which the caller has already worked out for its record.
     pub(crate) fn acquire_at(
         self: &Arc<Self>,
         source: InvocationSource,
         arrived: Instant,
+        at: Duration,
     ) -> Acquired<'_> {
         let first = {
             let mut st = self.lock();
             st.arrivals += 1;
-            let at = self.since_origin(arrived);
             st.policy.on_arrival(at);
             self.ensure_min_instances(&mut st, arrived);
             if st.waiters.is_empty() {
@@ -256,7 +258,7 @@ impl InstancePool {
         };
         match first {
             Ok(Assignment::Warm { instance }) => {
-                self.emit(arrived, Some(instance.id), ScalingEventKind::Reused);
+                self.emit_since(at, Some(instance.id), ScalingEventKind::Reused);
                 Acquired::Now(self.lease(instance, false, Duration::ZERO, Duration::ZERO))
             }
             first => Acquired::Later(Box::pin(async move {
@@ -479,8 +481,13 @@ impl InstancePool {
     }
 
     pub(crate) fn emit(&self, at: Instant, instance: Option<u64>, kind: ScalingEventKind) {
+        self.emit_since(self.since_origin(at), instance, kind);
+    }
+
+    /// [`InstancePool::emit`] at `at` since the pool's origin.
+    fn emit_since(&self, at: Duration, instance: Option<u64>, kind: ScalingEventKind) {
         self.trace.push(ScalingEvent {
-            at: self.since_origin(at),
+            at,
             function: self.name.clone(),
             instance,
             kind,
