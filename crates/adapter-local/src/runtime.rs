@@ -400,7 +400,9 @@ impl LocalRuntime {
                         record.cold = refused.cold;
                         record.init = refused.init;
                         record.queued = refused.queued;
-                        Err(self.settle(Err(refused.error), record))
+                        let result = Err(refused.error);
+                        self.settle(&result, &mut record);
+                        Err((result, record))
                     }
                 }
             })),
@@ -433,45 +435,38 @@ impl LocalRuntime {
                 timer: None,
             },
             record,
-            lease,
+            lease: Some(lease),
             started,
         })
     }
 
-    /// The handler is done with `result`: gives the instance back and settles the record.
-    fn finish<F>(
-        &self,
-        running: Box<Running<F>>,
-        result: Result<Output, Error>,
-    ) -> (Result<Output, Error>, InvocationRecord) {
+    /// The handler is done with `result`: gives the instance back and settles the record, in
+    /// place (the record moves once, into the [`Invocation`]).
+    fn finish<F>(&self, running: &mut Running<F>, result: &Result<Output, Error>) {
         let ended = Instant::now();
-        let Running {
-            call,
-            mut record,
-            mut lease,
-            started,
-        } = *running;
-        drop(call);
-        record.duration = ended.saturating_duration_since(started);
-        if matches!(result, Err(Error::Timeout(_))) {
-            lease.recycle();
+        let record = &mut running.record;
+        record.duration = ended.saturating_duration_since(running.started);
+        if let Some(mut lease) = running.lease.take() {
+            if matches!(result, Err(Error::Timeout(_))) {
+                lease.recycle();
+            }
+            // Counted as the lease goes, before a policy that unloads an instance right after
+            // its invocation reaps it.
+            let start = record.arrived_at.saturating_add(record.queued);
+            let end = start
+                .saturating_add(record.init)
+                .saturating_add(record.duration);
+            lease.finished(ended, (start, end));
         }
-        // Counted as the lease goes, before a policy that unloads an instance right after its
-        // invocation reaps it.
-        let start = record.arrived_at.saturating_add(record.queued);
-        let end = start
-            .saturating_add(record.init)
-            .saturating_add(record.duration);
-        lease.finished(ended, (start, end));
-        drop(lease);
-        self.settle(result, record)
+        self.settle(result, record);
     }
 
     /// Counts and meters a settled invocation.
     fn recorded(
         &self,
         deployed: &Deployed,
-        (result, record): (Result<Output, Error>, InvocationRecord),
+        result: Result<Output, Error>,
+        record: InvocationRecord,
     ) -> Invocation {
         tracing::debug!(function = %record.function, request_id = %record.request_id, outcome = ?record.outcome, cold = record.cold, "invocation finished");
         deployed.counters.record(&record);
@@ -480,18 +475,13 @@ impl LocalRuntime {
     }
 
     /// Sets the outcome and the billed duration.
-    fn settle(
-        &self,
-        result: Result<Output, Error>,
-        mut record: InvocationRecord,
-    ) -> (Result<Output, Error>, InvocationRecord) {
-        record.outcome = Outcome::of(&result);
+    fn settle(&self, result: &Result<Output, Error>, record: &mut InvocationRecord) {
+        record.outcome = Outcome::of(result);
         record.billed = match &self.inner.billing {
-            Some(rule) => rule.billed_duration(&record),
+            Some(rule) => rule.billed_duration(record),
             None if record.outcome == Outcome::Throttled => Duration::ZERO,
             None => record.init + record.duration,
         };
-        (result, record)
     }
 
     /// The handler's future for `event` on `lease`'s instance, with its context (and the fault
@@ -852,12 +842,13 @@ where
                         let Poll::Ready(result) = Pin::new(&mut running.call).poll(cx) else {
                             return Poll::Pending;
                         };
+                        this.runtime.finish(running, &result);
                         let Stage::Running(running) =
                             std::mem::replace(&mut this.stage, Stage::Done)
                         else {
                             unreachable!("the stage was just matched as running")
                         };
-                        break this.runtime.finish(running, result);
+                        break (result, running.record);
                     }
                     Stage::Waiting(waiting) => match waiting.as_mut().poll(cx) {
                         Poll::Pending => return Poll::Pending,
@@ -879,7 +870,7 @@ where
             }
         };
         Poll::Ready(match this.deployed {
-            Some(deployed) => Ok(this.runtime.recorded(deployed, settled)),
+            Some(deployed) => Ok(this.runtime.recorded(deployed, settled.0, settled.1)),
             // Only an unknown function has none, and it answers on its first poll.
             None => Err(Error::Local {
                 reason: "an invocation settled without its function".to_owned(),
@@ -903,7 +894,9 @@ impl<F> Drop for Invoke<'_, F> {
 struct Running<F> {
     call: Within<F>,
     record: InvocationRecord,
-    lease: Lease,
+    /// Given back (taken) when the handler is done; dropped with the invocation if it is
+    /// cancelled first.
+    lease: Option<Lease>,
     started: Instant,
 }
 
