@@ -111,8 +111,43 @@ pub struct ScalingTrace {
 #[derive(Debug, Default)]
 struct TraceState {
     events: Retained<ScalingEvent>,
-    functions: NameMap<Arc<str>, FunctionScaling>,
+    /// Each function's counts, in the order of its first event; `index` finds them by name.
+    functions: Vec<(Arc<str>, FunctionScaling)>,
+    index: NameMap<Arc<str>, usize>,
+    /// The function of the latest event and its place in `functions`: the next event of the
+    /// same function (the usual case, a run of warm reuses) skips the hash lookup.
+    last: Option<(Arc<str>, usize)>,
     lifetimes: Lifetimes,
+}
+
+impl TraceState {
+    /// Where `function`'s counts are in `functions`, added if it had no event yet.
+    fn place(&mut self, function: &Arc<str>) -> usize {
+        if let Some((name, at)) = &self.last {
+            if Arc::ptr_eq(name, function) || **name == **function {
+                return *at;
+            }
+        }
+        // Known functions are looked up by name, without touching the name's reference count.
+        let at = match self.index.get(&**function) {
+            Some(&at) => at,
+            None => {
+                let at = self.functions.len();
+                self.functions
+                    .push((Arc::clone(function), FunctionScaling::default()));
+                self.index.insert(Arc::clone(function), at);
+                at
+            }
+        };
+        self.last = Some((Arc::clone(function), at));
+        at
+    }
+
+    /// `function`'s counts, if it had an event.
+    fn function(&self, function: &str) -> Option<&FunctionScaling> {
+        let at = *self.index.get(function)?;
+        self.functions.get(at).map(|(_, f)| f)
+    }
 }
 
 /// The running counts of one function.
@@ -181,7 +216,9 @@ impl ScalingTrace {
         Self {
             state: Mutex::new(TraceState {
                 events: Retained::new(retention),
-                functions: NameMap::default(),
+                functions: Vec::new(),
+                index: NameMap::default(),
+                last: None,
                 lifetimes: Lifetimes::default(),
             }),
         }
@@ -190,14 +227,9 @@ impl ScalingTrace {
     /// Appends an event.
     pub fn push(&self, event: ScalingEvent) {
         let mut state = self.lock();
-        // Known functions are looked up by name, without touching the name's reference count.
-        match state.functions.get_mut(&*event.function) {
-            Some(function) => function.apply(&event),
-            None => state
-                .functions
-                .entry(Arc::clone(&event.function))
-                .or_default()
-                .apply(&event),
+        let at = state.place(&event.function);
+        if let Some((_, function)) = state.functions.get_mut(at) {
+            function.apply(&event);
         }
         if let Some(id) = event.instance {
             match event.kind {
@@ -264,8 +296,7 @@ impl ScalingTrace {
     pub fn summary(&self, function: &str) -> ScalingSummary {
         let state = self.lock();
         let mut summary = state
-            .functions
-            .get(function)
+            .function(function)
             .map(|f| f.summary.clone())
             .unwrap_or_default();
         function.clone_into(&mut summary.function);
@@ -275,8 +306,7 @@ impl ScalingTrace {
     /// The instances of `function` started to keep its minimum, over the whole run.
     pub fn min_instance_ids(&self, function: &str) -> BTreeSet<u64> {
         self.lock()
-            .functions
-            .get(function)
+            .function(function)
             .map(|f| f.min_instances.clone())
             .unwrap_or_default()
     }
