@@ -27,7 +27,6 @@ pub struct FunctionCounters {
     nanos_by_outcome: [AtomicU64; Outcome::ALL.len()],
     cold_starts: AtomicU64,
     buckets: [AtomicU64; DURATION_BUCKETS.len() + 1],
-    observed_nanos: AtomicU64,
 }
 
 impl FunctionCounters {
@@ -50,7 +49,6 @@ impl FunctionCounters {
             .position(|&bound| seconds <= bound)
             .unwrap_or(DURATION_BUCKETS.len());
         self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
-        self.observed_nanos.fetch_add(nanos, Ordering::Relaxed);
     }
 
     /// The counters now, with the function's instance gauges.
@@ -62,6 +60,13 @@ impl FunctionCounters {
             running += load(bucket);
             cumulative.push(running);
         }
+        // The histogram's sum is the handler time of the outcomes whose handler ran: the same
+        // durations `record` adds to the histogram, without a counter of their own.
+        let observed_nanos: u64 = Outcome::ALL
+            .iter()
+            .filter(|o| !matches!(o, Outcome::Throttled | Outcome::InitError))
+            .map(|&o| load(&self.nanos_by_outcome[o.index()]))
+            .fold(0, u64::wrapping_add);
         FunctionMetrics {
             function: function.to_owned(),
             invocations: Outcome::ALL
@@ -76,7 +81,7 @@ impl FunctionCounters {
             duration: DurationHistogram {
                 count: running,
                 cumulative,
-                sum_seconds: seconds(load(&self.observed_nanos)),
+                sum_seconds: seconds(observed_nanos),
             },
             instances,
         }
