@@ -494,16 +494,17 @@ impl LocalRuntime {
         record: &InvocationRecord,
         deadline: Option<Instant>,
     ) -> impl Future<Output = Result<Output, Error>> + Send + Unpin + 'static {
-        let mut cx = Context::new(Arc::clone(&record.request_id), Arc::clone(&record.function))
+        let cx = Context::new(Arc::clone(&record.request_id), Arc::clone(&record.function))
             .with_attempt(record.attempt)
             .with_memory_mb(record.memory_mb)
             .with_provider(Provider::Local)
             .with_trace_id_prefix(TRACE_ID_PREFIX)
             .with_state(lease.instance().state().clone())
             .with_resources(self.inner.resources.clone());
-        if let Some(deadline) = deadline {
-            cx = cx.with_deadline(deadline);
-        }
+        let cx = match deadline {
+            Some(deadline) => cx.with_deadline(deadline),
+            None => cx,
+        };
         match &self.inner.faults {
             Some(plan) => {
                 let (plan, name) = (Arc::clone(plan), f.name().to_owned());
