@@ -428,9 +428,12 @@ async fn route(state: &GatewayState, request: Request) -> Response {
             return response;
         }
     }
-    let (function, params) = match state.routes.find(request.method(), request.uri().path()) {
-        RouteMatch::Found { function, params } => (function, params),
-        RouteMatch::MethodNotAllowed(methods) => {
+    let (function, params) = match state
+        .routes
+        .find_function(request.method(), request.uri().path())
+    {
+        Ok(found) => found,
+        Err(RouteMatch::MethodNotAllowed(methods)) => {
             let mut response =
                 respond::error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None);
             let allow: Vec<&str> = methods.iter().map(http::Method::as_str).collect();
@@ -439,7 +442,8 @@ async fn route(state: &GatewayState, request: Request) -> Response {
             }
             return response;
         }
-        RouteMatch::NotFound => {
+        // `RouteMatch::NotFound` (a miss is never `Found`).
+        Err(_) => {
             let message = format!("no route for {} {}", request.method(), request.uri().path());
             return respond::error(StatusCode::NOT_FOUND, &message, None);
         }
@@ -477,13 +481,13 @@ async fn route(state: &GatewayState, request: Request) -> Response {
     // Started here rather than on its first poll: it is awaited at once, and the future
     // wrapped below then holds the running invocation, not the event.
     let invoke = state.sources.runtime().invoke_now(
-        &function,
+        function,
         Event::Http(request),
         InvokeOptions::default().source(InvocationSource::Http),
     );
     match state.sources.track_request(invoke).await {
         Some(Ok(invocation)) => {
-            respond::respond(&function, &invocation.record.request_id, invocation.result)
+            respond::respond(function, &invocation.record.request_id, invocation.result)
         }
         None => {
             tracing::warn!(

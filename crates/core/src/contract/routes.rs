@@ -28,6 +28,34 @@ struct Route {
     method: Option<Method>,
     segments: Vec<Segment>,
     function: String,
+    /// How specific the route is, lowest first: its segments' kinds (0 literal, 1 param, 2
+    /// rest), then 1 for any method. It depends on the route alone, so it is worked out once.
+    rank: Vec<u8>,
+}
+
+impl Route {
+    fn new(method: Option<Method>, path: &str, function: String) -> Self {
+        let segments = parse(path);
+        let mut rank = Vec::with_capacity(segments.len() + 1);
+        for segment in &segments {
+            match segment {
+                Segment::Literal(_) => rank.push(0),
+                Segment::Param(_) => rank.push(1),
+                // A catch-all takes the rest of the path: nothing after it is matched.
+                Segment::Rest(_) => {
+                    rank.push(2);
+                    break;
+                }
+            }
+        }
+        rank.push(u8::from(method.is_none()));
+        Self {
+            method,
+            segments,
+            function,
+            rank,
+        }
+    }
 }
 
 /// What a lookup found.
@@ -60,11 +88,9 @@ impl RouteTable {
             .iter()
             .flat_map(|f| {
                 f.triggers().iter().filter_map(move |t| match t {
-                    Trigger::Http { method, path } => Some(Route {
-                        method: method.clone(),
-                        segments: parse(path),
-                        function: f.name().to_owned(),
-                    }),
+                    Trigger::Http { method, path } => {
+                        Some(Route::new(method.clone(), path, f.name().to_owned()))
+                    }
                     _ => None,
                 })
             })
@@ -107,11 +133,32 @@ impl RouteTable {
 
     /// Finds the route for `method` and `path` (the URI path, still percent-encoded).
     pub fn find(&self, method: &Method, path: &str) -> RouteMatch {
-        let parts: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
-        let mut best: Option<(Vec<u8>, &Route, BTreeMap<String, String>)> = None;
+        match self.find_function(method, path) {
+            Ok((function, params)) => RouteMatch::Found {
+                function: function.to_owned(),
+                params,
+            },
+            Err(miss) => miss,
+        }
+    }
+
+    /// [`RouteTable::find`] with the function's name borrowed from the table rather than
+    /// copied: the function and its path parameters, or the miss
+    /// ([`RouteMatch::MethodNotAllowed`] or [`RouteMatch::NotFound`]). A route the path does
+    /// not match costs no allocation.
+    ///
+    /// # Errors
+    /// The miss, as [`RouteTable::find`] answers it.
+    pub fn find_function(
+        &self,
+        method: &Method,
+        path: &str,
+    ) -> Result<(&str, BTreeMap<String, String>), RouteMatch> {
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let mut best: Option<(&Route, BTreeMap<String, String>)> = None;
         let mut allowed = Vec::new();
         for route in &self.routes {
-            let Some((rank, params)) = matches(&route.segments, &parts) else {
+            let Some(params) = matches(&route.segments, path) else {
                 continue;
             };
             match &route.method {
@@ -121,50 +168,56 @@ impl RouteTable {
                 }
                 _ => {}
             }
-            let mut rank = rank;
-            rank.push(u8::from(route.method.is_none()));
-            if best.as_ref().is_none_or(|(b, _, _)| rank < *b) {
-                best = Some((rank, route, params));
+            if best.as_ref().is_none_or(|(b, _)| route.rank < b.rank) {
+                best = Some((route, params));
             }
         }
         match best {
-            Some((_, route, params)) => RouteMatch::Found {
-                function: route.function.clone(),
-                params,
-            },
-            None if !allowed.is_empty() => RouteMatch::MethodNotAllowed(allowed),
-            None => RouteMatch::NotFound,
+            Some((route, params)) => Ok((&route.function, params)),
+            None if !allowed.is_empty() => Err(RouteMatch::MethodNotAllowed(allowed)),
+            None => Err(RouteMatch::NotFound),
         }
     }
 }
 
-/// The segment kinds of a match (0 literal, 1 param, 2 rest) and the captured parameters.
-fn matches(segments: &[Segment], parts: &[&str]) -> Option<(Vec<u8>, BTreeMap<String, String>)> {
-    // One more for the method's rank, pushed by `find`.
-    let mut rank = Vec::with_capacity(segments.len() + 1);
+/// The parameters `segments` capture from `path` (without its leading `/`), if they match it.
+fn matches(segments: &[Segment], path: &str) -> Option<BTreeMap<String, String>> {
+    // What is left of the path: `None` once its last part is taken.
+    let mut rest = Some(path);
+    let mut next = || {
+        let left = rest?;
+        Some(match left.split_once('/') {
+            Some((part, after)) => {
+                rest = Some(after);
+                part
+            }
+            None => {
+                rest = None;
+                left
+            }
+        })
+    };
     let mut params = BTreeMap::new();
-    for (i, segment) in segments.iter().enumerate() {
+    for segment in segments {
         match segment {
             Segment::Literal(lit) => {
-                if parts.get(i) != Some(&lit.as_str()) {
+                if next()? != lit.as_str() {
                     return None;
                 }
-                rank.push(0);
             }
             Segment::Param(name) => {
-                let part = parts.get(i).filter(|p| !p.is_empty())?;
+                let part = next().filter(|p| !p.is_empty())?;
                 params.insert(name.clone(), percent_decode(part, false));
-                rank.push(1);
             }
             Segment::Rest(name) => {
-                let rest = parts.get(i..).filter(|r| !r.is_empty())?;
-                params.insert(name.clone(), percent_decode(&rest.join("/"), false));
-                rank.push(2);
-                return Some((rank, params));
+                // One or more parts: the rest of the path as it is.
+                let remainder = rest?;
+                params.insert(name.clone(), percent_decode(remainder, false));
+                return Some(params);
             }
         }
     }
-    (parts.len() == segments.len()).then_some((rank, params))
+    rest.is_none().then_some(params)
 }
 
 fn parse(path: &str) -> Vec<Segment> {
@@ -244,5 +297,130 @@ mod tests {
         assert_eq!(t.find(&Method::GET, "/nope"), RouteMatch::NotFound);
         assert_eq!(t.find(&Method::GET, "/orders/"), RouteMatch::NotFound);
         assert_eq!(t.find(&Method::GET, "/files"), RouteMatch::NotFound);
+    }
+
+    /// The lookup as it was written before the rank was precomputed and the path split
+    /// lazily (a vector of parts and a rank vector per matching route), kept as the reference.
+    fn reference(t: &RouteTable, method: &Method, path: &str) -> RouteMatch {
+        let parts: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
+        let mut best: Option<(Vec<u8>, &Route, BTreeMap<String, String>)> = None;
+        let mut allowed = Vec::new();
+        for route in &t.routes {
+            let mut rank = Vec::new();
+            let mut params = BTreeMap::new();
+            let mut matched = None;
+            for (i, segment) in route.segments.iter().enumerate() {
+                match segment {
+                    Segment::Literal(lit) => {
+                        if parts.get(i) != Some(&lit.as_str()) {
+                            matched = Some(false);
+                            break;
+                        }
+                        rank.push(0);
+                    }
+                    Segment::Param(name) => match parts.get(i).filter(|p| !p.is_empty()) {
+                        Some(part) => {
+                            params.insert(name.clone(), percent_decode(part, false));
+                            rank.push(1);
+                        }
+                        None => {
+                            matched = Some(false);
+                            break;
+                        }
+                    },
+                    Segment::Rest(name) => {
+                        match parts.get(i..).filter(|r| !r.is_empty()) {
+                            Some(rest) => {
+                                params.insert(name.clone(), percent_decode(&rest.join("/"), false));
+                                rank.push(2);
+                                matched = Some(true);
+                            }
+                            None => matched = Some(false),
+                        }
+                        break;
+                    }
+                }
+            }
+            if !matched.unwrap_or(parts.len() == route.segments.len()) {
+                continue;
+            }
+            match &route.method {
+                Some(m) if m != method => {
+                    allowed.push(m.clone());
+                    continue;
+                }
+                _ => {}
+            }
+            rank.push(u8::from(route.method.is_none()));
+            if best.as_ref().is_none_or(|(b, _, _)| rank < *b) {
+                best = Some((rank, route, params));
+            }
+        }
+        match best {
+            Some((_, route, params)) => RouteMatch::Found {
+                function: route.function.clone(),
+                params,
+            },
+            None if !allowed.is_empty() => RouteMatch::MethodNotAllowed(allowed),
+            None => RouteMatch::NotFound,
+        }
+    }
+
+    #[test]
+    fn every_lookup_answers_as_the_reference_does() {
+        let t = RouteTable::from_app(
+            &App::new("t")
+                .function(Function::new("list", h).http(Method::GET, "/orders"))
+                .function(Function::new("one", h).http(Method::GET, "/orders/{id}"))
+                .function(Function::new("put", h).http(Method::PUT, "/orders/{id}"))
+                .function(Function::new("latest", h).http(Method::GET, "/orders/latest"))
+                .function(Function::new("files", h).http_any("/files/{*path}"))
+                .function(Function::new("get_files", h).http(Method::GET, "/files/{*path}"))
+                .function(Function::new("nested", h).http_any("/{a}/{b}/{*rest}"))
+                .function(Function::new("root", h).http(Method::GET, "/"))
+                .function(Function::new("deep", h).http_any("/a/b/c/d")),
+        );
+        let paths = [
+            "",
+            "/",
+            "//",
+            "/orders",
+            "/orders/",
+            "/orders//",
+            "/orders/1",
+            "/orders/1/",
+            "/orders/latest",
+            "/orders/a%2Fb",
+            "/files",
+            "/files/",
+            "/files//",
+            "/files/a",
+            "/files/a/b/c.txt",
+            "/files//x",
+            "/x/y",
+            "/x/y/",
+            "/x/y/z",
+            "/x//z",
+            "//y/z",
+            "/a/b/c/d",
+            "/a/b/c/d/",
+            "/a/b/c",
+            "orders",
+            "orders/1",
+            "/%41/%42/%43",
+        ];
+        for method in [Method::GET, Method::PUT, Method::POST, Method::DELETE] {
+            for path in paths {
+                assert_eq!(
+                    t.find(&method, path),
+                    reference(&t, &method, path),
+                    "{method} {path:?}"
+                );
+            }
+        }
+        assert!(matches!(
+            t.find_function(&Method::GET, "/orders/7"),
+            Ok(("one", params)) if params.get("id").map(String::as_str) == Some("7")
+        ));
     }
 }
