@@ -52,7 +52,7 @@ const BATCH: usize = 64;
 
 /// The invocations of one runtime: their aggregates, and the records kept.
 ///
-/// Recording hands the record over under a lock held for one push; every [`BATCH`] records,
+/// Recording hands the record over under a lock held for one push; every 64 records,
 /// whoever records the last one (if nobody is reading) moves them into the aggregates and the
 /// ring under the meter's main lock. Every read takes the records handed over first, so it
 /// sees every invocation recorded before it. Two threads recording at once wait only for a
