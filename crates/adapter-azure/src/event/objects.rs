@@ -128,13 +128,24 @@ impl<'a> Object<'a> {
         Some(member.value(self.text))
     }
 
-    /// The value of `key`, else of the first key in byte order equal to it ignoring ASCII
-    /// case ([`encoding::get_ci`](super::encoding::get_ci) on the parsed object).
+    /// The value of `key` (the last one if it repeats), else of the first key in byte order
+    /// equal to it ignoring ASCII case ([`encoding::get_ci`](super::encoding::get_ci) on the
+    /// parsed object).
     pub(super) fn get_ci(self, key: &str) -> Option<&'a Value> {
-        self.get(key).or_else(|| {
-            let (_, member) = first_ci(self.members.iter().enumerate(), self.text, key)?;
-            Some(member.value(self.text))
-        })
+        let key = key.as_bytes();
+        let mut exact = None;
+        let mut first: Option<&Member> = None;
+        for member in self.members {
+            let name = member.key(self.text);
+            if name == key {
+                exact = Some(member);
+            } else if name.eq_ignore_ascii_case(key)
+                && first.is_none_or(|f| name <= f.key(self.text))
+            {
+                first = Some(member);
+            }
+        }
+        Some(exact.or(first)?.value(self.text))
     }
 
     /// The only value, if the object has exactly one key (repeated or not).
@@ -191,6 +202,34 @@ const STOPS: [bool; 256] = {
     stops[b'\\' as usize] = true;
     stops
 };
+
+/// The index of the first quote, backslash or control character of `bytes`, eight bytes at a
+/// time (the zero-byte test of "Bit Twiddling Hacks": in each word, the lowest byte flagged is
+/// exact, and only bytes above it can be flagged wrongly).
+fn first_stop(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |word: u64| word.wrapping_sub(ONES) & !word;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let quote = zero(word ^ (ONES * u64::from(b'"')));
+        let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+        let control = word.wrapping_sub(ONES * 0x20) & !word;
+        let found = (quote | backslash | control) & HIGHS;
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    let rest = chunks.remainder();
+    rest.iter()
+        .position(|&b| STOPS[usize::from(b)])
+        .map(|i| offset + i)
+}
 
 /// How deep [`scan`] follows objects and arrays (serde_json's limit is 127).
 const MAX_DEPTH: usize = 64;
@@ -378,11 +417,7 @@ impl Scanner<'_> {
         let mut escaped = false;
         let mut i = self.at + 1;
         loop {
-            i += self
-                .text
-                .get(i..)?
-                .iter()
-                .position(|&b| STOPS[usize::from(b)])?;
+            i += first_stop(self.text.get(i..)?)?;
             match *self.text.get(i)? {
                 b'"' => {
                     self.at = i + 1;
@@ -644,6 +679,26 @@ mod tests {
             }
         }
         assert!(taken > 1000, "{taken} changed requests scanned");
+    }
+
+    #[test]
+    fn the_first_stop_is_found_eight_bytes_at_a_time_as_byte_by_byte() {
+        const BYTES: &[u8] = b"ab\"\\\x00\x1f\x20\x7f\x80\xff\xa2\xdc";
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = usize::try_from(state % 40).unwrap_or(0);
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| {
+                    let pick = usize::try_from((state >> (i % 60)) % 64).unwrap_or(0);
+                    BYTES.get(pick).copied().unwrap_or(b'x')
+                })
+                .collect();
+            let expected = bytes.iter().position(|&b| STOPS[usize::from(b)]);
+            assert_eq!(first_stop(&bytes), expected, "{bytes:?}");
+        }
     }
 
     #[test]
