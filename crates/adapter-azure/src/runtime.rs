@@ -41,6 +41,7 @@ use std::sync::Arc;
 use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
 use axum::Router;
+use bytes::Bytes;
 use faasport_core::contract::{
     error_response, http_response, Delivery, Limits, RouteMatch, RouteTable,
 };
@@ -217,7 +218,7 @@ async fn dispatch(State(server): State<Arc<Server>>, request: Request) -> http::
         .and_then(|name| server.azure.get(name))
         .filter(|azure| server.mode == HttpMode::Json || !azure.is_http());
     if let Some(azure) = invoked {
-        return invocation(&server, azure, &bytes, &request_id).await;
+        return invocation(&server, azure, bytes, &request_id).await;
     }
     let request = HttpRequest::from_http(http::Request::from_parts(parts, Body::from(bytes)));
     if path == "/" && request.method() == Method::GET {
@@ -232,10 +233,10 @@ async fn dispatch(State(server): State<Arc<Server>>, request: Request) -> http::
 async fn invocation(
     server: &Server,
     azure: &AzureFunction,
-    body: &[u8],
+    body: Bytes,
     request_id: &str,
 ) -> http::Response<AxumBody> {
-    let request = InvocationRequest::from_slice(body);
+    let request = InvocationRequest::from_bytes(body);
     let storage_queue = request
         .as_ref()
         .is_ok_and(|r| r.meta("MessageId").is_none() && r.meta("DeliveryCount").is_none());

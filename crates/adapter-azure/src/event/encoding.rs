@@ -29,10 +29,15 @@ pub fn get_ci<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 /// their JSON text; `None` for null, objects and arrays.
 pub fn text(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) => match serde_json::from_str::<Value>(s) {
-            Ok(Value::String(inner)) => Some(inner),
-            _ => Some(s.clone()),
-        },
+        // Only a text whose first character past JSON whitespace is a quote can be a JSON
+        // string; any other is kept without trying to parse it.
+        Value::String(s)
+            if s.trim_start_matches([' ', '\n', '\t', '\r'])
+                .starts_with('"') =>
+        {
+            Some(serde_json::from_str::<String>(s).unwrap_or_else(|_| s.clone()))
+        }
+        Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,

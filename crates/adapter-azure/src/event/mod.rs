@@ -29,24 +29,34 @@ mod blob;
 pub mod encoding;
 mod grid;
 mod http;
+mod objects;
 mod queue;
 mod schedule;
 mod table;
 
+use bytes::Bytes;
 use faasport_core::{Event, Trigger};
 use serde_json::{Map, Value};
 
+use self::objects::Objects;
 use crate::names::{Entry, TRIGGER_BINDING};
 
 pub use self::http::http_request;
 
-/// The host's invocation request.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The host's invocation request: its `Data` (the input bindings' values, by binding name) and
+/// `Metadata` (the trigger's) objects, each value parsed when first read ([`Self::meta`],
+/// [`Self::trigger_value`]).
+#[derive(Debug, Clone, Default)]
 pub struct InvocationRequest {
-    /// The input bindings' values, by binding name.
-    pub data: Map<String, Value>,
-    /// The trigger's metadata.
-    pub metadata: Map<String, Value>,
+    /// The request body, which `objects` point into.
+    text: Bytes,
+    objects: Objects,
+}
+
+impl PartialEq for InvocationRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.data() == other.data() && self.metadata() == other.metadata()
+    }
 }
 
 /// Why an invocation request could not be turned into an event.
@@ -124,6 +134,23 @@ impl InvocationRequest {
     /// # Errors
     /// [`EventError::NotJson`] or [`EventError::NoData`].
     pub fn from_slice(body: &[u8]) -> Result<Self, EventError> {
+        Self::from_bytes(Bytes::copy_from_slice(body))
+    }
+
+    /// [`Self::from_slice`] keeping `body` instead of a copy.
+    pub(crate) fn from_bytes(body: Bytes) -> Result<Self, EventError> {
+        let Some(objects) = objects::scan(&body) else {
+            return Self::parsed(&body);
+        };
+        Ok(Self {
+            objects: objects?,
+            text: body,
+        })
+    }
+
+    /// The request parsed into `Value`s at once: for what [`objects::scan`] does not take, so
+    /// it is answered (and refused) as it always was.
+    fn parsed(body: &[u8]) -> Result<Self, EventError> {
         let value: Value = serde_json::from_slice(body).map_err(EventError::NotJson)?;
         let Value::Object(mut doc) = value else {
             return Err(EventError::NoData);
@@ -136,22 +163,32 @@ impl InvocationRequest {
             Some(Value::Object(metadata)) => metadata,
             _ => Map::new(),
         };
-        Ok(Self { data, metadata })
+        Ok(Self {
+            text: Bytes::new(),
+            objects: Objects::parsed(data, metadata),
+        })
+    }
+
+    /// The input bindings' values, by binding name (every value parsed).
+    pub fn data(&self) -> Map<String, Value> {
+        self.objects.data(&self.text).to_map()
+    }
+
+    /// The trigger's metadata (every value parsed).
+    pub fn metadata(&self) -> Map<String, Value> {
+        self.objects.metadata(&self.text).to_map()
     }
 
     /// The trigger's value: `Data.trigger`, or the only value of `Data` (a hand-written
     /// `function.json` with another binding name).
     pub fn trigger_value(&self) -> Option<&Value> {
-        self.data.get(TRIGGER_BINDING).or_else(|| {
-            (self.data.len() == 1)
-                .then(|| self.data.values().next())
-                .flatten()
-        })
+        let data = self.objects.data(&self.text);
+        data.get(TRIGGER_BINDING).or_else(|| data.only())
     }
 
     /// A metadata value, its key matched case-insensitively as the host's serializer does.
     pub fn meta(&self, key: &str) -> Option<&Value> {
-        encoding::get_ci(&self.metadata, key)
+        self.objects.metadata(&self.text).get_ci(key)
     }
 
     /// The retry count the host reports for triggers with a retry policy
@@ -248,7 +285,7 @@ impl InvocationRequest {
             format!("/functions/{method}"),
             "com.microsoft.azure.functions.invocation",
         )
-        .with_data(serde_json::json!({ "Data": self.data, "Metadata": self.metadata }))
+        .with_data(serde_json::json!({ "Data": self.data(), "Metadata": self.metadata() }))
     }
 }
 
