@@ -354,8 +354,8 @@ impl LocalRuntime {
     ///
     /// The hot path (a warm instance free) reads the clock twice, when the invocation arrives
     /// and when the handler is done, and awaits nothing but the handler: the lease is taken and
-    /// the handler's future created before the first await, so the future returned holds the
-    /// record, the lease and the handler's (boxed) future, not the event or the context. The
+    /// the handler's future created before the first await, so the stage returned holds (in one
+    /// box) the record, the lease and the handler's future, not the event or the context. The
     /// handler's timeout is only armed if it does not finish on its first poll. Starting an
     /// instance and waiting for capacity happen in a boxed future.
     fn run<'a>(
