@@ -132,20 +132,10 @@ impl<'a> Object<'a> {
     /// equal to it ignoring ASCII case ([`encoding::get_ci`](super::encoding::get_ci) on the
     /// parsed object).
     pub(super) fn get_ci(self, key: &str) -> Option<&'a Value> {
-        let key = key.as_bytes();
-        let mut exact = None;
-        let mut first: Option<&Member> = None;
-        for member in self.members {
-            let name = member.key(self.text);
-            if name == key {
-                exact = Some(member);
-            } else if name.eq_ignore_ascii_case(key)
-                && first.is_none_or(|f| name <= f.key(self.text))
-            {
-                first = Some(member);
-            }
-        }
-        Some(exact.or(first)?.value(self.text))
+        self.get(key).or_else(|| {
+            let (_, member) = first_ci(self.members.iter().enumerate(), self.text, key)?;
+            Some(member.value(self.text))
+        })
     }
 
     /// The only value, if the object has exactly one key (repeated or not).
@@ -367,17 +357,8 @@ impl Scanner<'_> {
                 member.span = start..at;
                 member.end = end;
             }
-            self.whitespace();
-            match self.peek()? {
-                b',' => {
-                    self.at += 1;
-                    self.whitespace();
-                }
-                b'}' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if !self.separator(b'}')? {
+                return Some(());
             }
         }
     }
@@ -394,19 +375,26 @@ impl Scanner<'_> {
         }
         loop {
             self.value(depth + 1, Level::Deeper)?;
-            self.whitespace();
-            match self.peek()? {
-                b',' => {
-                    self.at += 1;
-                    self.whitespace();
-                }
-                b']' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if !self.separator(b']')? {
+                return Some(());
             }
         }
+    }
+
+    /// After a member or an element: `Some(true)` past a comma (and the whitespace after it),
+    /// `Some(false)` past `close`, `None` for anything else.
+    fn separator(&mut self, close: u8) -> Option<bool> {
+        self.whitespace();
+        let byte = self.peek()?;
+        if byte != b',' && byte != close {
+            return None;
+        }
+        self.at += 1;
+        if byte == close {
+            return Some(false);
+        }
+        self.whitespace();
+        Some(true)
     }
 
     /// A string; whether it has escapes.
