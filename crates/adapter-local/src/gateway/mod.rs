@@ -49,7 +49,7 @@ mod respond;
 pub use self::admin::{ADMIN_HEADER, ADMIN_PREFIX};
 pub use self::listen::CAP_WARNING_INTERVAL;
 pub use self::respond::REQUEST_ID_HEADER;
-pub use faasport_core::contract::{RouteMatch, RouteTable};
+pub use faasport_core::contract::{RouteMatch, RouteMiss, RouteTable};
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -433,7 +433,7 @@ async fn route(state: &GatewayState, request: Request) -> Response {
         .find_function(request.method(), request.uri().path())
     {
         Ok(found) => found,
-        Err(RouteMatch::MethodNotAllowed(methods)) => {
+        Err(RouteMiss::MethodNotAllowed(methods)) => {
             let mut response =
                 respond::error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None);
             let allow: Vec<&str> = methods.iter().map(http::Method::as_str).collect();
@@ -442,8 +442,7 @@ async fn route(state: &GatewayState, request: Request) -> Response {
             }
             return response;
         }
-        // `RouteMatch::NotFound` (a miss is never `Found`).
-        Err(_) => {
+        Err(RouteMiss::NotFound) => {
             let message = format!("no route for {} {}", request.method(), request.uri().path());
             return respond::error(StatusCode::NOT_FOUND, &message, None);
         }

@@ -31,7 +31,7 @@ pub use self::http::{
 };
 pub use self::invoke::{delivery_attempts, invoke_answer, CalleeError};
 pub use self::limits::Limits;
-pub use self::routes::{RouteMatch, RouteTable};
+pub use self::routes::{RouteMatch, RouteMiss, RouteTable};
 pub use self::scaling::QueueScaling;
 pub use self::shutdown::shutdown_signal;
 pub use self::visibility::visibility_timeout;

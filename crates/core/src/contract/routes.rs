@@ -58,6 +58,24 @@ impl Route {
     }
 }
 
+/// Why a lookup found no function ([`RouteTable::find_function`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteMiss {
+    /// The path exists under other methods (listed): a 405.
+    MethodNotAllowed(Vec<Method>),
+    /// No route has this path: a 404.
+    NotFound,
+}
+
+impl From<RouteMiss> for RouteMatch {
+    fn from(miss: RouteMiss) -> Self {
+        match miss {
+            RouteMiss::MethodNotAllowed(methods) => RouteMatch::MethodNotAllowed(methods),
+            RouteMiss::NotFound => RouteMatch::NotFound,
+        }
+    }
+}
+
 /// What a lookup found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteMatch {
@@ -138,22 +156,21 @@ impl RouteTable {
                 function: function.to_owned(),
                 params,
             },
-            Err(miss) => miss,
+            Err(miss) => miss.into(),
         }
     }
 
     /// [`RouteTable::find`] with the function's name borrowed from the table rather than
-    /// copied: the function and its path parameters, or the miss
-    /// ([`RouteMatch::MethodNotAllowed`] or [`RouteMatch::NotFound`]). A route the path does
-    /// not match costs no allocation.
+    /// copied: the function and its path parameters. A route the path does not match costs no
+    /// allocation.
     ///
     /// # Errors
-    /// The miss, as [`RouteTable::find`] answers it.
+    /// [`RouteMiss`], as [`RouteTable::find`] answers it.
     pub fn find_function(
         &self,
         method: &Method,
         path: &str,
-    ) -> Result<(&str, BTreeMap<String, String>), RouteMatch> {
+    ) -> Result<(&str, BTreeMap<String, String>), RouteMiss> {
         let path = path.strip_prefix('/').unwrap_or(path);
         let mut best: Option<(&Route, BTreeMap<String, String>)> = None;
         let mut allowed = Vec::new();
@@ -174,8 +191,8 @@ impl RouteTable {
         }
         match best {
             Some((route, params)) => Ok((&route.function, params)),
-            None if !allowed.is_empty() => Err(RouteMatch::MethodNotAllowed(allowed)),
-            None => Err(RouteMatch::NotFound),
+            None if !allowed.is_empty() => Err(RouteMiss::MethodNotAllowed(allowed)),
+            None => Err(RouteMiss::NotFound),
         }
     }
 }
