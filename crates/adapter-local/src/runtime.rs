@@ -9,7 +9,6 @@ use std::task::Poll;
 use std::time::Duration;
 
 use futures::future::Either;
-use futures::FutureExt as _;
 use tokio::time::Instant;
 
 use faasport_core::{
@@ -302,7 +301,18 @@ impl LocalRuntime {
         event: Event,
         options: InvokeOptions,
     ) -> impl Future<Output = Result<Invocation, Error>> + Send + 'a {
-        futures::future::lazy(move |_| self.start(function, event, options)).flatten()
+        Invoke {
+            runtime: self,
+            deployed: None,
+            span: tracing::Span::none(),
+            unstarted: Some(Unstarted {
+                function,
+                event,
+                options,
+                start: Self::start,
+            }),
+            stage: Stage::Done,
+        }
     }
 
     /// [`LocalRuntime::invoke_with`] with its first poll's work (the function looked up, a warm
@@ -315,7 +325,18 @@ impl LocalRuntime {
         event: Event,
         options: InvokeOptions,
     ) -> impl Future<Output = Result<Invocation, Error>> + Send + 'a {
-        self.start(function, event, options)
+        let Begun {
+            deployed,
+            span,
+            stage,
+        } = self.start(function, event, options);
+        Invoke {
+            runtime: self,
+            deployed,
+            span,
+            unstarted: None,
+            stage,
+        }
     }
 
     /// The first poll of [`LocalRuntime::invoke_with`].
@@ -324,15 +345,14 @@ impl LocalRuntime {
         function: &str,
         event: Event,
         options: InvokeOptions,
-    ) -> Invoke<'a, impl Future<Output = Result<Output, Error>> + Send + Unpin + 'static> {
+    ) -> Begun<'a, impl Future<Output = Result<Output, Error>> + Send + Unpin + 'static> {
         let deployed = match self.deployed(function) {
             Ok(deployed) => deployed,
             Err(error) => {
-                return Invoke {
-                    runtime: self,
+                return Begun {
                     deployed: None,
                     span: tracing::Span::none(),
-                    stage: Stage::Unknown(error),
+                    stage: Stage::Unknown(Box::new(error)),
                 }
             }
         };
@@ -342,8 +362,7 @@ impl LocalRuntime {
             let _entered = span.enter();
             self.run(deployed, event, options, request_id)
         };
-        Invoke {
-            runtime: self,
+        Begun {
             deployed: Some(deployed),
             span,
             stage,
@@ -462,16 +481,10 @@ impl LocalRuntime {
     }
 
     /// Counts and meters a settled invocation.
-    fn recorded(
-        &self,
-        deployed: &Deployed,
-        result: Result<Output, Error>,
-        record: InvocationRecord,
-    ) -> Invocation {
+    fn recorded(&self, deployed: &Deployed, record: &InvocationRecord) {
         tracing::debug!(function = %record.function, request_id = %record.request_id, outcome = ?record.outcome, cold = record.cold, "invocation finished");
-        deployed.counters.record(&record);
-        self.inner.meter.record(record.clone());
-        Invocation { result, record }
+        deployed.counters.record(record);
+        self.inner.meter.record_copy(record);
     }
 
     /// Sets the outcome and the billed duration.
@@ -808,19 +821,41 @@ struct Invoke<'a, F> {
     deployed: Option<&'a Deployed>,
     /// Entered on every poll, and while the stage is dropped, as `Instrumented` does.
     span: tracing::Span,
+    /// What the first poll starts ([`LocalRuntime::invoke_with`]); `None` once started. Kept
+    /// beside the stage, not in it, so starting writes a stage of a few words, not one as
+    /// large as the event.
+    unstarted: Option<Unstarted<'a, F>>,
+    stage: Stage<'a, F>,
+}
+
+/// What [`LocalRuntime::start`] sets up: the parts of an [`Invoke`] that starting fills in.
+struct Begun<'a, F> {
+    deployed: Option<&'a Deployed>,
+    span: tracing::Span,
     stage: Stage<'a, F>,
 }
 
 /// Where an [`Invoke`] is.
 enum Stage<'a, F> {
-    /// No such function: the first poll answers the error.
-    Unknown(Error),
+    /// No such function: the first poll answers the error (boxed: a rare path should not
+    /// size every invocation's future).
+    Unknown(Box<Error>),
     /// The handler is running.
     Running(Box<Running<F>>),
     /// Waiting for an instance: the handler started, or the invocation refused (settled).
     Waiting(Pin<Box<dyn Future<Output = Started<F>> + Send + 'a>>),
     /// Finished (polled to completion).
     Done,
+}
+
+/// An invocation not started yet, and how to start it: [`LocalRuntime::start`], whose future
+/// type (the handler's, `F`) the pointer names, so the first poll fills the [`Invoke`] in
+/// place instead of a combinator moving a second future into place after the first.
+struct Unstarted<'a, F> {
+    function: &'a str,
+    event: Event,
+    options: InvokeOptions,
+    start: fn(&'a LocalRuntime, &'a str, Event, InvokeOptions) -> Begun<'a, F>,
 }
 
 /// How waiting for an instance ends: the handler started on it, or the invocation settled
@@ -835,6 +870,18 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        if let Some(unstarted) = this.unstarted.take() {
+            let Unstarted {
+                function,
+                event,
+                options,
+                start,
+            } = unstarted;
+            let begun = start(this.runtime, function, event, options);
+            this.deployed = begun.deployed;
+            this.span = begun.span;
+            this.stage = begun.stage;
+        }
         let settled = {
             let _entered = this.span.enter();
             loop {
@@ -849,7 +896,12 @@ where
                         else {
                             unreachable!("the stage was just matched as running")
                         };
-                        break (result, running.record);
+                        // The hot path: the record moves out of its box once, into the answer.
+                        let record = running.record;
+                        if let Some(deployed) = this.deployed {
+                            this.runtime.recorded(deployed, &record);
+                        }
+                        return Poll::Ready(Ok(Invocation { result, record }));
                     }
                     Stage::Waiting(waiting) => match waiting.as_mut().poll(cx) {
                         Poll::Pending => return Poll::Pending,
@@ -864,14 +916,18 @@ where
                         else {
                             unreachable!("the stage was just matched as unknown")
                         };
-                        return Poll::Ready(Err(error));
+                        return Poll::Ready(Err(*error));
                     }
                     Stage::Done => panic!("an invocation's future polled after it completed"),
                 }
             }
         };
         Poll::Ready(match this.deployed {
-            Some(deployed) => Ok(this.runtime.recorded(deployed, settled.0, settled.1)),
+            Some(deployed) => {
+                let (result, record) = settled;
+                this.runtime.recorded(deployed, &record);
+                Ok(Invocation { result, record })
+            }
             // Only an unknown function has none, and it answers on its first poll.
             None => Err(Error::Local {
                 reason: "an invocation settled without its function".to_owned(),

@@ -20,7 +20,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use futures::future::{BoxFuture, Either};
+use futures::future::BoxFuture;
 use futures::FutureExt as _;
 
 use crate::{Context, Error, Event, EventKind, FromEvent, IntoOutput, Output};
@@ -61,13 +61,12 @@ where
             Ok(input) => input,
             Err(e) => return Box::pin(std::future::ready(Err(e))),
         };
-        let fut = (self)(input, cx);
-        Box::pin(async move {
-            match fut.await {
-                Ok(out) => out.into_output(),
-                Err(e) => Err(Error::from_handler(e)),
-            }
-        })
+        // A combinator, not an `async` block: the block would keep the handler's future twice
+        // (as the value it captured and as the future it awaits), doubling the box and its copy.
+        Box::pin((self)(input, cx).map(|result| match result {
+            Ok(out) => out.into_output(),
+            Err(e) => Err(Error::from_handler(e)),
+        }))
     }
 }
 
@@ -106,14 +105,16 @@ impl BoxHandler {
         event: Event,
         cx: Context,
     ) -> impl Future<Output = Result<Output, Error>> + Send + Unpin + 'static {
-        match std::panic::catch_unwind(AssertUnwindSafe(|| (self.inner)(event, cx))) {
-            Ok(fut) => Either::Left(AssertUnwindSafe(fut).catch_unwind().map(|polled| {
-                polled.unwrap_or_else(|payload| Err(Error::Panic(panic_message(payload.as_ref()))))
-            })),
-            Err(payload) => Either::Right(std::future::ready(Err(Error::Panic(panic_message(
-                payload.as_ref(),
-            ))))),
-        }
+        // A panic while creating the future is answered by a boxed ready one (a rare path), so
+        // the future returned is one pointer wide, not as wide as the error it could hold.
+        let fut = std::panic::catch_unwind(AssertUnwindSafe(|| (self.inner)(event, cx)))
+            .unwrap_or_else(|payload| {
+                let panicked = Err(Error::Panic(panic_message(payload.as_ref())));
+                Box::pin(std::future::ready(panicked))
+            });
+        AssertUnwindSafe(fut).catch_unwind().map(|polled| {
+            polled.unwrap_or_else(|payload| Err(Error::Panic(panic_message(payload.as_ref()))))
+        })
     }
 }
 

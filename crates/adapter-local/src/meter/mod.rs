@@ -110,9 +110,21 @@ impl Meter {
     /// Records one invocation: the aggregates count it and the ring keeps it, in completion
     /// order, by the next read at the latest (see [`Meter`]).
     pub fn record(&self, record: InvocationRecord) {
+        self.hand_over(|pending| pending.push(record));
+    }
+
+    /// [`Meter::record`] of a copy of `record`, cloned straight into the batch (the runtime
+    /// keeps the original for its caller).
+    pub(crate) fn record_copy(&self, record: &InvocationRecord) {
+        self.hand_over(|pending| pending.push(record.clone()));
+    }
+
+    /// Adds to the batch under its lock (`add` pushes one record), and settles a full batch.
+    #[inline]
+    fn hand_over(&self, add: impl FnOnce(&mut Vec<InvocationRecord>)) {
         let full = {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            pending.push(record);
+            add(&mut pending);
             pending.len() >= BATCH
         };
         if full {
@@ -139,10 +151,10 @@ impl Meter {
             }
             std::mem::swap(&mut *pending, spare);
         }
-        for record in spare.drain(..) {
-            totals.record(&record);
-            records.push(record);
+        for record in spare.iter() {
+            totals.record(record);
         }
+        records.append(spare);
     }
 
     /// How many invocations were recorded, kept or not.

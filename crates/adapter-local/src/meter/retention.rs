@@ -96,6 +96,32 @@ impl<T: Clone> Retained<T> {
         }
     }
 
+    /// Appends every entry of `batch` in order (leaving it empty, its allocation kept), as
+    /// [`Retained::push`] one by one would: the entries move in bulk, not one call each.
+    pub(crate) fn append(&mut self, batch: &mut Vec<T>) {
+        match &mut self.storage {
+            Storage::Ring { entries, limit } => {
+                // Only the last `limit` of the batch can stay; the rest of it, and as much of
+                // the ring as they displace, are let go.
+                let skip = batch.len().saturating_sub(*limit);
+                batch.drain(..skip);
+                let evict = (entries.len() + batch.len()).saturating_sub(*limit);
+                entries.drain(..evict);
+                self.dropped += (evict + skip) as u64;
+                // Through a deque, whose `append` copies the batch in one or two moves; both
+                // conversions keep the allocation (the emptied deque starts at its front).
+                let mut moved = VecDeque::from(std::mem::take(batch));
+                entries.append(&mut moved);
+                *batch = Vec::from(moved);
+            }
+            Storage::All(chunks) => {
+                for entry in batch.drain(..) {
+                    chunks.push(entry);
+                }
+            }
+        }
+    }
+
     /// Entries kept now.
     pub(crate) fn len(&self) -> usize {
         match &self.storage {
@@ -193,6 +219,35 @@ impl<T: Clone> Chunks<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn appending_a_batch_keeps_what_pushing_one_by_one_keeps() {
+        for limit in [0, 1, 3, 7, 64] {
+            for retention in [RecordRetention::Ring(limit), RecordRetention::All] {
+                for batch_len in [0, 1, 2, 5, 9, 70] {
+                    let (mut pushed, mut appended) =
+                        (Retained::new(retention), Retained::new(retention));
+                    let mut next = 0;
+                    for _ in 0..4 {
+                        let mut batch: Vec<u32> = (next..next + batch_len).collect();
+                        next += batch_len;
+                        for &i in &batch {
+                            pushed.push(i);
+                        }
+                        appended.append(&mut batch);
+                        assert!(batch.is_empty());
+                        assert_eq!(
+                            appended.to_vec(),
+                            pushed.to_vec(),
+                            "{retention:?} {batch_len}"
+                        );
+                        assert_eq!(appended.dropped(), pushed.dropped());
+                        assert_eq!(appended.len(), pushed.len());
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn a_ring_keeps_the_most_recent_entries_and_counts_the_rest() {
