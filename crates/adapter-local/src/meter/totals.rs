@@ -338,9 +338,22 @@ impl FunctionTotals {
         // Latest end first: a record ending before every start kept so far cannot overlap
         // any record kept after it either.
         let mut keep = vec![false; older.len()];
-        if !force {
-            let mut order: Vec<usize> = (0..older.len()).collect();
-            order.sort_unstable_by_key(|&k| std::cmp::Reverse(span(&older[k]).1));
+        // Only a record that reaches a kept one starts a chain; when none does (invocations
+        // of an instance that did not overlap across the split, the usual case), nothing is
+        // kept and the order does not matter.
+        let reaches_kept = |r: &InvocationRecord| {
+            r.instance
+                .and_then(|id| first_start.get(&id))
+                .is_some_and(|first| span(r).1 >= *first)
+        };
+        if !force && older.iter().any(reaches_kept) {
+            // Records come in the order they finished, so newest first is nearly always the
+            // order by latest end already.
+            let mut order: Vec<usize> = (0..older.len()).rev().collect();
+            let by_end = |&k: &usize| std::cmp::Reverse(span(&older[k]).1);
+            if !order.is_sorted_by_key(by_end) {
+                order.sort_unstable_by_key(by_end);
+            }
             for k in order {
                 let Some(id) = older[k].instance else {
                     continue;

@@ -47,13 +47,11 @@ impl AzureFlexRule {
     /// The instance size (MB) a function with `memory_mb` runs on: the smallest size that
     /// holds it, or the largest.
     pub fn instance_memory_mb(&self, memory_mb: u32) -> u32 {
-        let mut sizes = self.prices.instance_memory_mb.clone();
-        sizes.sort_unstable();
-        sizes
-            .iter()
-            .copied()
-            .find(|s| *s >= memory_mb)
-            .or_else(|| sizes.last().copied())
+        let sizes = || self.prices.instance_memory_mb.iter().copied();
+        sizes()
+            .filter(|s| *s >= memory_mb)
+            .min()
+            .or_else(|| sizes().max())
             .unwrap_or(self.prices.default_instance_memory_mb)
     }
 
