@@ -73,9 +73,13 @@ pub use self::shutdown::{QueueLeftover, ShutdownReport};
 pub use self::undelivered::{read_undelivered, undelivered_path, Undelivered, UNDELIVERED_FILE};
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
+
+use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 use faasport_core::{App, Error, Event, Message, Object, ObjectInfo, QueueMessage, TopicMessage};
 
@@ -300,28 +304,55 @@ impl LocalCloud {
     /// grace period, and abandons and counts it
     /// ([`ShutdownReport::requests_abandoned`]) if it is still running when the period ends.
     /// `None` means it was abandoned.
-    pub(crate) async fn track_request<F: Future>(&self, request: F) -> Option<F::Output> {
-        struct InFlight<'a>(&'a Hub);
-        impl Drop for InFlight<'_> {
-            fn drop(&mut self) {
-                self.0.requests_in_flight.fetch_sub(1, Ordering::SeqCst);
-            }
-        }
+    pub(crate) fn track_request<'a, F: Future + Unpin + 'a>(
+        &'a self,
+        request: F,
+    ) -> impl Future<Output = Option<F::Output>> + 'a {
         self.hub.requests_in_flight.fetch_add(1, Ordering::SeqCst);
-        let _in_flight = InFlight(&self.hub);
-        // The token is borrowed, not cloned, and looked at only while the request is pending:
-        // cloning it, and polling its `cancelled()`, each take a lock every request shares.
-        // An answer that is ready is given even if the grace period ends at the same moment.
-        let stopped = &self.hub.stopped;
-        self.hub
-            .tracker
-            .track_future(async move {
-                tokio::select! {
-                    biased;
-                    output = request => Some(output),
-                    () = stopped.cancelled() => None,
-                }
-            })
-            .await
+        self.hub.tracker.track_future(Tracked {
+            request,
+            stopped: &self.hub.stopped,
+            waiting: None,
+            _in_flight: InFlight(&self.hub),
+        })
+    }
+}
+
+/// Counts a request in flight until it is dropped (answered or abandoned).
+struct InFlight<'a>(&'a Hub);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.requests_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// [`LocalCloud::track_request`]'s future: the request, or `None` once the grace period ends.
+///
+/// Hand-written rather than a `select!` in an `async` block, which held the request's future
+/// twice (as captured and as selected). The request is polled first, so an answer that is ready
+/// is given even if the grace period ends at the same moment; the stop token is looked at
+/// only once the request is pending (cloning it, and polling its `cancelled()`, each take a
+/// lock every request shares), its waiter boxed then.
+struct Tracked<'a, F> {
+    request: F,
+    stopped: &'a CancellationToken,
+    waiting: Option<Pin<Box<WaitForCancellationFuture<'a>>>>,
+    _in_flight: InFlight<'a>,
+}
+
+impl<F: Future + Unpin> Future for Tracked<'_, F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Poll::Ready(output) = Pin::new(&mut this.request).poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        let stopped = this.stopped;
+        let waiting = this
+            .waiting
+            .get_or_insert_with(|| Box::pin(stopped.cancelled()));
+        waiting.as_mut().poll(cx).map(|()| None)
     }
 }
