@@ -882,57 +882,54 @@ where
             this.span = begun.span;
             this.stage = begun.stage;
         }
-        let settled = {
-            let _entered = this.span.enter();
-            loop {
-                match &mut this.stage {
-                    Stage::Running(running) => {
-                        let Poll::Ready(result) = Pin::new(&mut running.call).poll(cx) else {
-                            return Poll::Pending;
-                        };
-                        this.runtime.finish(running, &result);
-                        let Stage::Running(running) =
-                            std::mem::replace(&mut this.stage, Stage::Done)
-                        else {
-                            unreachable!("the stage was just matched as running")
-                        };
-                        // The hot path: the record moves out of its box once, into the answer.
-                        let record = running.record;
-                        if let Some(deployed) = this.deployed {
-                            this.runtime.recorded(deployed, &record);
-                        }
+        let _entered = this.span.enter();
+        loop {
+            match &mut this.stage {
+                Stage::Running(running) => {
+                    let Poll::Ready(result) = Pin::new(&mut running.call).poll(cx) else {
+                        return Poll::Pending;
+                    };
+                    this.runtime.finish(running, &result);
+                    let Stage::Running(running) = std::mem::replace(&mut this.stage, Stage::Done)
+                    else {
+                        unreachable!("the stage was just matched as running")
+                    };
+                    // The hot path: the record moves out of its box once, into the answer
+                    // (returned here rather than through a shared tail, which cost three more
+                    // copies of the result and the record).
+                    let record = running.record;
+                    this.recorded(&record);
+                    return Poll::Ready(Ok(Invocation { result, record }));
+                }
+                Stage::Waiting(waiting) => match waiting.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(running)) => this.stage = Stage::Running(running),
+                    Poll::Ready(Err((result, record))) => {
+                        this.stage = Stage::Done;
+                        this.recorded(&record);
                         return Poll::Ready(Ok(Invocation { result, record }));
                     }
-                    Stage::Waiting(waiting) => match waiting.as_mut().poll(cx) {
-                        Poll::Pending => return Poll::Pending,
-                        Poll::Ready(Ok(running)) => this.stage = Stage::Running(running),
-                        Poll::Ready(Err(settled)) => {
-                            this.stage = Stage::Done;
-                            break settled;
-                        }
-                    },
-                    Stage::Unknown(_) => {
-                        let Stage::Unknown(error) = std::mem::replace(&mut this.stage, Stage::Done)
-                        else {
-                            unreachable!("the stage was just matched as unknown")
-                        };
-                        return Poll::Ready(Err(*error));
-                    }
-                    Stage::Done => panic!("an invocation's future polled after it completed"),
+                },
+                Stage::Unknown(_) => {
+                    let Stage::Unknown(error) = std::mem::replace(&mut this.stage, Stage::Done)
+                    else {
+                        unreachable!("the stage was just matched as unknown")
+                    };
+                    return Poll::Ready(Err(*error));
                 }
+                Stage::Done => panic!("an invocation's future polled after it completed"),
             }
-        };
-        Poll::Ready(match this.deployed {
-            Some(deployed) => {
-                let (result, record) = settled;
-                this.runtime.recorded(deployed, &record);
-                Ok(Invocation { result, record })
-            }
-            // Only an unknown function has none, and it answers on its first poll.
-            None => Err(Error::Local {
-                reason: "an invocation settled without its function".to_owned(),
-            }),
-        })
+        }
+    }
+}
+
+impl<F> Invoke<'_, F> {
+    /// Counts and meters the settled invocation, inside its span whichever way it settled (a
+    /// running or waiting stage always has its deployment).
+    fn recorded(&self, record: &InvocationRecord) {
+        if let Some(deployed) = self.deployed {
+            self.runtime.recorded(deployed, record);
+        }
     }
 }
 
