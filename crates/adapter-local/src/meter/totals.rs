@@ -179,66 +179,24 @@ impl RunTotals {
 
     /// Adds one invocation.
     pub fn record(&mut self, record: &InvocationRecord) {
-        let rules = self.rules.len();
-        // Known functions are looked up by name, without touching the name's reference count
-        // (shared by every invocation of the function, on every thread).
-        if !self.functions.contains_key(&*record.function) {
-            self.functions.insert(
-                Arc::clone(&record.function),
-                FunctionTotals {
-                    stats: FunctionStats {
-                        function: record.function.to_string(),
-                        ..FunctionStats::default()
-                    },
-                    closed: vec![BTreeMap::new(); rules],
-                    ..FunctionTotals::default()
-                },
-            );
-        }
-        let Some(f) = self.functions.get_mut(&*record.function) else {
+        // Known functions are looked up by name, once, without touching the name's reference
+        // count (shared by every invocation of the function, on every thread).
+        if let Some(f) = self.functions.get_mut(&*record.function) {
+            f.add(&self.rules, record);
             return;
-        };
-        let s = &mut f.stats;
-        s.invocations += 1;
-        s.cold_starts += u64::from(record.cold);
-        s.init_ms += ms(record.init);
-        s.queued_ms += ms(record.queued);
-        match record.outcome {
-            Outcome::Ok => {}
-            Outcome::Throttled => s.throttles += 1,
-            Outcome::Timeout => {
-                s.errors += 1;
-                s.timeouts += 1;
-            }
-            Outcome::Error | Outcome::Panic | Outcome::InitError => s.errors += 1,
         }
-        if !matches!(record.outcome, Outcome::Throttled | Outcome::InitError) {
-            f.durations.add(record.duration);
-        }
-        if rules > 0 {
-            f.open.push(record.clone());
-            f.latest_end = f.latest_end.max(end(record));
-            if f.open.len() > OPEN_WINDOW.max(f.next_close) {
-                f.close_old(&self.rules, f.open.len() / 2);
-                // Try again only after half a window more, so a chain that stays open costs
-                // amortised constant time per record.
-                f.next_close = f.open.len() + OPEN_WINDOW / 2;
-            } else if f.latest_end >= f.next_horizon_close {
-                // The leading records that ended more than the horizon ago close (in arrival
-                // order, which is about the order they ended in). Tried again only after a
-                // sixteenth of the horizon, so a record stays open at most 1 1/16 horizons and
-                // the scan costs amortised constant time per record.
-                let horizon = f.latest_end.saturating_sub(OPEN_HORIZON);
-                let closable = f.open.iter().take_while(|r| end(r) < horizon).count();
-                if closable > 0 {
-                    f.close_old(&self.rules, closable);
-                    if f.open.capacity() > 4 * f.open.len().max(16) {
-                        f.open.shrink_to(2 * f.open.len());
-                    }
-                }
-                f.next_horizon_close = f.latest_end + OPEN_HORIZON / 16;
-            }
-        }
+        let rules = self.rules.len();
+        self.functions
+            .entry(Arc::clone(&record.function))
+            .or_insert_with(|| FunctionTotals {
+                stats: FunctionStats {
+                    function: record.function.to_string(),
+                    ..FunctionStats::default()
+                },
+                closed: vec![BTreeMap::new(); rules],
+                ..FunctionTotals::default()
+            })
+            .add(&self.rules, record);
     }
 
     /// How many invocations were added.
@@ -308,6 +266,51 @@ impl RunTotals {
 }
 
 impl FunctionTotals {
+    /// Adds one invocation of this function, closing old open records under `rules`.
+    fn add(&mut self, rules: &[Box<dyn BillingRule>], record: &InvocationRecord) {
+        let s = &mut self.stats;
+        s.invocations += 1;
+        s.cold_starts += u64::from(record.cold);
+        s.init_ms += ms(record.init);
+        s.queued_ms += ms(record.queued);
+        match record.outcome {
+            Outcome::Ok => {}
+            Outcome::Throttled => s.throttles += 1,
+            Outcome::Timeout => {
+                s.errors += 1;
+                s.timeouts += 1;
+            }
+            Outcome::Error | Outcome::Panic | Outcome::InitError => s.errors += 1,
+        }
+        if !matches!(record.outcome, Outcome::Throttled | Outcome::InitError) {
+            self.durations.add(record.duration);
+        }
+        if !rules.is_empty() {
+            self.open.push(record.clone());
+            self.latest_end = self.latest_end.max(end(record));
+            if self.open.len() > OPEN_WINDOW.max(self.next_close) {
+                self.close_old(rules, self.open.len() / 2);
+                // Try again only after half a window more, so a chain that stays open costs
+                // amortised constant time per record.
+                self.next_close = self.open.len() + OPEN_WINDOW / 2;
+            } else if self.latest_end >= self.next_horizon_close {
+                // The leading records that ended more than the horizon ago close (in arrival
+                // order, which is about the order they ended in). Tried again only after a
+                // sixteenth of the horizon, so a record stays open at most 1 1/16 horizons and
+                // the scan costs amortised constant time per record.
+                let horizon = self.latest_end.saturating_sub(OPEN_HORIZON);
+                let closable = self.open.iter().take_while(|r| end(r) < horizon).count();
+                if closable > 0 {
+                    self.close_old(rules, closable);
+                    if self.open.capacity() > 4 * self.open.len().max(16) {
+                        self.open.shrink_to(2 * self.open.len());
+                    }
+                }
+                self.next_horizon_close = self.latest_end + OPEN_HORIZON / 16;
+            }
+        }
+    }
+
     /// Closes the `count` oldest open records (half the window, or those past the horizon),
     /// except those a newer open record of the same instance could still merge with.
     fn close_old(&mut self, rules: &[Box<dyn BillingRule>], count: usize) {
@@ -319,16 +322,28 @@ impl FunctionTotals {
         // closing fragments the heap over a long replay).
         let (older, newer) = self.open.split_at(count);
         // The keys are instance ids the runtime hands out, so FNV-1a (`NameMap`) is enough.
+        // A run of records of one instance (the usual order) is folded before it touches the
+        // map: one hash per run, not per record.
         let mut first_start: NameMap<u64, Duration> = NameMap::default();
-        for r in newer {
-            if let Some(id) = r.instance {
-                let start = r.arrived_at + r.queued;
+        let mut fold = |run: Option<(u64, Duration)>| {
+            if let Some((id, start)) = run {
                 first_start
                     .entry(id)
                     .and_modify(|s| *s = (*s).min(start))
                     .or_insert(start);
             }
+        };
+        let mut run: Option<(u64, Duration)> = None;
+        for r in newer {
+            if let Some(id) = r.instance {
+                let start = r.arrived_at + r.queued;
+                match &mut run {
+                    Some((same, first)) if *same == id => *first = (*first).min(start),
+                    _ => fold(run.replace((id, start))),
+                }
+            }
         }
+        fold(run);
         // A record kept open keeps open every older record of its instance that it overlaps,
         // and so on along the chain.
         let span = |r: &InvocationRecord| {
@@ -376,11 +391,17 @@ impl FunctionTotals {
         // one instance).
         let mut by_instance: Vec<(Option<u64>, Vec<&InvocationRecord>)> = Vec::new();
         let mut group: NameMap<Option<u64>, usize> = NameMap::default();
+        let mut last: Option<(Option<u64>, usize)> = None;
         for r in closable {
-            let g = *group.entry(r.instance).or_insert_with(|| {
-                by_instance.push((r.instance, Vec::new()));
-                by_instance.len() - 1
-            });
+            let g = match last {
+                // The previous record's instance: no lookup.
+                Some((instance, g)) if instance == r.instance => g,
+                _ => *group.entry(r.instance).or_insert_with(|| {
+                    by_instance.push((r.instance, Vec::new()));
+                    by_instance.len() - 1
+                }),
+            };
+            last = Some((r.instance, g));
             by_instance[g].1.push(r);
         }
         // Only a provisioned instance's closed quantities are kept apart (the capacity kept
