@@ -136,13 +136,38 @@ impl Lifetimes {
 
     /// An invocation ran on instance `id` from `start` to `end`.
     pub(crate) fn worked(&mut self, id: u64, start: Duration, end: Duration) {
-        let Some(life) = self.live.get_mut(&id) else {
-            return;
-        };
+        self.worked_spans(std::iter::once((id, start, end)));
+    }
+
+    /// [`Lifetimes::worked`] for each `(instance, start, end)`, looking an instance up once
+    /// per run of its spans (a pool hands them over in batches, mostly one instance's).
+    pub(crate) fn worked_spans(&mut self, spans: impl Iterator<Item = (u64, Duration, Duration)>) {
+        let mut spans = spans.peekable();
+        while let Some((id, start, end)) = spans.next() {
+            let same = |&(next, _, _): &(u64, Duration, Duration)| next == id;
+            let Some(life) = self.live.get_mut(&id) else {
+                // Reaped already: its whole run counts nothing.
+                while spans.next_if(same).is_some() {}
+                continue;
+            };
+            Self::add_span(&self.functions, life, start, end);
+            while let Some((_, start, end)) = spans.next_if(same) {
+                Self::add_span(&self.functions, life, start, end);
+            }
+        }
+    }
+
+    /// Adds one busy span to `life`, compacting its spans when they reach the threshold.
+    fn add_span(
+        functions: &NameMap<Arc<str>, FunctionShape>,
+        life: &mut Life,
+        start: Duration,
+        end: Duration,
+    ) {
         life.spans.push((start, end.max(start)));
         life.latest = life.latest.max(end);
         if life.spans.len() >= life.compact_at {
-            let before = match self.functions.get(&life.function) {
+            let before = match functions.get(&life.function) {
                 // The next invocation starts no earlier than this one's start.
                 Some(f) if f.sequential => start,
                 Some(f) => life.latest.saturating_sub(f.horizon),

@@ -269,10 +269,7 @@ impl ScalingTrace {
     /// Counts busy intervals `(instance, start, end)` (since the runtime was built) on their
     /// instances, under one lock.
     pub(crate) fn worked_spans(&self, spans: impl Iterator<Item = (u64, Duration, Duration)>) {
-        let mut state = self.lock();
-        for (id, start, end) in spans {
-            state.lifetimes.worked(id, start, end);
-        }
+        self.lock().lifetimes.worked_spans(spans);
     }
 
     /// Instance time so far: every instance's alive and idle time, instances still alive
