@@ -817,7 +817,7 @@ fn request_id(n: u64) -> Arc<str> {
 /// metering at the end): the invocation's output is moved out once, not once per layer.
 struct Invoke<'a, F> {
     runtime: &'a LocalRuntime,
-    /// The function's deployment; `None` with [`Stage::Unknown`].
+    /// The function's deployment; `None` with [`Stage::Unknown`], and before the first poll.
     deployed: Option<&'a Deployed>,
     /// Entered on every poll, and while the stage is dropped, as `Instrumented` does.
     span: tracing::Span,
@@ -844,7 +844,7 @@ enum Stage<'a, F> {
     Running(Box<Running<F>>),
     /// Waiting for an instance: the handler started, or the invocation refused (settled).
     Waiting(Pin<Box<dyn Future<Output = Started<F>> + Send + 'a>>),
-    /// Finished (polled to completion).
+    /// Finished (polled to completion), or not started yet ([`Invoke::unstarted`] holds it).
     Done,
 }
 
