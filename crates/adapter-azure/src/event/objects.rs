@@ -309,13 +309,7 @@ impl Scanner<'_> {
     }
 
     fn object(&mut self, depth: usize, level: Level) -> Option<()> {
-        if depth >= MAX_DEPTH {
-            return None;
-        }
-        self.at += 1;
-        self.whitespace();
-        if self.peek()? == b'}' {
-            self.at += 1;
+        if self.open(depth, b'}')? {
             return Some(());
         }
         loop {
@@ -364,13 +358,7 @@ impl Scanner<'_> {
     }
 
     fn array(&mut self, depth: usize) -> Option<()> {
-        if depth >= MAX_DEPTH {
-            return None;
-        }
-        self.at += 1;
-        self.whitespace();
-        if self.peek()? == b']' {
-            self.at += 1;
+        if self.open(depth, b']')? {
             return Some(());
         }
         loop {
@@ -379,6 +367,22 @@ impl Scanner<'_> {
                 return Some(());
             }
         }
+    }
+
+    /// At an object's or array's opening bracket, `depth` deep: steps past it and the
+    /// whitespace after it. `Some(true)` past `close` too when the container is empty,
+    /// `Some(false)` when a member or element follows, `None` past the nesting limit.
+    fn open(&mut self, depth: usize, close: u8) -> Option<bool> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        self.at += 1;
+        self.whitespace();
+        let empty = self.peek()? == close;
+        if empty {
+            self.at += 1;
+        }
+        Some(empty)
     }
 
     /// After a member or an element: `Some(true)` past a comma (and the whitespace after it),
