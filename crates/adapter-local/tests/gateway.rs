@@ -67,6 +67,10 @@ async fn busy(_: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::ok())
 }
 
+async fn greeting(_: HttpRequest, _cx: Context) -> Result<HttpResponse, Error> {
+    Ok(HttpResponse::text(StatusCode::OK, "hello"))
+}
+
 async fn nothing(_: Json<serde_json::Value>, _cx: Context) -> Result<(), Error> {
     Ok(())
 }
@@ -105,6 +109,7 @@ fn app() -> App {
                 .max_instances(1),
         )
         .function(Function::new("nothing", nothing).http(Method::POST, "/nothing"))
+        .function(Function::new("greeting", greeting).http_any("/greeting"))
         .function(Function::service("api", api).http_any("/api/{*rest}"))
 }
 
@@ -276,6 +281,46 @@ async fn a_malformed_http_request_is_400() {
     stream.read_to_end(&mut answer).await.expect("read");
     let text = String::from_utf8_lossy(&answer);
     assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+}
+
+/// Sends `head` (a whole request) on a new connection and reads until the server closes it.
+async fn raw(addr: SocketAddr, head: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("read");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_head_request_gets_the_length_of_the_body_without_the_body() {
+    let (addr, _stop) = start().await;
+    let get = raw(
+        addr,
+        "GET /greeting HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(get.starts_with("HTTP/1.1 200"), "{get}");
+    assert!(
+        get.to_ascii_lowercase().contains("content-length: 5\r\n"),
+        "{get}"
+    );
+    assert!(get.ends_with("\r\n\r\nhello"), "{get}");
+    let head = raw(
+        addr,
+        "HEAD /greeting HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("content-length: 5\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.to_ascii_lowercase().contains("x-request-id: "),
+        "{head}"
+    );
+    assert!(head.ends_with("\r\n\r\n"), "no body after the head: {head}");
 }
 
 #[tokio::test]

@@ -28,6 +28,7 @@
 //!   request, and the loop returns when the last one has.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
@@ -37,16 +38,14 @@ use std::time::Duration;
 
 use futures::task::AtomicWaker;
 
-use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tokio_util::task::TaskTracker;
-use tower::ServiceExt as _;
 
-use super::GatewayConfig;
+use super::{answer, GatewayConfig, GatewayState};
 
 /// The shortest time between two warnings that the connection cap is reached.
 pub const CAP_WARNING_INTERVAL: Duration = Duration::from_secs(60);
@@ -72,10 +71,11 @@ impl ConnectionLimits {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` completes and every connection has closed.
+/// Serves the gateway (`state`) on `listener` until `shutdown` completes and every connection
+/// has closed.
 pub(crate) async fn serve(
     listener: TcpListener,
-    router: Router,
+    state: Arc<GatewayState>,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -127,12 +127,12 @@ pub(crate) async fn serve(
                 permit
             }
         };
-        let router = router.clone();
+        let state = state.clone();
         let activity = Arc::new(Activity::new(base));
         let id = open.insert(activity.clone());
         let open = open.clone();
         connections.spawn(async move {
-            serve_connection(stream, router, limits, activity).await;
+            serve_connection(stream, state, limits, activity).await;
             open.remove(id);
             drop(permit);
         });
@@ -146,7 +146,7 @@ pub(crate) async fn serve(
 
 async fn serve_connection(
     stream: tokio::net::TcpStream,
-    router: Router,
+    state: Arc<GatewayState>,
     limits: ConnectionLimits,
     activity: Arc<Activity>,
 ) {
@@ -158,11 +158,11 @@ async fn serve_connection(
             // Marks the end of the request when the response is ready (or the request is
             // dropped unanswered).
             let finished = Finished(activity.clone());
-            let response = router.clone().oneshot(request);
+            let response = answer(state.clone(), request);
             async move {
                 let response = response.await;
                 drop(finished);
-                response
+                Ok::<_, Infallible>(response)
             }
         })
     };

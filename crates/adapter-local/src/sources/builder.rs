@@ -179,6 +179,7 @@ impl LocalCloudBuilder {
             ledger: Default::default(),
             tracker: TaskTracker::new(),
             closing: CancellationToken::new(),
+            closed: AtomicBool::new(false),
             stopped: CancellationToken::new(),
             started: AtomicBool::new(false),
             requests_in_flight: AtomicU64::new(0),

@@ -51,8 +51,13 @@ pub(crate) struct Hub {
     pub(super) history: TopicHistory,
     pub(super) ledger: DeliveryLedger,
     pub(super) tracker: TaskTracker,
-    /// Cancelled when shutdown begins: no new work is accepted or polled.
+    /// Cancelled when shutdown begins: no new work is accepted or polled. Cancel it only
+    /// through [`Hub::begin_closing`], which sets `closed` too.
     pub(super) closing: CancellationToken,
+    /// Set when shutdown begins, as `closing` is cancelled: what [`Hub::is_closing`] reads on
+    /// every request. `CancellationToken::is_cancelled` takes the token's mutex, which every
+    /// connection would share.
+    pub(super) closed: AtomicBool,
     /// Cancelled when the grace period ends: in-flight work is abandoned.
     pub(super) stopped: CancellationToken,
     pub(super) started: AtomicBool,
@@ -81,7 +86,14 @@ impl Hub {
     }
 
     pub(crate) fn is_closing(&self) -> bool {
-        self.closing.is_cancelled()
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// Shutdown begins: no new work is accepted ([`Hub::is_closing`]) and whatever waits on
+    /// `closing` stops.
+    pub(super) fn begin_closing(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.closing.cancel();
     }
 
     /// The runtime's wall clock: the configured start plus the (possibly virtual) time elapsed.

@@ -61,7 +61,7 @@ impl ShutdownReport {
 
 pub(super) async fn shutdown(hub: &Hub, grace: Duration) -> ShutdownReport {
     tracing::info!(?grace, "shutting down: no new work accepted");
-    hub.closing.cancel();
+    hub.begin_closing();
     hub.tracker.close();
     let drained = tokio::time::timeout(grace, hub.tracker.wait())
         .await
