@@ -26,6 +26,9 @@
 //!   [`GatewayConfig::idle_timeout`] is shut down gracefully (hyper finishes any exchange first).
 //! - **Shutdown.** Accepting stops, every connection is asked to close after its current
 //!   request, and the loop returns when the last one has.
+//! - **Requests.** Each one goes to the gateway's `answer` directly, not through an axum
+//!   `Router`: the gateway routes by the app's `RouteTable`, so a router holding only a
+//!   fallback would look up, extract and box for nothing.
 
 use std::collections::HashMap;
 use std::convert::Infallible;

@@ -1,5 +1,5 @@
-//! The HTTP gateway: a real HTTP/1.1 server (axum on hyper) routing requests to the app's HTTP
-//! functions through the runtime's pools.
+//! The HTTP gateway: a real HTTP/1.1 server (hyper, with axum's request and response types)
+//! routing requests to the app's HTTP functions through the runtime's pools.
 //!
 //! It binds to `127.0.0.1` by default. Routing follows [`RouteTable`] (404 for an unknown path,
 //! 405 with `Allow` for a known path under another method). The reserved prefix
