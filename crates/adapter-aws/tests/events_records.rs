@@ -245,6 +245,17 @@ fn unknown_json_becomes_an_invoke_cloudevent_and_the_tagged_form_its_event() {
     };
     assert_eq!(ce.ty, "faasport.invoke");
     assert_eq!(ce.data, Some(fixture_json("unknown-custom.json")));
+    // Taken as it is (wrapped once, as an invocation), and so is the data of a tagged invoke.
+    let custom = fixture_json("unknown-custom.json");
+    assert!(matches!(
+        LambdaPayload::from_value(custom.clone()),
+        Ok(LambdaPayload::Custom(value)) if value == custom
+    ));
+    let invoke = serde_json::to_value(Event::from_json(custom.clone())).expect("tagged form");
+    assert!(matches!(
+        LambdaPayload::from_value(invoke),
+        Ok(LambdaPayload::Custom(value)) if value == custom
+    ));
     let tagged = json!({"kind": "topic", "event": {"topic": "t", "id": "1", "body": "hi"}});
     let event = LambdaPayload::from_value(tagged.clone())
         .and_then(|p| p.into_invocation(&SourceNames::default()))

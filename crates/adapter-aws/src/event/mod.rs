@@ -198,7 +198,10 @@ impl LambdaPayload {
             Shape::FunctionUrl => Self::FunctionUrl(parse("a Function URL request", value)?),
             Shape::ApiGatewayV1 => Self::ApiGatewayV1(parse("an API Gateway v1 request", value)?),
             Shape::EventBridge => Self::EventBridge(parse("an EventBridge event", value)?),
-            // The tagged form must parse as its kind; other JSON is a custom payload.
+            // Other JSON is a custom payload, wrapped once it is an invocation's
+            // (`into_invocation`), not here too.
+            Shape::Other if !Event::is_tagged(&value) => Self::Custom(value),
+            // The tagged form must parse as its kind.
             Shape::Other => match Event::try_from_json(value) {
                 Ok(Event::CloudEvent(ce)) if ce.ty == faasport_core::event::INVOKE_EVENT_TYPE => {
                     Self::Custom(ce.data.unwrap_or(Value::Null))

@@ -91,6 +91,13 @@ impl Event {
         }
     }
 
+    /// Whether `value` is in the tagged form (an object with exactly `kind` and `event`, and a
+    /// known kind): the values [`Event::try_from_json`] parses as events, where any other value
+    /// is a custom payload, wrapped.
+    pub fn is_tagged(value: &serde_json::Value) -> bool {
+        tagged_kind(value).is_some()
+    }
+
     fn wrap(value: serde_json::Value) -> Self {
         Event::CloudEvent(
             CloudEvent::new(next_invoke_id(), "faasport", INVOKE_EVENT_TYPE).with_data(value),
@@ -270,6 +277,18 @@ mod tests {
             Event::try_from_json(custom).map(|e| e.kind()).ok(),
             Some(EventKind::CloudEvent)
         );
+    }
+
+    #[test]
+    fn only_an_object_of_kind_and_event_with_a_known_kind_is_tagged() {
+        use serde_json::json;
+        assert!(Event::is_tagged(&json!({"kind": "topic", "event": {}})));
+        assert!(!Event::is_tagged(&json!({"kind": "order", "event": {}})));
+        assert!(!Event::is_tagged(
+            &json!({"kind": "topic", "event": {}, "more": 1})
+        ));
+        assert!(!Event::is_tagged(&json!({"kind": "topic"})));
+        assert!(!Event::is_tagged(&json!(["topic"])));
     }
 
     #[test]
