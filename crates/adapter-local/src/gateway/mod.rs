@@ -438,11 +438,20 @@ enum Prepared<'a> {
 /// [`prepare`]), so the future of a function's request is the running invocation and little
 /// else.
 fn route(state: &GatewayState, request: Request) -> impl Future<Output = Response> + Send + '_ {
-    let prepared = if request.uri().path().starts_with(ADMIN_PREFIX) {
-        Prepared::Later(Box::pin(admin_or_function(state, request)))
-    } else {
-        prepare(state, request)
-    };
+    if request.uri().path().starts_with(ADMIN_PREFIX) {
+        return finish(
+            state,
+            Prepared::Later(Box::pin(admin_or_function(state, request))),
+        );
+    }
+    finish(state, prepare(state, request))
+}
+
+/// The rest of a [`Prepared`] request: its answer, or the future that gives it.
+fn finish<'a>(
+    state: &'a GatewayState,
+    prepared: Prepared<'a>,
+) -> impl Future<Output = Response> + Send + 'a {
     match prepared {
         Prepared::Answer(response) => Either::Left(std::future::ready(response)),
         Prepared::Later(answer) => Either::Right(Either::Left(answer)),
@@ -466,11 +475,7 @@ async fn admin_or_function(state: &GatewayState, request: Request) -> Response {
     if let Some(response) = admin::handle(state, method, uri.path(), uri.query()).await {
         return response;
     }
-    match prepare(state, request) {
-        Prepared::Answer(response) => response,
-        Prepared::Later(answer) => answer.await,
-        Prepared::Invoke(function, request) => invoke(state, function, request).await,
-    }
+    finish(state, prepare(state, request)).await
 }
 
 /// A function's request: its route, the checks that need no body (shutting down, a declared
